@@ -1,0 +1,46 @@
+import { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { AppModule } from './app.module';
+import { serviceVersion } from './common/version';
+import { AppConfig } from './config/environment';
+
+/**
+ * Builds the application exactly as `nest start` runs it: main.ts and the tests both use this,
+ * so tests exercise the same pipes, filters, CORS and documentation.
+ */
+export async function createApp(options: { logger?: false } = {}): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(), {
+    logger: options.logger,
+    abortOnError: false,
+  });
+  const config = app.get(AppConfig);
+  const origins = config.get('MC_CORS_ORIGINS', { infer: true });
+  app.enableCors({
+    origin: origins.includes('*') ? '*' : origins,
+    allowedHeaders: ['Content-Type', 'Authorization'],
+  });
+  app.disable('x-powered-by');
+  setUpDocs(app);
+  return app;
+}
+
+function setUpDocs(app: INestApplication): void {
+  const document = new DocumentBuilder()
+    .setTitle('Mission Control')
+    .setDescription(
+      'Live state, history and backups of a fleet of AI agents in an OpenClaw workspace. ' +
+        'Reads are open; when MC_API_TOKEN is set, every POST, PUT, PATCH and DELETE needs `Authorization: Bearer <token>`.',
+    )
+    .setVersion(serviceVersion())
+    .addBearerAuth()
+    .build();
+  SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, document), { jsonDocumentUrl: 'docs-json' });
+}
+
+/** Listens on MC_API_PORT and MC_HOST unless told otherwise (tests use port 0). */
+export async function listen(app: NestExpressApplication, port?: number): Promise<void> {
+  const config = app.get(AppConfig);
+  await app.listen(port ?? config.get('MC_API_PORT', { infer: true }), config.get('MC_HOST', { infer: true }));
+}

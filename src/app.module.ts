@@ -1,0 +1,49 @@
+import { DynamicModule, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
+import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { EventEmitterModule } from '@nestjs/event-emitter';
+import { ScheduleModule } from '@nestjs/schedule';
+import { AgentsModule } from './agents/agents.module';
+import { AllExceptionsFilter } from './common/all-exceptions.filter';
+import { ApiTokenMiddleware } from './common/api-token.middleware';
+import { CommonModule } from './common/common.module';
+import { createValidationPipe } from './common/validation';
+import { validateEnvironment } from './config/environment';
+import { DatabaseModule } from './database/database.module';
+import { HealthModule } from './health/health.module';
+import { StatusModule } from './status/status.module';
+import { TasksModule } from './tasks/tasks.module';
+import { WorkspaceModule } from './workspace/workspace.module';
+
+@Module({})
+export class AppModule implements NestModule {
+  /**
+   * The whole application. Configuration is read from the environment when this is called,
+   * so each test can boot the app with its own settings.
+   */
+  static forRoot(): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, cache: true, validate: validateEnvironment }),
+        EventEmitterModule.forRoot(),
+        ScheduleModule.forRoot(),
+        CommonModule,
+        DatabaseModule,
+        WorkspaceModule,
+        AgentsModule,
+        TasksModule,
+        HealthModule,
+        StatusModule,
+      ],
+      providers: [
+        { provide: APP_PIPE, useFactory: createValidationPipe },
+        { provide: APP_FILTER, useClass: AllExceptionsFilter },
+      ],
+    };
+  }
+
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(ApiTokenMiddleware).forRoutes('*');
+  }
+}

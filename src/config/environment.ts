@@ -1,0 +1,107 @@
+import { homedir } from 'node:os';
+import { resolve } from 'node:path';
+import { plainToInstance, Transform, Type } from 'class-transformer';
+import { IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, Min, validateSync } from 'class-validator';
+import { ConfigService } from '@nestjs/config';
+
+const toPath = ({ value }: { value: unknown }) =>
+  typeof value === 'string' ? resolve(value.replace(/^~(?=$|\/)/, homedir())) : value;
+
+const toList = ({ value }: { value: unknown }) =>
+  typeof value === 'string'
+    ? value
+        .split(',')
+        .map((item) => item.trim())
+        .filter(Boolean)
+    : value;
+
+/**
+ * Every setting Mission Control reads, from environment variables.
+ * Defaults live here and nowhere else; the README's configuration table mirrors this class.
+ */
+export class EnvironmentVariables {
+  @Transform(toPath)
+  @IsString()
+  MC_WORKSPACE: string = resolve(homedir(), '.openclaw/workspace');
+
+  @Type(() => Number)
+  @IsInt({ message: 'MC_API_PORT must be a whole number from 0 to 65535' })
+  @Min(0, { message: 'MC_API_PORT must be a whole number from 0 to 65535' })
+  @Max(65535, { message: 'MC_API_PORT must be a whole number from 0 to 65535' })
+  MC_API_PORT: number = 8080;
+
+  @Type(() => Number)
+  @IsInt({ message: 'MC_WS_PORT must be a whole number from 0 to 65535' })
+  @Min(0, { message: 'MC_WS_PORT must be a whole number from 0 to 65535' })
+  @Max(65535, { message: 'MC_WS_PORT must be a whole number from 0 to 65535' })
+  MC_WS_PORT: number = 8765;
+
+  @IsString()
+  @Matches(/^[A-Za-z0-9.:[\]-]+$/, { message: 'MC_HOST must be a host name or IP address' })
+  MC_HOST: string = '127.0.0.1';
+
+  @Transform(toPath)
+  @IsString()
+  MC_DATA_DIR: string = resolve('data');
+
+  @Transform(toPath)
+  @IsString()
+  MC_BACKUP_DIR: string = resolve('backups');
+
+  @Type(() => Number)
+  @Min(0.0003, { message: 'MC_BACKUP_INTERVAL must be a positive number of hours' })
+  MC_BACKUP_INTERVAL: number = 6;
+
+  @Type(() => Number)
+  @Min(0.0001, { message: 'MC_BACKUP_RETENTION must be a positive number of days' })
+  MC_BACKUP_RETENTION: number = 7;
+
+  @Type(() => Number)
+  @IsInt({ message: 'MC_METRICS_INTERVAL must be a whole number of seconds, at least 1' })
+  @Min(1, { message: 'MC_METRICS_INTERVAL must be a whole number of seconds, at least 1' })
+  MC_METRICS_INTERVAL: number = 60;
+
+  @Type(() => Number)
+  @IsInt({ message: 'MC_WS_HEARTBEAT must be a whole number of seconds, at least 1' })
+  @Min(1, { message: 'MC_WS_HEARTBEAT must be a whole number of seconds, at least 1' })
+  MC_WS_HEARTBEAT: number = 30;
+
+  @Type(() => Number)
+  @Min(0.01, { message: 'MC_STALE_MINUTES must be a positive number of minutes' })
+  MC_STALE_MINUTES: number = 15;
+
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty({ message: 'MC_API_TOKEN must not be empty when set' })
+  @Matches(/^\S+$/, { message: 'MC_API_TOKEN must not contain white space' })
+  MC_API_TOKEN?: string;
+
+  @Transform(toList)
+  @IsString({ each: true })
+  @IsNotEmpty({ message: 'MC_CORS_ORIGINS must list at least one origin, or *' })
+  MC_CORS_ORIGINS: string[] = ['*'];
+}
+
+/**
+ * Validates the environment once at start. Throws one error naming every bad variable, what it
+ * must be and what it got, so `nest start` stops with a message the user can act on.
+ */
+export function validateEnvironment(raw: Record<string, unknown>): EnvironmentVariables {
+  const known = Object.keys(new EnvironmentVariables());
+  const present = Object.fromEntries(
+    Object.entries(raw).filter(([key, value]) => known.includes(key) && value !== undefined && value !== ''),
+  );
+  const env = plainToInstance(EnvironmentVariables, present, { exposeDefaultValues: true });
+  const errors = validateSync(env);
+  if (errors.length > 0) {
+    const lines = errors.map((e) => `${Object.values(e.constraints ?? {})[0]} (got "${String(present[e.property])}")`);
+    throw new Error(`Invalid configuration:\n  - ${lines.join('\n  - ')}`);
+  }
+  return env;
+}
+
+/**
+ * The validated configuration, typed: inject `AppConfig` and read `config.get('MC_API_PORT', { infer: true })`.
+ * It is @nestjs/config's ConfigService under a class of its own, so constructors can name it.
+ */
+export abstract class AppConfig extends ConfigService<EnvironmentVariables, true> {}

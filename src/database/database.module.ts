@@ -1,0 +1,38 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { join } from 'node:path';
+import { AppConfig } from '../config/environment';
+import { EventRecord } from '../events/event.entity';
+import { AgentMetric } from '../metrics/agent-metric.entity';
+import { SystemMetric } from '../metrics/system-metric.entity';
+import { assertDatabaseUsable } from './database-file';
+import { InitialSchema1763800000000 } from './migrations/1763800000000-InitialSchema';
+
+export const DATABASE_FILE = 'metrics.db';
+
+/** SQLite through TypeORM; the schema comes from migrations run at start, never from synchronize. */
+@Module({
+  imports: [
+    TypeOrmModule.forRootAsync({
+      inject: [AppConfig],
+      useFactory: async (config: AppConfig) => {
+        const dataDir = config.get('MC_DATA_DIR', { infer: true });
+        const database = join(dataDir, DATABASE_FILE);
+        await assertDatabaseUsable(database, dataDir);
+        return {
+          type: 'sqlite' as const,
+          database,
+          entities: [AgentMetric, SystemMetric, EventRecord],
+          migrations: [InitialSchema1763800000000],
+          migrationsRun: true,
+          synchronize: false,
+          enableWAL: true,
+          busyTimeout: 5000,
+          retryAttempts: 0,
+          logging: ['error' as const],
+        };
+      },
+    }),
+  ],
+})
+export class DatabaseModule {}

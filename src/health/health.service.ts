@@ -1,0 +1,42 @@
+import { Injectable } from '@nestjs/common';
+import { DiskHealthIndicator, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { AppConfig } from '../config/environment';
+import { WorkspaceService } from '../workspace/workspace.service';
+import { WorkspaceWatcher } from '../workspace/workspace.watcher';
+import { HealthDto, ServiceHealthDto } from './dto/health.dto';
+
+/** The database is essential; everything else only degrades the service. */
+const ESSENTIAL = new Set(['api', 'database']);
+
+@Injectable()
+export class HealthService {
+  constructor(
+    private readonly indicators: HealthIndicatorService,
+    private readonly db: TypeOrmHealthIndicator,
+    private readonly disk: DiskHealthIndicator,
+    private readonly workspace: WorkspaceService,
+    private readonly watcher: WorkspaceWatcher,
+    private readonly config: AppConfig,
+  ) {}
+
+  async check(): Promise<HealthDto> {
+    const results = await Promise.all([
+      this.indicators.check('api').up(),
+      this.db.pingCheck('database', { timeout: 2000 }),
+      this.checkWorkspace(),
+      this.disk
+        .checkStorage('disk', { path: this.config.get('MC_DATA_DIR', { infer: true }), thresholdPercent: 0.98 })
+        .catch(() => this.indicators.check('disk').down({ message: 'data folder unavailable' })),
+    ]);
+    const services = Object.assign({}, ...results) as Record<string, ServiceHealthDto>;
+    const down = Object.keys(services).filter((name) => services[name].status === 'down');
+    const status = down.some((name) => ESSENTIAL.has(name)) ? 'unhealthy' : down.length ? 'degraded' : 'healthy';
+    return { status, timestamp: new Date().toISOString(), services };
+  }
+
+  private checkWorkspace() {
+    const check = this.indicators.check('workspace');
+    const details = { path: this.workspace.missionControlDir, watching: this.watcher.watching, agents: this.workspace.listAgents().length };
+    return this.workspace.available && this.watcher.watching ? check.up(details) : check.down({ ...details, message: 'workspace folder not found' });
+  }
+}

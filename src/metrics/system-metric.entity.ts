@@ -1,0 +1,45 @@
+import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+
+/** The whole fleet's figures at one collection. */
+@Entity('system_metrics')
+@Index('idx_system_metrics_timestamp', ['timestamp'])
+export class SystemMetric {
+  @PrimaryGeneratedColumn()
+  id!: number;
+
+  /** ISO 8601, UTC. */
+  @Column('varchar', { length: 32 })
+  timestamp!: string;
+
+  @Column('integer', { default: 0 })
+  total_agents!: number;
+
+  @Column('integer', { default: 0 })
+  active_agents!: number;
+
+  @Column('integer', { default: 0 })
+  idle_agents!: number;
+
+  @Column('integer', { default: 0 })
+  offline_agents!: number;
+
+  @Column('integer', { default: 0 })
+  total_tasks_completed!: number;
+
+  @Column('integer', { default: 0 })
+  total_tasks_pending!: number;
+
+  @Column('integer', { default: 0 })
+  total_tasks_failed!: number;
+
+  /** 0..1. */
+  @Column('real', { default: 1 })
+  system_health_score!: number;
+
+  /** Milliseconds, or null when no event reported one. */
+  @Column('real', { nullable: true })
+  avg_response_time!: number | null;
+
+  @Column('real', { default: 0 })
+  events_per_minute!: number;
+}

@@ -1,0 +1,80 @@
+import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Interval } from '@nestjs/schedule';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DataSource } from 'typeorm';
+import { AppConfig } from '../config/environment';
+import { WorkspaceService } from '../workspace/workspace.service';
+import { WorkspaceWatcher } from '../workspace/workspace.watcher';
+import { AGENT_STATUSES } from '../workspace/workspace.types';
+import { serviceVersion } from '../common/version';
+
+const EVERY_FIVE_MINUTES = 5 * 60_000;
+
+/**
+ * Writes `<MC_DATA_DIR>/status.json` at start, every five minutes and at stop, and logs one line,
+ * so an operator (or a script) can see what runs without calling the API.
+ */
+@Injectable()
+export class StatusService implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('Status');
+  private readonly startedAt = new Date();
+  private readonly file: string;
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly workspace: WorkspaceService,
+    private readonly watcher: WorkspaceWatcher,
+    @InjectDataSource() private readonly db: DataSource,
+  ) {
+    this.file = join(config.get('MC_DATA_DIR', { infer: true }), 'status.json');
+  }
+
+  onApplicationBootstrap(): Promise<void> {
+    return this.report('running');
+  }
+
+  beforeApplicationShutdown(): Promise<void> {
+    return this.report('stopped');
+  }
+
+  @Interval(EVERY_FIVE_MINUTES)
+  async periodic(): Promise<void> {
+    await this.report('running').catch((error: Error) => this.logger.error(`Cannot write ${this.file}: ${error.message}`));
+  }
+
+  async report(state: 'running' | 'stopped'): Promise<void> {
+    const status = await this.collect(state);
+    const tmp = `${this.file}.${process.pid}.tmp`;
+    await writeFile(tmp, JSON.stringify(status, null, 2));
+    await rename(tmp, this.file);
+    const agents = status.counts.agents_by_status;
+    this.logger.log(
+      `${state} since ${status.started_at}: ${status.counts.agents} agents (${AGENT_STATUSES.map((s) => `${agents[s]} ${s}`).join(', ')}), ` +
+        `${status.counts.tasks} tasks, ${status.counts.events} events, workspace ${status.workspace.watching ? 'watched' : 'missing'}`,
+    );
+  }
+
+  private async collect(state: 'running' | 'stopped') {
+    const agents = this.workspace.listAgents();
+    const byStatus = Object.fromEntries(AGENT_STATUSES.map((s) => [s, agents.filter((a) => a.status === s).length]));
+    const [{ events }] = await this.db.query('SELECT COUNT(*) AS events FROM events');
+    const [{ last_collection }] = await this.db.query('SELECT MAX(timestamp) AS last_collection FROM system_metrics');
+    const typed = this.config;
+    return {
+      service: 'mission-control',
+      version: serviceVersion(),
+      state,
+      pid: process.pid,
+      started_at: this.startedAt.toISOString(),
+      updated_at: new Date().toISOString(),
+      uptime_seconds: Math.round((Date.now() - this.startedAt.getTime()) / 1000),
+      api: { host: typed.get('MC_HOST', { infer: true }), port: typed.get('MC_API_PORT', { infer: true }) },
+      workspace: { path: this.workspace.missionControlDir, available: this.workspace.available, watching: this.watcher.watching },
+      counts: { agents: agents.length, agents_by_status: byStatus, tasks: this.workspace.getTaskQueue().tasks.length, events: Number(events) },
+      last_collection: (last_collection as string | null) ?? null,
+      last_backup: null,
+    };
+  }
+}

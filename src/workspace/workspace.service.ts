@@ -1,0 +1,211 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { lstat, readdir, realpath } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DomainEventBus } from '../common/domain-event-bus';
+import { AppConfig } from '../config/environment';
+import { DomainEvent } from '../domain-events';
+import { normalizeAgent } from './agent.normalizer';
+import { isPlainObject, parseLenientJson } from './lenient-json';
+import { parseOffice } from './office.parser';
+import { readWorkspaceFile } from './safe-path';
+import { parseTaskQueueJson, parseTaskQueueMarkdown } from './task-queue.parser';
+import { Agent, AGENT_ID_PATTERN, OfficeState, Task, TaskQueue } from './workspace.types';
+
+const MAX_FILE_BYTES = 4 * 1024 * 1024;
+
+/** The last good reading of one file: kept when a later reading fails. */
+interface Reading<T> {
+  value: T;
+  modifiedMs: number;
+}
+
+interface AgentFiles {
+  state?: Reading<Record<string, unknown>>;
+  agentJson?: Reading<Record<string, unknown>>;
+  soul?: Reading<string>;
+}
+
+/**
+ * The in-memory view of the workspace: agents, office and task queue, each rebuilt from its files
+ * when the watcher says they changed. A file that cannot be read keeps its last good reading.
+ * Every change that a reader of the API would see is emitted as a domain event.
+ */
+@Injectable()
+export class WorkspaceService {
+  private readonly logger = new Logger(WorkspaceService.name);
+  readonly root: string;
+  readonly missionControlDir: string;
+  private readonly staleMs: number;
+  private realRoot: string | null = null;
+  private readonly agents = new Map<string, { agent: Agent; files: AgentFiles }>();
+  private office: Reading<OfficeState> | null = null;
+  private queue: TaskQueue = { source: null, tasks: [] };
+  private queueReadings: { json?: Reading<Task[]>; md?: Reading<Task[]> } = {};
+  private readonly failing = new Map<string, string>();
+  private work: Promise<void> = Promise.resolve();
+
+  constructor(
+    config: AppConfig,
+    private readonly events: DomainEventBus,
+  ) {
+    const typed = config;
+    this.root = typed.get('MC_WORKSPACE', { infer: true });
+    this.missionControlDir = join(this.root, 'mission-control');
+    this.staleMs = typed.get('MC_STALE_MINUTES', { infer: true }) * 60_000;
+  }
+
+  listAgents(): Agent[] {
+    return [...this.agents.values()].map((e) => e.agent).sort((a, b) => a.id.localeCompare(b.id));
+  }
+
+  getAgent(id: string): Agent | undefined {
+    return this.agents.get(id)?.agent;
+  }
+
+  getOffice(): OfficeState | null {
+    return this.office?.value ?? null;
+  }
+
+  getTaskQueue(): TaskQueue {
+    return this.queue;
+  }
+
+  /** Whether the workspace folder was there at the last look. */
+  get available(): boolean {
+    return this.realRoot !== null;
+  }
+
+  /** Runs reloads one at a time, in order, so an older read never overwrites a newer one. */
+  enqueue(job: () => Promise<void>): Promise<void> {
+    this.work = this.work.then(job).catch((error: Error) => this.logger.error(`Workspace reload failed: ${error.stack}`));
+    return this.work;
+  }
+
+  /** Reads everything: agents that disappeared are removed, new ones appear. */
+  async scan(): Promise<void> {
+    this.realRoot = await realpath(this.root).catch(() => null);
+    const ids = await this.listAgentFolders();
+    for (const id of this.agents.keys()) if (!ids.includes(id)) this.removeAgent(id);
+    for (const id of ids) await this.loadAgent(id);
+    await this.loadOffice();
+    await this.loadTasks();
+  }
+
+  async loadAgent(id: string): Promise<void> {
+    if (!AGENT_ID_PATTERN.test(id)) return;
+    const dir = join(this.missionControlDir, 'agents', id);
+    const isFolder = await lstat(dir).then((info) => info.isDirectory(), () => false);
+    if (!isFolder) return this.removeAgent(id);
+    const previous = this.agents.get(id);
+    const files: AgentFiles = {
+      state: await this.read(join(dir, 'state.json'), previous?.files.state, parseObject),
+      agentJson: await this.read(join(dir, 'agent.json'), previous?.files.agentJson, parseObject),
+      soul: await this.read(join(dir, 'SOUL.md'), previous?.files.soul, (text) => text),
+    };
+    this.store(id, files);
+  }
+
+  /** Re-applies the staleness rule, which changes with the clock rather than with files. */
+  refreshStaleness(): void {
+    for (const [id, entry] of this.agents) this.store(id, entry.files);
+  }
+
+  async loadOffice(): Promise<void> {
+    const office = await this.read(join(this.missionControlDir, 'current_office_state.json'), this.office ?? undefined, (text) =>
+      parseOffice(parseLenientJson(text)),
+    );
+    const changed = JSON.stringify(office?.value) !== JSON.stringify(this.office?.value);
+    this.office = office ?? null;
+    if (changed && office) this.events.emit(DomainEvent.OfficeUpdated, { office: office.value });
+  }
+
+  async loadTasks(): Promise<void> {
+    const jsonPath = join(this.missionControlDir, 'TASK_QUEUE.json');
+    const mdPath = join(this.missionControlDir, 'TASK_QUEUE.md');
+    this.queueReadings = {
+      json: await this.read(jsonPath, this.queueReadings.json, (text) => parseTaskQueueJson(parseLenientJson(text))),
+      md: await this.read(mdPath, this.queueReadings.md, parseTaskQueueMarkdown),
+    };
+    const { json, md } = this.queueReadings;
+    const next: TaskQueue = json
+      ? { source: 'TASK_QUEUE.json', tasks: json.value }
+      : md
+        ? { source: 'TASK_QUEUE.md', tasks: md.value }
+        : { source: null, tasks: [] };
+    const diff = diffTasks(this.queue.tasks, next.tasks);
+    this.queue = next;
+    if (diff.added.length || diff.updated.length || diff.removed.length) {
+      this.events.emit(DomainEvent.TasksUpdated, { queue: next, ...diff });
+    }
+  }
+
+  private store(id: string, files: AgentFiles): void {
+    const modified = [files.state?.modifiedMs, files.agentJson?.modifiedMs].filter((m) => m !== undefined);
+    const agent = normalizeAgent(
+      id,
+      {
+        state: files.state?.value,
+        agentJson: files.agentJson?.value,
+        soul: files.soul?.value,
+        modifiedMs: modified.length ? Math.max(...modified) : undefined,
+      },
+      Date.now(),
+      this.staleMs,
+    );
+    const previous = this.agents.get(id)?.agent ?? null;
+    this.agents.set(id, { agent, files });
+    if (JSON.stringify(previous) !== JSON.stringify(agent)) this.events.emit(DomainEvent.AgentUpdated, { agent, previous });
+  }
+
+  private removeAgent(id: string): void {
+    const entry = this.agents.get(id);
+    if (!entry) return;
+    this.agents.delete(id);
+    this.events.emit(DomainEvent.AgentRemoved, { agent: entry.agent });
+  }
+
+  private async listAgentFolders(): Promise<string[]> {
+    const entries = await readdir(join(this.missionControlDir, 'agents'), { withFileTypes: true }).catch(() => []);
+    return entries.filter((e) => e.isDirectory() && AGENT_ID_PATTERN.test(e.name)).map((e) => e.name);
+  }
+
+  /**
+   * Reads and parses one file. Missing: undefined. Unreadable or unparsable: the last good reading,
+   * with the failure logged once per path until the file reads again.
+   */
+  private async read<T>(path: string, lastGood: Reading<T> | undefined, parse: (text: string) => T): Promise<Reading<T> | undefined> {
+    try {
+      const file = this.realRoot ? await readWorkspaceFile(this.realRoot, path, MAX_FILE_BYTES) : null;
+      if (file === null) {
+        this.failing.delete(path);
+        return undefined;
+      }
+      const value = parse(file.text);
+      if (this.failing.delete(path)) this.logger.log(`${path} reads again`);
+      return { value, modifiedMs: file.modifiedMs };
+    } catch (error) {
+      const message = (error as Error).message;
+      if (this.failing.get(path) !== message) {
+        this.logger.warn(`Cannot read ${path}: ${message}; keeping the last good state`);
+        this.failing.set(path, message);
+      }
+      return lastGood;
+    }
+  }
+}
+
+function parseObject(text: string): Record<string, unknown> {
+  const value = parseLenientJson(text);
+  if (!isPlainObject(value)) throw new Error('expected a JSON object');
+  return value;
+}
+
+function diffTasks(before: Task[], after: Task[]): { added: Task[]; updated: Task[]; removed: Task[] } {
+  const old = new Map(before.map((t) => [t.id, t]));
+  const now = new Set(after.map((t) => t.id));
+  return {
+    added: after.filter((t) => !old.has(t.id)),
+    updated: after.filter((t) => old.has(t.id) && JSON.stringify(old.get(t.id)) !== JSON.stringify(t)),
+    removed: before.filter((t) => !now.has(t.id)),
+  };
+}
