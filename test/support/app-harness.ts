@@ -1,0 +1,117 @@
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createApp, listen } from '../../src/app.factory';
+
+export const FIXTURE_WORKSPACE = join(__dirname, '..', 'fixtures', 'workspace');
+
+export interface TestApp {
+  app: NestExpressApplication;
+  /** http://127.0.0.1:<port> */
+  url: string;
+  /** The temporary MC_WORKSPACE. */
+  workspace: string;
+  /** `<workspace>/mission-control`. */
+  mc: string;
+  dataDir: string;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Extra MC_* variables. */
+  env?: Record<string, string>;
+  /** Copy the fixture workspace in (default), or start with none. */
+  fixture?: boolean;
+  /** Reuse folders of an earlier app (restart tests). */
+  workspace?: string;
+  dataDir?: string;
+}
+
+export async function makeTempDir(prefix = 'mc-test-'): Promise<string> {
+  return mkdtemp(join(tmpdir(), prefix));
+}
+
+/** Boots the real application on temporary folders and a temporary SQLite file, on 127.0.0.1:0. */
+export async function startApp(options: StartOptions = {}): Promise<TestApp> {
+  const workspace = options.workspace ?? (await makeTempDir('mc-ws-'));
+  const dataDir = options.dataDir ?? (await makeTempDir('mc-data-'));
+  if (!options.workspace && options.fixture !== false) await cp(FIXTURE_WORKSPACE, workspace, { recursive: true });
+  const app = await withEnv(
+    {
+      MC_WORKSPACE: workspace,
+      MC_DATA_DIR: dataDir,
+      MC_BACKUP_DIR: join(dataDir, 'backups'),
+      MC_HOST: '127.0.0.1',
+      ...options.env,
+    },
+    () => createApp({ logger: false }),
+  );
+  await listen(app, 0);
+  const url = await app.getUrl();
+  let closed = false;
+  return {
+    app,
+    url,
+    workspace,
+    mc: join(workspace, 'mission-control'),
+    dataDir,
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await app.close();
+    },
+  };
+}
+
+/** Runs `fn` with these MC_* variables set and every other MC_* variable unset, then restores them. */
+export async function withEnv<T>(vars: Record<string, string>, fn: () => Promise<T>): Promise<T> {
+  const saved = { ...process.env };
+  for (const key of Object.keys(process.env)) if (key.startsWith('MC_')) delete process.env[key];
+  Object.assign(process.env, vars);
+  try {
+    return await fn();
+  } finally {
+    for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
+    Object.assign(process.env, saved);
+  }
+}
+
+/** Polls until `check` returns a value (or stops throwing); fails with the last error after `timeoutMs`. */
+export async function waitFor<T>(check: () => Promise<T | undefined | false>, timeoutMs = 3000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value !== undefined && value !== false) return value as T;
+    } catch (error) {
+      lastError = error;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`);
+}
+
+export async function removeDirs(...dirs: (string | undefined)[]): Promise<void> {
+  await Promise.all(dirs.filter(Boolean).map((d) => rm(d as string, { recursive: true, force: true })));
+}
+
+/** A small fetch wrapper: JSON in, status and JSON out. */
+export async function api(
+  base: string,
+  path: string,
+  init: RequestInit & { json?: unknown } = {},
+): Promise<{ status: number; body: any; headers: Headers }> {
+  const headers = new Headers(init.headers);
+  if (init.json !== undefined) headers.set('content-type', 'application/json');
+  const response = await fetch(base + path, { ...init, headers, body: init.json !== undefined ? JSON.stringify(init.json) : init.body });
+  const text = await response.text();
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    /* not JSON: keep the text */
+  }
+  return { status: response.status, body, headers: response.headers };
+}
