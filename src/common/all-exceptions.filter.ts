@@ -18,7 +18,6 @@ interface ClientError extends Error {
 }
 
 const BODY_PARSER_MESSAGES: Record<string, string> = {
-  'entity.parse.failed': 'Request body is not valid JSON',
   'entity.too.large': 'Request body is too large',
   'encoding.unsupported': 'Request body encoding is not supported',
   'charset.unsupported': 'Request body charset is not supported',

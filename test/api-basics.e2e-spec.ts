@@ -1,0 +1,117 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { api, makeTempDir, removeDirs, startApp, TestApp } from './support/app-harness';
+
+describe('API basics: documentation, errors, CORS', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startApp({ env: { MC_CORS_ORIGINS: 'http://dash.example, http://localhost:3000' } });
+  });
+
+  afterAll(async () => {
+    await t.close();
+    await removeDirs(t.workspace, t.dataDir);
+  });
+
+  it('serves Swagger UI at /docs and documents every endpoint and field at /docs-json', async () => {
+    const ui = await api(t.url, '/docs');
+    expect(ui.status).toBe(200);
+    expect(String(ui.body)).toContain('swagger');
+
+    const { body: doc } = await api(t.url, '/docs-json');
+    expect(Object.keys(doc.paths).sort()).toEqual(['/api/agents', '/api/agents/{id}', '/api/health', '/api/tasks', '/api/tasks/active']);
+    expect(doc.paths['/api/agents'].get.parameters).toEqual([expect.objectContaining({ name: 'status', in: 'query', required: false })]);
+    expect(doc.paths['/api/agents/{id}'].get.responses['200'].content['application/json'].schema.$ref).toBe('#/components/schemas/AgentDetailDto');
+    const agent = doc.components.schemas.AgentDto;
+    expect(Object.keys(agent.properties)).toEqual(
+      expect.arrayContaining(['id', 'name', 'role', 'status', 'raw_status', 'current_tasks', 'tasks_completed', 'tasks_failed', 'last_active', 'metrics']),
+    );
+    expect(agent.properties.name.description).toMatch(/SOUL\.md heading/);
+    expect(agent.properties.status.enum).toEqual(['active', 'idle', 'error', 'offline']);
+    expect(doc.components.schemas.TaskDto.properties.subtasks.items.$ref).toBe('#/components/schemas/TaskDto');
+  });
+
+  it('gives unknown routes and bad bodies the one error shape', async () => {
+    const missing = await api(t.url, '/api/nope');
+    expect(missing.status).toBe(404);
+    expect(missing.body).toEqual({ error: 'Cannot GET /api/nope', status_code: 404, path: '/api/nope', timestamp: expect.any(String) });
+
+    const badJson = await api(t.url, '/api/agents', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"a":' });
+    expect(badJson.status).toBe(400);
+    expect(badJson.body).toMatchObject({ error: expect.stringContaining('JSON'), status_code: 400 });
+  });
+
+  it('answers CORS for listed origins only', async () => {
+    const allowed = await fetch(`${t.url}/api/agents`, { headers: { origin: 'http://dash.example' } });
+    expect(allowed.headers.get('access-control-allow-origin')).toBe('http://dash.example');
+    const other = await fetch(`${t.url}/api/agents`, { headers: { origin: 'http://evil.example' } });
+    expect(other.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('reports health from real checks', async () => {
+    const { status, body } = await api(t.url, '/api/health');
+    expect(status).toBe(200);
+    expect(body).toMatchObject({
+      status: 'healthy',
+      services: { api: { status: 'up' }, database: { status: 'up' }, workspace: { status: 'up', agents: 6, watching: true }, disk: { status: 'up' } },
+    });
+    expect(Date.parse(body.timestamp)).toBeGreaterThan(Date.now() - 60_000);
+  });
+
+  it('writes status.json at start with counts', async () => {
+    const status = JSON.parse(await import('node:fs/promises').then((fs) => fs.readFile(join(t.dataDir, 'status.json'), 'utf8')));
+    expect(status).toMatchObject({ service: 'mission-control', state: 'running', pid: process.pid, counts: { agents: 6, tasks: 3, events: 0 }, last_collection: null, last_backup: null });
+  });
+});
+
+describe('MC_API_TOKEN', () => {
+  let t: TestApp;
+  const token = 's3cret-token';
+
+  beforeAll(async () => {
+    t = await startApp({ env: { MC_API_TOKEN: token } });
+  });
+
+  afterAll(async () => {
+    await t.close();
+    await removeDirs(t.workspace, t.dataDir);
+  });
+
+  it('keeps reads open', async () => {
+    expect((await api(t.url, '/api/agents')).status).toBe(200);
+  });
+
+  it.each(['POST', 'PUT', 'PATCH', 'DELETE'])('refuses %s without the token, or with a wrong one', async (method) => {
+    const none = await api(t.url, '/api/agents/forge', { method });
+    expect(none.status).toBe(401);
+    expect(none.headers.get('www-authenticate')).toBe('Bearer');
+    expect(none.body).toMatchObject({ status_code: 401, error: expect.stringContaining('Authorization: Bearer') });
+    const wrong = await api(t.url, '/api/agents/forge', { method, headers: { authorization: 'Bearer nope' } });
+    expect(wrong.status).toBe(401);
+    expect(wrong.body.error).toBe('Invalid API token');
+  });
+
+  it('lets a request with the right token through to the route', async () => {
+    const res = await api(t.url, '/api/agents/forge', { method: 'DELETE', headers: { authorization: `Bearer ${token}` } });
+    expect(res.status).toBe(404);
+  });
+
+  it('lets CORS preflight through', async () => {
+    const res = await fetch(`${t.url}/api/agents`, { method: 'OPTIONS', headers: { origin: 'http://x.example', 'access-control-request-method': 'POST' } });
+    expect(res.status).toBe(204);
+  });
+});
+
+describe('A corrupt database', () => {
+  it('stops the start with a message naming the file, and leaves the file as it was', async () => {
+    const dataDir = await makeTempDir('mc-corrupt-');
+    const file = join(dataDir, 'metrics.db');
+    const garbage = 'this is not a sqlite database, but it might be somebody\'s only copy'.repeat(100);
+    await writeFile(file, garbage);
+    await expect(startApp({ dataDir })).rejects.toThrow(new RegExp(`Database ${file} is unreadable or corrupt .*Move it aside`));
+    const { readFile } = await import('node:fs/promises');
+    expect(await readFile(file, 'utf8')).toBe(garbage);
+    await removeDirs(dataDir);
+  });
+});
