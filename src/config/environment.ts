@@ -1,7 +1,7 @@
 import { homedir } from 'node:os';
 import { resolve } from 'node:path';
 import { plainToInstance, Transform, Type } from 'class-transformer';
-import { IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, Min, validateSync } from 'class-validator';
+import { IsInt, IsNotEmpty, IsOptional, IsPositive, IsString, Matches, Max, Min, validateSync } from 'class-validator';
 import { ConfigService } from '@nestjs/config';
 
 const toPath = ({ value }: { value: unknown }) =>
@@ -49,11 +49,11 @@ export class EnvironmentVariables {
   MC_BACKUP_DIR: string = resolve('backups');
 
   @Type(() => Number)
-  @Min(0.0003, { message: 'MC_BACKUP_INTERVAL must be a positive number of hours' })
+  @IsPositive({ message: 'MC_BACKUP_INTERVAL must be a positive number of hours (fractions allowed: 0.5 is 30 minutes)' })
   MC_BACKUP_INTERVAL: number = 6;
 
   @Type(() => Number)
-  @Min(0.0001, { message: 'MC_BACKUP_RETENTION must be a positive number of days' })
+  @IsPositive({ message: 'MC_BACKUP_RETENTION must be a positive number of days (fractions allowed)' })
   MC_BACKUP_RETENTION: number = 7;
 
   @Type(() => Number)
@@ -67,7 +67,7 @@ export class EnvironmentVariables {
   MC_WS_HEARTBEAT: number = 30;
 
   @Type(() => Number)
-  @Min(0.01, { message: 'MC_STALE_MINUTES must be a positive number of minutes' })
+  @IsPositive({ message: 'MC_STALE_MINUTES must be a positive number of minutes (fractions allowed)' })
   MC_STALE_MINUTES: number = 15;
 
   @IsOptional()

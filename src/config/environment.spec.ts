@@ -1,0 +1,72 @@
+import { homedir } from 'node:os';
+import { resolve } from 'node:path';
+import { validateEnvironment } from './environment';
+
+describe('validateEnvironment', () => {
+  it('applies every default', () => {
+    const env = validateEnvironment({});
+    expect(env).toMatchObject({
+      MC_WORKSPACE: resolve(homedir(), '.openclaw/workspace'),
+      MC_API_PORT: 8080,
+      MC_WS_PORT: 8765,
+      MC_HOST: '127.0.0.1',
+      MC_DATA_DIR: resolve('data'),
+      MC_BACKUP_DIR: resolve('backups'),
+      MC_BACKUP_INTERVAL: 6,
+      MC_BACKUP_RETENTION: 7,
+      MC_METRICS_INTERVAL: 60,
+      MC_WS_HEARTBEAT: 30,
+      MC_STALE_MINUTES: 15,
+      MC_CORS_ORIGINS: ['*'],
+    });
+    expect(env.MC_API_TOKEN).toBeUndefined();
+  });
+
+  it('reads numbers, lists, ~ paths, and short intervals used by tests and demos', () => {
+    const env = validateEnvironment({
+      MC_WORKSPACE: '~/ws',
+      MC_API_PORT: '0',
+      MC_METRICS_INTERVAL: '1',
+      MC_WS_HEARTBEAT: '1',
+      MC_BACKUP_INTERVAL: String(1 / 3600),
+      MC_BACKUP_RETENTION: '0.5',
+      MC_CORS_ORIGINS: 'http://a.example, http://b.example ,',
+      MC_API_TOKEN: 'abc',
+      UNRELATED: 'ignored',
+    });
+    expect(env).toMatchObject({
+      MC_WORKSPACE: resolve(homedir(), 'ws'),
+      MC_API_PORT: 0,
+      MC_METRICS_INTERVAL: 1,
+      MC_WS_HEARTBEAT: 1,
+      MC_BACKUP_INTERVAL: 1 / 3600,
+      MC_BACKUP_RETENTION: 0.5,
+      MC_CORS_ORIGINS: ['http://a.example', 'http://b.example'],
+      MC_API_TOKEN: 'abc',
+    });
+    expect(env).not.toHaveProperty('UNRELATED');
+  });
+
+  it('treats an empty variable as unset', () => {
+    expect(validateEnvironment({ MC_API_PORT: '' }).MC_API_PORT).toBe(8080);
+  });
+
+  it.each([
+    ['MC_API_PORT', 'abc', /MC_API_PORT must be a whole number from 0 to 65535 \(got "abc"\)/],
+    ['MC_API_PORT', '70000', /MC_API_PORT must be a whole number/],
+    ['MC_WS_PORT', '1.5', /MC_WS_PORT must be a whole number/],
+    ['MC_METRICS_INTERVAL', '0', /MC_METRICS_INTERVAL must be a whole number of seconds, at least 1 \(got "0"\)/],
+    ['MC_WS_HEARTBEAT', 'soon', /MC_WS_HEARTBEAT must be/],
+    ['MC_BACKUP_INTERVAL', '-1', /MC_BACKUP_INTERVAL must be a positive number of hours/],
+    ['MC_BACKUP_RETENTION', 'week', /MC_BACKUP_RETENTION must be a positive number of days/],
+    ['MC_STALE_MINUTES', '0', /MC_STALE_MINUTES must be a positive number/],
+    ['MC_HOST', 'bad host!', /MC_HOST must be a host name or IP address/],
+    ['MC_API_TOKEN', 'has space', /MC_API_TOKEN must not contain white space/],
+  ])('rejects %s=%s naming the variable', (name, value, message) => {
+    expect(() => validateEnvironment({ [name]: value })).toThrow(message);
+  });
+
+  it('lists every bad variable at once', () => {
+    expect(() => validateEnvironment({ MC_API_PORT: 'x', MC_WS_PORT: 'y' })).toThrow(/MC_API_PORT[\s\S]*MC_WS_PORT/);
+  });
+});
