@@ -30,6 +30,8 @@ describe('API basics: documentation, errors, CORS', () => {
     expect(agent.properties.name.description).toMatch(/SOUL\.md heading/);
     expect(agent.properties.status.enum).toEqual(['active', 'idle', 'error', 'offline']);
     expect(doc.components.schemas.TaskDto.properties.subtasks.items.$ref).toBe('#/components/schemas/TaskDto');
+    expect(doc.paths['/api/agents/{id}'].get.responses['404'].content['application/json'].schema.$ref).toBe('#/components/schemas/ErrorDto');
+    expect(Object.keys(doc.components.schemas.ErrorDto.properties)).toEqual(expect.arrayContaining(['error', 'status_code', 'details']));
   });
 
   it('gives unknown routes and bad bodies the one error shape', async () => {
