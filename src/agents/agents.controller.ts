@@ -1,10 +1,12 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiNotFoundResponse, ApiTags } from '@nestjs/swagger';
+import { ErrorDto } from '../common/error.dto';
 import { AgentsService } from './agents.service';
 import { AgentIdParams, ListAgentsQuery } from './dto/agent-query.dto';
 import { AgentDetailDto, AgentListDto } from './dto/agent.dto';
 
 @ApiTags('agents')
+@ApiBadRequestResponse({ type: ErrorDto, description: 'A bad parameter; `details` names it.' })
 @Controller('api/agents')
 export class AgentsController {
   constructor(private readonly agents: AgentsService) {}
@@ -15,11 +17,9 @@ export class AgentsController {
     return { agents: this.agents.list(query.status) };
   }
 
-  /**
-   * One agent with its raw state.
-   * @throws {404} Agent not found.
-   */
+  /** One agent with its raw state. */
   @Get(':id')
+  @ApiNotFoundResponse({ type: ErrorDto, description: 'Agent not found.' })
   get(@Param() params: AgentIdParams): AgentDetailDto {
     return this.agents.get(params.id);
   }

@@ -1,10 +1,12 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiTags } from '@nestjs/swagger';
+import { ErrorDto } from '../common/error.dto';
 import { ActiveTaskListDto, TaskListDto } from './dto/task.dto';
 import { ListTasksQuery } from './dto/task-query.dto';
 import { TasksService } from './tasks.service';
 
 @ApiTags('tasks')
+@ApiBadRequestResponse({ type: ErrorDto, description: 'A bad filter; `details` names it.' })
 @Controller('api/tasks')
 export class TasksController {
   constructor(private readonly tasks: TasksService) {}
