@@ -10,6 +10,7 @@ import { CommonModule } from './common/common.module';
 import { createValidationPipe } from './common/validation';
 import { validateEnvironment } from './config/environment';
 import { DatabaseModule } from './database/database.module';
+import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
 import { StatusModule } from './status/status.module';
 import { TasksModule } from './tasks/tasks.module';
@@ -32,6 +33,7 @@ export class AppModule implements NestModule {
         DatabaseModule,
         WorkspaceModule,
         AgentsModule,
+        EventsModule,
         TasksModule,
         HealthModule,
         StatusModule,

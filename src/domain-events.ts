@@ -1,3 +1,5 @@
+import type { AgentMetric } from './metrics/agent-metric.entity';
+import type { SystemMetric } from './metrics/system-metric.entity';
 import { Agent, OfficeState, Task, TaskQueue } from './workspace/workspace.types';
 
 /**
@@ -10,6 +12,8 @@ export const DomainEvent = {
   AgentRemoved: 'agent.removed',
   OfficeUpdated: 'office.updated',
   TasksUpdated: 'tasks.updated',
+  EventLogged: 'event.logged',
+  MetricsCollected: 'metrics.collected',
 } as const;
 
 export type DomainEventName = (typeof DomainEvent)[keyof typeof DomainEvent];
@@ -35,9 +39,30 @@ export interface TasksUpdatedEvent {
   removed: Task[];
 }
 
+/** One entry of the event log, as stored. */
+export interface LoggedEvent {
+  id: number;
+  timestamp: string;
+  type: string;
+  agent_id: string | null;
+  data: Record<string, unknown>;
+}
+
+export interface EventLoggedEvent {
+  event: LoggedEvent;
+}
+
+export interface MetricsCollectedEvent {
+  system: SystemMetric;
+  agents: AgentMetric[];
+  duration_ms: number;
+}
+
 export interface DomainEventPayloads {
   [DomainEvent.AgentUpdated]: AgentUpdatedEvent;
   [DomainEvent.AgentRemoved]: AgentRemovedEvent;
   [DomainEvent.OfficeUpdated]: OfficeUpdatedEvent;
   [DomainEvent.TasksUpdated]: TasksUpdatedEvent;
+  [DomainEvent.EventLogged]: EventLoggedEvent;
+  [DomainEvent.MetricsCollected]: MetricsCollectedEvent;
 }

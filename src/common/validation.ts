@@ -20,9 +20,13 @@ export function createValidationPipe(): ValidationPipe {
     transform: true,
     exceptionFactory: (errors) => {
       const details = flatten(errors);
+      // In a list (a batch of events), say which items are bad, not only which fields.
+      const indexes = [...new Set(details.map((d) => d.field.match(/^\w+\.(\d+)(\.|$)/)?.[1]).filter(Boolean).map(Number))];
+      const describe = (d: FieldError) => (d.field.includes('.') ? `${d.field}: ${d.messages.join(', ')}` : d.messages.join(', '));
       return new BadRequestException({
-        message: `Invalid request: ${details.map((d) => d.messages.join(', ')).join('; ')}`,
+        message: `Invalid request: ${details.map(describe).join('; ')}`,
         details,
+        ...(indexes.length ? { invalid_indexes: indexes } : {}),
       });
     },
   });

@@ -67,6 +67,14 @@ export class EnvironmentVariables {
   MC_WS_HEARTBEAT: number = 30;
 
   @Type(() => Number)
+  @IsPositive({ message: 'MC_METRICS_RETENTION must be a positive number of days (fractions allowed)' })
+  MC_METRICS_RETENTION: number = 7;
+
+  @Type(() => Number)
+  @IsPositive({ message: 'MC_EVENTS_RETENTION must be a positive number of days (fractions allowed)' })
+  MC_EVENTS_RETENTION: number = 30;
+
+  @Type(() => Number)
   @IsPositive({ message: 'MC_STALE_MINUTES must be a positive number of minutes (fractions allowed)' })
   MC_STALE_MINUTES: number = 15;
 

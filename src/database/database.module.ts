@@ -6,6 +6,7 @@ import { EventRecord } from '../events/event.entity';
 import { AgentMetric } from '../metrics/agent-metric.entity';
 import { SystemMetric } from '../metrics/system-metric.entity';
 import { assertDatabaseUsable } from './database-file';
+import { DatabaseWriter } from './database-writer';
 import { InitialSchema1763800000000 } from './migrations/1763800000000-InitialSchema';
 
 export const DATABASE_FILE = 'metrics.db';
@@ -34,5 +35,7 @@ export const DATABASE_FILE = 'metrics.db';
       },
     }),
   ],
+  providers: [DatabaseWriter],
+  exports: [DatabaseWriter],
 })
 export class DatabaseModule {}

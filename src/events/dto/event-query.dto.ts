@@ -1,0 +1,41 @@
+import { Transform, Type } from 'class-transformer';
+import { IsInt, IsISO8601, IsOptional, Matches, Max, MaxLength, Min } from 'class-validator';
+import { AGENT_ID_PATTERN } from '../../workspace/workspace.types';
+import { EVENT_TYPE_PATTERN } from './create-event.dto';
+
+export class EventQuery {
+  /** Only events of this event_type. */
+  @IsOptional()
+  @Matches(EVENT_TYPE_PATTERN, { message: 'type must be an event type such as task_completed' })
+  type?: string;
+
+  /** Only events about this agent. */
+  @IsOptional()
+  @Matches(AGENT_ID_PATTERN, { message: 'agent_id must be an agent id' })
+  agent_id?: string;
+
+  /** ISO 8601: only events at or after this time. */
+  @IsOptional()
+  @IsISO8601({ strict: true }, { message: 'since must be an ISO 8601 date-time' })
+  since?: string;
+
+  /** ISO 8601: only events at or before this time. */
+  @IsOptional()
+  @IsISO8601({ strict: true }, { message: 'until must be an ISO 8601 date-time' })
+  until?: string;
+
+  /** 1 to 1000, default 100. */
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt({ message: 'limit must be a whole number from 1 to 1000' })
+  @Min(1, { message: 'limit must be a whole number from 1 to 1000' })
+  @Max(1000, { message: 'limit must be a whole number from 1 to 1000' })
+  limit: number = 100;
+
+  /** The `next_cursor` of the previous page. */
+  @IsOptional()
+  @Transform(({ value }) => (typeof value === 'string' ? value.trim() : value))
+  @MaxLength(200, { message: 'cursor is not a cursor this service gave out' })
+  @Matches(/^[A-Za-z0-9_-]+$/, { message: 'cursor is not a cursor this service gave out' })
+  cursor?: string;
+}

@@ -1,0 +1,36 @@
+import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
+import { ApiBadRequestResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ErrorDto } from '../common/error.dto';
+import { CreateEventBatchDto, CreateEventDto } from './dto/create-event.dto';
+import { EventDto, EventPageDto, StoredEventsDto } from './dto/event.dto';
+import { EventQuery } from './dto/event-query.dto';
+import { EventsService } from './events.service';
+
+@ApiTags('events')
+@ApiBadRequestResponse({ type: ErrorDto, description: 'A bad field or parameter; `details` names it (and `invalid_indexes` the bad events of a batch).' })
+@Controller()
+export class EventsController {
+  constructor(private readonly events: EventsService) {}
+
+  /** Reports one event. The answer comes once it is committed. */
+  @Post('api/events')
+  @ApiUnauthorizedResponse({ type: ErrorDto, description: 'MC_API_TOKEN is set and the request lacks it.' })
+  async create(@Body() body: CreateEventDto): Promise<EventDto> {
+    return (await this.events.ingest([body]))[0];
+  }
+
+  /** Reports up to 1000 events at once: all are stored, or none when any is bad. */
+  @Post('api/events/batch')
+  @HttpCode(201)
+  @ApiUnauthorizedResponse({ type: ErrorDto, description: 'MC_API_TOKEN is set and the request lacks it.' })
+  async createBatch(@Body() body: CreateEventBatchDto): Promise<StoredEventsDto> {
+    const stored = await this.events.ingest(body.events);
+    return { stored: stored.length, ids: stored.map((e) => e.id) };
+  }
+
+  /** The event log, newest first, with filters and cursor pagination. */
+  @Get('api/system/events')
+  list(@Query() query: EventQuery): Promise<EventPageDto> {
+    return this.events.query(query);
+  }
+}

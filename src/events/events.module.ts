@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { DatabaseModule } from '../database/database.module';
+import { EventBatcher } from './event-batcher';
+import { EventsController } from './events.controller';
+import { EventsListener } from './events.listener';
+import { EventsService } from './events.service';
+
+@Module({
+  imports: [DatabaseModule],
+  controllers: [EventsController],
+  providers: [EventsService, EventBatcher, EventsListener],
+  exports: [EventsService],
+})
+export class EventsModule {}

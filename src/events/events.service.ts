@@ -1,0 +1,101 @@
+import { BadRequestException, Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { DomainEventBus } from '../common/domain-event-bus';
+import { DomainEvent, LoggedEvent } from '../domain-events';
+import { CreateEventDto, EVENT_TYPE_PATTERN } from './dto/create-event.dto';
+import { EventPageDto } from './dto/event.dto';
+import { EventQuery } from './dto/event-query.dto';
+import { EventBatcher, NewEvent } from './event-batcher';
+
+interface EventRow {
+  id: number;
+  timestamp: string;
+  type: string;
+  agent_id: string | null;
+  data: string;
+}
+
+/** The event log: what agents report and what Mission Control itself notices. */
+@Injectable()
+export class EventsService {
+  private readonly logger = new Logger(EventsService.name);
+
+  constructor(
+    private readonly batcher: EventBatcher,
+    private readonly bus: DomainEventBus,
+    @InjectDataSource() private readonly db: DataSource,
+  ) {}
+
+  /** Stores validated events; resolves once they are committed, in the order given. */
+  async ingest(events: CreateEventDto[]): Promise<LoggedEvent[]> {
+    const now = new Date().toISOString();
+    const rows: NewEvent[] = events.map((e) => ({
+      timestamp: e.timestamp ? new Date(e.timestamp).toISOString() : now,
+      type: e.event_type,
+      agent_id: e.agent_id ?? null,
+      data: e.data ?? {},
+    }));
+    const stored = await this.batcher.append(rows);
+    for (const event of stored) this.bus.emit(DomainEvent.EventLogged, { event });
+    return stored;
+  }
+
+  /** Mission Control's own events (status changes, backups, restores, errors). Never throws: it logs instead. */
+  async log(type: string, agentId: string | null, data: Record<string, unknown> = {}): Promise<LoggedEvent | null> {
+    if (!EVENT_TYPE_PATTERN.test(type)) throw new Error(`Bad internal event type "${type}"`);
+    try {
+      const [event] = await this.ingest([{ event_type: type, agent_id: agentId, data }]);
+      return event;
+    } catch (error) {
+      this.logger.error(`Could not log ${type} for ${agentId ?? 'the system'}: ${(error as Error).message}`);
+      return null;
+    }
+  }
+
+  /** Newest first, keyset-paginated on (timestamp, id) so pages neither skip nor repeat while events arrive. */
+  async query(q: EventQuery): Promise<EventPageDto> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const add = (sql: string, ...values: unknown[]) => (where.push(sql), params.push(...values));
+    if (q.type) add('"event_type" = ?', q.type);
+    if (q.agent_id) add('"agent_id" = ?', q.agent_id);
+    if (q.since) add('"timestamp" >= ?', new Date(q.since).toISOString());
+    if (q.until) add('"timestamp" <= ?', new Date(q.until).toISOString());
+    if (q.cursor) {
+      const { timestamp, id } = decodeCursor(q.cursor);
+      add('("timestamp" < ? OR ("timestamp" = ? AND "id" < ?))', timestamp, timestamp, id);
+    }
+    const rows: EventRow[] = await this.db.query(
+      `SELECT "id", "timestamp", "event_type" AS "type", "agent_id", "data" FROM "events"
+       ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+       ORDER BY "timestamp" DESC, "id" DESC LIMIT ?`,
+      [...params, q.limit + 1],
+    );
+    const page = rows.slice(0, q.limit).map(toEvent);
+    const last = page[page.length - 1];
+    return { events: page, next_cursor: rows.length > q.limit ? encodeCursor(last) : null };
+  }
+}
+
+export function toEvent(row: EventRow): LoggedEvent {
+  let data: Record<string, unknown> = {};
+  try {
+    data = JSON.parse(row.data) as Record<string, unknown>;
+  } catch {
+    // Rows are written as JSON by this service; anything else came from outside and is shown empty.
+  }
+  return { id: row.id, timestamp: row.timestamp, type: row.type, agent_id: row.agent_id, data };
+}
+
+function encodeCursor(event: LoggedEvent): string {
+  return Buffer.from(`${event.timestamp}|${event.id}`).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { timestamp: string; id: number } {
+  const [timestamp, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+  if (!timestamp || Number.isNaN(Date.parse(timestamp)) || !/^\d+$/.test(id ?? '')) {
+    throw new BadRequestException({ message: 'cursor is not a cursor this service gave out', details: [{ field: 'cursor', messages: ['not a cursor this service gave out'] }] });
+  }
+  return { timestamp, id: Number(id) };
+}

@@ -1,0 +1,179 @@
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { DomainEvent, EventLoggedEvent } from '../src/domain-events';
+import { api, removeDirs, startApp, TestApp, waitFor } from './support/app-harness';
+
+describe('Events API', () => {
+  let t: TestApp;
+  const post = (path: string, json: unknown, headers: Record<string, string> = {}) => api(t.url, path, { method: 'POST', json, headers });
+  const count = async () => (await api(t.url, '/api/system/events?limit=1000')).body.events.length;
+
+  beforeAll(async () => {
+    t = await startApp({ fixture: false });
+  });
+
+  afterAll(async () => {
+    await t.close();
+    await removeDirs(t.workspace, t.dataDir);
+  });
+
+  it('stores one event, answering with it once committed, and emits event.logged', async () => {
+    const logged: EventLoggedEvent[] = [];
+    t.app.get(EventEmitter2).on(DomainEvent.EventLogged, (e: EventLoggedEvent) => logged.push(e));
+    const { status, body } = await post('/api/events', {
+      event_type: 'task_completed',
+      agent_id: 'ghost-agent',
+      timestamp: '2026-02-17T08:46:00+08:00',
+      data: { task_id: 'T1', duration: 12.5 },
+    });
+    expect(status).toBe(201);
+    expect(body).toEqual({ id: expect.any(Number), timestamp: '2026-02-17T00:46:00.000Z', type: 'task_completed', agent_id: 'ghost-agent', data: { task_id: 'T1', duration: 12.5 } });
+    expect(logged.map((e) => e.event)).toContainEqual(body);
+
+    const page = await api(t.url, `/api/system/events?agent_id=ghost-agent`);
+    expect(page.body).toEqual({ events: [body], next_cursor: null });
+  });
+
+  it('stamps events without a timestamp with the time of arrival', async () => {
+    const before = Date.now();
+    const { body } = await post('/api/events', { event_type: 'message_sent', agent_id: 'forge' });
+    expect(Date.parse(body.timestamp)).toBeGreaterThanOrEqual(before - 5);
+    expect(body.data).toEqual({});
+  });
+
+  it.each([
+    [{}, 'event_type'],
+    [{ event_type: 'Task Completed' }, 'event_type'],
+    [{ event_type: 'x'.repeat(65) }, 'event_type'],
+    [{ event_type: 'ok', agent_id: '../etc' }, 'agent_id'],
+    [{ event_type: 'ok', timestamp: 'yesterday' }, 'timestamp'],
+    [{ event_type: 'ok', timestamp: '2026-02-30T10:00:00Z' }, 'timestamp'],
+    [{ event_type: 'ok', data: [1, 2] }, 'data'],
+    [{ event_type: 'ok', data: 'text' }, 'data'],
+    [{ event_type: 'ok', data: { blob: 'x'.repeat(16 * 1024) } }, 'data'],
+  ])('rejects bad event %# with 400 naming %s, storing nothing', async (event, field) => {
+    const before = await count();
+    const { status, body } = await post('/api/events', event);
+    expect(status).toBe(400);
+    expect(body.details.map((d: { field: string }) => d.field)).toContain(field);
+    expect(await count()).toBe(before);
+  });
+
+  it('stores a batch in order and answers with the ids', async () => {
+    const events = Array.from({ length: 300 }, (_, i) => ({ event_type: 'message_received', agent_id: 'batcher', data: { n: i } }));
+    const { status, body } = await post('/api/events/batch', { events });
+    expect(status).toBe(201);
+    expect(body.stored).toBe(300);
+    expect(body.ids).toEqual(Array.from({ length: 300 }, (_, i) => body.ids[0] + i));
+    const page = await api(t.url, '/api/system/events?agent_id=batcher&limit=1000');
+    expect(page.body.events).toHaveLength(300);
+  });
+
+  it('rejects a whole batch when any event is bad, naming the index of each bad one', async () => {
+    const before = await count();
+    const events = [{ event_type: 'ok' }, { event_type: 'BAD' }, { event_type: 'ok' }, { event_type: 'ok', data: 5 }];
+    const { status, body } = await post('/api/events/batch', { events });
+    expect(status).toBe(400);
+    expect(body.invalid_indexes).toEqual([1, 3]);
+    expect(body.error).toContain('events.1.event_type');
+    expect(body.error).toContain('events.3.data');
+    expect(await count()).toBe(before);
+  });
+
+  it.each([
+    [{ events: [] }, /at least one/],
+    [{ events: Array.from({ length: 1001 }, () => ({ event_type: 'x' })) }, /at most 1000/],
+    [{ events: 'nope' }, /events must be a list/],
+    [{}, /events must be a list/],
+  ])('rejects a malformed batch %#', async (body, message) => {
+    const res = await post('/api/events/batch', body);
+    expect(res.status).toBe(400);
+    expect(res.body.error).toMatch(message);
+  });
+
+  it('answers 413 for a body over the size limit', async () => {
+    const res = await api(t.url, '/api/events', { method: 'POST', headers: { 'content-type': 'application/json' }, body: `{"event_type":"x","data":{"a":"${'y'.repeat(21 * 1024 * 1024)}"}}` });
+    expect(res.status).toBe(413);
+    expect(res.body).toMatchObject({ status_code: 413, error: 'Request body is too large' });
+  });
+
+  it('commits concurrent single events together without losing any', async () => {
+    const results = await Promise.all(
+      Array.from({ length: 200 }, (_, i) => post('/api/events', { event_type: 'message_sent', agent_id: 'crowd', data: { i } })),
+    );
+    expect(results.every((r) => r.status === 201)).toBe(true);
+    expect(new Set(results.map((r) => r.body.id)).size).toBe(200);
+    const stored = (await api(t.url, '/api/system/events?agent_id=crowd&limit=1000')).body.events;
+    expect(stored.map((e: { data: { i: number } }) => e.data.i).sort((a: number, b: number) => a - b)).toEqual(Array.from({ length: 200 }, (_, i) => i));
+  });
+});
+
+describe('Event log queries', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startApp({ fixture: false });
+    const base = Date.parse('2026-03-01T00:00:00Z');
+    const events = Array.from({ length: 250 }, (_, i) => ({
+      event_type: i % 5 === 0 ? 'error' : 'message_sent',
+      agent_id: i % 2 ? 'odd' : 'even',
+      // Pairs of events share a timestamp, so ordering must fall back on the id.
+      timestamp: new Date(base + Math.floor(i / 2) * 60_000).toISOString(),
+      data: { i },
+    }));
+    await api(t.url, '/api/events/batch', { method: 'POST', json: { events } });
+  });
+
+  afterAll(async () => {
+    await t.close();
+    await removeDirs(t.workspace, t.dataDir);
+  });
+
+  it('filters by type, agent and time range, newest first', async () => {
+    const { body } = await api(t.url, '/api/system/events?type=error&agent_id=even&since=2026-03-01T00:10:00Z&until=2026-03-01T01:00:00Z');
+    const is = body.events.map((e: { data: { i: number } }) => e.data.i);
+    expect(is).toEqual([120, 110, 100, 90, 80, 70, 60, 50, 40, 30, 20]);
+    expect(body.events[0]).toMatchObject({ type: 'error', agent_id: 'even', timestamp: '2026-03-01T01:00:00.000Z' });
+  });
+
+  it('pages with a cursor, neither skipping nor repeating while new events arrive', async () => {
+    const seen: number[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const query: string = `/api/system/events?limit=40${cursor ? `&cursor=${cursor}` : ''}`;
+      const { body } = await api(t.url, query);
+      seen.push(...body.events.map((e: { data: { i?: number } }) => e.data.i));
+      cursor = body.next_cursor;
+      pages++;
+      // New events keep arriving, both newer than everything and at an old timestamp.
+      await api(t.url, '/api/events', { method: 'POST', json: { event_type: 'late', data: { late: pages } } });
+      await api(t.url, '/api/events', { method: 'POST', json: { event_type: 'late', timestamp: '2026-03-01T00:30:00Z', data: { late: pages } } });
+    } while (cursor);
+    const original = seen.filter((i) => i !== undefined);
+    expect(original).toEqual(Array.from({ length: 250 }, (_, k) => 249 - k));
+    expect(pages).toBe(7);
+  });
+
+  it.each(['limit=0', 'limit=1001', 'limit=ten', 'since=last-week', 'until=2026-13-01', 'cursor=!!', `cursor=${Buffer.from('x|y').toString('base64url')}`, 'type=A B', 'agent_id=..%2F'])(
+    'rejects %s with 400 naming the parameter',
+    async (query) => {
+      const { status, body } = await api(t.url, `/api/system/events?${query}`);
+      expect(status).toBe(400);
+      expect(body.details[0].field).toBe(query.split('=')[0]);
+    },
+  );
+
+  it('logs status changes it sees in the workspace as events', async () => {
+    const w = await startApp();
+    try {
+      const { body } = await waitFor(async () => {
+        const res = await api(w.url, '/api/system/events?type=status_changed&agent_id=forge');
+        return res.body.events.length > 0 && res;
+      });
+      expect(body.events[0].data).toMatchObject({ from: null, to: 'offline', raw_status: 'operational', source: 'workspace' });
+    } finally {
+      await w.close();
+      await removeDirs(w.workspace, w.dataDir);
+    }
+  });
+});
