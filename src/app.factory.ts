@@ -1,4 +1,4 @@
-import { INestApplication } from '@nestjs/common';
+import { INestApplication, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -22,6 +22,8 @@ export async function createApp(options: { logger?: false } = {}): Promise<NestE
     allowedHeaders: ['Content-Type', 'Authorization'],
   });
   app.disable('x-powered-by');
+  // A full batch is 1000 events of up to 16 KiB of data each.
+  app.useBodyParser('json', { limit: '20mb' });
   setUpDocs(app);
   return app;
 }
@@ -43,4 +45,31 @@ function setUpDocs(app: INestApplication): void {
 export async function listen(app: NestExpressApplication, port?: number): Promise<void> {
   const config = app.get(AppConfig);
   await app.listen(port ?? config.get('MC_API_PORT', { infer: true }), config.get('MC_HOST', { infer: true }));
+}
+
+/** Beyond this, a stuck shutdown is a bug: say so and leave. */
+const SHUTDOWN_DEADLINE_MS = 9_000;
+
+/**
+ * On the first SIGINT or SIGTERM: runs `onStop` (for work started beside the app), closes the app
+ * and exits 0. Shared by main.ts and the demo so both stop the same way.
+ */
+export function handleShutdownSignals(app: INestApplication, onStop?: () => Promise<void>): void {
+  const logger = new Logger('MissionControl');
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.log(`${signal} received, shutting down`);
+    setTimeout(() => {
+      logger.error(`Shutdown took over ${SHUTDOWN_DEADLINE_MS} ms; exiting`);
+      process.exit(1);
+    }, SHUTDOWN_DEADLINE_MS).unref();
+    await onStop?.();
+    await app.close();
+    logger.log('Stopped');
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop('SIGINT'));
+  process.once('SIGTERM', () => void stop('SIGTERM'));
 }

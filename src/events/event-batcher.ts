@@ -1,6 +1,7 @@
 import { Injectable, OnModuleDestroy } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { DatabaseWriter } from '../database/database-writer';
+import { insertRows } from '../database/insert-rows';
 import { LoggedEvent } from '../domain-events';
 
 export type NewEvent = Omit<LoggedEvent, 'id'>;
@@ -10,9 +11,6 @@ interface Waiting {
   resolve: (stored: LoggedEvent[]) => void;
   reject: (error: unknown) => void;
 }
-
-/** Rows per INSERT statement: 4 parameters each, well under SQLite's parameter limit. */
-const ROWS_PER_STATEMENT = 500;
 
 /**
  * Group commit for the event log. Requests that arrive while a transaction is being written wait
@@ -57,14 +55,7 @@ export class EventBatcher implements OnModuleDestroy {
 }
 
 async function insertEvents(manager: EntityManager, rows: NewEvent[]): Promise<LoggedEvent[]> {
-  const stored: LoggedEvent[] = [];
-  for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
-    const chunk = rows.slice(i, i + ROWS_PER_STATEMENT);
-    const params = chunk.flatMap((r) => [r.timestamp, r.type, r.agent_id, JSON.stringify(r.data)]);
-    const values = chunk.map(() => '(?, ?, ?, ?)').join(', ');
-    // SQLite gives one connection's multi-row INSERT consecutive ids; the driver returns the last.
-    const lastId: number = await manager.query(`INSERT INTO "events" ("timestamp", "event_type", "agent_id", "data") VALUES ${values}`, params);
-    chunk.forEach((row, j) => stored.push({ id: lastId - chunk.length + 1 + j, ...row }));
-  }
-  return stored;
+  const records = rows.map((r) => ({ timestamp: r.timestamp, event_type: r.type, agent_id: r.agent_id, data: JSON.stringify(r.data) }));
+  const ids = await insertRows(manager, 'events', ['timestamp', 'event_type', 'agent_id', 'data'], records);
+  return rows.map((row, i) => ({ id: ids[i], ...row }));
 }
