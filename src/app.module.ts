@@ -12,6 +12,7 @@ import { validateEnvironment } from './config/environment';
 import { DatabaseModule } from './database/database.module';
 import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { StatusModule } from './status/status.module';
 import { TasksModule } from './tasks/tasks.module';
 import { WorkspaceModule } from './workspace/workspace.module';
@@ -34,6 +35,7 @@ export class AppModule implements NestModule {
         WorkspaceModule,
         AgentsModule,
         EventsModule,
+        MetricsModule,
         TasksModule,
         HealthModule,
         StatusModule,

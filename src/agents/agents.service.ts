@@ -1,4 +1,5 @@
-import { Injectable, NotFoundException } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
+import { AgentNotFoundException } from './agent-not-found.exception';
 import { WorkspaceService } from '../workspace/workspace.service';
 import { Agent, AgentStatus } from '../workspace/workspace.types';
 import { AgentDetailDto, AgentDto, AgentMetricsDto } from './dto/agent.dto';
@@ -16,7 +17,7 @@ export class AgentsService {
 
   get(id: string): AgentDetailDto {
     const agent = this.workspace.getAgent(id);
-    if (!agent) throw new NotFoundException({ message: 'Agent not found', agent_id: id });
+    if (!agent) throw new AgentNotFoundException(id);
     return { ...toAgentDto(agent), state: agent.state };
   }
 }

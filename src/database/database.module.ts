@@ -8,6 +8,7 @@ import { SystemMetric } from '../metrics/system-metric.entity';
 import { assertDatabaseUsable } from './database-file';
 import { DatabaseWriter } from './database-writer';
 import { InitialSchema1763800000000 } from './migrations/1763800000000-InitialSchema';
+import { HourlyRollups1763900000000 } from './migrations/1763900000000-HourlyRollups';
 
 export const DATABASE_FILE = 'metrics.db';
 
@@ -24,7 +25,7 @@ export const DATABASE_FILE = 'metrics.db';
           type: 'sqlite' as const,
           database,
           entities: [AgentMetric, SystemMetric, EventRecord],
-          migrations: [InitialSchema1763800000000],
+          migrations: [InitialSchema1763800000000, HourlyRollups1763900000000],
           migrationsRun: true,
           synchronize: false,
           enableWAL: true,

@@ -2,7 +2,8 @@ import { Logger } from '@nestjs/common';
 import { readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { normalizeAgent } from '../workspace/agent.normalizer';
-import { isPlainObject, parseLenientJson } from '../workspace/lenient-json';
+import { isPlainObject } from '../common/json';
+import { parseLenientJson } from '../workspace/lenient-json';
 import { AGENT_ID_PATTERN } from '../workspace/workspace.types';
 import { jsonText, OFFICE_ZONES, officeStateText, taskId } from './workspace-generator';
 
@@ -165,7 +166,7 @@ export class WorkspaceSimulator {
   private newPosition(currentZone: string | null): string | { x: number; y: number; zone: string } {
     const zone = this.pick(Object.keys(OFFICE_ZONES).filter((z) => z !== currentZone));
     if (this.random() < 0.5) return zone;
-    return { x: OFFICE_ZONES[zone].x + this.int(41) - 20, y: OFFICE_ZONES[zone].y + this.int(41) - 20, zone };
+    return { x: OFFICE_ZONES[zone].x + this.int(11) - 5, y: OFFICE_ZONES[zone].y + this.int(11) - 5, zone };
   }
 
   private async changeTaskQueue(agentIds: string[]): Promise<void> {

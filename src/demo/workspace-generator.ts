@@ -1,21 +1,20 @@
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
+import { ZONE_LAYOUT } from '../workspace/office-layout';
+
 /**
  * Written into every generated workspace. Only a folder holding it is ever deleted, so pointing
  * MC_WORKSPACE at a real workspace makes the demo refuse to start instead of wiping it.
  */
 const DEMO_MARKER = '.mission-control-demo';
 
-/** Where each zone sits on the office floor plan; `{x, y, zone}` positions are placed near it. */
-export const OFFICE_ZONES: Record<string, { x: number; y: number }> = {
-  conference: { x: 120, y: 80 },
-  desk: { x: 360, y: 80 },
-  lounge: { x: 600, y: 80 },
-  kitchen: { x: 120, y: 320 },
-  server_room: { x: 360, y: 320 },
-  focus_pods: { x: 600, y: 320 },
-};
+/** The centre of each zone of the shared floor plan (percent of the map); `{x, y, zone}` positions are placed near it. */
+export const OFFICE_ZONES: Record<string, { x: number; y: number }> = Object.fromEntries(
+  Object.entries(ZONE_LAYOUT)
+    .filter(([zone]) => zone !== 'elsewhere')
+    .map(([zone, area]) => [zone, { x: area.x + area.width / 2, y: area.y + area.height / 2 }]),
+);
 
 /** Pretty JSON with a final newline, as agents write their files. */
 export function jsonText(value: unknown): string {
@@ -227,17 +226,17 @@ function officeState(now: number): Record<string, unknown> {
     description: 'Daily briefing - agents drifting back to their desks',
     positions: {
       nexus: 'conference',
-      forge: at('desk', 10, 5),
+      forge: at('desk', 5, 3),
       code: 'desk',
       glasses: 'lounge',
-      scout: at('conference', -12, 8),
+      scout: at('conference', -6, 4),
       quill: 'focus_pods',
-      pixel: at('kitchen', 4, -6),
+      pixel: at('kitchen', 2, -3),
       larry: 'server_room',
-      echo: at('lounge', 15, 12),
+      echo: at('lounge', 4, 6),
       'demo-agent': 'desk',
       gary: 'conference',
-      sentry: at('server_room', -8, 3),
+      sentry: at('server_room', -4, 2),
       audit: 'focus_pods',
     },
   };

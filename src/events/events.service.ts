@@ -2,6 +2,7 @@ import { BadRequestException, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { DomainEventBus } from '../common/domain-event-bus';
+import { parseJsonObject } from '../common/json';
 import { DomainEvent, LoggedEvent } from '../domain-events';
 import { CreateEventDto, EVENT_TYPE_PATTERN } from './dto/create-event.dto';
 import { EventPageDto } from './dto/event.dto';
@@ -78,14 +79,8 @@ export class EventsService {
   }
 }
 
-export function toEvent(row: EventRow): LoggedEvent {
-  let data: Record<string, unknown> = {};
-  try {
-    data = JSON.parse(row.data) as Record<string, unknown>;
-  } catch {
-    // Rows are written as JSON by this service; anything else came from outside and is shown empty.
-  }
-  return { id: row.id, timestamp: row.timestamp, type: row.type, agent_id: row.agent_id, data };
+function toEvent(row: EventRow): LoggedEvent {
+  return { id: row.id, timestamp: row.timestamp, type: row.type, agent_id: row.agent_id, data: parseJsonObject(row.data) };
 }
 
 function encodeCursor(event: LoggedEvent): string {

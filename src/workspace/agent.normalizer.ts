@@ -1,5 +1,5 @@
 import { Agent, AgentStatus } from './workspace.types';
-import { isPlainObject } from './lenient-json';
+import { isPlainObject } from '../common/json';
 
 /** What one agent folder holds, already parsed; any part may be missing. */
 export interface AgentSources {
@@ -49,6 +49,9 @@ export function normalizeAgent(id: string, sources: AgentSources, now: number, s
   const count = (...keys: string[]) =>
     firstCount(...keys.map((k) => stats[k]), ...keys.map((k) => state[k]), ...keys.map((k) => metaMetrics[k]));
 
+  const completed = count('tasksCompleted', 'tasks_completed', 'completed');
+  const failed = count('tasksFailed', 'tasks_failed', 'failed');
+  const inProgress = count('tasksActive', 'tasks_active', 'tasksInProgress', 'tasks_in_progress');
   return {
     id,
     name: firstString(state.name, state.agent, state.codename, meta.name, heading?.name) ?? id,
@@ -57,10 +60,11 @@ export function normalizeAgent(id: string, sources: AgentSources, now: number, s
     status: stale ? 'offline' : normalizeStatus(rawStatus),
     raw_status: rawStatus,
     current_tasks: currentTasks,
-    tasks_completed: count('tasksCompleted', 'tasks_completed', 'completed') ?? 0,
-    tasks_failed: count('tasksFailed', 'tasks_failed', 'failed') ?? 0,
-    tasks_in_progress:
-      count('tasksActive', 'tasks_active', 'tasksInProgress', 'tasks_in_progress') ?? currentTasks.length,
+    tasks_completed: completed ?? 0,
+    tasks_failed: failed ?? 0,
+    tasks_in_progress: inProgress ?? currentTasks.length,
+    task_counts_reported: completed !== null || failed !== null,
+    current_work_reported: inProgress !== null || currentTasks.length > 0,
     last_active: lastActive,
     state,
   };

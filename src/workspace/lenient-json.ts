@@ -46,7 +46,3 @@ export function stripLeadingZeros(text: string): string {
   }
   return out;
 }
-
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}

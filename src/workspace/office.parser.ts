@@ -1,4 +1,4 @@
-import { isPlainObject } from './lenient-json';
+import { isPlainObject } from '../common/json';
 import { OfficePosition, OfficeState } from './workspace.types';
 
 /**

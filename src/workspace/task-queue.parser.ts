@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { firstDate } from './agent.normalizer';
-import { isPlainObject } from './lenient-json';
+import { isPlainObject } from '../common/json';
 import { Task } from './workspace.types';
 
 const MAX_DEPTH = 8;

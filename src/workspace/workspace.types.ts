@@ -14,6 +14,10 @@ export interface Agent {
   tasks_completed: number;
   tasks_failed: number;
   tasks_in_progress: number;
+  /** Whether any file gave task counts (else metrics count the agent's task events instead). */
+  task_counts_reported: boolean;
+  /** Whether any file said what the agent is working on (else metrics count its open task_started events). */
+  current_work_reported: boolean;
   /** ISO 8601, or null when no file says and there is no state file to date it by. */
   last_active: string | null;
   /** The whole state.json as the agent wrote it (empty when there is none). */

@@ -1,0 +1,228 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { DomainEventBus } from '../common/domain-event-bus';
+import { parseJsonObject } from '../common/json';
+import { AppConfig } from '../config/environment';
+import { DatabaseWriter } from '../database/database-writer';
+import { insertRows } from '../database/insert-rows';
+import { DomainEvent, MetricsCollectedEvent } from '../domain-events';
+import { WorkspaceService } from '../workspace/workspace.service';
+import { Agent, AgentStatus } from '../workspace/workspace.types';
+import { AgentMetric } from './agent-metric.entity';
+import { fleetCounts, healthScore, pendingTasks, rates, reportedDuration, reportedStatus, StatusChange, timeInStatus } from './derivations';
+import { SystemMetric } from './system-metric.entity';
+
+const AGENT_COLUMNS = [
+  'agent_id', 'timestamp', 'tasks_completed', 'tasks_failed', 'tasks_in_progress', 'avg_task_duration',
+  'total_work_time', 'idle_time', 'messages_sent', 'messages_received', 'error_rate', 'success_rate',
+] as const;
+const SYSTEM_COLUMNS = [
+  'timestamp', 'total_agents', 'active_agents', 'idle_agents', 'offline_agents', 'total_tasks_completed',
+  'total_tasks_pending', 'total_tasks_failed', 'system_health_score', 'avg_response_time', 'events_per_minute',
+] as const;
+/** Open task_started events remembered per agent for durations; older ones are looked up in the database. */
+const MAX_OPEN_TASKS_PER_AGENT = 1_000;
+
+interface WindowEvent {
+  id: number;
+  timestamp: string;
+  event_type: string;
+  agent_id: string;
+  data: string;
+}
+
+/** What the events of one window say about one agent. */
+interface AgentWindow {
+  counts: Record<string, number>;
+  durations: number[];
+  changes: StatusChange[];
+  firstFrom: AgentStatus | null;
+}
+
+/**
+ * Records one agent_metrics row per known agent and one system_metrics row per collection.
+ * It reads only the events reported since the previous collection (an id range) and keeps running
+ * totals in memory, so its cost grows with the number of agents and of new events, not with history.
+ */
+@Injectable()
+export class MetricsCollectorService {
+  private initialized = false;
+  private lastCollectedAt = 0;
+  private lastEventId = 0;
+  private readonly lastRows = new Map<string, AgentMetric>();
+  private readonly statusAt = new Map<string, AgentStatus>();
+  /** agent id → task id → when it started (ms). */
+  private readonly openTasks = new Map<string, Map<string, number>>();
+  private running: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly writer: DatabaseWriter,
+    private readonly workspace: WorkspaceService,
+    private readonly bus: DomainEventBus,
+    private readonly config: AppConfig,
+  ) {}
+
+  /** Runs one collection (never two at once) and emits metrics.collected with its rows. */
+  collect(now = Date.now()): Promise<MetricsCollectedEvent> {
+    const run = this.running.then(() => this.collectNow(now));
+    this.running = run.catch(() => undefined);
+    return run;
+  }
+
+  private async collectNow(now: number): Promise<MetricsCollectedEvent> {
+    const started = performance.now();
+    if (!this.initialized) await this.initialize(now);
+    const windowStart = Math.min(this.lastCollectedAt, now);
+    const [{ maxId }] = await this.db.query('SELECT COALESCE(MAX("id"), 0) AS "maxId" FROM "events"');
+    const windows = await this.readWindow(this.lastEventId, maxId);
+    const timestamp = new Date(now).toISOString();
+    const agents = new Map(this.workspace.listAgents().map((a) => [a.id, a]));
+    const ids = new Set([...agents.keys(), ...windows.perAgent.keys()]);
+
+    const agentRows = [...ids].sort().map((id) => this.agentRow(id, agents.get(id), windows.perAgent.get(id), windowStart, now, timestamp));
+    const systemRow = this.systemRow([...agents.values()], agentRows, windows, (now - windowStart) / 60_000, timestamp);
+
+    const stored = await this.writer.transaction(async (m) => {
+      const agentIds = await insertRows(m, 'agent_metrics', [...AGENT_COLUMNS], agentRows);
+      const [systemId] = await insertRows(m, 'system_metrics', [...SYSTEM_COLUMNS], [systemRow]);
+      return { agents: agentRows.map((row, i) => ({ ...row, id: agentIds[i] }) as AgentMetric), system: { ...systemRow, id: systemId } as SystemMetric };
+    });
+
+    this.lastCollectedAt = now;
+    this.lastEventId = maxId;
+    for (const row of stored.agents) this.lastRows.set(row.agent_id, row);
+    const event: MetricsCollectedEvent = { ...stored, duration_ms: performance.now() - started };
+    this.bus.emit(DomainEvent.MetricsCollected, event);
+    return event;
+  }
+
+  /** After a restart: continue from the last stored collection rather than from the beginning of history. */
+  private async initialize(now: number): Promise<void> {
+    const [last] = await this.db.query('SELECT "timestamp" FROM "system_metrics" ORDER BY "timestamp" DESC LIMIT 1');
+    this.lastCollectedAt = last ? Date.parse(last.timestamp) : now - this.config.get('MC_METRICS_INTERVAL', { infer: true }) * 1000;
+    if (last) {
+      const rows: AgentMetric[] = await this.db.query('SELECT * FROM "agent_metrics" WHERE "timestamp" = ?', [last.timestamp]);
+      for (const row of rows) this.lastRows.set(row.agent_id, row);
+    }
+    const [{ firstId, maxId }] = await this.db.query(
+      'SELECT (SELECT MIN("id") FROM "events" WHERE "timestamp" > ?) AS "firstId", (SELECT COALESCE(MAX("id"), 0) FROM "events") AS "maxId"',
+      [new Date(this.lastCollectedAt).toISOString()],
+    );
+    this.lastEventId = firstId === null ? maxId : firstId - 1;
+    this.initialized = true;
+  }
+
+  private async readWindow(fromId: number, toId: number) {
+    const counts: { agent_id: string | null; event_type: string; n: number }[] = await this.db.query(
+      'SELECT "agent_id", "event_type", COUNT(*) AS "n" FROM "events" WHERE "id" > ? AND "id" <= ? GROUP BY "agent_id", "event_type"',
+      [fromId, toId],
+    );
+    const detailed: WindowEvent[] = await this.db.query(
+      `SELECT "id", "timestamp", "event_type", "agent_id", "data" FROM "events" WHERE "id" > ? AND "id" <= ?
+       AND "agent_id" IS NOT NULL AND "event_type" IN ('task_started', 'task_completed', 'status_changed') ORDER BY "id"`,
+      [fromId, toId],
+    );
+    const [{ responseTime }] = await this.db.query(
+      `SELECT AVG(CAST(json_extract("data", '$.response_time') AS REAL)) AS "responseTime" FROM "events"
+       WHERE "id" > ? AND "id" <= ? AND json_valid("data") AND json_type("data", '$.response_time') IN ('integer', 'real')`,
+      [fromId, toId],
+    );
+
+    const perAgent = new Map<string, AgentWindow>();
+    const windowOf = (id: string) => {
+      let w = perAgent.get(id);
+      if (!w) perAgent.set(id, (w = { counts: {}, durations: [], changes: [], firstFrom: null }));
+      return w;
+    };
+    let total = 0;
+    let errors = 0;
+    for (const { agent_id, event_type, n } of counts) {
+      total += n;
+      if (event_type === 'error' || event_type === 'task_failed') errors += n;
+      if (agent_id) windowOf(agent_id).counts[event_type] = n;
+    }
+    for (const event of detailed) await this.readDetail(windowOf(event.agent_id), event);
+    return { perAgent, total, errors, responseTime: responseTime === null ? null : Number(responseTime) };
+  }
+
+  private async readDetail(w: AgentWindow, event: WindowEvent): Promise<void> {
+    const data = parseJsonObject(event.data);
+    const at = Date.parse(event.timestamp);
+    const taskId = data.task_id === undefined || data.task_id === null ? null : String(data.task_id);
+    let open = this.openTasks.get(event.agent_id);
+    if (!open) this.openTasks.set(event.agent_id, (open = new Map()));
+    if (event.event_type === 'status_changed') {
+      const to = reportedStatus(data);
+      if (to) w.changes.push({ at, to });
+      if (w.firstFrom === null && typeof data.from === 'string') w.firstFrom = reportedStatus({ to: data.from });
+    } else if (event.event_type === 'task_started' && taskId !== null) {
+      open.delete(taskId);
+      open.set(taskId, at);
+      if (open.size > MAX_OPEN_TASKS_PER_AGENT) open.delete(open.keys().next().value as string);
+    } else if (event.event_type === 'task_completed') {
+      const started = taskId === null ? null : (open.get(taskId) ?? (await this.findStart(event, taskId)));
+      if (taskId !== null) open.delete(taskId);
+      const duration = reportedDuration(data) ?? (started !== null ? Math.max(0, (at - started) / 1000) : null);
+      if (duration !== null) w.durations.push(duration);
+    }
+  }
+
+  /** A task started before this process remembered it: one indexed look-up of that agent's events. */
+  private async findStart(event: WindowEvent, taskId: string): Promise<number | null> {
+    const [row] = await this.db.query(
+      `SELECT "timestamp" FROM "events" WHERE "agent_id" = ? AND "event_type" = 'task_started' AND "id" < ?
+       AND json_valid("data") AND CAST(json_extract("data", '$.task_id') AS TEXT) = ? ORDER BY "timestamp" DESC LIMIT 1`,
+      [event.agent_id, event.id, taskId],
+    );
+    return row ? Date.parse(row.timestamp) : null;
+  }
+
+  private agentRow(id: string, agent: Agent | undefined, w: AgentWindow | undefined, start: number, end: number, timestamp: string) {
+    const previous = this.lastRows.get(id);
+    const counts = w?.counts ?? {};
+    const fromFiles = agent?.task_counts_reported === true;
+    const tasksCompleted = fromFiles ? agent.tasks_completed : (previous?.tasks_completed ?? 0) + (counts.task_completed ?? 0);
+    const tasksFailed = fromFiles ? agent.tasks_failed : (previous?.tasks_failed ?? 0) + (counts.task_failed ?? 0);
+    const startStatus = this.statusAt.get(id) ?? w?.firstFrom ?? (w?.changes.length ? 'offline' : (agent?.status ?? 'offline'));
+    const time = timeInStatus(startStatus, w?.changes ?? [], start, end);
+    this.statusAt.set(id, w?.changes.length ? time.endStatus : (agent?.status ?? time.endStatus));
+    const durations = w?.durations ?? [];
+    return {
+      agent_id: id,
+      timestamp,
+      tasks_completed: tasksCompleted,
+      tasks_failed: tasksFailed,
+      tasks_in_progress: agent?.current_work_reported ? agent.tasks_in_progress : (this.openTasks.get(id)?.size ?? 0),
+      avg_task_duration: durations.length ? durations.reduce((a, b) => a + b, 0) / durations.length : null,
+      total_work_time: time.active,
+      idle_time: time.idle,
+      messages_sent: counts.message_sent ?? 0,
+      messages_received: counts.message_received ?? 0,
+      ...rates(tasksCompleted, tasksFailed),
+    };
+  }
+
+  private systemRow(
+    agents: Agent[],
+    rows: ReturnType<MetricsCollectorService['agentRow']>[],
+    window: { total: number; errors: number; responseTime: number | null },
+    minutes: number,
+    timestamp: string,
+  ) {
+    const { error_agents: _errors, ...fleet } = fleetCounts(agents);
+    const completed = rows.reduce((sum, r) => sum + r.tasks_completed, 0);
+    const failed = rows.reduce((sum, r) => sum + r.tasks_failed, 0);
+    return {
+      timestamp,
+      ...fleet,
+      total_tasks_completed: completed,
+      total_tasks_pending: pendingTasks(this.workspace.getTaskQueue().tasks),
+      total_tasks_failed: failed,
+      system_health_score: healthScore(fleet.active_agents + fleet.idle_agents, fleet.total_agents, rates(completed, failed).success_rate, window.errors, window.total),
+      avg_response_time: window.responseTime,
+      events_per_minute: minutes > 0 ? window.total / minutes : 0,
+    };
+  }
+}

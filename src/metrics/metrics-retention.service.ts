@@ -1,0 +1,103 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { setImmediate as yieldToRequests } from 'node:timers/promises';
+import { DataSource } from 'typeorm';
+import { AppConfig } from '../config/environment';
+import { DatabaseWriter } from '../database/database-writer';
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+const ROLLUP_RETENTION_DAYS = 90;
+/** Rows deleted per transaction, so requests never wait long behind the prune. */
+const DELETE_BATCH = 5_000;
+
+/** How each figure of an hour is summarised: running totals keep their last value, interval figures add up, the rest average. */
+const AGENT_ROLLUP = `"agent_id", MIN("timestamp"), COUNT(*), MAX("tasks_completed"), MAX("tasks_failed"), AVG("tasks_in_progress"),
+  AVG("avg_task_duration"), SUM("total_work_time"), SUM("idle_time"), SUM("messages_sent"), SUM("messages_received"),
+  AVG("error_rate"), AVG("success_rate")`;
+const AGENT_COLUMNS = `"agent_id", "timestamp", "samples", "tasks_completed", "tasks_failed", "tasks_in_progress", "avg_task_duration",
+  "total_work_time", "idle_time", "messages_sent", "messages_received", "error_rate", "success_rate"`;
+const SYSTEM_ROLLUP = `MIN("timestamp"), COUNT(*), AVG("total_agents"), AVG("active_agents"), AVG("idle_agents"), AVG("offline_agents"),
+  MAX("total_tasks_completed"), AVG("total_tasks_pending"), MAX("total_tasks_failed"), AVG("system_health_score"),
+  AVG("avg_response_time"), AVG("events_per_minute")`;
+const SYSTEM_COLUMNS = `"timestamp", "samples", "total_agents", "active_agents", "idle_agents", "offline_agents", "total_tasks_completed",
+  "total_tasks_pending", "total_tasks_failed", "system_health_score", "avg_response_time", "events_per_minute"`;
+
+export interface PruneResult {
+  hours_rolled_up: number;
+  events_deleted: number;
+  rollups_deleted: number;
+}
+
+/**
+ * Keeps the database to its retention: raw metric rows older than MC_METRICS_RETENTION days are
+ * rolled up into hourly rows (kept 90 days) and deleted, one hour per transaction; events older
+ * than MC_EVENTS_RETENTION days are deleted in small batches. Each step is a transaction of its own,
+ * so a crash leaves every hour either rolled up or still raw.
+ */
+@Injectable()
+export class MetricsRetentionService {
+  private readonly logger = new Logger(MetricsRetentionService.name);
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly writer: DatabaseWriter,
+    private readonly config: AppConfig,
+  ) {}
+
+  async prune(now = Date.now()): Promise<PruneResult> {
+    const metricsCutoff = floorHour(now - this.config.get('MC_METRICS_RETENTION', { infer: true }) * DAY_MS);
+    const result = { hours_rolled_up: 0, events_deleted: 0, rollups_deleted: 0 };
+    for (let hour = await this.oldestRawHour(); hour !== null && hour < metricsCutoff; hour = await this.oldestRawHour()) {
+      await this.rollUpHour(hour);
+      result.hours_rolled_up++;
+      await yieldToRequests();
+    }
+    result.events_deleted = await this.deleteInBatches('events', now - this.config.get('MC_EVENTS_RETENTION', { infer: true }) * DAY_MS);
+    result.rollups_deleted =
+      (await this.deleteInBatches('agent_metrics_hourly', now - ROLLUP_RETENTION_DAYS * DAY_MS)) +
+      (await this.deleteInBatches('system_metrics_hourly', now - ROLLUP_RETENTION_DAYS * DAY_MS));
+    this.logger.log(`Retention: ${result.hours_rolled_up} hours rolled up, ${result.events_deleted} events and ${result.rollups_deleted} old rollups deleted`);
+    return result;
+  }
+
+  private async oldestRawHour(): Promise<number | null> {
+    const [row] = await this.db.query(
+      'SELECT MIN("t") AS "oldest" FROM (SELECT MIN("timestamp") AS "t" FROM "agent_metrics" UNION ALL SELECT MIN("timestamp") FROM "system_metrics")',
+    );
+    return row.oldest === null ? null : floorHour(Date.parse(row.oldest));
+  }
+
+  private async rollUpHour(hour: number): Promise<void> {
+    const range = [new Date(hour).toISOString(), new Date(hour + HOUR_MS).toISOString()];
+    const inHour = '"timestamp" >= ? AND "timestamp" < ?';
+    await this.writer.transaction(async (m) => {
+      // An hour is rolled up whole, once; its rollup keeps the hour's first timestamp.
+      await m.query(`INSERT OR REPLACE INTO "agent_metrics_hourly" (${AGENT_COLUMNS}) SELECT ${AGENT_ROLLUP} FROM "agent_metrics" WHERE ${inHour} GROUP BY "agent_id"`, range);
+      await m.query(`INSERT OR REPLACE INTO "system_metrics_hourly" (${SYSTEM_COLUMNS}) SELECT ${SYSTEM_ROLLUP} FROM "system_metrics" WHERE ${inHour} HAVING COUNT(*) > 0`, range);
+      await m.query(`DELETE FROM "agent_metrics" WHERE ${inHour}`, range);
+      await m.query(`DELETE FROM "system_metrics" WHERE ${inHour}`, range);
+    });
+  }
+
+  private async deleteInBatches(table: string, before: number): Promise<number> {
+    const cutoff = new Date(before).toISOString();
+    let deleted = 0;
+    for (;;) {
+      const count = await this.writer.transaction(async (m) => {
+        await m.query(
+          `DELETE FROM "${table}" WHERE "id" IN (SELECT "id" FROM "${table}" WHERE "timestamp" < ? ORDER BY "timestamp" LIMIT ${DELETE_BATCH})`,
+          [cutoff],
+        );
+        return (await m.query('SELECT changes() AS "n"'))[0].n as number;
+      });
+      deleted += count;
+      if (count < DELETE_BATCH) return deleted;
+      await yieldToRequests();
+    }
+  }
+}
+
+function floorHour(ms: number): number {
+  return Math.floor(ms / HOUR_MS) * HOUR_MS;
+}

@@ -1,0 +1,32 @@
+import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Cron, SchedulerRegistry } from '@nestjs/schedule';
+import { AppConfig } from '../config/environment';
+import { MetricsCollectorService } from './metrics-collector.service';
+import { MetricsRetentionService } from './metrics-retention.service';
+
+/** When the pipeline runs: a collection every MC_METRICS_INTERVAL seconds, the retention prune nightly. */
+@Injectable()
+export class MetricsScheduler implements OnApplicationBootstrap {
+  private readonly logger = new Logger(MetricsScheduler.name);
+
+  constructor(
+    private readonly collector: MetricsCollectorService,
+    private readonly retention: MetricsRetentionService,
+    private readonly registry: SchedulerRegistry,
+    private readonly config: AppConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    const seconds = this.config.get('MC_METRICS_INTERVAL', { infer: true });
+    this.registry.addInterval('metrics-collection', setInterval(() => void this.collect(), seconds * 1000));
+  }
+
+  async collect(): Promise<void> {
+    await this.collector.collect().catch((error: Error) => this.logger.error(`Metrics collection failed: ${error.message}`));
+  }
+
+  @Cron('0 30 3 * * *', { name: 'metrics-retention' })
+  async prune(): Promise<void> {
+    await this.retention.prune().catch((error: Error) => this.logger.error(`Retention prune failed: ${error.message}`));
+  }
+}

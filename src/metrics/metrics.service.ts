@@ -1,0 +1,131 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { AgentNotFoundException } from '../agents/agent-not-found.exception';
+import { placeAgents, ZONE_LAYOUT } from '../workspace/office-layout';
+import { WorkspaceService } from '../workspace/workspace.service';
+import { fleetCounts, pendingTasks, rates } from './derivations';
+import {
+  AgentHistoryDto,
+  AgentHistoryPointDto,
+  AgentPeriodMetricsDto,
+  SystemHistoryDto,
+  SystemHistoryPointDto,
+  SystemStatusDto,
+} from './dto/metrics.dto';
+import { HistoryQuery, stepSeconds } from './dto/metrics-query.dto';
+
+const AGENT_FIGURES = [
+  'tasks_completed', 'tasks_failed', 'tasks_in_progress', 'avg_task_duration', 'total_work_time',
+  'idle_time', 'messages_sent', 'messages_received', 'error_rate', 'success_rate',
+];
+const SYSTEM_FIGURES = [
+  'total_agents', 'active_agents', 'idle_agents', 'offline_agents', 'total_tasks_completed', 'total_tasks_pending',
+  'total_tasks_failed', 'system_health_score', 'avg_response_time', 'events_per_minute',
+];
+/** Beyond a week, history comes from hourly rollups; without a step it is shown hourly. */
+const RAW_HOURS = 168;
+
+/** Raw rows and their hourly rollups never overlap (rolled rows are deleted), so history reads both. */
+function rowsOf(table: 'agent_metrics' | 'system_metrics', figures: string[], where: string): string {
+  const columns = ['"timestamp"', ...figures.map((f) => `"${f}"`)].join(', ');
+  return `SELECT ${columns} FROM "${table}" WHERE ${where} UNION ALL SELECT ${columns} FROM "${table}_hourly" WHERE ${where}`;
+}
+
+@Injectable()
+export class MetricsService {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly workspace: WorkspaceService,
+  ) {}
+
+  async agentPeriod(agentId: string, hours: number): Promise<AgentPeriodMetricsDto> {
+    await this.assertKnown(agentId);
+    const since = hoursAgo(hours);
+    const rows = `(${rowsOf('agent_metrics', AGENT_FIGURES, '"agent_id" = ?')})`;
+    const [before] = await this.db.query(`SELECT "tasks_completed", "tasks_failed" FROM ${rows} WHERE "timestamp" < ? ORDER BY "timestamp" DESC LIMIT 1`, [agentId, agentId, since]);
+    const [last] = await this.db.query(`SELECT "tasks_completed", "tasks_failed" FROM ${rows} WHERE "timestamp" >= ? ORDER BY "timestamp" DESC LIMIT 1`, [agentId, agentId, since]);
+    const [sums] = await this.db.query(
+      `SELECT COALESCE(SUM("total_work_time"), 0) AS "work", COALESCE(SUM("idle_time"), 0) AS "idle",
+              COALESCE(SUM("messages_sent"), 0) AS "sent", COALESCE(SUM("messages_received"), 0) AS "received",
+              AVG("avg_task_duration") AS "duration"
+       FROM ${rows} WHERE "timestamp" >= ?`,
+      [agentId, agentId, since],
+    );
+    // Totals are running counts: the period's share is the last minus the one before the period
+    // (zero when the agent's history starts inside it), never negative (a counter may be reset).
+    const completed = last ? Math.max(0, last.tasks_completed - (before?.tasks_completed ?? 0)) : 0;
+    const failed = last ? Math.max(0, last.tasks_failed - (before?.tasks_failed ?? 0)) : 0;
+    return {
+      agent_id: agentId,
+      period_hours: hours,
+      tasks_completed: completed,
+      tasks_failed: failed,
+      avg_task_duration: sums.duration === null ? null : Number(sums.duration),
+      total_work_time: Number(sums.work),
+      idle_time: Number(sums.idle),
+      messages_sent: Number(sums.sent),
+      messages_received: Number(sums.received),
+      ...rates(completed, failed),
+    };
+  }
+
+  async agentHistory(agentId: string, query: HistoryQuery): Promise<AgentHistoryDto> {
+    await this.assertKnown(agentId);
+    const history = await this.history<AgentHistoryPointDto>('agent_metrics', AGENT_FIGURES, '"agent_id" = ? AND "timestamp" >= ?', [agentId, hoursAgo(query.hours)], query);
+    return { agent_id: agentId, history };
+  }
+
+  async systemHistory(query: HistoryQuery): Promise<SystemHistoryDto> {
+    return { history: await this.history<SystemHistoryPointDto>('system_metrics', SYSTEM_FIGURES, '"timestamp" >= ?', [hoursAgo(query.hours)], query) };
+  }
+
+  /** The office with positions on the shared floor plan, and live figures with the last collection's rates. */
+  async systemStatus(): Promise<SystemStatusDto> {
+    const office = this.workspace.getOffice();
+    const [last] = await this.db.query(
+      'SELECT "timestamp", "total_tasks_completed", "total_tasks_failed", "system_health_score", "events_per_minute", "avg_response_time" FROM "system_metrics" ORDER BY "timestamp" DESC LIMIT 1',
+    );
+    return {
+      office_state: { ...(office?.raw ?? {}), positions: placeAgents(office), zones: ZONE_LAYOUT },
+      metrics: {
+        ...fleetCounts(this.workspace.listAgents()),
+        total_tasks_completed: last?.total_tasks_completed ?? 0,
+        total_tasks_failed: last?.total_tasks_failed ?? 0,
+        total_tasks_pending: pendingTasks(this.workspace.getTaskQueue().tasks),
+        system_health_score: last?.system_health_score ?? 1,
+        events_per_minute: last?.events_per_minute ?? 0,
+        avg_response_time: last?.avg_response_time ?? null,
+        last_collection: last?.timestamp ?? null,
+      },
+      timestamp: new Date().toISOString(),
+    };
+  }
+
+  private async history<T>(table: 'agent_metrics' | 'system_metrics', figures: string[], where: string, params: unknown[], query: HistoryQuery): Promise<T[]> {
+    const step = query.step ? stepSeconds(query.step) : query.hours > RAW_HOURS ? 3600 : null;
+    const rows = rowsOf(table, figures, where);
+    if (step === null) return this.db.query(`${rows} ORDER BY "timestamp"`, [...params, ...params]);
+    const bucket = `(CAST(strftime('%s', "timestamp") AS INTEGER) / ${step}) * ${step}`;
+    const averages = figures.map((f) => `AVG("${f}") AS "${f}"`).join(', ');
+    const points: (T & { bucket: number })[] = await this.db.query(
+      `SELECT ${bucket} AS "bucket", ${averages} FROM (${rows}) GROUP BY "bucket" ORDER BY "bucket"`,
+      [...params, ...params],
+    );
+    return points.map(({ bucket, ...figuresOf }) => ({ timestamp: new Date(bucket * 1000).toISOString(), ...figuresOf }) as T);
+  }
+
+  /** An agent is known when it has a folder or any stored metrics. */
+  private async assertKnown(agentId: string): Promise<void> {
+    if (this.workspace.getAgent(agentId)) return;
+    const [row] = await this.db.query(
+      'SELECT 1 FROM "agent_metrics" WHERE "agent_id" = ? UNION ALL SELECT 1 FROM "agent_metrics_hourly" WHERE "agent_id" = ? LIMIT 1',
+      [agentId, agentId],
+    );
+    if (!row) throw new AgentNotFoundException(agentId);
+  }
+}
+
+function hoursAgo(hours: number): string {
+  return new Date(Date.now() - hours * 3_600_000).toISOString();
+}
