@@ -79,7 +79,8 @@ export class MetricsCollectorService {
     const windows = await this.readWindow(this.lastEventId, maxId);
     const timestamp = new Date(now).toISOString();
     const agents = new Map(this.workspace.listAgents().map((a) => [a.id, a]));
-    const ids = new Set([...agents.keys(), ...windows.perAgent.keys()]);
+    // Known agents: those with a folder, those with new events, and those already being recorded.
+    const ids = new Set([...agents.keys(), ...windows.perAgent.keys(), ...this.lastRows.keys()]);
 
     const agentRows = [...ids].sort().map((id) => this.agentRow(id, agents.get(id), windows.perAgent.get(id), windowStart, now, timestamp));
     const systemRow = this.systemRow([...agents.values()], agentRows, windows, (now - windowStart) / 60_000, timestamp);
