@@ -5,6 +5,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppModule } from './app.module';
 import { serviceVersion } from './common/version';
 import { AppConfig } from './config/environment';
+import { RealtimeAdapter } from './realtime/realtime.adapter';
 
 /**
  * Builds the application exactly as `nest start` runs it: main.ts and the tests both use this,
@@ -21,6 +22,7 @@ export async function createApp(options: { logger?: false } = {}): Promise<NestE
     origin: origins.includes('*') ? '*' : origins,
     allowedHeaders: ['Content-Type', 'Authorization'],
   });
+  app.useWebSocketAdapter(new RealtimeAdapter(app));
   app.disable('x-powered-by');
   // A full batch is 1000 events of up to 16 KiB of data each.
   app.useBodyParser('json', { limit: '20mb' });

@@ -13,6 +13,7 @@ import { DatabaseModule } from './database/database.module';
 import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { RealtimeModule } from './realtime/realtime.module';
 import { StatusModule } from './status/status.module';
 import { TasksModule } from './tasks/tasks.module';
 import { WorkspaceModule } from './workspace/workspace.module';
@@ -36,6 +37,7 @@ export class AppModule implements NestModule {
         AgentsModule,
         EventsModule,
         MetricsModule,
+        RealtimeModule,
         TasksModule,
         HealthModule,
         StatusModule,

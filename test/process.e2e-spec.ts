@@ -16,7 +16,7 @@ function runService(env: Record<string, string>): Run {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('MC_')));
   const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], {
     cwd: ROOT,
-    env: { ...clean, NO_COLOR: '1', MC_HOST: '127.0.0.1', MC_API_PORT: '0', ...env },
+    env: { ...clean, NO_COLOR: '1', MC_HOST: '127.0.0.1', MC_API_PORT: '0', MC_WS_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

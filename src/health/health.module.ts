@@ -1,11 +1,12 @@
 import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
+import { RealtimeModule } from '../realtime/realtime.module';
 import { WorkspaceModule } from '../workspace/workspace.module';
 import { HealthController } from './health.controller';
 import { HealthService } from './health.service';
 
 @Module({
-  imports: [TerminusModule, WorkspaceModule],
+  imports: [TerminusModule, WorkspaceModule, RealtimeModule],
   controllers: [HealthController],
   providers: [HealthService],
 })

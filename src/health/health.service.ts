@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DiskHealthIndicator, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { AppConfig } from '../config/environment';
+import { RealtimeGateway } from '../realtime/realtime.gateway';
 import { WorkspaceService } from '../workspace/workspace.service';
 import { WorkspaceWatcher } from '../workspace/workspace.watcher';
 import { HealthDto, ServiceHealthDto } from './dto/health.dto';
@@ -17,6 +18,7 @@ export class HealthService {
     private readonly workspace: WorkspaceService,
     private readonly watcher: WorkspaceWatcher,
     private readonly config: AppConfig,
+    private readonly gateway: RealtimeGateway,
   ) {}
 
   async check(): Promise<HealthDto> {
@@ -27,11 +29,19 @@ export class HealthService {
       this.disk
         .checkStorage('disk', { path: this.config.get('MC_DATA_DIR', { infer: true }), thresholdPercent: 0.98 })
         .catch(() => this.indicators.check('disk').down({ message: 'data folder unavailable' })),
+      this.checkWebSocket(),
     ]);
     const services = Object.assign({}, ...results) as Record<string, ServiceHealthDto>;
     const down = Object.keys(services).filter((name) => services[name].status === 'down');
     const status = down.some((name) => ESSENTIAL.has(name)) ? 'unhealthy' : down.length ? 'degraded' : 'healthy';
     return { status, timestamp: new Date().toISOString(), services };
+  }
+
+  private checkWebSocket() {
+    const check = this.indicators.check('websocket');
+    const { server_id: _id, ...figures } = this.gateway.stats();
+    const port = this.gateway.port;
+    return port === null ? check.down({ ...figures, message: 'not listening' }) : check.up({ ...figures, port });
   }
 
   private checkWorkspace() {

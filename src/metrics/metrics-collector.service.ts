@@ -21,8 +21,10 @@ const SYSTEM_COLUMNS = [
   'timestamp', 'total_agents', 'active_agents', 'idle_agents', 'offline_agents', 'total_tasks_completed',
   'total_tasks_pending', 'total_tasks_failed', 'system_health_score', 'avg_response_time', 'events_per_minute',
 ] as const;
-/** Open task_started events remembered per agent for durations; older ones are looked up in the database. */
+/** Open task_started events remembered per agent for durations; beyond this the oldest are forgotten. */
 const MAX_OPEN_TASKS_PER_AGENT = 1_000;
+/** How far back a restart looks for tasks still open. */
+const OPEN_TASK_MEMORY_MS = 24 * 3_600_000;
 
 interface WindowEvent {
   id: number;
@@ -112,7 +114,22 @@ export class MetricsCollectorService {
       [new Date(this.lastCollectedAt).toISOString()],
     );
     this.lastEventId = firstId === null ? maxId : firstId - 1;
+    await this.rememberOpenTasks();
     this.initialized = true;
+  }
+
+  /**
+   * Tasks started in the last day and not completed before the last collection, so a task that
+   * completes after a restart is still timed. One indexed range, bounded by recent activity.
+   */
+  private async rememberOpenTasks(): Promise<void> {
+    const recent: WindowEvent[] = await this.db.query(
+      `SELECT "id", "timestamp", "event_type", "agent_id", "data" FROM "events" WHERE "event_type" IN ('task_started', 'task_completed')
+       AND "timestamp" >= ? AND "id" <= ? AND "agent_id" IS NOT NULL ORDER BY "id"`,
+      [new Date(this.lastCollectedAt - OPEN_TASK_MEMORY_MS).toISOString(), this.lastEventId],
+    );
+    const scratch: AgentWindow = { counts: {}, durations: [], changes: [], firstFrom: null };
+    for (const event of recent) this.readDetail(scratch, event);
   }
 
   private async readWindow(fromId: number, toId: number) {
@@ -144,11 +161,11 @@ export class MetricsCollectorService {
       if (event_type === 'error' || event_type === 'task_failed') errors += n;
       if (agent_id) windowOf(agent_id).counts[event_type] = n;
     }
-    for (const event of detailed) await this.readDetail(windowOf(event.agent_id), event);
+    for (const event of detailed) this.readDetail(windowOf(event.agent_id), event);
     return { perAgent, total, errors, responseTime: responseTime === null ? null : Number(responseTime) };
   }
 
-  private async readDetail(w: AgentWindow, event: WindowEvent): Promise<void> {
+  private readDetail(w: AgentWindow, event: WindowEvent): void {
     const data = parseJsonObject(event.data);
     const at = Date.parse(event.timestamp);
     const taskId = data.task_id === undefined || data.task_id === null ? null : String(data.task_id);
@@ -163,21 +180,11 @@ export class MetricsCollectorService {
       open.set(taskId, at);
       if (open.size > MAX_OPEN_TASKS_PER_AGENT) open.delete(open.keys().next().value as string);
     } else if (event.event_type === 'task_completed') {
-      const started = taskId === null ? null : (open.get(taskId) ?? (await this.findStart(event, taskId)));
+      const started = taskId === null ? null : (open.get(taskId) ?? null);
       if (taskId !== null) open.delete(taskId);
       const duration = reportedDuration(data) ?? (started !== null ? Math.max(0, (at - started) / 1000) : null);
       if (duration !== null) w.durations.push(duration);
     }
-  }
-
-  /** A task started before this process remembered it: one indexed look-up of that agent's events. */
-  private async findStart(event: WindowEvent, taskId: string): Promise<number | null> {
-    const [row] = await this.db.query(
-      `SELECT "timestamp" FROM "events" WHERE "agent_id" = ? AND "event_type" = 'task_started' AND "id" < ?
-       AND json_valid("data") AND CAST(json_extract("data", '$.task_id') AS TEXT) = ? ORDER BY "timestamp" DESC LIMIT 1`,
-      [event.agent_id, event.id, taskId],
-    );
-    return row ? Date.parse(row.timestamp) : null;
   }
 
   private agentRow(id: string, agent: Agent | undefined, w: AgentWindow | undefined, start: number, end: number, timestamp: string) {

@@ -3,6 +3,7 @@ import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApp, listen } from '../../src/app.factory';
+import { RealtimeGateway } from '../../src/realtime/realtime.gateway';
 
 export const FIXTURE_WORKSPACE = join(__dirname, '..', 'fixtures', 'workspace');
 
@@ -10,6 +11,8 @@ export interface TestApp {
   app: NestExpressApplication;
   /** http://127.0.0.1:<port> */
   url: string;
+  /** ws://127.0.0.1:<port> of the WebSocket gateway. */
+  wsUrl: string;
   /** The temporary MC_WORKSPACE. */
   workspace: string;
   /** `<workspace>/mission-control`. */
@@ -43,16 +46,20 @@ export async function startApp(options: StartOptions = {}): Promise<TestApp> {
       MC_DATA_DIR: dataDir,
       MC_BACKUP_DIR: join(dataDir, 'backups'),
       MC_HOST: '127.0.0.1',
+      MC_WS_PORT: '0',
       ...options.env,
     },
     () => createApp({ logger: false }),
   );
   await listen(app, 0);
   const url = await app.getUrl();
+  const gateway = app.get(RealtimeGateway);
+  const wsPort = await waitFor(async () => gateway.port ?? undefined, 3000, 'the WebSocket gateway to listen');
   let closed = false;
   return {
     app,
     url,
+    wsUrl: `ws://127.0.0.1:${wsPort}`,
     workspace,
     mc: join(workspace, 'mission-control'),
     dataDir,

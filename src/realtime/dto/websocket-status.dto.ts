@@ -1,0 +1,12 @@
+export class WebSocketStatusDto {
+  /** Connected clients. */
+  clients!: number;
+  /** Frames sent to clients since start. */
+  messages_sent!: number;
+  /** Clients closed with 4008 for not reading fast enough. */
+  slow_consumer_drops!: number;
+  /** The last broadcast sequence number. */
+  seq!: number;
+  /** Changes when the server restarts; resuming across servers needs a reload. */
+  server_id!: string;
+}

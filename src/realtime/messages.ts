@@ -1,0 +1,91 @@
+import { toAgentDto } from '../agents/agents.service';
+import { AgentRemovedEvent, AgentUpdatedEvent, EventLoggedEvent, MetricsCollectedEvent, TasksUpdatedEvent } from '../domain-events';
+import { placeAgents } from '../workspace/office-layout';
+import { Agent, OfficeState } from '../workspace/workspace.types';
+import { BroadcastType } from './channels';
+
+/** One message to broadcast: its type, data, and the agent it is about (for `agent:<id>` channels). */
+export interface Outgoing {
+  type: BroadcastType;
+  data: Record<string, unknown>;
+  agentId: string | null;
+}
+
+type Level = 'info' | 'success' | 'warning' | 'error';
+
+export function notification(title: string, message: string, level: Level, data: Record<string, unknown> = {}): Outgoing {
+  const agentId = typeof data.agent_id === 'string' ? data.agent_id : null;
+  return { type: 'notification', data: { title, message, level, data }, agentId };
+}
+
+/** The normalised agent with its raw state inside, as dashboards show it. */
+export function agentStatus(agent: Agent, extra: Record<string, unknown> = {}): Outgoing {
+  return { type: 'agent_status', data: { agent: agent.id, state: { ...toAgentDto(agent), state: agent.state, ...extra } }, agentId: agent.id };
+}
+
+export function fromAgentUpdated({ agent, previous }: AgentUpdatedEvent): Outgoing[] {
+  const messages = [agentStatus(agent)];
+  const wentTo = previous && previous.status !== agent.status ? agent.status : null;
+  if (wentTo === 'offline') messages.push(notification('Agent offline', `${agent.name} went offline`, 'warning', { agent_id: agent.id }));
+  if (wentTo === 'error') {
+    messages.push(notification('Agent error', `${agent.name} reports ${agent.raw_status ?? 'an error'}`, 'error', { agent_id: agent.id }));
+  }
+  return messages;
+}
+
+export function fromAgentRemoved({ agent }: AgentRemovedEvent): Outgoing[] {
+  return [
+    agentStatus({ ...agent, status: 'offline' }, { removed: true }),
+    notification('Agent removed', `${agent.name}'s folder is gone from the workspace`, 'warning', { agent_id: agent.id }),
+  ];
+}
+
+export function agentPosition(office: OfficeState | null): Outgoing {
+  return { type: 'agent_position', data: { ...(office?.raw ?? {}), positions: placeAgents(office) }, agentId: null };
+}
+
+export function fromEventLogged({ event }: EventLoggedEvent): Outgoing[] {
+  if (!event.agent_id) return [];
+  const messages: Outgoing[] = [
+    {
+      type: 'agent_activity',
+      data: { agent: event.agent_id, activity: { ...event.data, action: event.type, event_id: event.id, timestamp: event.timestamp } },
+      agentId: event.agent_id,
+    },
+  ];
+  if (event.type === 'task_failed') {
+    const task = event.data.task_id ?? event.data.task ?? event.data.description;
+    const what = task === undefined ? 'a task' : `task ${String(task)}`;
+    messages.push(notification('Task failed', `${event.agent_id} failed ${what}`, 'error', { agent_id: event.agent_id, event_id: event.id, ...event.data }));
+  }
+  return messages;
+}
+
+export function fromTasksUpdated({ added, updated, removed }: TasksUpdatedEvent): Outgoing[] {
+  const messages: Outgoing[] = [{ type: 'task_update', data: { type: 'task_queue_changed', added, updated, removed }, agentId: null }];
+  for (const task of updated.filter((t) => t.status === 'failed')) {
+    messages.push(notification('Task failed', `${task.text || task.id} failed`, 'error', { task_id: task.id, agent_id: task.assigned_to }));
+  }
+  return messages;
+}
+
+const UNITS: Record<string, string> = {
+  total_agents: 'agents',
+  active_agents: 'agents',
+  idle_agents: 'agents',
+  offline_agents: 'agents',
+  total_tasks_completed: 'tasks',
+  total_tasks_pending: 'tasks',
+  total_tasks_failed: 'tasks',
+  system_health_score: 'ratio',
+  avg_response_time: 'ms',
+  events_per_minute: 'events/min',
+};
+
+export function fromMetricsCollected({ system }: MetricsCollectedEvent): Outgoing[] {
+  return Object.entries(UNITS).map(([metric, unit]) => ({
+    type: 'system_metric' as const,
+    data: { metric, value: system[metric as keyof typeof system], unit },
+    agentId: null,
+  }));
+}

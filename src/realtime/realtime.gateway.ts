@@ -1,0 +1,279 @@
+import { Logger, OnModuleDestroy } from '@nestjs/common';
+import { OnEvent } from '@nestjs/event-emitter';
+import {
+  ConnectedSocket,
+  MessageBody,
+  OnGatewayConnection,
+  OnGatewayDisconnect,
+  OnGatewayInit,
+  SubscribeMessage,
+  WebSocketGateway,
+  WebSocketServer,
+} from '@nestjs/websockets';
+import { randomUUID } from 'node:crypto';
+import { AddressInfo } from 'node:net';
+import { WebSocket, WebSocketServer as WsServer } from 'ws';
+import { AppConfig } from '../config/environment';
+import {
+  AgentRemovedEvent,
+  AgentUpdatedEvent,
+  DomainEvent,
+  EventLoggedEvent,
+  MetricsCollectedEvent,
+  OfficeUpdatedEvent,
+  TasksUpdatedEvent,
+} from '../domain-events';
+import { WorkspaceService } from '../workspace/workspace.service';
+import { AGENT_ID_PATTERN } from '../workspace/workspace.types';
+import { channelsOf, isChannel, wants } from './channels';
+import * as build from './messages';
+import { INVALID_MESSAGE } from './realtime.adapter';
+import { BufferedMessage, ReplayBuffer } from './replay-buffer';
+
+/** A client whose unsent data passes this is dropped rather than growing server memory. */
+const SLOW_CONSUMER_BYTES = 1024 * 1024;
+const MAX_MESSAGES_PER_SECOND = 50;
+const SOURCE = 'mission-control';
+/** How long a new client's live messages wait for it to say whether it resumes. */
+const HOLD_MS = 1000;
+
+interface ClientState {
+  subscriptions: Set<string>;
+  recent: number[];
+  dropped: boolean;
+  /** The seq at connection: everything after it reaches the client live. */
+  liveFrom: number;
+  /**
+   * Broadcasts held back until the client's first message: if it resumes, the replay sends them in
+   * order with what it missed before; otherwise they are released as they are.
+   */
+  held: BufferedMessage[] | null;
+}
+
+type Reply = Record<string, unknown>;
+
+/**
+ * The only code that knows sockets: it turns domain events into broadcast messages, keeps the last
+ * ones for clients that resume, and answers what clients ask. Every broadcast message gets the next
+ * `seq` and is serialised once, whatever the number of clients.
+ */
+@WebSocketGateway()
+export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect, OnModuleDestroy {
+  private readonly logger = new Logger(RealtimeGateway.name);
+  @WebSocketServer() private readonly server!: WsServer;
+  readonly serverId = randomUUID();
+  private seq = 0;
+  private readonly clients = new Map<WebSocket, ClientState>();
+  private readonly replay = new ReplayBuffer();
+  private messagesSent = 0;
+  private slowConsumerDrops = 0;
+  private heartbeat: NodeJS.Timeout | null = null;
+  private turnSnapshot: Map<WebSocket, number> | null = null;
+
+  constructor(
+    private readonly workspace: WorkspaceService,
+    private readonly config: AppConfig,
+  ) {}
+
+  afterInit(): void {
+    const seconds = this.config.get('MC_WS_HEARTBEAT', { infer: true });
+    this.heartbeat = setInterval(() => this.sendHeartbeat(), seconds * 1000);
+    this.server.once('listening', () => this.logger.log(`WebSocket gateway on ws://${this.config.get('MC_HOST', { infer: true })}:${this.port}`));
+  }
+
+  onModuleDestroy(): void {
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat = null;
+  }
+
+  /** The port it listens on (MC_WS_PORT, or the one picked when that is 0). */
+  get port(): number | null {
+    return (this.server?.address() as AddressInfo | null)?.port ?? null;
+  }
+
+  stats() {
+    return { clients: this.clients.size, messages_sent: this.messagesSent, slow_consumer_drops: this.slowConsumerDrops, seq: this.seq, server_id: this.serverId };
+  }
+
+  handleConnection(client: WebSocket): void {
+    const state: ClientState = { subscriptions: new Set(['*']), recent: [], dropped: false, liveFrom: this.seq, held: [] };
+    this.clients.set(client, state);
+    client.on('message', () => this.limitRate(client, state));
+    setTimeout(() => this.release(client), HOLD_MS).unref();
+    this.sendTo(client, JSON.stringify({ type: 'welcome', server_id: this.serverId, seq: this.seq, protocol: 1 }));
+    this.sendTo(client, this.envelope(build.agentPosition(this.workspace.getOffice())));
+    for (const agent of this.workspace.listAgents()) this.sendTo(client, this.envelope(build.agentStatus(agent)));
+  }
+
+  handleDisconnect(client: WebSocket): void {
+    this.clients.delete(client);
+  }
+
+  @SubscribeMessage('ping')
+  ping(@ConnectedSocket() client: WebSocket): Reply {
+    this.release(client);
+    return { type: 'pong', timestamp: new Date().toISOString() };
+  }
+
+  @SubscribeMessage('subscribe')
+  subscribe(@ConnectedSocket() client: WebSocket, @MessageBody() message: Reply): Reply {
+    this.release(client);
+    if (!isChannel(message.channel)) return channelError(message.channel);
+    this.clients.get(client)?.subscriptions.add(message.channel);
+    return { type: 'subscribed', channel: message.channel };
+  }
+
+  @SubscribeMessage('unsubscribe')
+  unsubscribe(@ConnectedSocket() client: WebSocket, @MessageBody() message: Reply): Reply {
+    this.release(client);
+    if (!isChannel(message.channel)) return channelError(message.channel);
+    this.clients.get(client)?.subscriptions.delete(message.channel);
+    return { type: 'unsubscribed', channel: message.channel };
+  }
+
+  @SubscribeMessage('request_agent_status')
+  requestAgentStatus(@ConnectedSocket() client: WebSocket, @MessageBody() message: Reply): Reply | void {
+    this.release(client);
+    const id = message.agent_id;
+    if (typeof id !== 'string' || !AGENT_ID_PATTERN.test(id)) return { type: 'error', message: 'agent_id must be an agent id' };
+    const agent = this.workspace.getAgent(id);
+    if (!agent) return { type: 'error', message: `Unknown agent "${id}"` };
+    this.sendTo(client, this.envelope(build.agentStatus(agent)));
+  }
+
+  /**
+   * Replays what the client missed, in order and filtered by its subscriptions, or asks it to reload.
+   * Sent first thing after connecting (as the client library does), it also covers what was held
+   * back since; sent later, it replays up to the connection, as everything after came live.
+   */
+  @SubscribeMessage('resume')
+  resume(@ConnectedSocket() client: WebSocket, @MessageBody() message: Reply): Reply {
+    const state = this.clients.get(client);
+    const since = message.since;
+    if (!state) return { type: 'error', message: 'not connected' };
+    if (typeof since !== 'number' || !Number.isInteger(since) || since < 0) {
+      this.release(client);
+      return { type: 'error', message: 'since must be a whole number: the last seq received' };
+    }
+    const missed = message.server_id === this.serverId && since <= this.seq ? this.replay.since(since) : null;
+    if (missed === null) {
+      this.release(client);
+      return { type: 'resync_required', server_id: this.serverId, seq: this.seq };
+    }
+    const upTo = state.held ? this.seq : state.liveFrom;
+    state.held = null;
+    for (const m of missed) if (m.seq <= upTo && wants(state.subscriptions, m.channels)) this.sendTo(client, m.text);
+    return { type: 'resumed', seq: this.seq };
+  }
+
+  @SubscribeMessage(INVALID_MESSAGE)
+  invalid(@ConnectedSocket() client: WebSocket, @MessageBody() reason: string): Reply {
+    this.release(client);
+    return { type: 'error', message: reason };
+  }
+
+  @OnEvent(DomainEvent.AgentUpdated)
+  onAgentUpdated(event: AgentUpdatedEvent): void {
+    this.broadcast(build.fromAgentUpdated(event));
+  }
+
+  @OnEvent(DomainEvent.AgentRemoved)
+  onAgentRemoved(event: AgentRemovedEvent): void {
+    this.broadcast(build.fromAgentRemoved(event));
+  }
+
+  @OnEvent(DomainEvent.OfficeUpdated)
+  onOfficeUpdated({ office }: OfficeUpdatedEvent): void {
+    this.broadcast([build.agentPosition(office)]);
+  }
+
+  @OnEvent(DomainEvent.EventLogged)
+  onEventLogged(event: EventLoggedEvent): void {
+    this.broadcast(build.fromEventLogged(event));
+  }
+
+  @OnEvent(DomainEvent.TasksUpdated)
+  onTasksUpdated(event: TasksUpdatedEvent): void {
+    this.broadcast(build.fromTasksUpdated(event));
+  }
+
+  @OnEvent(DomainEvent.MetricsCollected)
+  onMetricsCollected(event: MetricsCollectedEvent): void {
+    this.broadcast(build.fromMetricsCollected(event));
+  }
+
+  /** Sends to every client whose subscriptions match, and keeps the message for resuming clients. */
+  broadcast(messages: build.Outgoing[]): void {
+    for (const message of messages) {
+      const seq = ++this.seq;
+      const text = this.envelope(message, seq);
+      const buffered = { seq, channels: channelsOf(message.type, message.agentId), text, at: Date.now() };
+      this.replay.add(buffered);
+      for (const [client, state] of this.clients) {
+        if (state.held) state.held.push(buffered);
+        else if (wants(state.subscriptions, buffered.channels)) this.sendTo(client, text);
+      }
+    }
+  }
+
+  /** Sends what was held back for a new client and delivers live from now on. */
+  private release(client: WebSocket): void {
+    const state = this.clients.get(client);
+    if (!state?.held) return;
+    const held = state.held;
+    state.held = null;
+    for (const m of held) if (wants(state.subscriptions, m.channels)) this.sendTo(client, m.text);
+  }
+
+  private envelope(message: build.Outgoing, seq?: number): string {
+    return JSON.stringify({ type: message.type, timestamp: new Date().toISOString(), data: message.data, source: SOURCE, ...(seq ? { seq } : {}) });
+  }
+
+  private sendHeartbeat(): void {
+    const text = JSON.stringify({ type: 'heartbeat', timestamp: new Date().toISOString(), data: { clients: this.clients.size }, source: SOURCE });
+    for (const client of this.clients.keys()) this.sendTo(client, text);
+  }
+
+  /**
+   * What each client had left unsent when this turn of the event loop began. A burst sent within one
+   * turn (a batch of 1000 events) is not held against a client; data still unsent a turn later is.
+   */
+  private unsentAtTurnStart(client: WebSocket): number {
+    if (!this.turnSnapshot) {
+      this.turnSnapshot = new Map();
+      setImmediate(() => (this.turnSnapshot = null));
+    }
+    let unsent = this.turnSnapshot.get(client);
+    if (unsent === undefined) this.turnSnapshot.set(client, (unsent = client.bufferedAmount));
+    return unsent;
+  }
+
+  private sendTo(client: WebSocket, text: string): void {
+    const state = this.clients.get(client);
+    if (!state || state.dropped || client.readyState !== WebSocket.OPEN) return;
+    if (this.unsentAtTurnStart(client) > SLOW_CONSUMER_BYTES) {
+      state.dropped = true;
+      this.slowConsumerDrops++;
+      this.logger.warn(`Dropping a slow consumer (${client.bufferedAmount} bytes unsent)`);
+      client.close(4008, 'slow consumer');
+      // It may never read the close frame either: cut it off if it has not gone in a few seconds.
+      setTimeout(() => client.terminate(), 3000).unref();
+      return;
+    }
+    client.send(text);
+    this.messagesSent++;
+  }
+
+  private limitRate(client: WebSocket, state: ClientState): void {
+    const now = Date.now();
+    state.recent.push(now);
+    while (state.recent.length && now - state.recent[0] >= 1000) state.recent.shift();
+    if (state.recent.length > MAX_MESSAGES_PER_SECOND && client.readyState === WebSocket.OPEN) {
+      client.close(1008, `more than ${MAX_MESSAGES_PER_SECOND} messages per second`);
+    }
+  }
+}
+
+function channelError(channel: unknown): Reply {
+  return { type: 'error', message: `Unknown channel ${JSON.stringify(channel)}; expected *, agent_status, agent_position, agent_activity, notifications, tasks, metrics or agent:<id>` };
+}

@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { WorkspaceModule } from '../workspace/workspace.module';
+import { RealtimeController } from './realtime.controller';
+import { RealtimeGateway } from './realtime.gateway';
+
+@Module({
+  imports: [WorkspaceModule],
+  controllers: [RealtimeController],
+  providers: [RealtimeGateway],
+  exports: [RealtimeGateway],
+})
+export class RealtimeModule {}

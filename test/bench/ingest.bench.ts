@@ -1,0 +1,155 @@
+/**
+ * npm run bench:ingest — event ingestion over HTTP against the raw sqlite3 driver, and the time of
+ * one metrics collection with 1,000 agents over 1M and 10M stored events. Figures go to
+ * test/bench/results/ingest.json; the README shows the latest table.
+ */
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { InitialSchema1763800000000 } from '../../src/database/migrations/1763800000000-InitialSchema';
+import { closeDb, openDb, report, run, startBuiltApp } from './bench-support';
+
+const BATCH = 500;
+const BATCH_EVENTS = 100_000;
+const SINGLE_EVENTS = 20_000;
+const CLIENTS = 50;
+const AGENTS = 1_000;
+
+const event = (i: number) => ({
+  event_type: ['message_sent', 'message_received', 'task_started', 'task_completed'][i % 4],
+  agent_id: `agent-${i % AGENTS}`,
+  timestamp: new Date(Date.now() - (i % 3600) * 1000).toISOString(),
+  data: { task_id: `t${i % 5000}`, response_time: i % 700, note: 'benchmark event' },
+});
+
+/** The driver's own best: multi-row INSERTs of 500 rows, no ORM, one transaction per batch and all in one. */
+async function rawRate(dir: string): Promise<{ per_batch_transaction: number; one_transaction: number }> {
+  const rows = Array.from({ length: BATCH_EVENTS }, (_, i) => event(i)).map((e) => [e.timestamp, e.event_type, e.agent_id, JSON.stringify(e.data)]);
+  const insert = `INSERT INTO "events" ("timestamp", "event_type", "agent_id", "data") VALUES ${Array(BATCH).fill('(?, ?, ?, ?)').join(', ')}`;
+  const rates = [];
+  for (const perBatch of [true, false]) {
+    const db = await openDb(join(dir, `raw-${perBatch}.db`));
+    await run(db, 'PRAGMA journal_mode = WAL');
+    await new InitialSchema1763800000000().up({ query: (sql: string) => run(db, sql) } as never);
+    const started = performance.now();
+    if (!perBatch) await run(db, 'BEGIN');
+    for (let i = 0; i < rows.length; i += BATCH) {
+      if (perBatch) await run(db, 'BEGIN');
+      await run(db, insert, rows.slice(i, i + BATCH).flat());
+      if (perBatch) await run(db, 'COMMIT');
+    }
+    if (!perBatch) await run(db, 'COMMIT');
+    rates.push(BATCH_EVENTS / ((performance.now() - started) / 1000));
+    await closeDb(db);
+  }
+  return { per_batch_transaction: rates[0], one_transaction: rates[1] };
+}
+
+async function post(url: string, body: unknown): Promise<void> {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  if (res.status >= 300) throw new Error(`${url}: ${res.status} ${await res.text()}`);
+  await res.arrayBuffer();
+}
+
+async function httpRates(dir: string): Promise<{ batch: number; single: number }> {
+  const app = await startBuiltApp({ MC_WORKSPACE: join(dir, 'no-workspace'), MC_DATA_DIR: join(dir, 'http'), MC_METRICS_INTERVAL: '3600' });
+  try {
+    const batches = Array.from({ length: BATCH_EVENTS / BATCH }, (_, b) => Array.from({ length: BATCH }, (_, i) => event(b * BATCH + i)));
+    let started = performance.now();
+    for (const events of batches) await post(`${app.url}/api/events/batch`, { events });
+    const batch = BATCH_EVENTS / ((performance.now() - started) / 1000);
+
+    let next = 0;
+    started = performance.now();
+    await Promise.all(
+      Array.from({ length: CLIENTS }, async () => {
+        while (next < SINGLE_EVENTS) await post(`${app.url}/api/events`, event(next++));
+      }),
+    );
+    const single = SINGLE_EVENTS / ((performance.now() - started) / 1000);
+    return { batch, single };
+  } finally {
+    await app.stop();
+  }
+}
+
+/** Fills the app's own database with `total` events, then times collections with 1,000 agent folders. */
+async function collectionTime(dir: string, total: number): Promise<number> {
+  const workspace = join(dir, `ws-${total}`);
+  for (let a = 0; a < AGENTS; a++) {
+    await mkdir(join(workspace, 'mission-control', 'agents', `agent-${a}`), { recursive: true });
+    const state = { status: a % 3 ? 'working' : 'idle', lastActive: new Date().toISOString(), stats: { tasksCompleted: a } };
+    await writeFile(join(workspace, 'mission-control', 'agents', `agent-${a}`, 'state.json'), JSON.stringify(state));
+  }
+  const dataDir = join(dir, `collect-${total}`);
+  const env = { MC_WORKSPACE: workspace, MC_DATA_DIR: dataDir, MC_METRICS_INTERVAL: '3600' };
+  await (await startBuiltApp(env)).stop();
+
+  const db = await openDb(join(dataDir, 'metrics.db'));
+  const insert = `INSERT INTO "events" ("timestamp", "event_type", "agent_id", "data") VALUES ${Array(BATCH).fill('(?, ?, ?, ?)').join(', ')}`;
+  await run(db, 'BEGIN');
+  for (let i = 0; i < total; i += BATCH) {
+    // Spread over the day before, so every stored event is older than the collections' windows.
+    const rows = Array.from({ length: BATCH }, (_, j) => {
+      const e = event(i + j);
+      return [new Date(Date.now() - 86_400_000 + ((i + j) / total) * 3_000_000).toISOString(), e.event_type, e.agent_id, JSON.stringify(e.data)];
+    });
+    await run(db, insert, rows.flat());
+  }
+  await run(db, 'COMMIT');
+  await closeDb(db);
+
+  const app = await startBuiltApp(env);
+  try {
+    await post(`${app.url}/api/system/metrics/collect`, {});
+    const times = [];
+    for (let round = 0; round < 5; round++) {
+      await post(`${app.url}/api/events/batch`, { events: Array.from({ length: BATCH }, (_, i) => ({ ...event(i), timestamp: undefined })) });
+      const res = await fetch(`${app.url}/api/system/metrics/collect`, { method: 'POST' });
+      times.push(((await res.json()) as { duration_ms: number }).duration_ms);
+    }
+    return times.sort((a, b) => a - b)[Math.floor(times.length / 2)];
+  } finally {
+    await app.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'mc-bench-ingest-'));
+  try {
+    const step = <T>(what: string, work: Promise<T>) => (console.log(`… ${what}`), work);
+    const raw = await step('raw sqlite3 inserts', rawRate(dir));
+    const http = await step('ingestion over HTTP', httpRates(dir));
+    const collect1m = await step('collection over 1M events', collectionTime(dir, 1_000_000));
+    const collect10m = await step('collection over 10M events', collectionTime(dir, 10_000_000));
+    const rawBest = Math.max(raw.per_batch_transaction, raw.one_transaction);
+    const figures = {
+      raw_sqlite3_events_per_s: raw,
+      http_batch_events_per_s: http.batch,
+      http_batch_vs_raw_best: http.batch / rawBest,
+      http_single_events_per_s_50_clients: http.single,
+      collection_ms_1000_agents_1m_events: collect1m,
+      collection_ms_1000_agents_10m_events: collect10m,
+      collection_10m_vs_1m: collect10m / collect1m,
+      goals: { batch_vs_raw: '>= 0.5', single_events_per_s: '>= 5000', collection_1m_ms: '< 250', collection_10m_vs_1m: '<= 1.5' },
+    };
+    const f = (n: number) => Math.round(n).toLocaleString('en-US');
+    await report('ingest', figures, [
+      ['raw sqlite3, 500-row INSERTs, one transaction per batch (events/s)', f(raw.per_batch_transaction)],
+      ['raw sqlite3, 500-row INSERTs, all in one transaction (events/s)', f(raw.one_transaction)],
+      ['POST /api/events/batch, batches of 500 (events/s)', f(http.batch)],
+      ['batch over HTTP / best raw rate (goal >= 0.5)', (http.batch / rawBest).toFixed(2)],
+      ['POST /api/events, 50 concurrent clients (events/s, goal >= 5,000)', f(http.single)],
+      ['one collection, 1,000 agents, 1M events (ms, goal < 250)', collect1m.toFixed(1)],
+      ['one collection, 1,000 agents, 10M events (ms)', collect10m.toFixed(1)],
+      ['10M / 1M collection time (goal <= 1.5)', (collect10m / collect1m).toFixed(2)],
+    ]);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
