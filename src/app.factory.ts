@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppModule } from './app.module';
-import { serviceVersion } from './common/version';
+import { serviceVersion } from './common/project';
 import { AppConfig } from './config/environment';
 import { RealtimeAdapter } from './realtime/realtime.adapter';
 

@@ -34,8 +34,11 @@ import { BufferedMessage, ReplayBuffer } from './replay-buffer';
 const SLOW_CONSUMER_BYTES = 1024 * 1024;
 const MAX_MESSAGES_PER_SECOND = 50;
 const SOURCE = 'mission-control';
-/** How long a new client's live messages wait for it to say whether it resumes. */
-const HOLD_MS = 1000;
+/**
+ * How long a new client's live messages wait for it to say whether it resumes. Subscriptions do not
+ * end the wait (a resuming client restores them first); any other message does.
+ */
+const HOLD_MS = 500;
 
 interface ClientState {
   subscriptions: Set<string>;
@@ -117,7 +120,6 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
 
   @SubscribeMessage('subscribe')
   subscribe(@ConnectedSocket() client: WebSocket, @MessageBody() message: Reply): Reply {
-    this.release(client);
     if (!isChannel(message.channel)) return channelError(message.channel);
     this.clients.get(client)?.subscriptions.add(message.channel);
     return { type: 'subscribed', channel: message.channel };
@@ -125,7 +127,6 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
 
   @SubscribeMessage('unsubscribe')
   unsubscribe(@ConnectedSocket() client: WebSocket, @MessageBody() message: Reply): Reply {
-    this.release(client);
     if (!isChannel(message.channel)) return channelError(message.channel);
     this.clients.get(client)?.subscriptions.delete(message.channel);
     return { type: 'unsubscribed', channel: message.channel };

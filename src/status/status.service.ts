@@ -8,7 +8,7 @@ import { AppConfig } from '../config/environment';
 import { WorkspaceService } from '../workspace/workspace.service';
 import { WorkspaceWatcher } from '../workspace/workspace.watcher';
 import { AGENT_STATUSES } from '../workspace/workspace.types';
-import { serviceVersion } from '../common/version';
+import { serviceVersion } from '../common/project';
 
 const EVERY_FIVE_MINUTES = 5 * 60_000;
 
