@@ -132,18 +132,22 @@ export class MetricsCollectorService {
     for (const event of recent) this.readDetail(scratch, event);
   }
 
+  /**
+   * The window's events, read by id range only: `NOT INDEXED` keeps SQLite from choosing the type or
+   * agent index, which would walk the whole history to save a sort.
+   */
   private async readWindow(fromId: number, toId: number) {
     const counts: { agent_id: string | null; event_type: string; n: number }[] = await this.db.query(
-      'SELECT "agent_id", "event_type", COUNT(*) AS "n" FROM "events" WHERE "id" > ? AND "id" <= ? GROUP BY "agent_id", "event_type"',
+      'SELECT "agent_id", "event_type", COUNT(*) AS "n" FROM "events" NOT INDEXED WHERE "id" > ? AND "id" <= ? GROUP BY "agent_id", "event_type"',
       [fromId, toId],
     );
     const detailed: WindowEvent[] = await this.db.query(
-      `SELECT "id", "timestamp", "event_type", "agent_id", "data" FROM "events" WHERE "id" > ? AND "id" <= ?
+      `SELECT "id", "timestamp", "event_type", "agent_id", "data" FROM "events" NOT INDEXED WHERE "id" > ? AND "id" <= ?
        AND "agent_id" IS NOT NULL AND "event_type" IN ('task_started', 'task_completed', 'status_changed') ORDER BY "id"`,
       [fromId, toId],
     );
     const [{ responseTime }] = await this.db.query(
-      `SELECT AVG(CAST(json_extract("data", '$.response_time') AS REAL)) AS "responseTime" FROM "events"
+      `SELECT AVG(CAST(json_extract("data", '$.response_time') AS REAL)) AS "responseTime" FROM "events" NOT INDEXED
        WHERE "id" > ? AND "id" <= ? AND json_valid("data") AND json_type("data", '$.response_time') IN ('integer', 'real')`,
       [fromId, toId],
     );

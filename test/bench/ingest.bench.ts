@@ -3,6 +3,7 @@
  * one metrics collection with 1,000 agents over 1M and 10M stored events. Figures go to
  * test/bench/results/ingest.json; the README shows the latest table.
  */
+import autocannon from 'autocannon';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,7 +30,9 @@ async function rawRate(dir: string): Promise<{ per_batch_transaction: number; on
   const rates = [];
   for (const perBatch of [true, false]) {
     const db = await openDb(join(dir, `raw-${perBatch}.db`));
+    // The same settings as the app's connection.
     await run(db, 'PRAGMA journal_mode = WAL');
+    await run(db, 'PRAGMA synchronous = NORMAL');
     await new InitialSchema1763800000000().up({ query: (sql: string) => run(db, sql) } as never);
     const started = performance.now();
     if (!perBatch) await run(db, 'BEGIN');
@@ -51,7 +54,14 @@ async function post(url: string, body: unknown): Promise<void> {
   await res.arrayBuffer();
 }
 
-async function httpRates(dir: string): Promise<{ batch: number; single: number }> {
+/** Requests per second from autocannon, a load generator much lighter than fetch, so the server is what is measured. */
+async function requestRate(options: autocannon.Options): Promise<number> {
+  const result = await autocannon({ connections: CLIENTS, amount: SINGLE_EVENTS, ...options });
+  if (result.non2xx || result.errors) throw new Error(`${options.url}: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
+  return result.requests.average;
+}
+
+async function httpRates(dir: string): Promise<{ batch: number; single: number; trivial_get: number }> {
   const app = await startBuiltApp({ MC_WORKSPACE: join(dir, 'no-workspace'), MC_DATA_DIR: join(dir, 'http'), MC_METRICS_INTERVAL: '3600' });
   try {
     const batches = Array.from({ length: BATCH_EVENTS / BATCH }, (_, b) => Array.from({ length: BATCH }, (_, i) => event(b * BATCH + i)));
@@ -59,15 +69,15 @@ async function httpRates(dir: string): Promise<{ batch: number; single: number }
     for (const events of batches) await post(`${app.url}/api/events/batch`, { events });
     const batch = BATCH_EVENTS / ((performance.now() - started) / 1000);
 
-    let next = 0;
-    started = performance.now();
-    await Promise.all(
-      Array.from({ length: CLIENTS }, async () => {
-        while (next < SINGLE_EVENTS) await post(`${app.url}/api/events`, event(next++));
-      }),
-    );
-    const single = SINGLE_EVENTS / ((performance.now() - started) / 1000);
-    return { batch, single };
+    const single = await requestRate({
+      url: `${app.url}/api/events`,
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(event(1)),
+    });
+    // The ceiling of the HTTP stack itself on this machine: a GET that touches no database.
+    const trivialGet = await requestRate({ url: `${app.url}/api/websocket/status` });
+    return { batch, single, trivial_get: trivialGet };
   } finally {
     await app.stop();
   }
@@ -117,17 +127,21 @@ async function collectionTime(dir: string, total: number): Promise<number> {
 async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'mc-bench-ingest-'));
   try {
-    const step = <T>(what: string, work: Promise<T>) => (console.log(`… ${what}`), work);
-    const raw = await step('raw sqlite3 inserts', rawRate(dir));
-    const http = await step('ingestion over HTTP', httpRates(dir));
-    const collect1m = await step('collection over 1M events', collectionTime(dir, 1_000_000));
-    const collect10m = await step('collection over 10M events', collectionTime(dir, 10_000_000));
+    // INGEST_PARTS=http skips the long collection runs while tuning ingestion.
+    const parts = (process.env.INGEST_PARTS ?? 'raw,http,collect').split(',');
+    const step = async <T>(part: string, what: string, work: () => Promise<T>, skipped: T) =>
+      parts.includes(part) ? (console.log(`… ${what}`), await work()) : skipped;
+    const raw = await step('raw', 'raw sqlite3 inserts', () => rawRate(dir), { per_batch_transaction: NaN, one_transaction: NaN });
+    const http = await step('http', 'ingestion over HTTP', () => httpRates(dir), { batch: NaN, single: NaN, trivial_get: NaN });
+    const collect1m = await step('collect', 'collection over 1M events', () => collectionTime(dir, 1_000_000), NaN);
+    const collect10m = await step('collect', 'collection over 10M events', () => collectionTime(dir, 10_000_000), NaN);
     const rawBest = Math.max(raw.per_batch_transaction, raw.one_transaction);
     const figures = {
       raw_sqlite3_events_per_s: raw,
       http_batch_events_per_s: http.batch,
       http_batch_vs_raw_best: http.batch / rawBest,
       http_single_events_per_s_50_clients: http.single,
+      http_trivial_get_per_s_50_clients: http.trivial_get,
       collection_ms_1000_agents_1m_events: collect1m,
       collection_ms_1000_agents_10m_events: collect10m,
       collection_10m_vs_1m: collect10m / collect1m,
@@ -140,6 +154,7 @@ async function main(): Promise<void> {
       ['POST /api/events/batch, batches of 500 (events/s)', f(http.batch)],
       ['batch over HTTP / best raw rate (goal >= 0.5)', (http.batch / rawBest).toFixed(2)],
       ['POST /api/events, 50 concurrent clients (events/s, goal >= 5,000)', f(http.single)],
+      ['GET /api/websocket/status, 50 concurrent clients (requests/s: the HTTP stack ceiling)', f(http.trivial_get)],
       ['one collection, 1,000 agents, 1M events (ms, goal < 250)', collect1m.toFixed(1)],
       ['one collection, 1,000 agents, 10M events (ms)', collect10m.toFixed(1)],
       ['10M / 1M collection time (goal <= 1.5)', (collect10m / collect1m).toFixed(2)],
