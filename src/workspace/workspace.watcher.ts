@@ -26,6 +26,7 @@ export class WorkspaceWatcher implements OnApplicationBootstrap, OnModuleDestroy
   private lastRescan = 0;
   private lastStaleCheck = 0;
   private checking = false;
+  private stopped = false;
   private missingLogged = false;
   private readonly staleCheckMs: number;
 
@@ -47,12 +48,13 @@ export class WorkspaceWatcher implements OnApplicationBootstrap, OnModuleDestroy
   }
 
   private async checkOnce(): Promise<void> {
-    if (this.checking) return;
+    if (this.checking || this.stopped) return;
     this.checking = true;
     await this.check().finally(() => (this.checking = false));
   }
 
   async onModuleDestroy(): Promise<void> {
+    this.stopped = true;
     if (this.tick) clearInterval(this.tick);
     this.tick = null;
     for (const timer of this.timers.values()) clearTimeout(timer);
@@ -100,6 +102,8 @@ export class WorkspaceWatcher implements OnApplicationBootstrap, OnModuleDestroy
     watcher.on('all', (_event, path) => this.route(relative(root, path)));
     watcher.on('error', (error) => this.logger.warn(`Watcher error: ${(error as Error).message}`));
     await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
+    // The application may have begun to stop while chokidar was getting ready.
+    if (this.stopped) return void (await watcher.close());
     this.watcher = watcher;
     this.lastRescan = Date.now();
     this.logger.log(`Watching ${root}`);
