@@ -4,6 +4,7 @@ import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { ScheduleModule } from '@nestjs/schedule';
 import { AgentsModule } from './agents/agents.module';
+import { BackupsModule } from './backups/backups.module';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { ApiTokenMiddleware } from './common/api-token.middleware';
 import { CommonModule } from './common/common.module';
@@ -38,6 +39,7 @@ export class AppModule implements NestModule {
         EventsModule,
         MetricsModule,
         RealtimeModule,
+        BackupsModule,
         TasksModule,
         HealthModule,
         StatusModule,

@@ -1,3 +1,4 @@
+import type { Backup } from './backups/backup.entity';
 import type { AgentMetric } from './metrics/agent-metric.entity';
 import type { SystemMetric } from './metrics/system-metric.entity';
 import { Agent, OfficeState, Task, TaskQueue } from './workspace/workspace.types';
@@ -14,6 +15,10 @@ export const DomainEvent = {
   TasksUpdated: 'tasks.updated',
   EventLogged: 'event.logged',
   MetricsCollected: 'metrics.collected',
+  BackupCompleted: 'backup.completed',
+  BackupFailed: 'backup.failed',
+  BackupDeleted: 'backup.deleted',
+  BackupRestored: 'backup.restored',
 } as const;
 
 export type DomainEventName = (typeof DomainEvent)[keyof typeof DomainEvent];
@@ -58,6 +63,30 @@ export interface MetricsCollectedEvent {
   duration_ms: number;
 }
 
+export interface BackupCompletedEvent {
+  backup: Backup;
+}
+
+export interface BackupFailedEvent {
+  type: string;
+  agent_id: string | null;
+  operation: 'backup' | 'verify' | 'restore' | 'import';
+  error: string;
+}
+
+export interface BackupDeletedEvent {
+  backup: Backup;
+  reason: 'retention' | 'request';
+}
+
+export interface BackupRestoredEvent {
+  backup: Backup;
+  /** Only this agent's folder was restored; null for the whole workspace. */
+  agent_id: string | null;
+  restored_files: number;
+  safety_backup_id: string;
+}
+
 export interface DomainEventPayloads {
   [DomainEvent.AgentUpdated]: AgentUpdatedEvent;
   [DomainEvent.AgentRemoved]: AgentRemovedEvent;
@@ -65,4 +94,8 @@ export interface DomainEventPayloads {
   [DomainEvent.TasksUpdated]: TasksUpdatedEvent;
   [DomainEvent.EventLogged]: EventLoggedEvent;
   [DomainEvent.MetricsCollected]: MetricsCollectedEvent;
+  [DomainEvent.BackupCompleted]: BackupCompletedEvent;
+  [DomainEvent.BackupFailed]: BackupFailedEvent;
+  [DomainEvent.BackupDeleted]: BackupDeletedEvent;
+  [DomainEvent.BackupRestored]: BackupRestoredEvent;
 }

@@ -78,6 +78,11 @@ export class EnvironmentVariables {
   @IsPositive({ message: 'MC_STALE_MINUTES must be a positive number of minutes (fractions allowed)' })
   MC_STALE_MINUTES: number = 15;
 
+  @Type(() => Number)
+  @IsInt({ message: 'MC_IMPORT_MAX_MB must be a whole number of megabytes, at least 1' })
+  @Min(1, { message: 'MC_IMPORT_MAX_MB must be a whole number of megabytes, at least 1' })
+  MC_IMPORT_MAX_MB: number = 1024;
+
   @IsOptional()
   @IsString()
   @IsNotEmpty({ message: 'MC_API_TOKEN must not be empty when set' })

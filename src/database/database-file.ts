@@ -1,5 +1,5 @@
 import { mkdir, stat } from 'node:fs/promises';
-import { Database, OPEN_READWRITE } from 'sqlite3';
+import { Database, OPEN_READONLY, OPEN_READWRITE } from 'sqlite3';
 
 /**
  * Refuses to start on a database file that exists but cannot be used, naming the file and what to do.
@@ -23,13 +23,27 @@ export async function assertDatabaseUsable(file: string, dataDir: string): Promi
   }
 }
 
-function quickCheck(file: string): Promise<string> {
+/** Runs one statement on a connection of its own, opened for just that. */
+function runOnce<T>(file: string, mode: number, sql: string, params: unknown[] = []): Promise<T[]> {
   return new Promise((resolve, reject) => {
-    const db = new Database(file, OPEN_READWRITE, (openError) => {
+    const db = new Database(file, mode, (openError) => {
       if (openError) return reject(openError);
-      db.all<{ quick_check: string }>('PRAGMA quick_check(1)', (error, rows) => {
-        db.close(() => (error ? reject(error) : resolve(rows[0]?.quick_check ?? 'no answer')));
+      db.all<T>(sql, params, (error, rows) => {
+        db.close(() => (error ? reject(error) : resolve(rows)));
       });
     });
   });
+}
+
+export async function quickCheck(file: string): Promise<string> {
+  const rows = await runOnce<{ quick_check: string }>(file, OPEN_READWRITE, 'PRAGMA quick_check(1)');
+  return rows[0]?.quick_check ?? 'no answer';
+}
+
+/**
+ * A consistent copy of a live database, taken with VACUUM INTO on a read-only connection of its own:
+ * in WAL mode it reads one snapshot while the service goes on writing.
+ */
+export async function copyDatabase(source: string, target: string): Promise<void> {
+  await runOnce(source, OPEN_READONLY, 'VACUUM INTO ?', [target]);
 }

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { join } from 'node:path';
 import { AppConfig } from '../config/environment';
+import { Backup } from '../backups/backup.entity';
 import { EventRecord } from '../events/event.entity';
 import { AgentMetric } from '../metrics/agent-metric.entity';
 import { SystemMetric } from '../metrics/system-metric.entity';
@@ -9,6 +10,7 @@ import { assertDatabaseUsable } from './database-file';
 import { DatabaseWriter } from './database-writer';
 import { InitialSchema1763800000000 } from './migrations/1763800000000-InitialSchema';
 import { HourlyRollups1763900000000 } from './migrations/1763900000000-HourlyRollups';
+import { Backups1764000000000 } from './migrations/1764000000000-Backups';
 
 export const DATABASE_FILE = 'metrics.db';
 
@@ -24,8 +26,8 @@ export const DATABASE_FILE = 'metrics.db';
         return {
           type: 'sqlite' as const,
           database,
-          entities: [AgentMetric, SystemMetric, EventRecord],
-          migrations: [InitialSchema1763800000000, HourlyRollups1763900000000],
+          entities: [AgentMetric, SystemMetric, EventRecord, Backup],
+          migrations: [InitialSchema1763800000000, HourlyRollups1763900000000, Backups1764000000000],
           migrationsRun: true,
           synchronize: false,
           enableWAL: true,

@@ -1,9 +1,17 @@
 import { Injectable } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
-import { AgentRemovedEvent, AgentUpdatedEvent, DomainEvent } from '../domain-events';
+import {
+  AgentRemovedEvent,
+  AgentUpdatedEvent,
+  BackupCompletedEvent,
+  BackupDeletedEvent,
+  BackupFailedEvent,
+  BackupRestoredEvent,
+  DomainEvent,
+} from '../domain-events';
 import { EventsService } from './events.service';
 
-/** Writes what Mission Control sees in the workspace into the event log. */
+/** Writes what Mission Control itself sees and does into the event log. */
 @Injectable()
 export class EventsListener {
   constructor(private readonly events: EventsService) {}
@@ -22,5 +30,26 @@ export class EventsListener {
   @OnEvent(DomainEvent.AgentRemoved)
   async onAgentRemoved({ agent }: AgentRemovedEvent): Promise<void> {
     await this.events.log('status_changed', agent.id, { from: agent.status, to: 'offline', raw_status: null, source: 'workspace', removed: true });
+  }
+
+  @OnEvent(DomainEvent.BackupCompleted)
+  async onBackupCompleted({ backup }: BackupCompletedEvent): Promise<void> {
+    const { id, type, agent_id, size_bytes, file_count, trigger } = backup;
+    await this.events.log('backup_completed', agent_id, { backup_id: id, type, size_bytes, file_count, trigger });
+  }
+
+  @OnEvent(DomainEvent.BackupFailed)
+  async onBackupFailed(event: BackupFailedEvent): Promise<void> {
+    await this.events.log('backup_failed', event.agent_id, { type: event.type, operation: event.operation, error: event.error });
+  }
+
+  @OnEvent(DomainEvent.BackupDeleted)
+  async onBackupDeleted({ backup, reason }: BackupDeletedEvent): Promise<void> {
+    await this.events.log('backup_deleted', backup.agent_id, { backup_id: backup.id, type: backup.type, reason });
+  }
+
+  @OnEvent(DomainEvent.BackupRestored)
+  async onBackupRestored({ backup, agent_id, restored_files, safety_backup_id }: BackupRestoredEvent): Promise<void> {
+    await this.events.log('backup_restored', agent_id, { backup_id: backup.id, restored_files, safety_backup_id });
   }
 }

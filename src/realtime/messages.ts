@@ -1,5 +1,15 @@
 import { toAgentDto } from '../agents/agents.service';
-import { AgentRemovedEvent, AgentUpdatedEvent, EventLoggedEvent, MetricsCollectedEvent, TasksUpdatedEvent } from '../domain-events';
+import {
+  AgentRemovedEvent,
+  AgentUpdatedEvent,
+  BackupCompletedEvent,
+  BackupDeletedEvent,
+  BackupFailedEvent,
+  BackupRestoredEvent,
+  EventLoggedEvent,
+  MetricsCollectedEvent,
+  TasksUpdatedEvent,
+} from '../domain-events';
 import { placeAgents } from '../workspace/office-layout';
 import { Agent, OfficeState } from '../workspace/workspace.types';
 import { BroadcastType } from './channels';
@@ -88,4 +98,29 @@ export function fromMetricsCollected({ system }: MetricsCollectedEvent): Outgoin
     data: { metric, value: system[metric as keyof typeof system], unit },
     agentId: null,
   }));
+}
+
+export function fromBackupCompleted({ backup }: BackupCompletedEvent): Outgoing[] {
+  const what = backup.type === 'agent_state' ? `of ${backup.agent_id}` : backup.type;
+  return [notification('Backup done', `Backup ${backup.id} (${what}) is ready and verified`, 'success', { backup_id: backup.id, type: backup.type, agent_id: backup.agent_id })];
+}
+
+export function fromBackupFailed(event: BackupFailedEvent): Outgoing[] {
+  return [notification(`Backup ${event.operation} failed`, event.error, 'error', { ...event })];
+}
+
+export function fromBackupDeleted({ backup, reason }: BackupDeletedEvent): Outgoing[] {
+  return [notification('Backup deleted', `Backup ${backup.id} was deleted (${reason})`, 'info', { backup_id: backup.id, reason })];
+}
+
+export function fromBackupRestored({ backup, agent_id, restored_files, safety_backup_id }: BackupRestoredEvent): Outgoing[] {
+  const what = agent_id ? `Agent ${agent_id}` : 'The workspace';
+  return [
+    notification('Restore done', `${what} was restored from backup ${backup.id} (${restored_files} files); safety backup ${safety_backup_id}`, 'warning', {
+      backup_id: backup.id,
+      agent_id,
+      restored_files,
+      safety_backup_id,
+    }),
+  ];
 }

@@ -17,6 +17,10 @@ import { AppConfig } from '../config/environment';
 import {
   AgentRemovedEvent,
   AgentUpdatedEvent,
+  BackupCompletedEvent,
+  BackupDeletedEvent,
+  BackupFailedEvent,
+  BackupRestoredEvent,
   DomainEvent,
   EventLoggedEvent,
   MetricsCollectedEvent,
@@ -201,6 +205,26 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
   @OnEvent(DomainEvent.MetricsCollected)
   onMetricsCollected(event: MetricsCollectedEvent): void {
     this.broadcast(build.fromMetricsCollected(event));
+  }
+
+  @OnEvent(DomainEvent.BackupCompleted)
+  onBackupCompleted(event: BackupCompletedEvent): void {
+    this.broadcast(build.fromBackupCompleted(event));
+  }
+
+  @OnEvent(DomainEvent.BackupFailed)
+  onBackupFailed(event: BackupFailedEvent): void {
+    this.broadcast(build.fromBackupFailed(event));
+  }
+
+  @OnEvent(DomainEvent.BackupDeleted)
+  onBackupDeleted(event: BackupDeletedEvent): void {
+    this.broadcast(build.fromBackupDeleted(event));
+  }
+
+  @OnEvent(DomainEvent.BackupRestored)
+  onBackupRestored(event: BackupRestoredEvent): void {
+    this.broadcast(build.fromBackupRestored(event));
   }
 
   /** Sends to every client whose subscriptions match, and keeps the message for resuming clients. */

@@ -1,8 +1,10 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { OnEvent } from '@nestjs/event-emitter';
 import { FSWatcher, watch } from 'chokidar';
 import { access } from 'node:fs/promises';
 import { relative, sep } from 'node:path';
 import { AppConfig } from '../config/environment';
+import { DomainEvent } from '../domain-events';
 import { WorkspaceService } from './workspace.service';
 
 const AGENT_FILES = new Set(['state.json', 'agent.json', 'SOUL.md']);
@@ -61,6 +63,13 @@ export class WorkspaceWatcher implements OnApplicationBootstrap, OnModuleDestroy
     this.timers.clear();
     await this.stopWatching();
     await this.workspace.enqueue(async () => undefined);
+  }
+
+  /** A restore swaps folders under the watcher: watch the new ones and read everything again. */
+  @OnEvent(DomainEvent.BackupRestored)
+  async onRestored(): Promise<void> {
+    await this.stopWatching();
+    await this.checkOnce();
   }
 
   /** Starts watching when the folder appears, stops when it goes, rescans now and then. */

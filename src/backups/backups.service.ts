@@ -1,0 +1,333 @@
+import { BadRequestException, Injectable, Logger, NotFoundException, OnApplicationBootstrap, UnprocessableEntityException } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { createHash } from 'node:crypto';
+import { createReadStream, ReadStream } from 'node:fs';
+import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Repository } from 'typeorm';
+import { DomainEventBus } from '../common/domain-event-bus';
+import { serviceVersion } from '../common/project';
+import { AppConfig } from '../config/environment';
+import { copyDatabase } from '../database/database-file';
+import { DATABASE_FILE } from '../database/database.module';
+import { DomainEvent } from '../domain-events';
+import { WorkspaceService } from '../workspace/workspace.service';
+import { AGENT_ID_PATTERN } from '../workspace/workspace.types';
+import { compareWithManifest, hashFile, listFiles, Manifest, Progress, readArchive, SourceFile, writeArchive } from './backup-archive';
+import { BackupLock } from './backup-lock';
+import { ARCHIVE_DATABASE, ARCHIVE_WORKSPACE, BACKUP_ID_PATTERN, backupFileName, parseBackupFileName, timeId, WORKSPACE_SOURCES } from './backup-names';
+import { Backup, BackupTrigger, BackupType } from './backup.entity';
+
+export interface VerifyResult {
+  id: string;
+  valid: boolean;
+  checked_files: number;
+  errors: string[];
+}
+
+/** An archive may unpack to this many times its size (plus a margin) before it counts as a gzip bomb. */
+const MAX_RATIO = 100;
+const MIN_UNPACKED_ALLOWANCE = 64 * 1024 * 1024;
+const MAX_SNAPSHOT_BYTES = 256 * 1024 * 1024;
+
+/**
+ * Makes, lists, verifies, deletes and imports backups. Every backup is written under a temporary
+ * name, checked, and only then renamed and recorded, so a file that looks like a backup is one.
+ */
+@Injectable()
+export class BackupsService implements OnApplicationBootstrap {
+  private readonly logger = new Logger(BackupsService.name);
+  readonly dir: string;
+  readonly lock: BackupLock;
+
+  constructor(
+    @InjectRepository(Backup) private readonly backups: Repository<Backup>,
+    private readonly workspace: WorkspaceService,
+    private readonly bus: DomainEventBus,
+    private readonly config: AppConfig,
+  ) {
+    this.dir = config.get('MC_BACKUP_DIR', { infer: true });
+    this.lock = new BackupLock(this.dir);
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    await mkdir(this.dir, { recursive: true });
+    await this.lock.clearStale();
+    await this.removeLeftovers();
+    // Checking archives copied in by hand can take a while: the service starts meanwhile.
+    void this.reconcile().catch((error: Error) => this.logger.error(`Reconciling ${this.dir} failed: ${error.message}`));
+  }
+
+  list(type?: BackupType): Promise<Backup[]> {
+    return this.backups.find({ where: type ? { type } : {}, order: { created_at: 'DESC', id: 'DESC' } });
+  }
+
+  async get(id: string): Promise<Backup> {
+    const backup = await this.backups.findOneBy({ id });
+    if (!backup) throw new NotFoundException({ message: 'Backup not found', backup_id: id });
+    return backup;
+  }
+
+  pathOf(backup: Backup): string {
+    return join(this.dir, backup.file);
+  }
+
+  /** Makes a backup now, under the lock. */
+  create(type: BackupType, agentId: string | null, trigger: BackupTrigger = 'manual', onProgress?: (p: Progress) => void): Promise<Backup> {
+    return this.lock.run('backup', null, () => this.make(type, agentId, trigger, onProgress));
+  }
+
+  /** Makes a backup; the caller holds the lock (a restore makes its safety backup this way). */
+  async make(type: BackupType, agentId: string | null, trigger: BackupTrigger, onProgress?: (p: Progress) => void): Promise<Backup> {
+    const id = await this.newId();
+    const file = backupFileName(type, id, agentId);
+    const partial = join(this.dir, `.${file}.partial`);
+    const dbCopy = join(this.dir, `.${id}.db.partial`);
+    try {
+      const made = type === 'snapshot' ? await this.writeSnapshot(partial, id) : await this.writeArchiveBackup(partial, dbCopy, type, id, agentId, onProgress);
+      const backup = this.backups.create({
+        id,
+        type,
+        agent_id: agentId,
+        file,
+        created_at: made.createdAt,
+        size_bytes: made.size,
+        file_count: made.fileCount,
+        integrity_hash: `sha256:${made.sha256}`,
+        status: 'verified',
+        trigger,
+      });
+      await rename(partial, join(this.dir, file));
+      await this.backups.save(backup);
+      this.logger.log(`Backup ${id} (${type}${agentId ? ` of ${agentId}` : ''}) done: ${made.fileCount} files, ${made.size} bytes`);
+      this.bus.emit(DomainEvent.BackupCompleted, { backup });
+      return backup;
+    } catch (error) {
+      this.bus.emit(DomainEvent.BackupFailed, { type, agent_id: agentId, operation: 'backup', error: (error as Error).message });
+      throw error;
+    } finally {
+      await rm(partial, { force: true });
+      await rm(dbCopy, { force: true });
+    }
+  }
+
+  async verify(id: string): Promise<VerifyResult> {
+    const backup = await this.get(id);
+    const result = await this.check(this.pathOf(backup), backup.type, backup.integrity_hash);
+    const status = result.errors.length ? 'failed' : 'verified';
+    if (backup.status !== status) await this.backups.update({ id }, { status });
+    if (status === 'failed') {
+      this.bus.emit(DomainEvent.BackupFailed, { type: backup.type, agent_id: backup.agent_id, operation: 'verify', error: result.errors.join('; ') });
+    }
+    return { id, valid: !result.errors.length, checked_files: result.checkedFiles, errors: result.errors };
+  }
+
+  async delete(id: string, reason: 'request' | 'retention' = 'request'): Promise<Backup> {
+    const backup = await this.get(id);
+    await rm(this.pathOf(backup), { force: true });
+    await this.backups.delete({ id });
+    this.bus.emit(DomainEvent.BackupDeleted, { backup, reason });
+    return backup;
+  }
+
+  /** Deletes backups older than MC_BACKUP_RETENTION days, but never the newest verified full backup. */
+  async prune(now = Date.now()): Promise<Backup[]> {
+    const cutoff = new Date(now - this.config.get('MC_BACKUP_RETENTION', { infer: true }) * 86_400_000).toISOString();
+    const newestFull = await this.backups.findOne({ where: { type: 'full', status: 'verified' }, order: { created_at: 'DESC', id: 'DESC' } });
+    const old = (await this.list()).filter((b) => b.created_at < cutoff && b.id !== newestFull?.id);
+    for (const backup of old) await this.delete(backup.id, 'retention');
+    return old;
+  }
+
+  /** Streams a backup out, with what a download needs to say about it. */
+  async download(id: string): Promise<{ stream: ReadStream; backup: Backup; size: number }> {
+    const backup = await this.get(id);
+    const info = await stat(this.pathOf(backup)).catch(() => null);
+    if (!info) throw new NotFoundException({ message: 'The backup file is missing from the backup folder', backup_id: id });
+    return { stream: createReadStream(this.pathOf(backup)), backup, size: info.size };
+  }
+
+  /**
+   * Takes an uploaded file that must be a Mission Control backup (manifest present, every hash right,
+   * every path safe) and lists it; anything else is refused with the reason, and nothing is kept.
+   */
+  async import(upload: string | undefined): Promise<Backup> {
+    if (!upload) throw new BadRequestException({ message: 'Upload the backup as multipart/form-data field "file"', details: [{ field: 'file', messages: ['file is required'] }] });
+    try {
+      return await this.lock.run('import', null, async () => {
+        const head = Buffer.alloc(2);
+        const handle = await open(upload, 'r');
+        await handle.read(head, 0, 2, 0);
+        await handle.close();
+        const isGzip = head[0] === 0x1f && head[1] === 0x8b;
+        const { type, manifest, createdAt, sha256, fileCount, agentId } = isGzip ? await this.inspectArchive(upload) : await this.inspectSnapshot(upload);
+        const id = manifest?.id && !(await this.taken(manifest.id)) && BACKUP_ID_PATTERN.test(manifest.id) ? manifest.id : await this.newId();
+        const file = backupFileName(type, id, agentId);
+        await rename(upload, join(this.dir, file));
+        const backup = this.backups.create({
+          id,
+          type,
+          agent_id: agentId,
+          file,
+          created_at: createdAt,
+          size_bytes: (await stat(join(this.dir, file))).size,
+          file_count: fileCount,
+          integrity_hash: `sha256:${sha256}`,
+          status: 'verified',
+          trigger: 'imported',
+        });
+        await this.backups.save(backup);
+        this.bus.emit(DomainEvent.BackupCompleted, { backup });
+        return backup;
+      });
+    } finally {
+      await rm(upload, { force: true });
+    }
+  }
+
+  /** Checks a backup file: its own hash, then (archives) every manifest entry against the contents. */
+  async check(path: string, type: BackupType, integrityHash?: string): Promise<{ errors: string[]; checkedFiles: number; manifest: Manifest | null }> {
+    const size = (await stat(path).catch(() => null))?.size;
+    if (size === undefined) return { errors: ['the backup file is missing'], checkedFiles: 0, manifest: null };
+    if (type === 'snapshot') {
+      const sha = await hashFile(path);
+      const errors = integrityHash && integrityHash !== `sha256:${sha}` ? ['the file does not match its recorded sha256'] : [];
+      return { errors, checkedFiles: 1, manifest: null };
+    }
+    const read = await readArchive(path, size * MAX_RATIO + MIN_UNPACKED_ALLOWANCE);
+    const errors = [
+      ...(integrityHash && integrityHash !== `sha256:${read.sha256}` ? ['the archive does not match its recorded sha256'] : []),
+      ...compareWithManifest(read),
+      ...read.files.filter((f) => !f.path.startsWith(`${ARCHIVE_WORKSPACE}/`) && f.path !== ARCHIVE_DATABASE).map((f) => `${f.path} is outside the backup's folders`),
+    ];
+    return { errors, checkedFiles: read.files.length, manifest: read.manifest };
+  }
+
+  private async writeArchiveBackup(partial: string, dbCopy: string, type: BackupType, id: string, agentId: string | null, onProgress?: (p: Progress) => void) {
+    const mc = this.workspace.missionControlDir;
+    let files: SourceFile[] = [];
+    if (type === 'agent_state') {
+      const dir = join(mc, 'agents', agentId ?? '');
+      if (!agentId || !(await stat(dir).then((s) => s.isDirectory(), () => false))) {
+        throw new NotFoundException({ message: 'Agent not found in the workspace', agent_id: agentId });
+      }
+      files = await listFiles(dir, `${ARCHIVE_WORKSPACE}/agents/${agentId}`);
+    } else {
+      for (const source of WORKSPACE_SOURCES) files.push(...(await listFiles(join(mc, source), `${ARCHIVE_WORKSPACE}/${source}`)));
+      await copyDatabase(join(this.config.get('MC_DATA_DIR', { infer: true }), DATABASE_FILE), dbCopy);
+      files.push({ source: dbCopy, path: ARCHIVE_DATABASE, size: (await stat(dbCopy)).size });
+    }
+    const createdAt = new Date().toISOString();
+    const base = { format: 1 as const, id, type, agent_id: agentId, created_at: createdAt, service_version: serviceVersion() };
+    const written = await writeArchive(partial, files, base, onProgress);
+    const checked = await this.check(partial, type, `sha256:${written.sha256}`);
+    if (checked.errors.length) throw new Error(`the new archive did not check out: ${checked.errors.join('; ')}`);
+    return { createdAt, sha256: written.sha256, size: written.size, fileCount: files.length };
+  }
+
+  private async writeSnapshot(partial: string, id: string) {
+    const createdAt = new Date().toISOString();
+    const snapshot = {
+      format: 1,
+      id,
+      type: 'snapshot',
+      agent_id: null,
+      created_at: createdAt,
+      service_version: serviceVersion(),
+      agents: this.workspace.listAgents(),
+      office: this.workspace.getOffice(),
+      task_queue: this.workspace.getTaskQueue(),
+    };
+    const content = Buffer.from(JSON.stringify(snapshot, null, 2));
+    await writeFile(partial, content);
+    return { createdAt, sha256: createHash('sha256').update(content).digest('hex'), size: content.length, fileCount: snapshot.agents.length };
+  }
+
+  private async inspectArchive(path: string) {
+    const read = await this.check(path, 'full');
+    const manifest = read.manifest;
+    const type = manifest?.type;
+    if (!read.errors.length && type !== 'full' && type !== 'agent_state') read.errors.push(`manifest type "${String(type)}" is not full or agent_state`);
+    const agentId = type === 'agent_state' ? manifest?.agent_id ?? null : null;
+    if (type === 'agent_state' && (!agentId || !AGENT_ID_PATTERN.test(agentId))) read.errors.push('an agent_state manifest must name a valid agent_id');
+    if (read.errors.length || !manifest) throw new UnprocessableEntityException({ message: `Not a valid Mission Control backup: ${read.errors.join('; ')}`, errors: read.errors });
+    return { type: type as BackupType, manifest, createdAt: manifest.created_at ?? new Date().toISOString(), sha256: await hashFile(path), fileCount: read.checkedFiles, agentId };
+  }
+
+  private async inspectSnapshot(path: string) {
+    const refuse = (why: string) => new UnprocessableEntityException({ message: `Not a valid Mission Control backup: ${why}`, errors: [why] });
+    if ((await stat(path)).size > MAX_SNAPSHOT_BYTES) throw refuse('a snapshot is at most 256 MiB');
+    let snapshot: { format?: unknown; type?: unknown; id?: unknown; created_at?: unknown; agents?: unknown };
+    try {
+      snapshot = JSON.parse(await readFile(path, 'utf8'));
+    } catch {
+      throw refuse('it is neither a tar.gz archive nor a JSON snapshot');
+    }
+    if (snapshot?.format !== 1 || snapshot.type !== 'snapshot' || !Array.isArray(snapshot.agents)) throw refuse('the JSON is not a format 1 snapshot');
+    const manifest = { id: typeof snapshot.id === 'string' ? snapshot.id : '' } as Manifest;
+    const createdAt = typeof snapshot.created_at === 'string' && !Number.isNaN(Date.parse(snapshot.created_at)) ? new Date(snapshot.created_at).toISOString() : new Date().toISOString();
+    return { type: 'snapshot' as const, manifest, createdAt, sha256: await hashFile(path), fileCount: snapshot.agents.length, agentId: null };
+  }
+
+  /** The next free id for this second, checking both the table and the folder. */
+  private async newId(): Promise<string> {
+    const base = timeId(new Date());
+    for (let n = 1; ; n++) {
+      const id = n === 1 ? base : `${base}_${n}`;
+      if (!(await this.taken(id))) return id;
+    }
+  }
+
+  private async taken(id: string): Promise<boolean> {
+    if (await this.backups.existsBy({ id })) return true;
+    return (await readdir(this.dir)).some((name) => parseBackupFileName(name.replace(/^\.|\.partial$/g, ''))?.id === id);
+  }
+
+  /** Partial files of a backup that was interrupted never look like backups; they go at start. */
+  private async removeLeftovers(): Promise<void> {
+    for (const name of await readdir(this.dir)) {
+      if (name.endsWith('.partial') || name.startsWith('.upload-')) {
+        await rm(join(this.dir, name), { recursive: true, force: true });
+        this.logger.warn(`Removed ${name}, left by an interrupted backup`);
+      }
+    }
+  }
+
+  /** Makes the table match the folder: rows of deleted files go, valid archives copied in appear. */
+  async reconcile(): Promise<void> {
+    const names = new Set(await readdir(this.dir));
+    for (const backup of await this.backups.find()) {
+      if (!names.has(backup.file)) {
+        await this.backups.delete({ id: backup.id });
+        this.logger.warn(`Backup ${backup.id}: ${backup.file} is gone from ${this.dir}; no longer listed`);
+      }
+    }
+    const listed = new Set((await this.backups.find()).map((b) => b.file));
+    for (const name of names) {
+      const parsed = parseBackupFileName(name);
+      if (!parsed || listed.has(name) || (await this.backups.existsBy({ id: parsed.id }))) continue;
+      const path = join(this.dir, name);
+      const checked = await this.check(path, parsed.type);
+      const manifestMatches = parsed.type === 'snapshot' || (checked.manifest?.type === parsed.type && (checked.manifest.agent_id ?? null) === parsed.agentId);
+      if (checked.errors.length || !manifestMatches) {
+        this.logger.warn(`${name} is not a valid backup (${checked.errors.join('; ') || 'its manifest does not match its name'}); not listed`);
+        continue;
+      }
+      await this.backups.save(
+        this.backups.create({
+          id: parsed.id,
+          type: parsed.type,
+          agent_id: parsed.agentId,
+          file: name,
+          created_at: checked.manifest?.created_at ?? (await stat(path)).mtime.toISOString(),
+          size_bytes: (await stat(path)).size,
+          file_count: checked.checkedFiles,
+          integrity_hash: `sha256:${await hashFile(path)}`,
+          status: 'verified',
+          trigger: 'found',
+        }),
+      );
+      this.logger.log(`Found backup ${name}; listed`);
+    }
+  }
+}
