@@ -12,12 +12,27 @@ import { createValidationPipe } from './common/validation';
 import { validateEnvironment } from './config/environment';
 import { DatabaseModule } from './database/database.module';
 import { EventsModule } from './events/events.module';
+import { FilesModule } from './files/files.module';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { RealtimeModule } from './realtime/realtime.module';
 import { StatusModule } from './status/status.module';
 import { TasksModule } from './tasks/tasks.module';
 import { WorkspaceModule } from './workspace/workspace.module';
+
+/**
+ * What every entry point stands on: validated configuration (read from the environment when this
+ * is called), domain events, schedules, the database. The app and the command line both use it.
+ */
+export function foundationModules() {
+  return [
+    ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, cache: true, validate: validateEnvironment }),
+    EventEmitterModule.forRoot(),
+    ScheduleModule.forRoot(),
+    CommonModule,
+    DatabaseModule,
+  ];
+}
 
 @Module({})
 export class AppModule implements NestModule {
@@ -29,17 +44,14 @@ export class AppModule implements NestModule {
     return {
       module: AppModule,
       imports: [
-        ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, cache: true, validate: validateEnvironment }),
-        EventEmitterModule.forRoot(),
-        ScheduleModule.forRoot(),
-        CommonModule,
-        DatabaseModule,
+        ...foundationModules(),
         WorkspaceModule,
         AgentsModule,
         EventsModule,
         MetricsModule,
         RealtimeModule,
         BackupsModule,
+        FilesModule,
         TasksModule,
         HealthModule,
         StatusModule,

@@ -1,4 +1,6 @@
 import { EventEmitter2 } from '@nestjs/event-emitter';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { DomainEvent, EventLoggedEvent } from '../src/domain-events';
 import { api, removeDirs, startApp, TestApp, waitFor } from './support/app-harness';
 
@@ -166,11 +168,13 @@ describe('Event log queries', () => {
   it('logs status changes it sees in the workspace as events', async () => {
     const w = await startApp();
     try {
+      await writeFile(join(w.mc, 'agents', 'forge', 'state.json'), JSON.stringify({ status: 'idle', lastActive: new Date().toISOString() }));
       const { body } = await waitFor(async () => {
         const res = await api(w.url, '/api/system/events?type=status_changed&agent_id=forge');
         return res.body.events.length > 0 && res;
       });
-      expect(body.events[0].data).toMatchObject({ from: null, to: 'offline', raw_status: 'operational', source: 'workspace' });
+      expect(body.events).toHaveLength(1);
+      expect(body.events[0].data).toMatchObject({ from: 'offline', to: 'idle', raw_status: 'idle', source: 'workspace' });
     } finally {
       await w.close();
       await removeDirs(w.workspace, w.dataDir);

@@ -1,21 +1,13 @@
 import { ConflictException } from '@nestjs/common';
 import { open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { isAlive } from '../common/process';
 
 export interface RunningOperation {
   operation: string;
   backup_id: string | null;
   pid: number;
   started_at: string;
-}
-
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /**

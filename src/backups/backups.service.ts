@@ -1,4 +1,4 @@
-import { BadRequestException, Injectable, Logger, NotFoundException, OnApplicationBootstrap, UnprocessableEntityException } from '@nestjs/common';
+import { BadRequestException, Injectable, Logger, NotFoundException, OnApplicationBootstrap, OnModuleDestroy, UnprocessableEntityException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { createHash } from 'node:crypto';
 import { createReadStream, ReadStream } from 'node:fs';
@@ -35,10 +35,11 @@ const MAX_SNAPSHOT_BYTES = 256 * 1024 * 1024;
  * name, checked, and only then renamed and recorded, so a file that looks like a backup is one.
  */
 @Injectable()
-export class BackupsService implements OnApplicationBootstrap {
+export class BackupsService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(BackupsService.name);
   readonly dir: string;
   readonly lock: BackupLock;
+  private reconciling: Promise<void> = Promise.resolve();
 
   constructor(
     @InjectRepository(Backup) private readonly backups: Repository<Backup>,
@@ -55,7 +56,12 @@ export class BackupsService implements OnApplicationBootstrap {
     await this.lock.clearStale();
     await this.removeLeftovers();
     // Checking archives copied in by hand can take a while: the service starts meanwhile.
-    void this.reconcile().catch((error: Error) => this.logger.error(`Reconciling ${this.dir} failed: ${error.message}`));
+    this.reconciling = this.reconcile().catch((error: Error) => this.logger.error(`Reconciling ${this.dir} failed: ${error.message}`));
+  }
+
+  /** The database closes after this: let the reconcile finish first. */
+  async onModuleDestroy(): Promise<void> {
+    await this.reconciling;
   }
 
   list(type?: BackupType): Promise<Backup[]> {

@@ -16,11 +16,12 @@ import { EventsService } from './events.service';
 export class EventsListener {
   constructor(private readonly events: EventsService) {}
 
+  /** Real changes only: first sightings (at every start) are not news. */
   @OnEvent(DomainEvent.AgentUpdated)
   async onAgentUpdated({ agent, previous }: AgentUpdatedEvent): Promise<void> {
-    if (previous?.status === agent.status) return;
+    if (!previous || previous.status === agent.status) return;
     await this.events.log('status_changed', agent.id, {
-      from: previous?.status ?? null,
+      from: previous.status,
       to: agent.status,
       raw_status: agent.raw_status,
       source: 'workspace',

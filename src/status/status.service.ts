@@ -9,6 +9,7 @@ import { WorkspaceService } from '../workspace/workspace.service';
 import { WorkspaceWatcher } from '../workspace/workspace.watcher';
 import { AGENT_STATUSES } from '../workspace/workspace.types';
 import { serviceVersion } from '../common/project';
+import { removeServiceLock, writeServiceLock } from './service-lock';
 
 const EVERY_FIVE_MINUTES = 5 * 60_000;
 
@@ -21,6 +22,7 @@ export class StatusService implements OnApplicationBootstrap, BeforeApplicationS
   private readonly logger = new Logger('Status');
   private readonly startedAt = new Date();
   private readonly file: string;
+  private readonly dataDir: string;
 
   constructor(
     private readonly config: AppConfig,
@@ -28,15 +30,18 @@ export class StatusService implements OnApplicationBootstrap, BeforeApplicationS
     private readonly watcher: WorkspaceWatcher,
     @InjectDataSource() private readonly db: DataSource,
   ) {
-    this.file = join(config.get('MC_DATA_DIR', { infer: true }), 'status.json');
+    this.dataDir = config.get('MC_DATA_DIR', { infer: true });
+    this.file = join(this.dataDir, 'status.json');
   }
 
-  onApplicationBootstrap(): Promise<void> {
-    return this.report('running');
+  async onApplicationBootstrap(): Promise<void> {
+    await writeServiceLock(this.dataDir);
+    await this.report('running');
   }
 
-  beforeApplicationShutdown(): Promise<void> {
-    return this.report('stopped');
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.report('stopped');
+    await removeServiceLock(this.dataDir);
   }
 
   @Interval(EVERY_FIVE_MINUTES)

@@ -1,0 +1,153 @@
+/**
+ * npm run cli -- <command>: backups from the command line, through the same services as the API.
+ *
+ *   backup [--type full|agent_state|snapshot] [--agent ID]
+ *   list
+ *   verify ID
+ *   restore ID [--agent ID] [--with-database]
+ *   export ID FILE
+ *   import FILE
+ */
+import { INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { copyFile, rename, rm, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Progress } from '../backups/backup-archive';
+import { BACKUP_ID_PATTERN, humanSize } from '../backups/backup-names';
+import { BACKUP_TYPES, BackupType } from '../backups/backup.entity';
+import { BackupsService } from '../backups/backups.service';
+import { RestoreService } from '../backups/restore.service';
+import { validateEnvironment } from '../config/environment';
+import { quickCheck } from '../database/database-file';
+import { DATABASE_FILE } from '../database/database.module';
+import { runningService } from '../status/service-lock';
+import { AGENT_ID_PATTERN } from '../workspace/workspace.types';
+import { CliModule } from './cli.module';
+
+const USAGE = `Usage: npm run cli -- <command>
+  backup [--type full|agent_state|snapshot] [--agent ID]   make a backup (full by default)
+  list                                                     list backups, newest first
+  verify ID                                                check a backup against its manifest
+  restore ID [--agent ID] [--with-database]                restore the workspace (or one agent; the database only with the service stopped)
+  export ID FILE                                           copy a backup out
+  import FILE                                              check a backup file and list it`;
+
+class UsageError extends Error {}
+
+function bar(p: Progress): void {
+  const share = p.totalBytes ? p.bytes / p.totalBytes : 1;
+  const filled = Math.round(share * 30);
+  process.stderr.write(`\r[${'#'.repeat(filled)}${'.'.repeat(30 - filled)}] ${(share * 100).toFixed(0).padStart(3)}%  ${humanSize(p.bytes)} / ${humanSize(p.totalBytes)}  ${p.files}/${p.totalFiles} files`);
+  if (p.files === p.totalFiles) process.stderr.write('\n');
+}
+
+function checked(value: string | undefined, pattern: RegExp, what: string): string {
+  if (!value || !pattern.test(value)) throw new UsageError(`${what} is missing or malformed${value ? `: "${value}"` : ''}`);
+  return value;
+}
+
+async function withServices<T>(work: (app: INestApplicationContext) => Promise<T>): Promise<T> {
+  const app = await NestFactory.createApplicationContext(CliModule.forRoot(), { logger: ['error', 'warn'], abortOnError: false });
+  try {
+    return await work(app);
+  } finally {
+    await app.close();
+  }
+}
+
+async function main(argv: string[]): Promise<void> {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { type: { type: 'string' }, agent: { type: 'string' }, 'with-database': { type: 'boolean' }, help: { type: 'boolean' } },
+  });
+  const [command, ...rest] = positionals;
+  if (values.help || !command) return void console.log(USAGE);
+  const agent = values.agent === undefined ? null : checked(values.agent, AGENT_ID_PATTERN, 'The agent id');
+
+  switch (command) {
+    case 'backup': {
+      const type = (values.type ?? (agent ? 'agent_state' : 'full')) as BackupType;
+      if (!BACKUP_TYPES.includes(type)) throw new UsageError(`--type must be one of ${BACKUP_TYPES.join(', ')}`);
+      if (type === 'agent_state' && !agent) throw new UsageError('An agent_state backup needs --agent ID');
+      const backup = await withServices((app) => app.get(BackupsService).create(type, agent, 'manual', bar));
+      return void console.log(`Backup ${backup.id} made and verified: ${backup.file}, ${humanSize(backup.size_bytes)}, ${backup.file_count} files, ${backup.integrity_hash}`);
+    }
+    case 'list': {
+      const backups = await withServices((app) => app.get(BackupsService).list());
+      if (!backups.length) return void console.log('No backups yet.');
+      for (const b of backups) console.log([b.id.padEnd(18), b.type.padEnd(11), (b.agent_id ?? '-').padEnd(14), b.created_at, humanSize(b.size_bytes).padStart(9), b.status, b.trigger].join('  '));
+      return;
+    }
+    case 'verify': {
+      const id = checked(rest[0], BACKUP_ID_PATTERN, 'The backup id');
+      const result = await withServices((app) => app.get(BackupsService).verify(id));
+      if (!result.valid) throw new Error(`Backup ${id} is damaged:\n  - ${result.errors.join('\n  - ')}`);
+      return void console.log(`Backup ${id} is valid: ${result.checked_files} files match the manifest.`);
+    }
+    case 'restore':
+      return restore(checked(rest[0], BACKUP_ID_PATTERN, 'The backup id'), agent, values['with-database'] === true);
+    case 'export': {
+      const id = checked(rest[0], BACKUP_ID_PATTERN, 'The backup id');
+      if (!rest[1]) throw new UsageError('export needs the file to write');
+      const target = resolve(rest[1]);
+      const backup = await withServices((app) => app.get(BackupsService).get(id));
+      const source = join(validateEnvironment(process.env).MC_BACKUP_DIR, backup.file);
+      await copyFile(source, `${target}.partial`);
+      await rename(`${target}.partial`, target);
+      return void console.log(`Backup ${id} written to ${target} (${humanSize((await stat(target)).size)}, ${backup.integrity_hash})`);
+    }
+    case 'import': {
+      if (!rest[0]) throw new UsageError('import needs the file to read');
+      const config = validateEnvironment(process.env);
+      // Imports consume their file: work on a copy in the backup folder, as an upload would be.
+      const copy = join(config.MC_BACKUP_DIR, `.upload-cli-${process.pid}`);
+      await copyFile(resolve(rest[0]), copy);
+      const backup = await withServices((app) => app.get(BackupsService).import(copy));
+      return void console.log(`Imported ${rest[0]} as backup ${backup.id} (${backup.type}, ${backup.file_count} files, ${backup.integrity_hash})`);
+    }
+    default:
+      throw new UsageError(`Unknown command "${command}"`);
+  }
+}
+
+/** Files through the service; the database only offline, swapped in by rename once the copy checks out. */
+async function restore(id: string, agent: string | null, withDatabase: boolean): Promise<void> {
+  const config = validateEnvironment(process.env);
+  const dbFile = join(config.MC_DATA_DIR, DATABASE_FILE);
+  const staged = join(config.MC_DATA_DIR, `.${DATABASE_FILE}.restore`);
+  if (withDatabase) {
+    if (agent) throw new UsageError('--with-database restores a whole backup: leave out --agent');
+    const pid = await runningService(config.MC_DATA_DIR);
+    if (pid) throw new Error(`Mission Control is running on this data folder (pid ${pid}): stop it before restoring the database`);
+  }
+  const result = await withServices(async (app) => {
+    const restores = app.get(RestoreService);
+    const outcome = await restores.restore(id, agent);
+    if (withDatabase) await restores.extractDatabase(await app.get(BackupsService).get(id), staged);
+    return outcome;
+  });
+  console.log(`${result.message}: ${result.restored_files} files. Safety backup: ${result.safety_backup_id}`);
+  if (!withDatabase) return;
+  try {
+    const check = await quickCheck(staged);
+    if (check !== 'ok') throw new Error(`the database in the backup fails its integrity check: ${check}`);
+    // The old database's write-ahead log must not be replayed onto the restored file.
+    await rm(`${dbFile}-wal`, { force: true });
+    await rm(`${dbFile}-shm`, { force: true });
+    await rename(staged, dbFile);
+  } finally {
+    await rm(staged, { force: true });
+  }
+  console.log(`Database ${dbFile} restored from backup ${id}.`);
+}
+
+main(process.argv.slice(2)).then(
+  () => process.exit(0),
+  (error: Error) => {
+    console.error(`${error instanceof UsageError ? `${error.message}\n\n${USAGE}` : `Failed: ${error.message}`}`);
+    process.exit(error instanceof UsageError ? 2 : 1);
+  },
+);
+
