@@ -64,6 +64,11 @@ export class BackupsService implements OnApplicationBootstrap, OnModuleDestroy {
     await this.reconciling;
   }
 
+  /** Resolves once the table matches the folder (the command line waits for it; the API does not). */
+  whenReconciled(): Promise<void> {
+    return this.reconciling;
+  }
+
   list(type?: BackupType): Promise<Backup[]> {
     return this.backups.find({ where: type ? { type } : {}, order: { created_at: 'DESC', id: 'DESC' } });
   }
@@ -292,7 +297,8 @@ export class BackupsService implements OnApplicationBootstrap, OnModuleDestroy {
   /** Partial files of a backup that was interrupted never look like backups; they go at start. */
   private async removeLeftovers(): Promise<void> {
     for (const name of await readdir(this.dir)) {
-      if (name.endsWith('.partial') || name.startsWith('.upload-')) {
+      // SQLite may leave a -journal beside the database copy: anything named *.partial* goes.
+      if ((name.startsWith('.') && name.includes('.partial')) || name.startsWith('.upload-')) {
         await rm(join(this.dir, name), { recursive: true, force: true });
         this.logger.warn(`Removed ${name}, left by an interrupted backup`);
       }

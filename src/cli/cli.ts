@@ -50,6 +50,7 @@ function checked(value: string | undefined, pattern: RegExp, what: string): stri
 async function withServices<T>(work: (app: INestApplicationContext) => Promise<T>): Promise<T> {
   const app = await NestFactory.createApplicationContext(CliModule.forRoot(), { logger: ['error', 'warn'], abortOnError: false });
   try {
+    await app.get(BackupsService).whenReconciled();
     return await work(app);
   } finally {
     await app.close();
@@ -103,8 +104,10 @@ async function main(argv: string[]): Promise<void> {
       const config = validateEnvironment(process.env);
       // Imports consume their file: work on a copy in the backup folder, as an upload would be.
       const copy = join(config.MC_BACKUP_DIR, `.upload-cli-${process.pid}`);
-      await copyFile(resolve(rest[0]), copy);
-      const backup = await withServices((app) => app.get(BackupsService).import(copy));
+      const backup = await withServices(async (app) => {
+        await copyFile(resolve(rest[0]), copy);
+        return app.get(BackupsService).import(copy);
+      });
       return void console.log(`Imported ${rest[0]} as backup ${backup.id} (${backup.type}, ${backup.file_count} files, ${backup.integrity_hash})`);
     }
     default:
