@@ -1,11 +1,9 @@
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cp, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Database } from 'sqlite3';
 import { api, FIXTURE_WORKSPACE, makeTempDir, removeDirs, startApp } from './support/app-harness';
-
-const ROOT = join(__dirname, '..');
+import { spawnService } from './support/service-process';
 
 interface Folders {
   workspace: string;
@@ -18,18 +16,10 @@ function envOf(f: Folders): Record<string, string> {
 }
 
 /** Runs `npm run cli -- …` as a user would (without npm's own output). */
-function cli(f: Folders, ...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('MC_')));
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/cli/cli.ts', ...args], {
-    cwd: ROOT,
-    env: { ...clean, NO_COLOR: '1', ...envOf(f) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  return new Promise((resolve) => child.once('exit', (code) => resolve({ code, stdout, stderr })));
+async function cli(f: Folders, ...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const run = spawnService('src/cli/cli.ts', args, envOf(f));
+  const { code } = await run.exited;
+  return { code, stdout: run.stdout(), stderr: run.stderr() };
 }
 
 async function folders(): Promise<Folders> {
@@ -127,25 +117,16 @@ describe('A backup killed halfway', () => {
     await mkdir(logs, { recursive: true });
     for (let i = 0; i < 24; i++) await writeFile(join(logs, `run-${i}.log`), randomBytes(4 * 1024 * 1024));
 
-    const clean = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('MC_')));
-    const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], {
-      cwd: ROOT,
-      env: { ...clean, NO_COLOR: '1', ...envOf(f), MC_HOST: '127.0.0.1', MC_API_PORT: '0', MC_WS_PORT: '0' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (d) => (output += d));
-    const exited = new Promise((resolve) => child.once('exit', resolve));
+    const service = spawnService('src/main.ts', [], envOf(f));
+    const url = await service.url();
     const deadline = Date.now() + 30_000;
-    while (!/REST API on (\S+),/.test(output) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    const url = output.match(/REST API on (\S+),/)![1];
 
     void fetch(`${url}/api/backups`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"type":"full"}' }).catch(() => undefined);
     const partial = async () => (await readdir(f.backupDir).catch(() => [] as string[])).some((n) => n.endsWith('.partial'));
     while (!(await partial()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     expect(await partial()).toBe(true);
-    child.kill('SIGKILL');
-    await exited;
+    service.child.kill('SIGKILL');
+    await service.exited;
 
     const again = await startApp({ workspace: f.workspace, dataDir: f.dataDir, env: { MC_BACKUP_DIR: f.backupDir } });
     try {

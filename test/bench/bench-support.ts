@@ -1,35 +1,20 @@
-import { ChildProcess, spawn } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Database } from 'sqlite3';
+import { ROOT, spawnService } from '../support/service-process';
 
-export const ROOT = join(__dirname, '..', '..');
+export { ROOT };
 
 export interface RunningApp {
   url: string;
-  child: ChildProcess;
-  stop(): Promise<void>;
+  pid: number;
+  stop(): Promise<unknown>;
 }
 
 /** Starts the built app (`dist/main.js`) as a user would, on the given folders. */
 export async function startBuiltApp(env: Record<string, string>): Promise<RunningApp> {
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('MC_')));
-  const child = spawn(process.execPath, [join(ROOT, 'dist', 'main.js')], {
-    cwd: ROOT,
-    env: { ...clean, NO_COLOR: '1', MC_HOST: '127.0.0.1', MC_API_PORT: '0', MC_WS_PORT: '0', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout?.on('data', (chunk) => (output += chunk));
-  child.stderr?.on('data', (chunk) => (output += chunk));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    const match = output.match(/REST API on (http:\/\/[^\s,]+)/);
-    if (match) return { url: match[1], child, stop: async () => (child.kill('SIGTERM'), await exited) };
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`app did not start:\n${output}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  const service = spawnService(join(ROOT, 'dist', 'main.js'), [], env);
+  return { url: await service.url(120_000), pid: service.child.pid!, stop: service.stop };
 }
 
 export function openDb(file: string): Promise<Database> {

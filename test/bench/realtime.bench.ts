@@ -85,7 +85,7 @@ async function main(): Promise<void> {
     const app = await startBuiltApp({ MC_WORKSPACE: join(dir, 'none'), MC_DATA_DIR: join(dir, 'data'), MC_METRICS_INTERVAL: '3600' });
     const health = (await (await fetch(`${app.url}/api/health`)).json()) as { services: { websocket: { port: number } } };
     const wsPort = health.services.websocket.port;
-    const mc = await measure(app.url, `ws://127.0.0.1:${wsPort}`, app.child.pid!);
+    const mc = await measure(app.url, `ws://127.0.0.1:${wsPort}`, app.pid);
     await app.stop();
 
     const figures = {
