@@ -3,7 +3,8 @@ import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppModule } from './app.module';
-import { serviceVersion } from './common/project';
+import { join } from 'node:path';
+import { projectRoot, serviceVersion } from './common/project';
 import { AppConfig } from './config/environment';
 import { RealtimeAdapter } from './realtime/realtime.adapter';
 
@@ -24,6 +25,9 @@ export async function createApp(options: { logger?: false } = {}): Promise<NestE
   });
   app.useWebSocketAdapter(new RealtimeAdapter(app));
   app.disable('x-powered-by');
+  // The dashboard and its one library, served by the app itself: the page makes no request elsewhere.
+  app.useStaticAssets(join(projectRoot(), 'src', 'dashboard', 'public'), { index: 'index.html' });
+  app.useStaticAssets(join(projectRoot(), 'node_modules', 'uplot', 'dist'), { prefix: '/vendor/uplot/' });
   // A full batch is 1000 events of up to 16 KiB of data each.
   app.useBodyParser('json', { limit: '20mb' });
   setUpDocs(app);

@@ -10,6 +10,7 @@ import { ApiTokenMiddleware } from './common/api-token.middleware';
 import { CommonModule } from './common/common.module';
 import { createValidationPipe } from './common/validation';
 import { validateEnvironment } from './config/environment';
+import { DashboardModule } from './dashboard/dashboard.module';
 import { DatabaseModule } from './database/database.module';
 import { EventsModule } from './events/events.module';
 import { FilesModule } from './files/files.module';
@@ -52,6 +53,7 @@ export class AppModule implements NestModule {
         RealtimeModule,
         BackupsModule,
         FilesModule,
+        DashboardModule,
         TasksModule,
         HealthModule,
         StatusModule,

@@ -14,7 +14,7 @@ const listing = (tarball: string) => execFileSync('tar', ['-tzf', tarball], { en
 
 async function upload(t: TestApp, content: Buffer, name = 'backup.tar.gz') {
   const form = new FormData();
-  form.append('file', new Blob([content]), name);
+  form.append('file', new Blob([new Uint8Array(content)]), name);
   return api(t.url, '/api/backups/import', { method: 'POST', body: form });
 }
 

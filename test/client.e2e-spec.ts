@@ -1,19 +1,8 @@
-import { createServer } from 'node:net';
 import WebSocket from 'ws';
 import { MCWebSocketClient, SocketConstructor } from '../src/client/mission-control-client';
-import { api, removeDirs, startApp, TestApp, waitFor } from './support/app-harness';
+import { api, freePort, removeDirs, startApp, TestApp, waitFor } from './support/app-harness';
 
 const FAST = { WebSocket: WebSocket as unknown as SocketConstructor, initialDelayMs: 50, maxDelayMs: 400, heartbeatIntervalMs: 1000 };
-
-/** A free port, so a restarted server can come back where the client expects it. */
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function record(mc: MCWebSocketClient, ...types: string[]) {
   const seen: { type: string; data: any }[] = [];

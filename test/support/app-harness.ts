@@ -1,5 +1,6 @@
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { createServer, AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApp, listen } from '../../src/app.factory';
@@ -29,6 +30,18 @@ export interface StartOptions {
   /** Reuse folders of an earlier app (restart tests). */
   workspace?: string;
   dataDir?: string;
+  /** A fixed REST port (restart tests, where a page must find the service again); 0 by default. */
+  port?: number;
+}
+
+/** A port free right now, for a service that must come back on the same one. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
 }
 
 export async function makeTempDir(prefix = 'mc-test-'): Promise<string> {
@@ -51,7 +64,7 @@ export async function startApp(options: StartOptions = {}): Promise<TestApp> {
     },
     () => createApp({ logger: false }),
   );
-  await listen(app, 0);
+  await listen(app, options.port ?? 0);
   const url = await app.getUrl();
   const gateway = app.get(RealtimeGateway);
   const wsPort = await waitFor(async () => gateway.port ?? undefined, 3000, 'the WebSocket gateway to listen');

@@ -1,0 +1,92 @@
+import { MCWebSocketClient } from '/client/mission-control-client.js';
+import { api, storedToken } from './api.js';
+import { perFrame } from './dom.js';
+import { ActivityLog } from './views/activity-log.js';
+import { openAgentDetail } from './views/agent-detail.js';
+import { BackupsView } from './views/backups.js';
+import { CardsView } from './views/cards.js';
+import { SystemChart } from './views/charts.js';
+import { ConnectionIndicator } from './views/connection.js';
+import { Figures } from './views/figures.js';
+import { OfficeMap } from './views/office-map.js';
+import { renderTasks } from './views/tasks.js';
+import { Toasts } from './views/toasts.js';
+
+const $ = (id) => document.getElementById(id);
+
+const toasts = new Toasts($('toasts'));
+const connection = new ConnectionIndicator($('connection'));
+const figures = new Figures($('figures'));
+const cards = new CardsView($('cards'), $('agent-count'), (id) => openAgentDetail(id).catch((e) => toasts.show('Agent', e.message, 'error')));
+const office = new OfficeMap($('office-map'), cards);
+const log = new ActivityLog($('activity-log'));
+const chart = new SystemChart($('system-chart'), document.querySelectorAll('[data-range]'));
+const backups = new BackupsView(document.querySelector('#backups tbody'), toasts);
+
+setUpTheme();
+$('status-filter').addEventListener('change', filter);
+$('search').addEventListener('input', filter);
+
+/** Everything the page shows, from REST: at start, and again whenever the gateway says to resync. */
+async function loadAll() {
+  const [{ agents }, status, { tasks }, { events }] = await Promise.all([api('/api/agents'), api('/api/system/status'), api('/api/tasks'), api('/api/system/events?limit=50')]);
+  cards.setAll(agents);
+  office.setZones(status.office_state.zones);
+  office.setPositions(status.office_state.positions);
+  figures.setAll(status.metrics);
+  renderTasks(document.querySelector('#tasks tbody'), tasks);
+  for (const e of [...events].reverse()) if (e.agent_id) log.add({ agent: e.agent_id, action: e.type, timestamp: e.timestamp, detail: ActivityLog.describe(e.data) });
+  await Promise.all([chart.load(), backups.load()]).catch((e) => toasts.show('Loading', e.message, 'error'));
+}
+
+const reloadTasks = perFrame(() => api('/api/tasks').then(({ tasks }) => renderTasks(document.querySelector('#tasks tbody'), tasks)));
+let chartTimer = null;
+
+function connect(wsPort) {
+  const mc = new MCWebSocketClient(`ws://${location.hostname}:${wsPort}/`, { token: storedToken() });
+  mc.on('connected', () => connection.live());
+  mc.on('disconnected', () => connection.offline());
+  mc.on('reconnecting', ({ delay_ms, attempt }) => connection.reconnecting(delay_ms, attempt));
+  mc.on('resync_required', () => loadAll().catch((e) => toasts.show('Reload', e.message, 'error')));
+  mc.on('agent_status', ({ state }) => {
+    if (state.removed) cards.remove(state.id);
+    else cards.upsert(state);
+    office.refresh(state.id);
+  });
+  mc.on('agent_position', (data) => office.setPositions(data.positions));
+  mc.on('agent_activity', ({ agent, activity }) => log.add({ agent, action: activity.action, timestamp: activity.timestamp, detail: ActivityLog.describe(activity) }));
+  mc.on('notification', ({ title, message, level }) => toasts.show(title, message, level));
+  mc.on('task_update', () => reloadTasks());
+  mc.on('system_metric', ({ metric, value }) => {
+    figures.set(metric, value);
+    clearTimeout(chartTimer);
+    chartTimer = setTimeout(() => chart.load().catch(() => undefined), 1000);
+  });
+  mc.connect();
+  return mc;
+}
+
+function filter() {
+  cards.setFilter($('status-filter').value, $('search').value);
+}
+
+function setUpTheme() {
+  const button = $('theme-toggle');
+  const apply = (theme) => {
+    document.documentElement.dataset.theme = theme;
+    button.setAttribute('aria-pressed', String(theme === 'dark'));
+    localStorage.setItem('mission-control-theme', theme);
+  };
+  const saved = localStorage.getItem('mission-control-theme');
+  if (saved) apply(saved);
+  button.addEventListener('click', () => apply(document.documentElement.dataset.theme === 'dark' ? 'light' : 'dark'));
+}
+
+try {
+  const config = await api('/api/dashboard/config');
+  await loadAll();
+  window.missionControl = connect(config.ws_port);
+} catch (error) {
+  connection.offline();
+  toasts.show('Mission Control is not reachable', error.message, 'error');
+}
