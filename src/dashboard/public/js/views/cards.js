@@ -20,8 +20,13 @@ export class CardsView {
     this.count();
   }
 
-  upsert(agent, flash = true) {
+  upsert(full, flash = true) {
+    // Cards show the normalised fields; the raw state (in gateway messages only) is for the detail view.
+    const { state: _raw, ...agent } = full;
     let card = this.cards.get(agent.id);
+    // The gateway's snapshot on (re)connect repeats what the page shows: only a real change flashes.
+    const changed = !card || JSON.stringify(card.agent) !== JSON.stringify(agent);
+    if (!changed) return;
     if (!card) {
       card = this.create(agent.id);
       this.cards.set(agent.id, card);
@@ -38,12 +43,13 @@ export class CardsView {
     setText(card.task, agent.current_tasks?.length ? agent.current_tasks.join(' · ') : 'No current task');
     setText(card.meta, `${agent.tasks_completed} done · ${agent.tasks_failed} failed · ${relativeTime(agent.last_active)}`);
     this.applyFilter(card);
-    if (flash) {
+    if (flash && card.shown) {
       card.el.classList.remove('flash');
       void card.el.offsetWidth;
       card.el.classList.add('flash');
       setTimeout(() => card.el.classList.remove('flash'), 600);
     }
+    card.shown = true;
     this.count();
   }
 
