@@ -166,3 +166,41 @@ describe('The dashboard across a restart of the service', () => {
     }
   });
 });
+
+describe('The dashboard with a large fleet', () => {
+  it('shows 500 agents and keeps up with 20 messages a second, updating the cards that change', async () => {
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
+    const t = await startApp({ fixture: false, env: STALE });
+    try {
+      const now = new Date().toISOString();
+      for (let i = 0; i < 500; i++) {
+        const dir = join(t.mc, 'agents', `agent-${String(i).padStart(3, '0')}`);
+        await mkdir(dir, { recursive: true });
+        await writeFile(join(dir, 'state.json'), JSON.stringify({ name: `Agent ${i}`, status: 'idle', lastActive: now }));
+      }
+      await waitFor(async () => (await api(t.url, '/api/agents')).body.agents.length === 500, 15_000);
+      const { page, problems } = await openDashboard(browser, t);
+      await page.locator('.card').nth(499).waitFor();
+
+      // Four seconds at 20 messages a second: events, and state changes of a few agents.
+      for (let tick = 0; tick < 80; tick++) {
+        const agent = `agent-${String(tick % 50).padStart(3, '0')}`;
+        const changing = `agent-${100 + tick / 10}`;
+        if (tick % 10 === 0) await writeFile(join(t.mc, 'agents', changing, 'state.json'), JSON.stringify({ name: changing, status: 'busy', current_task: `Job ${tick}`, lastActive: new Date().toISOString() }));
+        await api(t.url, '/api/events', { method: 'POST', json: { event_type: 'message_sent', agent_id: agent, data: { tick } } });
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await page.locator('#activity-log li', { hasText: 'agent-029' }).first().waitFor({ timeout: 5000 });
+      for (let tick = 0; tick < 80; tick += 10) {
+        await page.locator(`.card[data-agent="agent-${100 + tick / 10}"][data-status="active"]`, { hasText: `Job ${tick}` }).waitFor({ timeout: 5000 });
+      }
+      expect(await page.locator('.card').count()).toBe(500);
+      expect(await page.locator('#activity-log li').count()).toBeLessThanOrEqual(200);
+      expect(problems).toEqual([]);
+    } finally {
+      await browser.close();
+      await t.close();
+      await removeDirs(t.workspace, t.dataDir);
+    }
+  });
+});
