@@ -177,12 +177,13 @@ describe('History downsampling, system endpoints and Prometheus', () => {
   });
 
   it('exposes the live figures in Prometheus text format', async () => {
+    await api(t.url, '/api/events', { method: 'POST', json: { event_type: 'message_sent', agent_id: 'forge' } });
     const res = await fetch(`${t.url}/metrics`);
     expect(res.headers.get('content-type')).toContain('text/plain');
     const text = await res.text();
     expect(text).toContain('mission_control_agents{status="active"} 3');
     expect(text).toContain('mission_control_tasks_pending 2');
-    expect(text).toMatch(/mission_control_events_logged_total\{type="status_changed"\} \d+/);
+    expect(text).toContain('mission_control_events_logged_total{type="message_sent"} 1');
     expect(text).toMatch(/mission_control_collection_duration_seconds_count \d+/);
     expect(text).toContain('mission_control_process_cpu_user_seconds_total');
   });

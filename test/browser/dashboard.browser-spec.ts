@@ -204,3 +204,27 @@ describe('The dashboard with a large fleet', () => {
     }
   });
 });
+
+describe('The dashboard with MC_API_TOKEN set', () => {
+  it('asks for the token once, then goes live and can make changes', async () => {
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
+    const t = await startApp({ env: { ...STALE, MC_API_TOKEN: 'let-me-in' } });
+    try {
+      const page = await browser.newPage();
+      await page.goto(t.url);
+      await page.locator('#token-dialog[open]').waitFor();
+      await page.fill('#token-input', 'let-me-in');
+      await page.click('#token-dialog button[value="ok"]');
+      await page.locator('#connection[data-state="live"]').waitFor({ timeout: 5000 });
+      await page.click('#backup-snapshot');
+      await page.locator('.toast[data-level="success"]', { hasText: 'is ready' }).waitFor({ timeout: 5000 });
+      await page.reload();
+      await page.locator('#connection[data-state="live"]').waitFor({ timeout: 5000 });
+      expect(await page.locator('#token-dialog[open]').count()).toBe(0);
+    } finally {
+      await browser.close();
+      await t.close();
+      await removeDirs(t.workspace, t.dataDir);
+    }
+  });
+});

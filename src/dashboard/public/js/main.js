@@ -1,5 +1,5 @@
 import { MCWebSocketClient } from '/client/mission-control-client.js';
-import { api, storedToken } from './api.js';
+import { api, askForToken, storedToken } from './api.js';
 import { perFrame } from './dom.js';
 import { ActivityLog } from './views/activity-log.js';
 import { openAgentDetail } from './views/agent-detail.js';
@@ -84,6 +84,8 @@ function setUpTheme() {
 
 try {
   const config = await api('/api/dashboard/config');
+  // The gateway refuses a connection without the token, so ask for it before connecting.
+  if (config.token_required && !storedToken()) await askForToken();
   await loadAll();
   window.missionControl = connect(config.ws_port);
 } catch (error) {
