@@ -70,16 +70,25 @@ function filter() {
   cards.setFilter($('status-filter').value, $('search').value);
 }
 
+/** Follows the system until the toggle is used; the choice is remembered in this browser. */
 function setUpTheme() {
   const button = $('theme-toggle');
-  const apply = (theme) => {
-    document.documentElement.dataset.theme = theme;
-    button.setAttribute('aria-pressed', String(theme === 'dark'));
-    localStorage.setItem('mission-control-theme', theme);
+  const systemDark = matchMedia('(prefers-color-scheme: dark)');
+  const current = () => document.documentElement.dataset.theme ?? (systemDark.matches ? 'dark' : 'light');
+  const label = () => {
+    button.textContent = `Dark mode: ${current() === 'dark' ? 'on' : 'off'}`;
+    button.setAttribute('aria-pressed', String(current() === 'dark'));
   };
   const saved = localStorage.getItem('mission-control-theme');
-  if (saved) apply(saved);
-  button.addEventListener('click', () => apply(document.documentElement.dataset.theme === 'dark' ? 'light' : 'dark'));
+  if (saved) document.documentElement.dataset.theme = saved;
+  label();
+  systemDark.addEventListener('change', label);
+  button.addEventListener('click', () => {
+    const theme = current() === 'dark' ? 'light' : 'dark';
+    document.documentElement.dataset.theme = theme;
+    localStorage.setItem('mission-control-theme', theme);
+    label();
+  });
 }
 
 try {
