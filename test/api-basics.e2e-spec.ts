@@ -63,7 +63,7 @@ describe('API basics: documentation, errors, CORS', () => {
 
   it('writes status.json at start with counts', async () => {
     const status = JSON.parse(await import('node:fs/promises').then((fs) => fs.readFile(join(t.dataDir, 'status.json'), 'utf8')));
-    expect(status).toMatchObject({ service: 'mission-control', state: 'running', pid: process.pid, counts: { agents: 6, tasks: 3, events: expect.any(Number) }, last_collection: null, last_backup: null });
+    expect(status).toMatchObject({ service: 'mission-control', state: 'running', pid: process.pid, counts: { agents: 6, tasks: 3, events_logged: expect.any(Number) }, last_collection: null, last_backup: null });
   });
 });
 

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Repository } from 'typeorm';
 import { Backup } from '../src/backups/backup.entity';
 import { BackupsService } from '../src/backups/backups.service';
+import { StatusService } from '../src/status/status.service';
 import { api, makeTempDir, removeDirs, startApp, TestApp, waitFor } from './support/app-harness';
 import { craftedBackup, gzipBomb, rawTar, sha256 } from './support/tar-craft';
 
@@ -60,6 +61,9 @@ describe('Backups', () => {
     });
     expect(count).toBeGreaterThanOrEqual(1);
     await removeDirs(dir);
+
+    await t.app.get(StatusService).report('running');
+    expect(JSON.parse(await readFile(join(t.dataDir, 'status.json'), 'utf8')).last_backup).toBe(body.created_at);
   });
 
   it('makes agent_state and snapshot backups, named as the original service named them', async () => {

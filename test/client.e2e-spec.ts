@@ -1,6 +1,6 @@
 import WebSocket from 'ws';
 import { MCWebSocketClient, SocketConstructor } from '../src/client/mission-control-client';
-import { api, freePort, removeDirs, startApp, TestApp, waitFor } from './support/app-harness';
+import { api, freePort, removeDirs, startApp, waitFor } from './support/app-harness';
 
 const FAST = { WebSocket: WebSocket as unknown as SocketConstructor, initialDelayMs: 50, maxDelayMs: 400, heartbeatIntervalMs: 1000 };
 
