@@ -81,6 +81,23 @@ describe('Events API', () => {
     expect(await count()).toBe(before);
   });
 
+  it('refuses items of a batch that are not events at all', async () => {
+    const before = await count();
+    const events = [{ event_type: 'ok' }, null, ['event_type'], 'task_completed', { event_type: 'ok', data: [1] }, { event_type: 'ok', timestamp: '2026-02-30T10:00:00Z' }];
+    const { status, body } = await post('/api/events/batch', { events });
+    expect(status).toBe(400);
+    expect(body.invalid_indexes).toEqual([1, 2, 3, 4, 5]);
+    expect(await count()).toBe(before);
+  });
+
+  it('stores a batch whose events leave optional fields null and carry fields it does not know', async () => {
+    const events = [{ event_type: 'ok', agent_id: null, timestamp: null, data: null, colour: 'blue' }];
+    const { status, body } = await post('/api/events/batch', { events, comment: 'ignored' });
+    expect(status).toBe(201);
+    const page = await api(t.url, '/api/system/events?type=ok&limit=1');
+    expect(page.body.events[0]).toEqual({ id: body.ids[0], timestamp: expect.any(String), type: 'ok', agent_id: null, data: {} });
+  });
+
   it.each([
     [{ events: [] }, /at least one/],
     [{ events: Array.from({ length: 1001 }, () => ({ event_type: 'x' })) }, /at most 1000/],

@@ -1,9 +1,10 @@
 import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiBody, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { ErrorDto } from '../common/error.dto';
 import { CreateEventBatchDto, CreateEventDto } from './dto/create-event.dto';
 import { EventDto, EventPageDto, StoredEventsDto } from './dto/event.dto';
 import { EventQuery } from './dto/event-query.dto';
+import { EventBatchPipe } from './event-batch.pipe';
 import { EventsService } from './events.service';
 
 @ApiTags('events')
@@ -22,8 +23,10 @@ export class EventsController {
   /** Reports up to 1000 events at once: all are stored, or none when any is bad. */
   @Post('api/events/batch')
   @HttpCode(201)
+  @ApiBody({ type: CreateEventBatchDto })
   @ApiUnauthorizedResponse({ type: ErrorDto, description: 'MC_API_TOKEN is set and the request lacks it.' })
-  async createBatch(@Body() body: CreateEventBatchDto): Promise<StoredEventsDto> {
+  // Typed by a type rather than the class, so that the app's ValidationPipe leaves it to EventBatchPipe.
+  async createBatch(@Body(EventBatchPipe) body: Pick<CreateEventBatchDto, 'events'>): Promise<StoredEventsDto> {
     const stored = await this.events.ingest(body.events);
     return { stored: stored.length, ids: stored.map((e) => e.id) };
   }

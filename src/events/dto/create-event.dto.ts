@@ -1,16 +1,5 @@
 import { Type } from 'class-transformer';
-import {
-  ArrayMaxSize,
-  ArrayMinSize,
-  IsArray,
-  IsISO8601,
-  IsObject,
-  IsOptional,
-  Matches,
-  registerDecorator,
-  ValidateNested,
-  ValidationOptions,
-} from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, isISO8601, isObject, IsOptional, registerDecorator, ValidateNested } from 'class-validator';
 import { ApiProperty } from '@nestjs/swagger';
 import { AGENT_ID_PATTERN } from '../../workspace/workspace.types';
 
@@ -18,37 +7,91 @@ export const EVENT_TYPE_PATTERN = /^[a-z][a-z0-9_.:-]{0,63}$/;
 export const MAX_EVENT_DATA_BYTES = 16 * 1024;
 export const MAX_BATCH_EVENTS = 1000;
 
-/** The value, as JSON, takes at most `max` bytes of UTF-8. */
-function MaxJsonBytes(max: number, options?: ValidationOptions) {
-  return (target: object, propertyName: string) =>
-    registerDecorator({
-      name: 'maxJsonBytes',
-      target: target.constructor,
-      propertyName,
-      options: { message: `${propertyName} must be at most ${max} bytes as JSON`, ...options },
-      validator: { validate: (value: unknown) => value === undefined || Buffer.byteLength(JSON.stringify(value) ?? '') <= max },
-    });
+interface FieldRule {
+  /** Absent (undefined or null) is allowed. */
+  optional?: boolean;
+  checks: { name: string; valid: (value: unknown) => boolean; message: string }[];
+}
+
+/**
+ * The rules of one event, declared once: they make CreateEventDto's validation decorators and the
+ * quick check that lets a good batch skip class-transformer and class-validator (EventBatchPipe).
+ */
+const EVENT_RULES: Record<keyof CreateEventDto, FieldRule> = {
+  event_type: {
+    checks: [
+      {
+        name: 'eventType',
+        valid: (v) => typeof v === 'string' && EVENT_TYPE_PATTERN.test(v),
+        message: 'event_type must be a short identifier: a lower-case letter, then up to 63 of a-z 0-9 _ . : -',
+      },
+    ],
+  },
+  agent_id: {
+    optional: true,
+    checks: [
+      {
+        name: 'agentId',
+        valid: (v) => typeof v === 'string' && AGENT_ID_PATTERN.test(v),
+        message: 'agent_id must be an agent id: letters, digits, "_", "." and "-", at most 128 characters',
+      },
+    ],
+  },
+  timestamp: {
+    optional: true,
+    checks: [
+      {
+        name: 'isoTimestamp',
+        valid: (v) => typeof v === 'string' && isISO8601(v, { strict: true, strictSeparator: true }),
+        message: 'timestamp must be an ISO 8601 date-time',
+      },
+    ],
+  },
+  data: {
+    optional: true,
+    checks: [
+      { name: 'isObject', valid: (v) => isObject(v) && !Array.isArray(v), message: 'data must be a JSON object' },
+      {
+        name: 'maxJsonBytes',
+        valid: (v) => Buffer.byteLength(JSON.stringify(v) ?? '') <= MAX_EVENT_DATA_BYTES,
+        message: `data must be at most ${MAX_EVENT_DATA_BYTES} bytes as JSON`,
+      },
+    ],
+  },
+};
+
+/** Validates the property by its entry in EVENT_RULES. */
+function EventField(target: object, property: string): void {
+  const rule = EVENT_RULES[property as keyof CreateEventDto];
+  if (rule.optional) IsOptional()(target, property);
+  for (const { name, valid, message } of rule.checks) {
+    registerDecorator({ name, target: target.constructor, propertyName: property, options: { message }, validator: { validate: valid } });
+  }
+}
+
+function isValidEvent(value: unknown): boolean {
+  if (!isObject(value) || Array.isArray(value)) return false;
+  return Object.entries(EVENT_RULES).every(([field, rule]) => {
+    const v = (value as Record<string, unknown>)[field];
+    return (rule.optional && v == null) || rule.checks.every((check) => check.valid(v));
+  });
 }
 
 export class CreateEventDto {
   /** task_started, task_completed, task_failed, message_sent, message_received, error, status_changed, or any short identifier. */
-  @Matches(EVENT_TYPE_PATTERN, { message: 'event_type must be a short identifier: a lower-case letter, then up to 63 of a-z 0-9 _ . : -' })
+  @EventField
   event_type!: string;
 
   /** The agent the event is about; it need not have a folder in the workspace. */
-  @IsOptional()
-  @Matches(AGENT_ID_PATTERN, { message: 'agent_id must be an agent id: letters, digits, "_", "." and "-", at most 128 characters' })
+  @EventField
   agent_id?: string | null;
 
   /** ISO 8601; the time of arrival when absent. */
-  @IsOptional()
-  @IsISO8601({ strict: true, strictSeparator: true }, { message: 'timestamp must be an ISO 8601 date-time' })
+  @EventField
   timestamp?: string;
 
   /** A JSON object of at most 16 KiB (`duration`, `duration_ms`, `task_id`, `response_time`, `status` are read by the metrics). */
-  @IsOptional()
-  @IsObject({ message: 'data must be a JSON object' })
-  @MaxJsonBytes(MAX_EVENT_DATA_BYTES)
+  @EventField
   @ApiProperty({ type: 'object', additionalProperties: true })
   data?: Record<string, unknown>;
 }
@@ -61,4 +104,10 @@ export class CreateEventBatchDto {
   @ValidateNested({ each: true })
   @Type(() => CreateEventDto)
   events!: CreateEventDto[];
+}
+
+/** What CreateEventBatchDto's decorators accept, checked without class-transformer and class-validator. */
+export function isValidEventBatch(body: unknown): body is CreateEventBatchDto {
+  const events = isObject(body) ? (body as Record<string, unknown>).events : undefined;
+  return Array.isArray(events) && events.length >= 1 && events.length <= MAX_BATCH_EVENTS && events.every(isValidEvent);
 }
