@@ -4,11 +4,13 @@
  * test/bench/results/ingest.json; the README shows the latest table.
  */
 import autocannon from 'autocannon';
+import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { WRITE_PRAGMAS } from '../../src/database/database-writer';
 import { InitialSchema1763800000000 } from '../../src/database/migrations/1763800000000-InitialSchema';
-import { closeDb, openDb, report, run, startBuiltApp } from './bench-support';
+import { closeDb, openDb, report, ROOT, run, startBuiltApp } from './bench-support';
 
 const BATCH = 500;
 const BATCH_EVENTS = 100_000;
@@ -32,7 +34,7 @@ async function rawRate(dir: string): Promise<{ per_batch_transaction: number; on
     const db = await openDb(join(dir, `raw-${perBatch}.db`));
     // The same settings as the app's connection.
     await run(db, 'PRAGMA journal_mode = WAL');
-    await run(db, 'PRAGMA synchronous = NORMAL');
+    for (const pragma of WRITE_PRAGMAS) await run(db, `PRAGMA ${pragma}`);
     await new InitialSchema1763800000000().up({ query: (sql: string) => run(db, sql) } as never);
     const started = performance.now();
     if (!perBatch) await run(db, 'BEGIN');
@@ -54,32 +56,67 @@ async function post(url: string, body: unknown): Promise<void> {
   await res.arrayBuffer();
 }
 
-/** Requests per second from autocannon, a load generator much lighter than fetch, so the server is what is measured. */
+/**
+ * Requests per second from autocannon, a load generator much lighter than fetch, so the server is
+ * what is measured; after a short warm-up that is not counted.
+ */
 async function requestRate(options: autocannon.Options): Promise<number> {
+  await autocannon({ connections: CLIENTS, amount: SINGLE_EVENTS / 10, ...options });
   const result = await autocannon({ connections: CLIENTS, amount: SINGLE_EVENTS, ...options });
   if (result.non2xx || result.errors) throw new Error(`${options.url}: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
   return result.requests.average;
 }
 
-async function httpRates(dir: string): Promise<{ batch: number; single: number; trivial_get: number }> {
+/** Posts every body to `url`, `clients` requests at a time; events/s over the whole run. */
+async function postAll(url: string, bodies: string[], eventsPerBody: number, clients: number): Promise<number> {
+  let next = 0;
+  const started = performance.now();
+  const client = async () => {
+    while (next < bodies.length) {
+      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: bodies[next++] });
+      if (res.status >= 300) throw new Error(`${url}: ${res.status} ${await res.text()}`);
+      await res.arrayBuffer();
+    }
+  };
+  await Promise.all(Array.from({ length: clients }, client));
+  return (bodies.length * eventsPerBody) / ((performance.now() - started) / 1000);
+}
+
+async function httpRates(dir: string): Promise<{ batch: number; batch_one_client: number; single: number; trivial_get: number }> {
   const app = await startBuiltApp({ MC_WORKSPACE: join(dir, 'no-workspace'), MC_DATA_DIR: join(dir, 'http'), MC_METRICS_INTERVAL: '3600' });
   try {
-    const batches = Array.from({ length: BATCH_EVENTS / BATCH }, (_, b) => Array.from({ length: BATCH }, (_, i) => event(b * BATCH + i)));
-    let started = performance.now();
-    for (const events of batches) await post(`${app.url}/api/events/batch`, { events });
-    const batch = BATCH_EVENTS / ((performance.now() - started) / 1000);
+    // Serialised beforehand, so that the client spends its time sending.
+    const bodies = Array.from({ length: BATCH_EVENTS / BATCH }, (_, b) => JSON.stringify({ events: Array.from({ length: BATCH }, (_, i) => event(b * BATCH + i)) }));
+    const url = `${app.url}/api/events/batch`;
+    // First, on an empty table as the raw baseline's.
+    const batch = await postAll(url, bodies, BATCH, CLIENTS);
+    const batchOneClient = await postAll(url, bodies, BATCH, 1);
 
-    const single = await requestRate({
-      url: `${app.url}/api/events`,
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(event(1)),
-    });
+    const single = await requestRate({ url: `${app.url}/api/events`, ...SINGLE_EVENT_REQUEST });
     // The ceiling of the HTTP stack itself on this machine: a GET that touches no database.
     const trivialGet = await requestRate({ url: `${app.url}/api/websocket/status` });
-    return { batch, single, trivial_get: trivialGet };
+    return { batch, batch_one_client: batchOneClient, single, trivial_get: trivialGet };
   } finally {
     await app.stop();
+  }
+}
+
+const SINGLE_EVENT_REQUEST = { method: 'POST' as const, headers: { 'content-type': 'application/json' }, body: JSON.stringify(event(1)) };
+
+/**
+ * Express 5 alone (the HTTP layer under Nest), parsing the same single event and answering 201
+ * without storing it: the most any handler on this stack can reach on this machine.
+ */
+async function plainExpressRate(): Promise<number> {
+  const code = `const express = require('express'); const app = express(); app.use(express.json());
+    app.post('/api/events', (req, res) => res.status(201).json({ id: 1, ...req.body }));
+    const server = app.listen(0, '127.0.0.1', () => console.log(server.address().port));`;
+  const child = spawn(process.execPath, ['-e', code], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    const port = await new Promise<string>((resolve) => child.stdout.once('data', (data) => resolve(String(data).trim())));
+    return await requestRate({ url: `http://127.0.0.1:${port}/api/events`, ...SINGLE_EVENT_REQUEST });
+  } finally {
+    child.kill();
   }
 }
 
@@ -132,16 +169,19 @@ async function main(): Promise<void> {
     const step = async <T>(part: string, what: string, work: () => Promise<T>, skipped: T) =>
       parts.includes(part) ? (console.log(`… ${what}`), await work()) : skipped;
     const raw = await step('raw', 'raw sqlite3 inserts', () => rawRate(dir), { per_batch_transaction: NaN, one_transaction: NaN });
-    const http = await step('http', 'ingestion over HTTP', () => httpRates(dir), { batch: NaN, single: NaN, trivial_get: NaN });
+    const http = await step('http', 'ingestion over HTTP', () => httpRates(dir), { batch: NaN, batch_one_client: NaN, single: NaN, trivial_get: NaN });
+    const plainExpress = await step('http', 'plain Express', () => plainExpressRate(), NaN);
     const collect1m = await step('collect', 'collection over 1M events', () => collectionTime(dir, 1_000_000), NaN);
     const collect10m = await step('collect', 'collection over 10M events', () => collectionTime(dir, 10_000_000), NaN);
     const rawBest = Math.max(raw.per_batch_transaction, raw.one_transaction);
     const figures = {
       raw_sqlite3_events_per_s: raw,
-      http_batch_events_per_s: http.batch,
+      http_batch_events_per_s_50_clients: http.batch,
+      http_batch_events_per_s_one_client: http.batch_one_client,
       http_batch_vs_raw_best: http.batch / rawBest,
       http_single_events_per_s_50_clients: http.single,
       http_trivial_get_per_s_50_clients: http.trivial_get,
+      plain_express_post_per_s_50_clients: plainExpress,
       collection_ms_1000_agents_1m_events: collect1m,
       collection_ms_1000_agents_10m_events: collect10m,
       collection_10m_vs_1m: collect10m / collect1m,
@@ -151,10 +191,12 @@ async function main(): Promise<void> {
     await report('ingest', figures, [
       ['raw sqlite3, 500-row INSERTs, one transaction per batch (events/s)', f(raw.per_batch_transaction)],
       ['raw sqlite3, 500-row INSERTs, all in one transaction (events/s)', f(raw.one_transaction)],
-      ['POST /api/events/batch, batches of 500 (events/s)', f(http.batch)],
-      ['batch over HTTP / best raw rate (goal >= 0.5)', (http.batch / rawBest).toFixed(2)],
+      ['POST /api/events/batch, batches of 500, 50 concurrent clients (events/s)', f(http.batch)],
+      ['POST /api/events/batch, batches of 500, one client at a time (events/s)', f(http.batch_one_client)],
+      ['batch over HTTP (50 clients) / best raw rate (goal >= 0.5)', (http.batch / rawBest).toFixed(2)],
       ['POST /api/events, 50 concurrent clients (events/s, goal >= 5,000)', f(http.single)],
-      ['GET /api/websocket/status, 50 concurrent clients (requests/s: the HTTP stack ceiling)', f(http.trivial_get)],
+      ['GET /api/websocket/status, 50 concurrent clients (requests/s: ceiling of the app)', f(http.trivial_get)],
+      ['plain Express 5 answering the same POST without storing it, 50 clients (requests/s)', f(plainExpress)],
       ['one collection, 1,000 agents, 1M events (ms, goal < 250)', collect1m.toFixed(1)],
       ['one collection, 1,000 agents, 10M events (ms)', collect10m.toFixed(1)],
       ['10M / 1M collection time (goal <= 1.5)', (collect10m / collect1m).toFixed(2)],
