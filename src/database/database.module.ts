@@ -26,8 +26,8 @@ export const DATABASE_FILE = 'metrics.db';
         await assertDatabaseUsable(database, dataDir);
         return {
           type: 'sqlite' as const,
-          // TypeORM calls the driver's verbose(), which records a stack trace on every statement; that
-          // was a tenth of the CPU of ingesting events. Errors still carry the failing SQL.
+          // TypeORM calls the driver's verbose(), which records a stack trace for every statement (a few
+          // percent of the CPU of ingesting events). Errors still carry the failing SQL.
           driver: { ...sqlite3, verbose: () => sqlite3 },
           database,
           entities: [AgentMetric, SystemMetric, EventRecord, Backup],

@@ -15,9 +15,9 @@ const COLUMNS = ['timestamp', 'event_type', 'agent_id', 'data'] as const;
 /** A group is one INSERT statement, which SQLite commits atomically by itself. */
 const MAX_GROUP_ROWS = rowsPerStatement(COLUMNS.length);
 /**
- * Groups handed to the database at once. With two, the next group waits in the driver while one is
- * written and starts the moment it is done, instead of when this thread, busy with requests, gets
- * round to it; that doubled the rate under load.
+ * Groups handed to the database at once. With two, the next group is already with the driver while
+ * one is written, so the database is not left idle until this thread, busy parsing requests, gets
+ * round to answering the last one.
  */
 const GROUPS_IN_FLIGHT = 2;
 
