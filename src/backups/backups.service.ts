@@ -5,6 +5,7 @@ import { createReadStream, ReadStream } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Repository } from 'typeorm';
+import { DatabaseWriter } from '../database/database-writer';
 import { DomainEventBus } from '../common/domain-event-bus';
 import { serviceVersion } from '../common/project';
 import { AppConfig } from '../config/environment';
@@ -43,6 +44,7 @@ export class BackupsService implements OnApplicationBootstrap, OnModuleDestroy {
 
   constructor(
     @InjectRepository(Backup) private readonly backups: Repository<Backup>,
+    private readonly writer: DatabaseWriter,
     private readonly workspace: WorkspaceService,
     private readonly bus: DomainEventBus,
     private readonly config: AppConfig,
@@ -109,7 +111,7 @@ export class BackupsService implements OnApplicationBootstrap, OnModuleDestroy {
         trigger,
       });
       await rename(partial, join(this.dir, file));
-      await this.backups.save(backup);
+      await this.write((r) => r.save(backup));
       this.logger.log(`Backup ${id} (${type}${agentId ? ` of ${agentId}` : ''}) done: ${made.fileCount} files, ${made.size} bytes`);
       this.bus.emit(DomainEvent.BackupCompleted, { backup });
       return backup;
@@ -126,7 +128,7 @@ export class BackupsService implements OnApplicationBootstrap, OnModuleDestroy {
     const backup = await this.get(id);
     const result = await this.check(this.pathOf(backup), backup.type, backup.integrity_hash);
     const status = result.errors.length ? 'failed' : 'verified';
-    if (backup.status !== status) await this.backups.update({ id }, { status });
+    if (backup.status !== status) await this.write((r) => r.update({ id }, { status }));
     if (status === 'failed') {
       this.bus.emit(DomainEvent.BackupFailed, { type: backup.type, agent_id: backup.agent_id, operation: 'verify', error: result.errors.join('; ') });
     }
@@ -136,7 +138,7 @@ export class BackupsService implements OnApplicationBootstrap, OnModuleDestroy {
   async delete(id: string, reason: 'request' | 'retention' = 'request'): Promise<Backup> {
     const backup = await this.get(id);
     await rm(this.pathOf(backup), { force: true });
-    await this.backups.delete({ id });
+    await this.write((r) => r.delete({ id }));
     this.bus.emit(DomainEvent.BackupDeleted, { backup, reason });
     return backup;
   }
@@ -187,7 +189,7 @@ export class BackupsService implements OnApplicationBootstrap, OnModuleDestroy {
           status: 'verified',
           trigger: 'imported',
         });
-        await this.backups.save(backup);
+        await this.write((r) => r.save(backup));
         this.bus.emit(DomainEvent.BackupCompleted, { backup });
         return backup;
       });
@@ -281,6 +283,11 @@ export class BackupsService implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   /** The next free id for this second, checking both the table and the folder. */
+  /** Writes to the backups table in turn with the app's other writes (see DatabaseWriter). */
+  private write<T>(work: (backups: Repository<Backup>) => Promise<T>): Promise<T> {
+    return this.writer.transaction((manager) => work(manager.getRepository(Backup)));
+  }
+
   private async newId(): Promise<string> {
     const base = timeId(new Date());
     for (let n = 1; ; n++) {
@@ -310,7 +317,7 @@ export class BackupsService implements OnApplicationBootstrap, OnModuleDestroy {
     const names = new Set(await readdir(this.dir));
     for (const backup of await this.backups.find()) {
       if (!names.has(backup.file)) {
-        await this.backups.delete({ id: backup.id });
+        await this.write((r) => r.delete({ id: backup.id }));
         this.logger.warn(`Backup ${backup.id}: ${backup.file} is gone from ${this.dir}; no longer listed`);
       }
     }
@@ -325,20 +332,19 @@ export class BackupsService implements OnApplicationBootstrap, OnModuleDestroy {
         this.logger.warn(`${name} is not a valid backup (${checked.errors.join('; ') || 'its manifest does not match its name'}); not listed`);
         continue;
       }
-      await this.backups.save(
-        this.backups.create({
-          id: parsed.id,
-          type: parsed.type,
-          agent_id: parsed.agentId,
-          file: name,
-          created_at: checked.manifest?.created_at ?? (await stat(path)).mtime.toISOString(),
-          size_bytes: (await stat(path)).size,
-          file_count: checked.checkedFiles,
-          integrity_hash: `sha256:${await hashFile(path)}`,
-          status: 'verified',
-          trigger: 'found',
-        }),
-      );
+      const found = this.backups.create({
+        id: parsed.id,
+        type: parsed.type,
+        agent_id: parsed.agentId,
+        file: name,
+        created_at: checked.manifest?.created_at ?? (await stat(path)).mtime.toISOString(),
+        size_bytes: (await stat(path)).size,
+        file_count: checked.checkedFiles,
+        integrity_hash: `sha256:${await hashFile(path)}`,
+        status: 'verified',
+        trigger: 'found',
+      });
+      await this.write((r) => r.save(found));
       this.logger.log(`Found backup ${name}; listed`);
     }
   }
