@@ -103,15 +103,9 @@ async function httpRates(dir: string): Promise<{ batch: number; batch_one_client
 
 const SINGLE_EVENT_REQUEST = { method: 'POST' as const, headers: { 'content-type': 'application/json' }, body: JSON.stringify(event(1)) };
 
-/**
- * Express 5 alone (the HTTP layer under Nest), parsing the same single event and answering 201
- * without storing it: the most any handler on this stack can reach on this machine.
- */
-async function plainExpressRate(): Promise<number> {
-  const code = `const express = require('express'); const app = express(); app.use(express.json());
-    app.post('/api/events', (req, res) => res.status(201).json({ id: 1, ...req.body }));
-    const server = app.listen(0, '127.0.0.1', () => console.log(server.address().port));`;
-  const child = spawn(process.execPath, ['-e', code], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+/** Single POSTs per second to a bare server of test/bench/bare-server.ts (`express` or `nest`). */
+async function bareServerRate(kind: 'express' | 'nest'): Promise<number> {
+  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', join(__dirname, 'bare-server.ts'), kind], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   try {
     const port = await new Promise<string>((resolve) => child.stdout.once('data', (data) => resolve(String(data).trim())));
     return await requestRate({ url: `http://127.0.0.1:${port}/api/events`, ...SINGLE_EVENT_REQUEST });
@@ -181,13 +175,13 @@ async function main(): Promise<void> {
       await mkdir(roundDir);
       const raw = await step('raw', `round ${round}: raw sqlite3 inserts`, () => rawRate(roundDir), { per_batch_transaction: NaN, one_transaction: NaN });
       const http = await step('http', `round ${round}: ingestion over HTTP`, () => httpRates(roundDir), { batch: NaN, batch_one_client: NaN, single: NaN, trivial_get: NaN });
-      const plainExpress = await step('http', `round ${round}: plain Express`, () => plainExpressRate(), NaN);
-      rounds.push({ ...raw, ...http, plain_express: plainExpress, batch_vs_raw: http.batch / Math.max(raw.per_batch_transaction, raw.one_transaction) });
+      const bareExpress = await step('http', `round ${round}: bare Express`, () => bareServerRate('express'), NaN);
+      const bareNest = await step('http', `round ${round}: bare Nest`, () => bareServerRate('nest'), NaN);
+      rounds.push({ ...raw, ...http, bare_express: bareExpress, bare_nest: bareNest, batch_vs_raw: http.batch / Math.max(raw.per_batch_transaction, raw.one_transaction) });
     }
     const m = medians(rounds);
     const raw = { per_batch_transaction: m.per_batch_transaction, one_transaction: m.one_transaction };
     const http = { batch: m.batch, batch_one_client: m.batch_one_client, single: m.single, trivial_get: m.trivial_get };
-    const plainExpress = m.plain_express;
     const collect1m = await step('collect', 'collection over 1M events', () => collectionTime(dir, 1_000_000), NaN);
     const collect10m = await step('collect', 'collection over 10M events', () => collectionTime(dir, 10_000_000), NaN);
     const figures = {
@@ -199,7 +193,8 @@ async function main(): Promise<void> {
       http_batch_vs_raw_best_by_round: rounds.map((r) => r.batch_vs_raw),
       http_single_events_per_s_50_clients: http.single,
       http_trivial_get_per_s_50_clients: http.trivial_get,
-      plain_express_post_per_s_50_clients: plainExpress,
+      bare_express_post_per_s_50_clients: m.bare_express,
+      bare_nest_post_per_s_50_clients: m.bare_nest,
       collection_ms_1000_agents_1m_events: collect1m,
       collection_ms_1000_agents_10m_events: collect10m,
       collection_10m_vs_1m: collect10m / collect1m,
@@ -214,7 +209,8 @@ async function main(): Promise<void> {
       ['batch over HTTP (50 clients) / best raw rate of the same round (goal >= 0.5)', m.batch_vs_raw.toFixed(2)],
       ['POST /api/events, 50 concurrent clients (events/s, goal >= 5,000)', f(http.single)],
       ['GET /api/websocket/status, 50 concurrent clients (requests/s: ceiling of the app)', f(http.trivial_get)],
-      ['plain Express 5 answering the same POST without storing it, 50 clients (requests/s)', f(plainExpress)],
+      ['bare Express 5 answering the same POST without storing it, 50 clients (requests/s)', f(m.bare_express)],
+      ['bare Nest app, one handler, the same POST, nothing stored, 50 clients (requests/s)', f(m.bare_nest)],
       ['one collection, 1,000 agents, 1M events (ms, goal < 250)', collect1m.toFixed(1)],
       ['one collection, 1,000 agents, 10M events (ms)', collect10m.toFixed(1)],
       ['10M / 1M collection time (goal <= 1.5)', (collect10m / collect1m).toFixed(2)],
