@@ -282,12 +282,12 @@ export class BackupsService implements OnApplicationBootstrap, OnModuleDestroy {
     return { type: 'snapshot' as const, manifest, createdAt, sha256: await hashFile(path), fileCount: snapshot.agents.length, agentId: null };
   }
 
-  /** The next free id for this second, checking both the table and the folder. */
   /** Writes to the backups table in turn with the app's other writes (see DatabaseWriter). */
   private write<T>(work: (backups: Repository<Backup>) => Promise<T>): Promise<T> {
     return this.writer.transaction((manager) => work(manager.getRepository(Backup)));
   }
 
+  /** The next free id for this second, checking both the table and the folder. */
   private async newId(): Promise<string> {
     const base = timeId(new Date());
     for (let n = 1; ; n++) {

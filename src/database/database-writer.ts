@@ -38,7 +38,7 @@ export class DatabaseWriter implements OnModuleInit {
 
   /**
    * One statement, which SQLite commits atomically by itself. Statements do not wait for one another:
-   * handed to the driver together, they run back to back in its thread, without waiting for this one.
+   * handed to the driver together, the next is prepared and queued while one runs.
    */
   statement<T>(sql: string, params: unknown[]): Promise<T> {
     const run: Promise<T> = this.lastTransaction.then(() => this.db.query(sql, params));
