@@ -16,6 +16,7 @@ import { EventsModule } from './events/events.module';
 import { FilesModule } from './files/files.module';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { OpenClawModule } from './openclaw/openclaw.module';
 import { RealtimeModule } from './realtime/realtime.module';
 import { StatusModule } from './status/status.module';
 import { TasksModule } from './tasks/tasks.module';
@@ -47,6 +48,7 @@ export class AppModule implements NestModule {
       imports: [
         ...foundationModules(),
         WorkspaceModule,
+        OpenClawModule,
         AgentsModule,
         EventsModule,
         MetricsModule,

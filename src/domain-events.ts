@@ -1,6 +1,7 @@
 import type { Backup } from './backups/backup.entity';
 import type { AgentMetric } from './metrics/agent-metric.entity';
 import type { SystemMetric } from './metrics/system-metric.entity';
+import type { SessionView } from './openclaw/session-tracker';
 import { Agent, OfficeState, Task, TaskQueue } from './workspace/workspace.types';
 
 /**
@@ -9,6 +10,11 @@ import { Agent, OfficeState, Task, TaskQueue } from './workspace/workspace.types
  * Modules talk to each other only through these and through the services they export.
  */
 export const DomainEvent = {
+  /** One agent's folder in the workspace changed or went away; the fleet merges it with OpenClaw's view. */
+  WorkspaceAgentChanged: 'workspace.agent_changed',
+  /** One agent as OpenClaw's records show it changed or went away. */
+  OpenClawAgentChanged: 'openclaw.agent_changed',
+  /** The merged fleet view of an agent (workspace and OpenClaw) changed. */
   AgentUpdated: 'agent.updated',
   AgentRemoved: 'agent.removed',
   OfficeUpdated: 'office.updated',
@@ -19,9 +25,15 @@ export const DomainEvent = {
   BackupFailed: 'backup.failed',
   BackupDeleted: 'backup.deleted',
   BackupRestored: 'backup.restored',
+  SessionUpdated: 'session.updated',
+  SessionStuck: 'session.stuck',
 } as const;
 
 export type DomainEventName = (typeof DomainEvent)[keyof typeof DomainEvent];
+
+export interface SourceAgentChangedEvent {
+  agent_id: string;
+}
 
 export interface AgentUpdatedEvent {
   agent: Agent;
@@ -87,7 +99,21 @@ export interface BackupRestoredEvent {
   safety_backup_id: string;
 }
 
+export interface SessionUpdatedEvent {
+  session: SessionView;
+  /** The session as it was before, or null when it has just appeared. */
+  previous: SessionView | null;
+}
+
+export interface SessionStuckEvent {
+  session: SessionView;
+  /** Minutes without activity while a run is in progress. */
+  idle_minutes: number;
+}
+
 export interface DomainEventPayloads {
+  [DomainEvent.WorkspaceAgentChanged]: SourceAgentChangedEvent;
+  [DomainEvent.OpenClawAgentChanged]: SourceAgentChangedEvent;
   [DomainEvent.AgentUpdated]: AgentUpdatedEvent;
   [DomainEvent.AgentRemoved]: AgentRemovedEvent;
   [DomainEvent.OfficeUpdated]: OfficeUpdatedEvent;
@@ -98,4 +124,6 @@ export interface DomainEventPayloads {
   [DomainEvent.BackupFailed]: BackupFailedEvent;
   [DomainEvent.BackupDeleted]: BackupDeletedEvent;
   [DomainEvent.BackupRestored]: BackupRestoredEvent;
+  [DomainEvent.SessionUpdated]: SessionUpdatedEvent;
+  [DomainEvent.SessionStuck]: SessionStuckEvent;
 }

@@ -1,22 +1,22 @@
 import { Injectable } from '@nestjs/common';
 import { AgentNotFoundException } from './agent-not-found.exception';
-import { WorkspaceService } from '../workspace/workspace.service';
+import { FleetService } from './fleet.service';
 import { Agent, AgentStatus } from '../workspace/workspace.types';
 import { AgentDetailDto, AgentDto, AgentMetricsDto } from './dto/agent.dto';
 
 @Injectable()
 export class AgentsService {
-  constructor(private readonly workspace: WorkspaceService) {}
+  constructor(private readonly fleet: FleetService) {}
 
   list(status?: AgentStatus): AgentDto[] {
-    return this.workspace
+    return this.fleet
       .listAgents()
       .filter((agent) => !status || agent.status === status)
       .map((agent) => toAgentDto(agent));
   }
 
   get(id: string): AgentDetailDto {
-    const agent = this.workspace.getAgent(id);
+    const agent = this.fleet.getAgent(id);
     if (!agent) throw new AgentNotFoundException(id);
     return { ...toAgentDto(agent), state: agent.state };
   }
@@ -35,6 +35,9 @@ export function toAgentDto(agent: Agent): AgentDto {
     tasks_failed: agent.tasks_failed,
     last_active: agent.last_active,
     metrics: taskRates(agent),
+    sources: agent.sources,
+    model: agent.model,
+    emoji: agent.emoji,
   };
 }
 

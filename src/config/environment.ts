@@ -1,7 +1,7 @@
 import { homedir } from 'node:os';
 import { resolve } from 'node:path';
 import { plainToInstance, Transform, Type } from 'class-transformer';
-import { IsInt, IsNotEmpty, IsOptional, IsPositive, IsString, Matches, Max, Min, validateSync } from 'class-validator';
+import { IsIn, IsInt, IsNotEmpty, IsOptional, IsPositive, IsString, Matches, Max, Min, validateSync } from 'class-validator';
 import { ConfigService } from '@nestjs/config';
 
 const toPath = ({ value }: { value: unknown }) =>
@@ -82,6 +82,21 @@ export class EnvironmentVariables {
   @IsInt({ message: 'MC_IMPORT_MAX_MB must be a whole number of megabytes, at least 1' })
   @Min(1, { message: 'MC_IMPORT_MAX_MB must be a whole number of megabytes, at least 1' })
   MC_IMPORT_MAX_MB: number = 1024;
+
+  @Transform(toPath)
+  @IsString()
+  MC_OPENCLAW_HOME: string = resolve(homedir(), '.openclaw');
+
+  @IsIn(['on', 'off'], { message: 'MC_OPENCLAW must be on or off' })
+  MC_OPENCLAW: 'on' | 'off' = 'on';
+
+  @Type(() => Number)
+  @IsPositive({ message: 'MC_OPENCLAW_POLL must be a positive number of seconds (fractions allowed)' })
+  MC_OPENCLAW_POLL: number = 5;
+
+  @Type(() => Number)
+  @IsPositive({ message: 'MC_STUCK_MINUTES must be a positive number of minutes (fractions allowed)' })
+  MC_STUCK_MINUTES: number = 10;
 
   @IsOptional()
   @IsString()

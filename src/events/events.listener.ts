@@ -8,6 +8,7 @@ import {
   BackupFailedEvent,
   BackupRestoredEvent,
   DomainEvent,
+  SessionStuckEvent,
 } from '../domain-events';
 import { EventsService } from './events.service';
 
@@ -24,13 +25,18 @@ export class EventsListener {
       from: previous.status,
       to: agent.status,
       raw_status: agent.raw_status,
-      source: 'workspace',
+      source: agent.sources.join('+'),
     });
+  }
+
+  @OnEvent(DomainEvent.SessionStuck)
+  async onSessionStuck({ session, idle_minutes }: SessionStuckEvent): Promise<void> {
+    await this.events.log('session_stuck', session.agent_id, { session_key: session.key, session_id: session.session_id, idle_minutes, source: 'openclaw' });
   }
 
   @OnEvent(DomainEvent.AgentRemoved)
   async onAgentRemoved({ agent }: AgentRemovedEvent): Promise<void> {
-    await this.events.log('status_changed', agent.id, { from: agent.status, to: 'offline', raw_status: null, source: 'workspace', removed: true });
+    await this.events.log('status_changed', agent.id, { from: agent.status, to: 'offline', raw_status: null, source: agent.sources.join('+'), removed: true });
   }
 
   @OnEvent(DomainEvent.BackupCompleted)

@@ -1,12 +1,13 @@
 import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
+import { OpenClawModule } from '../openclaw/openclaw.module';
 import { RealtimeModule } from '../realtime/realtime.module';
 import { WorkspaceModule } from '../workspace/workspace.module';
 import { HealthController } from './health.controller';
 import { HealthService } from './health.service';
 
 @Module({
-  imports: [TerminusModule, WorkspaceModule, RealtimeModule],
+  imports: [TerminusModule, WorkspaceModule, RealtimeModule, OpenClawModule],
   controllers: [HealthController],
   providers: [HealthService],
 })

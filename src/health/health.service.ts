@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DiskHealthIndicator, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { AppConfig } from '../config/environment';
+import { OpenClawService } from '../openclaw/openclaw.service';
 import { RealtimeGateway } from '../realtime/realtime.gateway';
 import { WorkspaceService } from '../workspace/workspace.service';
 import { WorkspaceWatcher } from '../workspace/workspace.watcher';
@@ -19,6 +20,7 @@ export class HealthService {
     private readonly watcher: WorkspaceWatcher,
     private readonly config: AppConfig,
     private readonly gateway: RealtimeGateway,
+    private readonly openclaw: OpenClawService,
   ) {}
 
   async check(): Promise<HealthDto> {
@@ -30,6 +32,7 @@ export class HealthService {
         .checkStorage('disk', { path: this.config.get('MC_DATA_DIR', { infer: true }), thresholdPercent: 0.98 })
         .catch(() => this.indicators.check('disk').down({ message: 'data folder unavailable' })),
       this.checkWebSocket(),
+      this.checkOpenClaw(),
     ]);
     const services = Object.assign({}, ...results) as Record<string, ServiceHealthDto>;
     const down = Object.keys(services).filter((name) => services[name].status === 'down');
@@ -42,6 +45,14 @@ export class HealthService {
     const { server_id: _id, ...figures } = this.gateway.stats();
     const port = this.gateway.port;
     return port === null ? check.down({ ...figures, message: 'not listening' }) : check.up({ ...figures, port });
+  }
+
+  /** OpenClaw is optional: a home that is not there is reported, not a fault; one that cannot be read at all is. */
+  private checkOpenClaw() {
+    const check = this.indicators.check('openclaw');
+    const details = this.openclaw.health();
+    const unreadable = details.state === 'partial' && details.sessions === 0 && details.agents === 0;
+    return unreadable ? check.down({ ...details, message: 'nothing under the OpenClaw home could be read' }) : check.up({ ...details, message: details.state });
   }
 
   private checkWorkspace() {

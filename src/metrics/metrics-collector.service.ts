@@ -7,6 +7,7 @@ import { AppConfig } from '../config/environment';
 import { DatabaseWriter } from '../database/database-writer';
 import { insertRows } from '../database/insert-rows';
 import { DomainEvent, MetricsCollectedEvent } from '../domain-events';
+import { FleetService } from '../agents/fleet.service';
 import { WorkspaceService } from '../workspace/workspace.service';
 import { Agent, AgentStatus } from '../workspace/workspace.types';
 import { AgentMetric } from './agent-metric.entity';
@@ -62,6 +63,7 @@ export class MetricsCollectorService {
     @InjectDataSource() private readonly db: DataSource,
     private readonly writer: DatabaseWriter,
     private readonly workspace: WorkspaceService,
+    private readonly fleet: FleetService,
     private readonly bus: DomainEventBus,
     private readonly config: AppConfig,
   ) {}
@@ -80,7 +82,7 @@ export class MetricsCollectorService {
     const [{ maxId }] = await this.db.query('SELECT COALESCE(MAX("id"), 0) AS "maxId" FROM "events"');
     const windows = await this.readWindow(this.lastEventId, maxId);
     const timestamp = new Date(now).toISOString();
-    const agents = new Map(this.workspace.listAgents().map((a) => [a.id, a]));
+    const agents = new Map(this.fleet.listAgents().map((a) => [a.id, a]));
     // Known agents: those with a folder, those with new events, and those already being recorded.
     const ids = new Set([...agents.keys(), ...windows.perAgent.keys(), ...this.lastRows.keys()]);
 

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { DatabaseModule } from '../database/database.module';
+import { AgentsModule } from '../agents/agents.module';
 import { WorkspaceModule } from '../workspace/workspace.module';
 import { MetricsCollectorService } from './metrics-collector.service';
 import { MetricsRetentionService } from './metrics-retention.service';
@@ -9,7 +10,7 @@ import { MetricsService } from './metrics.service';
 import { PrometheusService } from './prometheus.service';
 
 @Module({
-  imports: [DatabaseModule, WorkspaceModule],
+  imports: [DatabaseModule, WorkspaceModule, AgentsModule],
   controllers: [MetricsController],
   providers: [MetricsService, MetricsCollectorService, MetricsRetentionService, MetricsScheduler, PrometheusService],
   exports: [MetricsCollectorService, MetricsRetentionService],

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AgentNotFoundException } from '../agents/agent-not-found.exception';
 import { placeAgents, ZONE_LAYOUT } from '../workspace/office-layout';
+import { FleetService } from '../agents/fleet.service';
 import { WorkspaceService } from '../workspace/workspace.service';
 import { fleetCounts, pendingTasks, rates } from './derivations';
 import {
@@ -37,6 +38,7 @@ export class MetricsService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly workspace: WorkspaceService,
+    private readonly fleet: FleetService,
   ) {}
 
   async agentPeriod(agentId: string, hours: number): Promise<AgentPeriodMetricsDto> {
@@ -89,7 +91,7 @@ export class MetricsService {
     return {
       office_state: { ...(office?.raw ?? {}), positions: placeAgents(office), zones: ZONE_LAYOUT },
       metrics: {
-        ...fleetCounts(this.workspace.listAgents()),
+        ...fleetCounts(this.fleet.listAgents()),
         total_tasks_completed: last?.total_tasks_completed ?? 0,
         total_tasks_failed: last?.total_tasks_failed ?? 0,
         total_tasks_pending: pendingTasks(this.workspace.getTaskQueue().tasks),
@@ -117,7 +119,7 @@ export class MetricsService {
 
   /** An agent is known when it has a folder or any stored metrics. */
   private async assertKnown(agentId: string): Promise<void> {
-    if (this.workspace.getAgent(agentId)) return;
+    if (this.fleet.getAgent(agentId)) return;
     const [row] = await this.db.query(
       'SELECT 1 FROM "agent_metrics" WHERE "agent_id" = ? UNION ALL SELECT 1 FROM "agent_metrics_hourly" WHERE "agent_id" = ? LIMIT 1',
       [agentId, agentId],

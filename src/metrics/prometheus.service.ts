@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { DomainEvent, EventLoggedEvent, MetricsCollectedEvent } from '../domain-events';
+import { FleetService } from '../agents/fleet.service';
 import { WorkspaceService } from '../workspace/workspace.service';
 import { AGENT_STATUSES } from '../workspace/workspace.types';
 import { pendingTasks } from './derivations';
@@ -25,7 +26,10 @@ export class PrometheusService {
     registers: [this.registry],
   });
 
-  constructor(private readonly workspace: WorkspaceService) {
+  constructor(
+    private readonly workspace: WorkspaceService,
+    private readonly fleet: FleetService,
+  ) {
     collectDefaultMetrics({ register: this.registry, prefix: 'mission_control_' });
   }
 
@@ -44,7 +48,7 @@ export class PrometheusService {
   }
 
   async render(): Promise<string> {
-    const agents = this.workspace.listAgents();
+    const agents = this.fleet.listAgents();
     for (const status of AGENT_STATUSES) this.agents.set({ status }, agents.filter((a) => a.status === status).length);
     this.pending.set(pendingTasks(this.workspace.getTaskQueue().tasks));
     return this.registry.metrics();

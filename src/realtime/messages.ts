@@ -8,6 +8,8 @@ import {
   BackupRestoredEvent,
   EventLoggedEvent,
   MetricsCollectedEvent,
+  SessionStuckEvent,
+  SessionUpdatedEvent,
   TasksUpdatedEvent,
 } from '../domain-events';
 import { placeAgents } from '../workspace/office-layout';
@@ -98,6 +100,21 @@ export function fromMetricsCollected({ system }: MetricsCollectedEvent): Outgoin
     data: { metric, value: system[metric as keyof typeof system], unit },
     agentId: null,
   }));
+}
+
+export function fromSessionUpdated({ session }: SessionUpdatedEvent): Outgoing[] {
+  return [{ type: 'session_update', data: { ...session }, agentId: session.agent_id }];
+}
+
+export function fromSessionStuck({ session, idle_minutes }: SessionStuckEvent): Outgoing[] {
+  return [
+    notification('Session stuck', `${session.agent_id}'s session ${session.key} has had a run in progress with no activity for ${idle_minutes} minutes`, 'warning', {
+      agent_id: session.agent_id,
+      session_key: session.key,
+      session_id: session.session_id,
+      idle_minutes,
+    }),
+  ];
 }
 
 export function fromBackupCompleted({ backup }: BackupCompletedEvent): Outgoing[] {

@@ -25,8 +25,11 @@ import {
   EventLoggedEvent,
   MetricsCollectedEvent,
   OfficeUpdatedEvent,
+  SessionStuckEvent,
+  SessionUpdatedEvent,
   TasksUpdatedEvent,
 } from '../domain-events';
+import { FleetService } from '../agents/fleet.service';
 import { WorkspaceService } from '../workspace/workspace.service';
 import { AGENT_ID_PATTERN } from '../workspace/workspace.types';
 import { channelsOf, isChannel, wants } from './channels';
@@ -79,6 +82,7 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
 
   constructor(
     private readonly workspace: WorkspaceService,
+    private readonly fleet: FleetService,
     private readonly config: AppConfig,
   ) {}
 
@@ -109,7 +113,7 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     setTimeout(() => this.release(client), HOLD_MS).unref();
     this.sendTo(client, JSON.stringify({ type: 'welcome', server_id: this.serverId, seq: this.seq, protocol: 1 }));
     this.sendTo(client, this.envelope(build.agentPosition(this.workspace.getOffice())));
-    for (const agent of this.workspace.listAgents()) this.sendTo(client, this.envelope(build.agentStatus(agent)));
+    for (const agent of this.fleet.listAgents()) this.sendTo(client, this.envelope(build.agentStatus(agent)));
   }
 
   handleDisconnect(client: WebSocket): void {
@@ -141,7 +145,7 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     this.release(client);
     const id = message.agent_id;
     if (typeof id !== 'string' || !AGENT_ID_PATTERN.test(id)) return { type: 'error', message: 'agent_id must be an agent id' };
-    const agent = this.workspace.getAgent(id);
+    const agent = this.fleet.getAgent(id);
     if (!agent) return { type: 'error', message: `Unknown agent "${id}"` };
     this.sendTo(client, this.envelope(build.agentStatus(agent)));
   }
@@ -205,6 +209,16 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
   @OnEvent(DomainEvent.MetricsCollected)
   onMetricsCollected(event: MetricsCollectedEvent): void {
     this.broadcast(build.fromMetricsCollected(event));
+  }
+
+  @OnEvent(DomainEvent.SessionUpdated)
+  onSessionUpdated(event: SessionUpdatedEvent): void {
+    this.broadcast(build.fromSessionUpdated(event));
+  }
+
+  @OnEvent(DomainEvent.SessionStuck)
+  onSessionStuck(event: SessionStuckEvent): void {
+    this.broadcast(build.fromSessionStuck(event));
   }
 
   @OnEvent(DomainEvent.BackupCompleted)

@@ -1,11 +1,12 @@
 import { Module } from '@nestjs/common';
+import { AgentsModule } from '../agents/agents.module';
 import { WorkspaceModule } from '../workspace/workspace.module';
 import { ClientController } from './client.controller';
 import { RealtimeController } from './realtime.controller';
 import { RealtimeGateway } from './realtime.gateway';
 
 @Module({
-  imports: [WorkspaceModule],
+  imports: [WorkspaceModule, AgentsModule],
   controllers: [RealtimeController, ClientController],
   providers: [RealtimeGateway],
   exports: [RealtimeGateway],

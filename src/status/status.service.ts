@@ -5,6 +5,7 @@ import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/environment';
+import { FleetService } from '../agents/fleet.service';
 import { WorkspaceService } from '../workspace/workspace.service';
 import { WorkspaceWatcher } from '../workspace/workspace.watcher';
 import { AGENT_STATUSES } from '../workspace/workspace.types';
@@ -27,6 +28,7 @@ export class StatusService implements OnApplicationBootstrap, BeforeApplicationS
   constructor(
     private readonly config: AppConfig,
     private readonly workspace: WorkspaceService,
+    private readonly fleet: FleetService,
     private readonly watcher: WorkspaceWatcher,
     @InjectDataSource() private readonly db: DataSource,
   ) {
@@ -62,7 +64,7 @@ export class StatusService implements OnApplicationBootstrap, BeforeApplicationS
   }
 
   private async collect(state: 'running' | 'stopped') {
-    const agents = this.workspace.listAgents();
+    const agents = this.fleet.listAgents();
     const byStatus = Object.fromEntries(AGENT_STATUSES.map((s) => [s, agents.filter((a) => a.status === s).length]));
     // The events table's AUTOINCREMENT counter: O(1), where COUNT(*) would walk millions of rows every five minutes.
     const [logged] = await this.db.query(`SELECT "seq" FROM "sqlite_sequence" WHERE "name" = 'events'`);

@@ -67,6 +67,9 @@ export function normalizeAgent(id: string, sources: AgentSources, now: number, s
     current_work_reported: inProgress !== null || currentTasks.length > 0,
     last_active: lastActive,
     state,
+    sources: ['workspace'],
+    model: firstString(state.model, meta.model),
+    emoji: firstString(state.emoji, meta.emoji),
   };
 }
 

@@ -155,14 +155,12 @@ export class WorkspaceService {
     );
     const previous = this.agents.get(id)?.agent ?? null;
     this.agents.set(id, { agent, files });
-    if (JSON.stringify(previous) !== JSON.stringify(agent)) this.events.emit(DomainEvent.AgentUpdated, { agent, previous });
+    if (JSON.stringify(previous) !== JSON.stringify(agent)) this.events.emit(DomainEvent.WorkspaceAgentChanged, { agent_id: id });
   }
 
   private removeAgent(id: string): void {
-    const entry = this.agents.get(id);
-    if (!entry) return;
-    this.agents.delete(id);
-    this.events.emit(DomainEvent.AgentRemoved, { agent: entry.agent });
+    if (!this.agents.delete(id)) return;
+    this.events.emit(DomainEvent.WorkspaceAgentChanged, { agent_id: id });
   }
 
   private async listAgentFolders(): Promise<string[]> {

@@ -22,7 +22,14 @@ export interface Agent {
   last_active: string | null;
   /** The whole state.json as the agent wrote it (empty when there is none). */
   state: Record<string, unknown>;
+  /** Where Mission Control knows the agent from. */
+  sources: AgentSource[];
+  /** `provider/model`, when a file or OpenClaw's config says. */
+  model: string | null;
+  emoji: string | null;
 }
+
+export type AgentSource = 'openclaw' | 'workspace';
 
 export interface OfficePosition {
   zone: string | null;

@@ -60,6 +60,8 @@ export async function startApp(options: StartOptions = {}): Promise<TestApp> {
       MC_BACKUP_DIR: join(dataDir, 'backups'),
       MC_HOST: '127.0.0.1',
       MC_WS_PORT: '0',
+      // Never the developer's own ~/.openclaw: tests that read one say which.
+      MC_OPENCLAW_HOME: join(dataDir, 'no-openclaw-home'),
       ...options.env,
     },
     () => createApp({ logger: false }),

@@ -1,5 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { AGENT_STATUSES, AgentStatus } from '../../workspace/workspace.types';
+import { AGENT_STATUSES, AgentSource, AgentStatus } from '../../workspace/workspace.types';
+
+const AGENT_SOURCES: AgentSource[] = ['openclaw', 'workspace'];
 
 /** Task figures derived from the agent's own files. */
 export class AgentMetricsDto {
@@ -29,6 +31,13 @@ export class AgentDto {
   /** ISO 8601. */
   last_active!: string | null;
   metrics!: AgentMetricsDto;
+  /** Where the agent is known from: OpenClaw's own records, the workspace's mission-control folder, or both. */
+  @ApiProperty({ enum: AGENT_SOURCES, isArray: true })
+  sources!: AgentSource[];
+  /** `provider/model`, from openclaw.json or the agent's files. */
+  model!: string | null;
+  /** The identity emoji from openclaw.json. */
+  emoji!: string | null;
 }
 
 export class AgentDetailDto extends AgentDto {

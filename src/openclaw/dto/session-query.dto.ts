@@ -1,0 +1,85 @@
+import { Transform, Type } from 'class-transformer';
+import { IsIn, IsInt, IsISO8601, IsOptional, IsPositive, Matches, Max, MaxLength, Min } from 'class-validator';
+import { AGENT_ID_PATTERN } from '../../workspace/workspace.types';
+
+const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
+
+/** OpenClaw session keys: `agent:<id>:<rest>`, printable, no slashes that could name a path. */
+export const SESSION_KEY_PATTERN = /^[^\s/\\]{1,512}$/;
+
+export class SessionListQuery {
+  /** Only this agent's sessions. */
+  @IsOptional()
+  @Matches(AGENT_ID_PATTERN, { message: 'agent_id must be an agent id' })
+  agent_id?: string;
+
+  /** Only sessions with this status (running, idle, failed, done, killed, timeout, interrupted). */
+  @IsOptional()
+  @Matches(/^[a-z_]{1,32}$/, { message: 'status must be a session status such as running or failed' })
+  status?: string;
+
+  /** Only sessions active in the last N minutes. */
+  @IsOptional()
+  @Type(() => Number)
+  @IsPositive({ message: 'active_minutes must be a positive number of minutes' })
+  @Max(525_600, { message: 'active_minutes must be at most 525600 (a year)' })
+  active_minutes?: number;
+
+  /** 1 to 500, default 100. */
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt({ message: 'limit must be a whole number from 1 to 500' })
+  @Min(1, { message: 'limit must be a whole number from 1 to 500' })
+  @Max(500, { message: 'limit must be a whole number from 1 to 500' })
+  limit: number = 100;
+
+  /** The `next_cursor` of the previous page. */
+  @IsOptional()
+  @Transform(trim)
+  @MaxLength(1000, { message: 'cursor is not a cursor this service gave out' })
+  @Matches(/^[A-Za-z0-9_-]+$/, { message: 'cursor is not a cursor this service gave out' })
+  cursor?: string;
+}
+
+export class SessionKeyParams {
+  /** The session key, e.g. `agent:main:main` (URL-encoded). */
+  @Matches(SESSION_KEY_PATTERN, { message: 'key must be a session key such as agent:main:main' })
+  key!: string;
+}
+
+export class TranscriptQuery {
+  /** 1 to 500 transcript lines, default 100. */
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt({ message: 'limit must be a whole number from 1 to 500' })
+  @Min(1, { message: 'limit must be a whole number from 1 to 500' })
+  @Max(500, { message: 'limit must be a whole number from 1 to 500' })
+  limit: number = 100;
+
+  /** Only lines before this position (`next_before` of the previous page). */
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt({ message: 'before must be a whole number, a transcript position' })
+  @Min(0, { message: 'before must be a whole number, a transcript position' })
+  before?: number;
+}
+
+export class UsageQuery {
+  @IsIn(['agent', 'model', 'day'], { message: 'group_by must be agent, model or day' })
+  group_by: 'agent' | 'model' | 'day' = 'agent';
+
+  /** ISO 8601: from this UTC day on. */
+  @IsOptional()
+  @IsISO8601({ strict: true }, { message: 'since must be an ISO 8601 date or date-time' })
+  since?: string;
+
+  /** ISO 8601: up to and including this UTC day. */
+  @IsOptional()
+  @IsISO8601({ strict: true }, { message: 'until must be an ISO 8601 date or date-time' })
+  until?: string;
+
+  /** Only this agent. */
+  @IsOptional()
+  @Matches(AGENT_ID_PATTERN, { message: 'agent_id must be an agent id' })
+  agent_id?: string;
+}

@@ -1,0 +1,153 @@
+import { open, readFile, stat } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import JSON5 from 'json5';
+import { isPlainObject } from '../common/json';
+import { entryUsage, SessionStore, StoreChanges, text, TranscriptLine } from './agent-database';
+import { SessionMeta } from './session-tracker';
+import { epochMs } from './transcript-line';
+
+const MAX_INDEX_BYTES = 64 * 1024 * 1024;
+/** A single read of new transcript bytes; a larger backlog is read over several polls. */
+const MAX_READ_BYTES = 32 * 1024 * 1024;
+
+interface TranscriptFile {
+  key: string;
+  identity: string;
+  offset: number;
+  lines: number;
+}
+
+/**
+ * The layout of OpenClaw before mid-2026: `sessions/sessions.json` (session key → entry) and one
+ * `<sessionId>.jsonl` transcript per session. The index is read again when its size or mtime changes;
+ * each transcript from where the last poll stopped, whole lines only (a line being written waits for
+ * the next poll). A transcript that shrank or was replaced is counted again from the start.
+ */
+export class LegacySessions implements SessionStore {
+  readonly layout = 'legacy';
+  schemaVersion: number | null = null;
+  problems: string[] = [];
+  private indexStamp = '';
+  private entries = new Map<string, string>();
+  private readonly files = new Map<string, TranscriptFile>();
+  private readonly idsOfKey = new Map<string, string[]>();
+
+  constructor(
+    readonly agentId: string,
+    private readonly dir: string,
+  ) {}
+
+  sessionIds(key: string): string[] {
+    return this.idsOfKey.get(key) ?? [];
+  }
+
+  async poll(): Promise<StoreChanges> {
+    const problems: string[] = [];
+    const metas = await this.readIndex(problems);
+    const lines: TranscriptLine[] = [];
+    const recount = new Set<string>();
+    for (const [sessionId, file] of this.files) {
+      const path = join(this.dir, `${sessionId}.jsonl`);
+      const info = await stat(path).catch(() => null);
+      if (!info) continue;
+      const identity = `${info.dev}:${info.ino}`;
+      if (identity !== file.identity || info.size < file.offset) {
+        if (file.identity) recount.add(file.key);
+        Object.assign(file, { identity, offset: 0, lines: 0 });
+      }
+      if (info.size > file.offset) lines.push(...(await this.readNew(path, sessionId, file, info.size)));
+    }
+    this.problems = problems;
+    const recounted = [...recount].map((key) => this.metaOf(key)).filter((m): m is SessionMeta => m !== null);
+    return { metas: [...metas, ...recounted], lines: lines.filter((l) => !recount.has(l.key)), recount };
+  }
+
+  async readLines(sessionId: string, range: { before?: number; limit: number }): Promise<{ position: number; line: string }[]> {
+    const path = join(this.dir, `${sessionId}.jsonl`);
+    const info = await stat(path);
+    if (info.size > MAX_INDEX_BYTES) throw new Error(`transcript ${basename(path)} is over ${MAX_INDEX_BYTES / 1048576} MiB`);
+    const all = (await readFile(path, 'utf8')).split('\n').filter((line) => line.trim());
+    const end = Math.min(all.length, range.before ?? all.length);
+    const start = Math.max(0, end - range.limit);
+    return all.slice(start, end).map((line, i) => ({ position: start + i, line }));
+  }
+
+  private async readIndex(problems: string[]): Promise<SessionMeta[]> {
+    const path = join(this.dir, 'sessions.json');
+    const info = await stat(path).catch(() => null);
+    if (!info) return [];
+    const stamp = `${info.ino}:${info.size}:${info.mtimeMs}`;
+    if (stamp === this.indexStamp) return [];
+    if (info.size > MAX_INDEX_BYTES) {
+      problems.push(`sessions.json is over ${MAX_INDEX_BYTES / 1048576} MiB`);
+      return [];
+    }
+    let index: unknown;
+    try {
+      index = JSON5.parse(await readFile(path, 'utf8'));
+    } catch (error) {
+      // Likely caught mid-write: keep what was read before and try again at the next poll.
+      problems.push(`sessions.json: ${(error as Error).message}`);
+      return [];
+    }
+    this.indexStamp = stamp;
+    if (!isPlainObject(index)) return [];
+    const metas: SessionMeta[] = [];
+    for (const [key, entry] of Object.entries(index)) {
+      if (!isPlainObject(entry) || typeof entry.sessionId !== 'string' || !/^[A-Za-z0-9_.-]{1,128}$/.test(entry.sessionId)) continue;
+      const serialised = JSON.stringify(entry);
+      if (this.entries.get(key) === serialised) continue;
+      this.entries.set(key, serialised);
+      const ids = this.idsOfKey.get(key) ?? [];
+      if (!ids.includes(entry.sessionId)) this.idsOfKey.set(key, [...ids, entry.sessionId]);
+      if (!this.files.has(entry.sessionId)) this.files.set(entry.sessionId, { key, identity: '', offset: 0, lines: 0 });
+      metas.push(this.toMeta(key, entry));
+    }
+    return metas;
+  }
+
+  private metaOf(key: string): SessionMeta | null {
+    const entry = this.entries.get(key);
+    return entry ? this.toMeta(key, JSON.parse(entry)) : null;
+  }
+
+  private toMeta(key: string, entry: Record<string, unknown>): SessionMeta {
+    return {
+      key,
+      agentId: this.agentId,
+      sessionId: String(entry.sessionId),
+      status: text(entry.status),
+      provider: text(entry.modelProvider),
+      model: text(entry.model),
+      startedAt: epochMs(entry.sessionStartedAt),
+      updatedAt: epochMs(entry.updatedAt),
+      endedAt: epochMs(entry.endedAt),
+      lastActivityAt: epochMs(entry.lastActivityAt) ?? epochMs(entry.lastInteractionAt),
+      parentKey: text(entry.parentSessionKey),
+      spawnedBy: text(entry.spawnedBy),
+      abortedLastRun: entry.abortedLastRun === true,
+      lastRunUsage: entryUsage(entry),
+    };
+  }
+
+  /** Whole new lines from the file's offset; a partial last line is left for the next poll. */
+  private async readNew(path: string, sessionId: string, file: TranscriptFile, size: number): Promise<TranscriptLine[]> {
+    const length = Math.min(size - file.offset, MAX_READ_BYTES);
+    const handle = await open(path, 'r');
+    try {
+      const buffer = Buffer.alloc(length);
+      const { bytesRead } = await handle.read(buffer, 0, length, file.offset);
+      const end = buffer.subarray(0, bytesRead).lastIndexOf(0x0a);
+      if (end < 0) return [];
+      file.offset += end + 1;
+      const lines: TranscriptLine[] = [];
+      for (const line of buffer.subarray(0, end).toString('utf8').split('\n')) {
+        if (!line.trim()) continue;
+        lines.push({ key: file.key, sessionId, position: file.lines++, line });
+      }
+      return lines;
+    } finally {
+      await handle.close();
+    }
+  }
+}

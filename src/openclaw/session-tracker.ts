@@ -1,0 +1,184 @@
+import { addUsage, emptyUsage, endsRun, isFailedStop, TranscriptMessage, Usage } from './transcript-line';
+
+/** What OpenClaw's session records (session_nodes, session_windows or sessions.json) say about a session. */
+export interface SessionMeta {
+  key: string;
+  agentId: string;
+  sessionId: string;
+  /** OpenClaw's stored status, when it keeps one. */
+  status: string | null;
+  provider: string | null;
+  model: string | null;
+  startedAt: number | null;
+  updatedAt: number | null;
+  endedAt: number | null;
+  lastActivityAt: number | null;
+  parentKey: string | null;
+  spawnedBy: string | null;
+  abortedLastRun: boolean;
+  /** The entry's own figures, which are those of the last run only: used when no transcript can be read. */
+  lastRunUsage: Usage | null;
+}
+
+/** Usage in one UTC day for one model, for GET /api/usage. */
+export interface UsageBucket extends Usage {
+  day: string;
+  model: string;
+  runs: number;
+}
+
+/** A session as the API shows it. */
+export interface SessionView {
+  key: string;
+  session_id: string;
+  agent_id: string;
+  status: string;
+  model: string | null;
+  provider: string | null;
+  input_tokens: number;
+  output_tokens: number;
+  cache_read_tokens: number;
+  cache_write_tokens: number;
+  total_tokens: number;
+  cost_usd: number;
+  run_count: number;
+  failed_runs: number;
+  started_at: string | null;
+  updated_at: string | null;
+  ended_at: string | null;
+  last_activity_at: string | null;
+  parent_key: string | null;
+  spawned_by: string | null;
+  stuck: boolean;
+}
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+/**
+ * The running figures of one session, fed with its transcript one message at a time, so a poll only
+ * adds what is new. It keeps aggregates only: runs and tool calls in detail are read from the
+ * transcript on demand.
+ */
+export class SessionTracker {
+  meta: SessionMeta;
+  /** Highest transcript position counted, per session id (a key keeps its windows across resets). */
+  readonly counted = new Map<string, number>();
+  totals = emptyUsage();
+  buckets = new Map<string, UsageBucket>();
+  runCount = 0;
+  failedRuns = 0;
+  toolCalls = 0;
+  toolErrors = 0;
+  lastMessageAt: number | null = null;
+  inProgress = false;
+  lastRunFailed = false;
+  private currentRun: string | null = null;
+  private runPending = false;
+  private transcriptSeen = false;
+
+  constructor(meta: SessionMeta) {
+    this.meta = meta;
+  }
+
+  /** Counts one transcript message; `position` orders messages within one session id. */
+  add(sessionId: string, position: number, message: TranscriptMessage): void {
+    this.counted.set(sessionId, Math.max(position, this.counted.get(sessionId) ?? -1));
+    this.transcriptSeen = true;
+    if (message.at !== null) this.lastMessageAt = Math.max(this.lastMessageAt ?? 0, message.at);
+    if (message.role === 'user') {
+      this.inProgress = true;
+      this.runPending = true;
+      return;
+    }
+    if (message.role !== 'assistant' && message.role !== 'toolResult') return;
+    const runId = message.runId ?? (this.runPending || !this.currentRun ? `${sessionId}@${position}` : this.currentRun);
+    const bucket = this.bucket(message);
+    if (runId !== this.currentRun) {
+      this.currentRun = runId;
+      this.runCount++;
+      if (bucket) bucket.runs++;
+    }
+    this.runPending = false;
+    if (message.role === 'toolResult') {
+      this.toolCalls++;
+      if (message.isError) this.toolErrors++;
+      return;
+    }
+    this.inProgress = true;
+    if (message.usage) {
+      addUsage(this.totals, message.usage);
+      if (bucket) addUsage(bucket, message.usage);
+    }
+    if (endsRun(message)) {
+      this.inProgress = false;
+      this.lastRunFailed = isFailedStop(message.stopReason);
+      if (this.lastRunFailed) this.failedRuns++;
+    }
+  }
+
+  /** Forgets every counted message, before a transcript that was rewritten is counted again. */
+  reset(): void {
+    this.counted.clear();
+    this.totals = emptyUsage();
+    this.buckets.clear();
+    this.runCount = this.failedRuns = this.toolCalls = this.toolErrors = 0;
+    this.lastMessageAt = null;
+    this.inProgress = this.lastRunFailed = this.runPending = this.transcriptSeen = false;
+    this.currentRun = null;
+  }
+
+  get lastActivity(): number | null {
+    const times = [this.meta.lastActivityAt, this.lastMessageAt].filter((t): t is number => t !== null);
+    return times.length ? Math.max(...times) : this.meta.updatedAt;
+  }
+
+  get running(): boolean {
+    return this.inProgress || this.meta.status === 'running';
+  }
+
+  /** A run in progress with no activity for `stuckMs`. */
+  isStuck(now: number, stuckMs: number): boolean {
+    const last = this.lastActivity;
+    return this.running && last !== null && now - last > stuckMs;
+  }
+
+  status(): string {
+    if (this.inProgress) return 'running';
+    if (this.meta.status) return this.meta.status;
+    if (this.lastRunFailed) return 'failed';
+    return this.meta.abortedLastRun ? 'interrupted' : 'idle';
+  }
+
+  view(now: number, stuckMs: number): SessionView {
+    const usage = this.transcriptSeen || !this.meta.lastRunUsage ? this.totals : this.meta.lastRunUsage;
+    return {
+      key: this.meta.key,
+      session_id: this.meta.sessionId,
+      agent_id: this.meta.agentId,
+      status: this.status(),
+      model: this.meta.model,
+      provider: this.meta.provider,
+      ...usage,
+      cost_usd: Math.round(usage.cost_usd * 1e9) / 1e9,
+      run_count: this.runCount,
+      failed_runs: this.failedRuns,
+      started_at: iso(this.meta.startedAt),
+      updated_at: iso(this.meta.updatedAt),
+      ended_at: iso(this.meta.endedAt),
+      last_activity_at: iso(this.lastActivity),
+      parent_key: this.meta.parentKey,
+      spawned_by: this.meta.spawnedBy,
+      stuck: this.isStuck(now, stuckMs),
+    };
+  }
+
+  private bucket(message: TranscriptMessage): UsageBucket | null {
+    if (message.role !== 'assistant' || message.at === null) return null;
+    const day = new Date(message.at).toISOString().slice(0, 10);
+    const model = `${message.provider ?? this.meta.provider ?? 'unknown'}/${message.model ?? this.meta.model ?? 'unknown'}`;
+    const id = `${day} ${model}`;
+    let bucket = this.buckets.get(id);
+    if (!bucket) this.buckets.set(id, (bucket = { ...emptyUsage(), day, model, runs: 0 }));
+    return bucket;
+  }
+}

@@ -1,0 +1,168 @@
+import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
+import { SessionDetailDto, SessionListDto, RunDto, ToolCallsDto, TranscriptDto, TranscriptMessageDto, UsageDto, UsageRowDto } from './dto/session.dto';
+import { SessionListQuery, TranscriptQuery, UsageQuery } from './dto/session-query.dto';
+import { OpenClawService } from './openclaw.service';
+import { SessionView } from './session-tracker';
+import { addUsage, emptyUsage, endsRun, isFailedStop, parseTranscriptLine, Usage } from './transcript-line';
+
+const TEXT_LIMIT = 4096;
+const MAX_RUNS = 200;
+/** A session detail reads at most this many transcript lines. */
+const DETAIL_LINES = 50_000;
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+const round = (usd: number) => Math.round(usd * 1e9) / 1e9;
+
+export class SessionNotFoundException extends NotFoundException {
+  constructor(key: string) {
+    super({ message: 'Session not found', key });
+  }
+}
+
+/** The API's questions about OpenClaw sessions: lists, one session in detail, its transcript, usage. */
+@Injectable()
+export class SessionsService {
+  constructor(private readonly openclaw: OpenClawService) {}
+
+  list(query: SessionListQuery, now = Date.now()): SessionListDto {
+    const after = query.cursor ? decodeCursor(query.cursor) : null;
+    const sessions = this.openclaw
+      .listSessions()
+      .filter((s) => !query.agent_id || s.agent_id === query.agent_id)
+      .filter((s) => !query.status || s.status === query.status)
+      .filter((s) => !query.active_minutes || (s.last_activity_at !== null && now - Date.parse(s.last_activity_at) <= query.active_minutes * 60_000))
+      .sort(newestFirst)
+      .filter((s) => !after || newestFirst(s, after) > 0);
+    const page = sessions.slice(0, query.limit);
+    const last = page.at(-1);
+    return { sessions: page, next_cursor: sessions.length > query.limit && last ? encodeCursor(last) : null };
+  }
+
+  async get(key: string): Promise<SessionDetailDto> {
+    const session = this.find(key);
+    const store = this.openclaw.store(session.agent_id);
+    const tracker = this.openclaw.tracker(key);
+    const runs: RunDto[] = [];
+    const tools = new Map<string, { count: number; failed: number }>();
+    let pendingStart: number | null = null;
+    for (const sessionId of store && tracker ? store.sessionIds(key) : []) {
+      for (const { position, line } of await store!.readLines(sessionId, { limit: DETAIL_LINES })) {
+        const m = parseTranscriptLine(line, this.openclaw.prices);
+        if (!m) continue;
+        if (m.role === 'user') pendingStart = m.at;
+        if (m.role !== 'assistant' && m.role !== 'toolResult') continue;
+        let run = runs.at(-1);
+        const runId = m.runId ?? (pendingStart !== null || !run ? `${sessionId}@${position}` : run.run_id);
+        if (!run || run.run_id !== runId) {
+          run = { run_id: runId, status: 'running', stop_reason: null, started_at: iso(pendingStart ?? m.at), ended_at: null, tool_calls: 0, error: null, ...emptyUsage() };
+          runs.push(run);
+        }
+        pendingStart = null;
+        if (m.role === 'toolResult') {
+          run.tool_calls++;
+          const tool = tools.get(m.toolName ?? 'unknown') ?? { count: 0, failed: 0 };
+          tools.set(m.toolName ?? 'unknown', { count: tool.count + 1, failed: tool.failed + (m.isError ? 1 : 0) });
+          continue;
+        }
+        if (m.usage) addUsage(run, m.usage);
+        if (endsRun(m)) Object.assign(run, { status: isFailedStop(m.stopReason) ? 'failed' : 'ok', stop_reason: m.stopReason, ended_at: iso(m.at), error: m.error });
+      }
+    }
+    const toolCalls: ToolCallsDto = {
+      total: [...tools.values()].reduce((n, t) => n + t.count, 0),
+      failed: [...tools.values()].reduce((n, t) => n + t.failed, 0),
+      top: [...tools].map(([tool, t]) => ({ tool, ...t })).sort((a, b) => b.count - a.count || a.tool.localeCompare(b.tool)).slice(0, 10),
+    };
+    const children = this.openclaw.listSessions().filter((s) => s.parent_key === key || s.spawned_by === key).sort(newestFirst);
+    return { ...session, runs: runs.slice(-MAX_RUNS).map((r) => ({ ...r, cost_usd: round(r.cost_usd) })), tool_calls: toolCalls, children };
+  }
+
+  async transcript(key: string, query: TranscriptQuery): Promise<TranscriptDto> {
+    const session = this.find(key);
+    const store = this.openclaw.store(session.agent_id);
+    const lines = store ? await store.readLines(session.session_id, { before: query.before, limit: query.limit }) : [];
+    const messages: TranscriptMessageDto[] = [];
+    for (const { position, line } of lines) {
+      const m = parseTranscriptLine(line, this.openclaw.prices);
+      if (!m) continue;
+      messages.push({
+        seq: position,
+        role: m.role,
+        timestamp: iso(m.at),
+        text: m.text.slice(0, TEXT_LIMIT),
+        truncated: m.text.length > TEXT_LIMIT,
+        model: m.model,
+        stop_reason: m.stopReason,
+        error: m.error,
+        tool_calls: m.toolCalls,
+        tool_name: m.toolName,
+        is_error: m.isError,
+        usage: m.usage ? { ...m.usage, cost_usd: round(m.usage.cost_usd) } : null,
+      });
+    }
+    const first = lines[0]?.position;
+    return { key, session_id: session.session_id, messages, next_before: lines.length === query.limit && first !== undefined && first > 0 ? first : null };
+  }
+
+  usage(query: UsageQuery): UsageDto {
+    const since = query.since?.slice(0, 10) ?? '0000-00-00';
+    const until = query.until?.slice(0, 10) ?? '9999-99-99';
+    const rows = new Map<string, Usage & { sessions: Set<string>; runs: number }>();
+    const total = { ...emptyUsage(), sessions: new Set<string>(), runs: 0 };
+    for (const tracker of this.openclaw.sessionTrackers()) {
+      const { agentId, key: sessionKey } = tracker.meta;
+      if (query.agent_id && agentId !== query.agent_id) continue;
+      for (const bucket of tracker.buckets.values()) {
+        if (bucket.day < since || bucket.day > until) continue;
+        const key = query.group_by === 'agent' ? agentId : query.group_by === 'model' ? bucket.model : bucket.day;
+        let row = rows.get(key);
+        if (!row) rows.set(key, (row = { ...emptyUsage(), sessions: new Set(), runs: 0 }));
+        for (const into of [row, total]) {
+          addUsage(into, bucket);
+          into.sessions.add(sessionKey);
+          into.runs += bucket.runs;
+        }
+      }
+    }
+    const out = (r: Usage & { sessions: Set<string>; runs: number }) => ({ ...r, cost_usd: round(r.cost_usd), sessions: r.sessions.size, runs: r.runs });
+    const list: UsageRowDto[] = [...rows].map(([key, r]) => ({ key, ...out(r) }));
+    list.sort(query.group_by === 'day' ? (a, b) => a.key.localeCompare(b.key) : (a, b) => b.cost_usd - a.cost_usd || a.key.localeCompare(b.key));
+    return { group_by: query.group_by, rows: list, total: out(total) };
+  }
+
+  private find(key: string): SessionView {
+    const session = this.openclaw.getSession(key);
+    if (!session) throw new SessionNotFoundException(key);
+    return session;
+  }
+}
+
+function activity(s: SessionView): number {
+  return s.last_activity_at === null ? 0 : Date.parse(s.last_activity_at);
+}
+
+/** Newest activity first, then by key, so pages are stable. */
+function newestFirst(a: SessionView | { at: number; key: string }, b: SessionView | { at: number; key: string }): number {
+  const at = (s: SessionView | { at: number; key: string }) => ('at' in s ? s.at : activity(s));
+  return at(b) - at(a) || a.key.localeCompare(b.key);
+}
+
+function encodeCursor(s: SessionView): string {
+  return Buffer.from(JSON.stringify([activity(s), s.key])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { at: number; key: string } {
+  try {
+    const [at, key] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (typeof at === 'number' && typeof key === 'string') return { at, key };
+  } catch {
+    // falls through to the same answer as any other bad cursor
+  }
+  throw new BadCursorException();
+}
+
+class BadCursorException extends BadRequestException {
+  constructor() {
+    super({ message: 'cursor is not a cursor this service gave out' });
+  }
+}
