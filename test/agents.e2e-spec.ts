@@ -32,6 +32,9 @@ describe('Agents API', () => {
       tasks_failed: 0,
       last_active: '2026-02-17T00:46:00.000Z',
       metrics: { tasks_completed: 7, tasks_failed: 0, tasks_in_progress: 2, error_rate: 0, success_rate: 1 },
+      sources: ['workspace'],
+      model: null,
+      emoji: null,
     });
     expect(forge.state).toBeUndefined();
   });

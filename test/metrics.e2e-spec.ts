@@ -98,6 +98,11 @@ describe('Derived metrics from a scripted sequence', () => {
       messages_received: 2,
       error_rate: 0.25,
       success_rate: 0.75,
+      tokens_in: 0,
+      tokens_out: 0,
+      cost_usd: 0,
+      tool_calls: 0,
+      runs: 0,
     });
   });
 

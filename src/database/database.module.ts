@@ -12,6 +12,7 @@ import { DatabaseWriter } from './database-writer';
 import { InitialSchema1763800000000 } from './migrations/1763800000000-InitialSchema';
 import { HourlyRollups1763900000000 } from './migrations/1763900000000-HourlyRollups';
 import { Backups1764000000000 } from './migrations/1764000000000-Backups';
+import { OpenClawUsage1764100000000 } from './migrations/1764100000000-OpenClawUsage';
 
 export const DATABASE_FILE = 'metrics.db';
 
@@ -31,7 +32,7 @@ export const DATABASE_FILE = 'metrics.db';
           driver: { ...sqlite3, verbose: () => sqlite3 },
           database,
           entities: [AgentMetric, SystemMetric, EventRecord, Backup],
-          migrations: [InitialSchema1763800000000, HourlyRollups1763900000000, Backups1764000000000],
+          migrations: [InitialSchema1763800000000, HourlyRollups1763900000000, Backups1764000000000, OpenClawUsage1764100000000],
           migrationsRun: true,
           synchronize: false,
           enableWAL: true,

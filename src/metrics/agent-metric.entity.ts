@@ -47,4 +47,28 @@ export class AgentMetric {
 
   @Column('real', { default: 1 })
   success_rate!: number;
+
+  /** Input tokens of OpenClaw model answers in the interval. */
+  @Column('integer', { default: 0 })
+  tokens_in!: number;
+
+  /** Output tokens in the interval. */
+  @Column('integer', { default: 0 })
+  tokens_out!: number;
+
+  /** USD spent in the interval. */
+  @Column('real', { default: 0 })
+  cost_usd!: number;
+
+  /** USD spent in all, a running total. */
+  @Column('real', { default: 0 })
+  cost_usd_total!: number;
+
+  /** Tool calls in the interval. */
+  @Column('integer', { default: 0 })
+  tool_calls!: number;
+
+  /** OpenClaw runs that ended in the interval. */
+  @Column('integer', { default: 0 })
+  runs!: number;
 }

@@ -13,15 +13,21 @@ import { Agent, AgentStatus } from '../workspace/workspace.types';
 import { AgentMetric } from './agent-metric.entity';
 import { fleetCounts, healthScore, pendingTasks, rates, reportedDuration, reportedStatus, StatusChange, timeInStatus } from './derivations';
 import { SystemMetric } from './system-metric.entity';
+import { addUsageEvent, emptyInterval, IntervalUsage, USAGE_EVENT_TYPES, UsageIntervals } from './usage-intervals';
+import { AgentUsage, OpenClawService } from '../openclaw/openclaw.service';
 
 const AGENT_COLUMNS = [
   'agent_id', 'timestamp', 'tasks_completed', 'tasks_failed', 'tasks_in_progress', 'avg_task_duration',
   'total_work_time', 'idle_time', 'messages_sent', 'messages_received', 'error_rate', 'success_rate',
+  'tokens_in', 'tokens_out', 'cost_usd', 'cost_usd_total', 'tool_calls', 'runs',
 ] as const;
 const SYSTEM_COLUMNS = [
   'timestamp', 'total_agents', 'active_agents', 'idle_agents', 'offline_agents', 'total_tasks_completed',
   'total_tasks_pending', 'total_tasks_failed', 'system_health_score', 'avg_response_time', 'events_per_minute',
+  'tokens_in', 'tokens_out', 'cost_usd', 'cost_usd_total',
 ] as const;
+/** Events read one by one from the window; the rest are only counted. */
+const DETAIL_TYPES = [...new Set(['task_started', 'task_completed', 'status_changed', ...USAGE_EVENT_TYPES])];
 /** Open task_started events remembered per agent for durations; beyond this the oldest are forgotten. */
 const MAX_OPEN_TASKS_PER_AGENT = 1_000;
 /** How far back a restart looks for tasks still open. */
@@ -41,6 +47,8 @@ interface AgentWindow {
   durations: number[];
   changes: StatusChange[];
   firstFrom: AgentStatus | null;
+  /** What the OpenClaw plugin's events in the window add up to. */
+  usage: IntervalUsage;
 }
 
 /**
@@ -57,6 +65,7 @@ export class MetricsCollectorService {
   private readonly statusAt = new Map<string, AgentStatus>();
   /** agent id → task id → when it started (ms). */
   private readonly openTasks = new Map<string, Map<string, number>>();
+  private readonly usage = new UsageIntervals();
   private running: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -66,6 +75,7 @@ export class MetricsCollectorService {
     private readonly fleet: FleetService,
     private readonly bus: DomainEventBus,
     private readonly config: AppConfig,
+    private readonly openclaw: OpenClawService,
   ) {}
 
   /** Runs one collection (never two at once) and emits metrics.collected with its rows. */
@@ -83,10 +93,11 @@ export class MetricsCollectorService {
     const windows = await this.readWindow(this.lastEventId, maxId);
     const timestamp = new Date(now).toISOString();
     const agents = new Map(this.fleet.listAgents().map((a) => [a.id, a]));
+    const fromReader = this.openclaw.ready ? this.openclaw.agentUsage() : new Map<string, AgentUsage>();
     // Known agents: those with a folder, those with new events, and those already being recorded.
     const ids = new Set([...agents.keys(), ...windows.perAgent.keys(), ...this.lastRows.keys()]);
 
-    const agentRows = [...ids].sort().map((id) => this.agentRow(id, agents.get(id), windows.perAgent.get(id), windowStart, now, timestamp));
+    const agentRows = [...ids].sort().map((id) => this.agentRow(id, agents.get(id), windows.perAgent.get(id), windowStart, now, timestamp, fromReader.get(id)));
     const systemRow = this.systemRow([...agents.values()], agentRows, windows, (now - windowStart) / 60_000, timestamp);
 
     const stored = await this.writer.transaction(async (m) => {
@@ -130,7 +141,7 @@ export class MetricsCollectorService {
        AND "timestamp" >= ? AND "id" <= ? AND "agent_id" IS NOT NULL ORDER BY "id"`,
       [new Date(this.lastCollectedAt - OPEN_TASK_MEMORY_MS).toISOString(), this.lastEventId],
     );
-    const scratch: AgentWindow = { counts: {}, durations: [], changes: [], firstFrom: null };
+    const scratch: AgentWindow = { counts: {}, durations: [], changes: [], firstFrom: null, usage: emptyInterval() };
     for (const event of recent) this.readDetail(scratch, event);
   }
 
@@ -145,8 +156,8 @@ export class MetricsCollectorService {
     );
     const detailed: WindowEvent[] = await this.db.query(
       `SELECT "id", "timestamp", "event_type", "agent_id", "data" FROM "events" NOT INDEXED WHERE "id" > ? AND "id" <= ?
-       AND "agent_id" IS NOT NULL AND "event_type" IN ('task_started', 'task_completed', 'status_changed') ORDER BY "id"`,
-      [fromId, toId],
+       AND "agent_id" IS NOT NULL AND "event_type" IN (${DETAIL_TYPES.map(() => '?').join(', ')}) ORDER BY "id"`,
+      [fromId, toId, ...DETAIL_TYPES],
     );
     const [{ responseTime }] = await this.db.query(
       `SELECT AVG(CAST(json_extract("data", '$.response_time') AS REAL)) AS "responseTime" FROM "events" NOT INDEXED
@@ -157,7 +168,7 @@ export class MetricsCollectorService {
     const perAgent = new Map<string, AgentWindow>();
     const windowOf = (id: string) => {
       let w = perAgent.get(id);
-      if (!w) perAgent.set(id, (w = { counts: {}, durations: [], changes: [], firstFrom: null }));
+      if (!w) perAgent.set(id, (w = { counts: {}, durations: [], changes: [], firstFrom: null, usage: emptyInterval() }));
       return w;
     };
     let total = 0;
@@ -175,6 +186,7 @@ export class MetricsCollectorService {
     const data = parseJsonObject(event.data);
     const at = Date.parse(event.timestamp);
     const taskId = data.task_id === undefined || data.task_id === null ? null : String(data.task_id);
+    addUsageEvent(w.usage, event.event_type, data);
     let open = this.openTasks.get(event.agent_id);
     if (!open) this.openTasks.set(event.agent_id, (open = new Map()));
     if (event.event_type === 'status_changed') {
@@ -193,7 +205,7 @@ export class MetricsCollectorService {
     }
   }
 
-  private agentRow(id: string, agent: Agent | undefined, w: AgentWindow | undefined, start: number, end: number, timestamp: string) {
+  private agentRow(id: string, agent: Agent | undefined, w: AgentWindow | undefined, start: number, end: number, timestamp: string, reader?: AgentUsage) {
     const previous = this.lastRows.get(id);
     const counts = w?.counts ?? {};
     const fromFiles = agent?.task_counts_reported === true;
@@ -215,6 +227,7 @@ export class MetricsCollectorService {
       messages_sent: counts.message_sent ?? 0,
       messages_received: counts.message_received ?? 0,
       ...rates(tasksCompleted, tasksFailed),
+      ...this.usage.row(reader, id, w?.usage, previous?.cost_usd_total ?? 0),
     };
   }
 
@@ -237,6 +250,10 @@ export class MetricsCollectorService {
       system_health_score: healthScore(fleet.active_agents + fleet.idle_agents, fleet.total_agents, rates(completed, failed).success_rate, window.errors, window.total),
       avg_response_time: window.responseTime,
       events_per_minute: minutes > 0 ? window.total / minutes : 0,
+      tokens_in: rows.reduce((sum, r) => sum + r.tokens_in, 0),
+      tokens_out: rows.reduce((sum, r) => sum + r.tokens_out, 0),
+      cost_usd: Math.round(rows.reduce((sum, r) => sum + r.cost_usd, 0) * 1e9) / 1e9,
+      cost_usd_total: Math.round(rows.reduce((sum, r) => sum + r.cost_usd_total, 0) * 1e9) / 1e9,
     };
   }
 }

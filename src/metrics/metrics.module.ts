@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { DatabaseModule } from '../database/database.module';
 import { AgentsModule } from '../agents/agents.module';
+import { OpenClawModule } from '../openclaw/openclaw.module';
 import { WorkspaceModule } from '../workspace/workspace.module';
 import { MetricsCollectorService } from './metrics-collector.service';
 import { MetricsRetentionService } from './metrics-retention.service';
@@ -10,7 +11,7 @@ import { MetricsService } from './metrics.service';
 import { PrometheusService } from './prometheus.service';
 
 @Module({
-  imports: [DatabaseModule, WorkspaceModule, AgentsModule],
+  imports: [DatabaseModule, WorkspaceModule, AgentsModule, OpenClawModule],
   controllers: [MetricsController],
   providers: [MetricsService, MetricsCollectorService, MetricsRetentionService, MetricsScheduler, PrometheusService],
   exports: [MetricsCollectorService, MetricsRetentionService],

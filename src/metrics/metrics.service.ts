@@ -18,11 +18,13 @@ import { HistoryQuery, stepSeconds } from './dto/metrics-query.dto';
 
 const AGENT_FIGURES = [
   'tasks_completed', 'tasks_failed', 'tasks_in_progress', 'avg_task_duration', 'total_work_time',
-  'idle_time', 'messages_sent', 'messages_received', 'error_rate', 'success_rate',
+  'idle_time', 'messages_sent', 'messages_received', 'error_rate', 'success_rate', 'tokens_in', 'tokens_out', 'cost_usd',
+  'cost_usd_total', 'tool_calls', 'runs',
 ];
 const SYSTEM_FIGURES = [
   'total_agents', 'active_agents', 'idle_agents', 'offline_agents', 'total_tasks_completed', 'total_tasks_pending',
-  'total_tasks_failed', 'system_health_score', 'avg_response_time', 'events_per_minute',
+  'total_tasks_failed', 'system_health_score', 'avg_response_time', 'events_per_minute', 'tokens_in', 'tokens_out', 'cost_usd',
+  'cost_usd_total',
 ];
 /** Beyond a week, history comes from hourly rollups; without a step it is shown hourly. */
 const RAW_HOURS = 168;
@@ -50,7 +52,9 @@ export class MetricsService {
     const [sums] = await this.db.query(
       `SELECT COALESCE(SUM("total_work_time"), 0) AS "work", COALESCE(SUM("idle_time"), 0) AS "idle",
               COALESCE(SUM("messages_sent"), 0) AS "sent", COALESCE(SUM("messages_received"), 0) AS "received",
-              AVG("avg_task_duration") AS "duration"
+              AVG("avg_task_duration") AS "duration", COALESCE(SUM("tokens_in"), 0) AS "tokensIn",
+              COALESCE(SUM("tokens_out"), 0) AS "tokensOut", COALESCE(SUM("cost_usd"), 0) AS "cost",
+              COALESCE(SUM("tool_calls"), 0) AS "toolCalls", COALESCE(SUM("runs"), 0) AS "runs"
        FROM ${rows} WHERE "timestamp" >= ?`,
       [agentId, agentId, since],
     );
@@ -69,6 +73,11 @@ export class MetricsService {
       messages_sent: Number(sums.sent),
       messages_received: Number(sums.received),
       ...rates(completed, failed),
+      tokens_in: Number(sums.tokensIn),
+      tokens_out: Number(sums.tokensOut),
+      cost_usd: Number(sums.cost),
+      tool_calls: Number(sums.toolCalls),
+      runs: Number(sums.runs),
     };
   }
 

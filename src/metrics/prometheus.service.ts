@@ -6,6 +6,8 @@ import { FleetService } from '../agents/fleet.service';
 import { WorkspaceService } from '../workspace/workspace.service';
 import { AGENT_STATUSES } from '../workspace/workspace.types';
 import { pendingTasks } from './derivations';
+import { OpenClawService } from '../openclaw/openclaw.service';
+import { addUsage, emptyUsage, Usage } from '../openclaw/transcript-line';
 
 /** The live figures in Prometheus text format, for users who graph Mission Control in Grafana. */
 @Injectable()
@@ -18,6 +20,10 @@ export class PrometheusService {
   private readonly failed = new Gauge({ name: 'mission_control_tasks_failed', help: 'Tasks failed by all agents, at the last collection', registers: [this.registry] });
   private readonly health = new Gauge({ name: 'mission_control_system_health_score', help: 'System health score (0..1) at the last collection', registers: [this.registry] });
   private readonly eventsPerMinute = new Gauge({ name: 'mission_control_events_per_minute', help: 'Events per minute over the last collection interval', registers: [this.registry] });
+  private readonly tokens = new Gauge({ name: 'mission_control_tokens_total', help: 'Tokens used by OpenClaw agents', labelNames: ['agent', 'model', 'kind'], registers: [this.registry] });
+  private readonly cost = new Gauge({ name: 'mission_control_cost_usd_total', help: 'USD spent by OpenClaw agents', labelNames: ['agent', 'model'], registers: [this.registry] });
+  /** Usage reported by the plugin's llm_usage events, for agents whose sessions the reader does not see. */
+  private readonly reported = new Map<string, Map<string, Usage>>();
   private readonly events = new Counter({ name: 'mission_control_events_logged_total', help: 'Events stored since start', labelNames: ['type'], registers: [this.registry] });
   private readonly collection = new Histogram({
     name: 'mission_control_collection_duration_seconds',
@@ -29,6 +35,7 @@ export class PrometheusService {
   constructor(
     private readonly workspace: WorkspaceService,
     private readonly fleet: FleetService,
+    private readonly openclaw: OpenClawService,
   ) {
     collectDefaultMetrics({ register: this.registry, prefix: 'mission_control_' });
   }
@@ -36,6 +43,7 @@ export class PrometheusService {
   @OnEvent(DomainEvent.EventLogged)
   onEventLogged({ event }: EventLoggedEvent): void {
     this.events.inc({ type: event.type });
+    if (event.type === 'llm_usage' && event.agent_id && event.data.source === 'openclaw') this.addReported(event.agent_id, event.data);
   }
 
   @OnEvent(DomainEvent.MetricsCollected)
@@ -51,6 +59,41 @@ export class PrometheusService {
     const agents = this.fleet.listAgents();
     for (const status of AGENT_STATUSES) this.agents.set({ status }, agents.filter((a) => a.status === status).length);
     this.pending.set(pendingTasks(this.workspace.getTaskQueue().tasks));
+    this.renderUsage();
     return this.registry.metrics();
+  }
+
+  /** The reader's totals where it sees the agent's sessions, else what the plugin reported since start: never both. */
+  private renderUsage(): void {
+    this.tokens.reset();
+    this.cost.reset();
+    const fromReader = this.openclaw.agentUsage();
+    const byAgent = new Map([...this.reported].filter(([agent]) => !fromReader.has(agent)));
+    for (const [agent, usage] of fromReader) byAgent.set(agent, usage.byModel);
+    for (const [agent, models] of byAgent) {
+      for (const [model, usage] of models) {
+        this.tokens.set({ agent, model, kind: 'input' }, usage.input_tokens);
+        this.tokens.set({ agent, model, kind: 'output' }, usage.output_tokens);
+        this.tokens.set({ agent, model, kind: 'cache_read' }, usage.cache_read_tokens);
+        this.tokens.set({ agent, model, kind: 'cache_write' }, usage.cache_write_tokens);
+        this.cost.set({ agent, model }, usage.cost_usd);
+      }
+    }
+  }
+
+  private addReported(agent: string, data: Record<string, unknown>): void {
+    const n = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : 0);
+    const model = `${typeof data.provider === 'string' ? data.provider : 'unknown'}/${typeof data.model === 'string' ? data.model : 'unknown'}`.slice(0, 200);
+    const models = this.reported.get(agent) ?? new Map<string, Usage>();
+    const usage = models.get(model) ?? emptyUsage();
+    addUsage(usage, {
+      input_tokens: n(data.input_tokens),
+      output_tokens: n(data.output_tokens),
+      cache_read_tokens: n(data.cache_read_tokens),
+      cache_write_tokens: n(data.cache_write_tokens),
+      total_tokens: 0,
+      cost_usd: n(data.cost_usd),
+    });
+    this.reported.set(agent, models.set(model, usage));
   }
 }

@@ -42,4 +42,20 @@ export class SystemMetric {
 
   @Column('real', { default: 0 })
   events_per_minute!: number;
+
+  /** Input tokens of OpenClaw model answers in the interval. */
+  @Column('integer', { default: 0 })
+  tokens_in!: number;
+
+  /** Output tokens in the interval. */
+  @Column('integer', { default: 0 })
+  tokens_out!: number;
+
+  /** USD spent in the interval. */
+  @Column('real', { default: 0 })
+  cost_usd!: number;
+
+  /** USD spent in all, a running total. */
+  @Column('real', { default: 0 })
+  cost_usd_total!: number;
 }

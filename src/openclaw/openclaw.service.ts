@@ -9,7 +9,7 @@ import { AgentDatabase, SessionStore, StoreChanges } from './agent-database';
 import { LegacySessions } from './legacy-sessions';
 import { ModelPrice, parseOpenClawConfig, RosterAgent } from './openclaw-config';
 import { SessionTracker, SessionView } from './session-tracker';
-import { parseTranscriptLine } from './transcript-line';
+import { addUsage, emptyUsage, parseTranscriptLine, Usage } from './transcript-line';
 
 const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
 
@@ -28,6 +28,14 @@ export interface OpenClawAgent {
   running: string[];
   /** Whether the last run of its most recently active session failed. */
   lastRunFailed: boolean;
+}
+
+/** One agent's usage over all its sessions' transcripts, in all and by `provider/model`. */
+export interface AgentUsage {
+  usage: Usage;
+  runs: number;
+  toolCalls: number;
+  byModel: Map<string, Usage>;
 }
 
 export interface OpenClawHealth {
@@ -116,6 +124,30 @@ export class OpenClawService implements OnApplicationBootstrap, OnModuleDestroy 
 
   sessionTrackers(): IterableIterator<SessionTracker> {
     return this.trackers.values();
+  }
+
+  /** Whether the first read is done, so totals are whole. */
+  get ready(): boolean {
+    return this.lastPoll !== null;
+  }
+
+  /** Usage by agent, summed over every session (for metrics collections and Prometheus, not per request). */
+  agentUsage(): Map<string, AgentUsage> {
+    const agents = new Map<string, AgentUsage>();
+    for (const tracker of this.trackers.values()) {
+      const id = tracker.meta.agentId;
+      let agent = agents.get(id);
+      if (!agent) agents.set(id, (agent = { usage: emptyUsage(), runs: 0, toolCalls: 0, byModel: new Map() }));
+      agent.runs += tracker.runCount;
+      agent.toolCalls += tracker.toolCalls;
+      addUsage(agent.usage, tracker.totals);
+      for (const bucket of tracker.buckets.values()) {
+        const model = agent.byModel.get(bucket.model) ?? emptyUsage();
+        addUsage(model, bucket);
+        agent.byModel.set(bucket.model, model);
+      }
+    }
+    return agents;
   }
 
   store(agentId: string): SessionStore | undefined {

@@ -17,6 +17,14 @@ export class AgentPeriodMetricsDto {
   messages_received!: number;
   error_rate!: number;
   success_rate!: number;
+  /** Input tokens of OpenClaw model answers. */
+  tokens_in!: number;
+  tokens_out!: number;
+  /** USD. */
+  cost_usd!: number;
+  tool_calls!: number;
+  /** OpenClaw runs that ended in the period. */
+  runs!: number;
 }
 
 export class AgentHistoryPointDto {
@@ -32,6 +40,15 @@ export class AgentHistoryPointDto {
   messages_received!: number;
   error_rate!: number;
   success_rate!: number;
+  /** Input tokens of OpenClaw model answers. */
+  tokens_in!: number;
+  tokens_out!: number;
+  /** USD. */
+  cost_usd!: number;
+  /** USD in all up to this point. */
+  cost_usd_total!: number;
+  tool_calls!: number;
+  runs!: number;
 }
 
 export class AgentHistoryDto {
@@ -52,6 +69,13 @@ export class SystemHistoryPointDto {
   system_health_score!: number;
   avg_response_time!: number | null;
   events_per_minute!: number;
+  /** Input tokens of OpenClaw model answers. */
+  tokens_in!: number;
+  tokens_out!: number;
+  /** USD. */
+  cost_usd!: number;
+  /** USD in all up to this point. */
+  cost_usd_total!: number;
 }
 
 export class SystemHistoryDto {
