@@ -1,6 +1,5 @@
 import { stat } from 'node:fs/promises';
 import { decompress } from 'fzstd';
-import { parseJsonObject } from '../common/json';
 import { ReadonlySqlite } from './readonly-sqlite';
 import { SessionMeta } from './session-tracker';
 import { emptyUsage, epochMs, Usage } from './transcript-line';
@@ -37,16 +36,36 @@ export interface SessionStore {
   sessionIds(key: string): string[];
 }
 
+/** The entry_json fields read, pulled out by SQLite so the (often large) entry never crosses into JavaScript. */
+const ENTRY_FIELDS = [
+  'sessionStartedAt', 'lastActivityAt', 'model', 'modelProvider', 'status', 'parentSessionKey', 'spawnedBy', 'abortedLastRun',
+  'inputTokens', 'outputTokens', 'cacheRead', 'cacheWrite', 'estimatedCostUsd',
+] as const;
+const NODE_COLUMNS = ['session_key', 'current_session_id', 'updated_at', 'status', 'parent_session_key', 'spawned_by', 'last_activity_at', 'created_at'];
+/**
+ * Rows updated this long before the newest one seen are read again: OpenClaw's processes stamp rows
+ * with their own clocks, and a turn may be stamped a little in the past. A row whose stamp did not
+ * change is skipped.
+ */
+const REREAD_MS = 60_000;
+
 interface NodeRow {
   session_key: string;
   current_session_id: string;
-  entry_json: string;
   updated_at: number;
+  entry: string | null;
+  entry_bytes: number;
   status?: string | null;
   parent_session_key?: string | null;
   spawned_by?: string | null;
   last_activity_at?: number | null;
   created_at?: number | null;
+}
+
+/** What is kept of a node: its columns, its entry's fields, and a stamp to tell a new version from one already read. */
+interface NodeInfo extends Omit<NodeRow, 'entry' | 'entry_bytes'> {
+  stamp: string;
+  entry: Record<string, unknown>;
 }
 
 interface WindowRow {
@@ -71,9 +90,11 @@ export class AgentDatabase implements SessionStore {
   problems: string[] = [];
   private nodesSince = 0;
   private windowsSince = 0;
+  private windowColumns = '';
+  private nodeColumns = '';
   private lastRowId = 0;
   private identity = '';
-  private readonly nodes = new Map<string, NodeRow>();
+  private readonly nodes = new Map<string, NodeInfo>();
   private readonly windows = new Map<string, WindowRow>();
   private readonly idsOfKey = new Map<string, string[]>();
 
@@ -133,35 +154,19 @@ export class AgentDatabase implements SessionStore {
     const changedKeys = new Set<string>();
 
     if (tables.has('session_nodes')) {
-      const cols = await db.columns('session_nodes');
-      const wanted = ['session_key', 'current_session_id', 'entry_json', 'updated_at', 'status', 'parent_session_key', 'spawned_by', 'last_activity_at', 'created_at'];
-      const rows = await db.all<NodeRow>(
-        `SELECT ${wanted.filter((c) => cols.has(c)).join(', ')} FROM session_nodes WHERE updated_at >= ? ORDER BY updated_at`,
-        [this.nodesSince],
-      );
-      for (const row of rows) {
-        if (typeof row.session_key !== 'string' || typeof row.current_session_id !== 'string') continue;
-        this.nodes.set(row.session_key, row);
-        this.link(row.current_session_id, row.session_key);
-        changedKeys.add(row.session_key);
-        this.nodesSince = Math.max(this.nodesSince, Number(row.updated_at) || 0);
-      }
+      this.nodeColumns = nodeSelect(await db.columns('session_nodes'));
+      const rows = await db.all<NodeRow>(`SELECT ${this.nodeColumns} FROM session_nodes WHERE updated_at >= ? ORDER BY updated_at`, [this.nodesSince - REREAD_MS]);
+      for (const row of rows) if (this.keepNode(row)) changedKeys.add(row.session_key);
     } else problems.push('no session_nodes table');
 
     if (tables.has('session_windows')) {
       const cols = await db.columns('session_windows');
       const wanted = ['session_id', 'session_key', 'updated_at', 'started_at', 'ended_at', 'status', 'model_provider', 'model'];
-      const rows = await db.all<WindowRow>(
-        `SELECT ${wanted.filter((c) => cols.has(c)).join(', ')} FROM session_windows WHERE updated_at >= ? ORDER BY updated_at`,
-        [this.windowsSince],
-      );
-      for (const row of rows) {
-        if (typeof row.session_id !== 'string' || typeof row.session_key !== 'string') continue;
-        this.windows.set(row.session_id, row);
-        this.link(row.session_id, row.session_key);
-        changedKeys.add(row.session_key);
-        this.windowsSince = Math.max(this.windowsSince, Number(row.updated_at) || 0);
-      }
+      this.windowColumns = wanted.filter((c) => cols.has(c)).join(', ');
+      const rows = await db.all<WindowRow>(`SELECT ${this.windowColumns} FROM session_windows WHERE updated_at >= ? ORDER BY updated_at`, [
+        this.windowsSince - REREAD_MS,
+      ]);
+      for (const row of rows) if (this.keepWindow(row)) changedKeys.add(row.session_key);
     }
 
     const lines: TranscriptLine[] = [];
@@ -174,7 +179,7 @@ export class AgentDatabase implements SessionStore {
         );
         for (const row of rows) {
           this.lastRowId = row.rid;
-          const key = this.windows.get(row.session_id)?.session_key ?? this.keyOfSession(row.session_id);
+          const key = this.windows.get(row.session_id)?.session_key ?? this.keyOfSession(row.session_id) ?? (await this.lookUp(db, row.session_id, changedKeys));
           if (!key) continue;
           if (row.seq <= counted(key, row.session_id)) recount.add(key);
           else if (!recount.has(key)) lines.push({ key, sessionId: row.session_id, position: row.seq, line: safeLine(row, problems) });
@@ -186,6 +191,44 @@ export class AgentDatabase implements SessionStore {
     this.problems = problems;
     const metas = [...new Set([...changedKeys, ...recount])].map((key) => this.meta(key)).filter((m): m is SessionMeta => m !== null);
     return { metas, lines: lines.filter((l) => !recount.has(l.key)), recount };
+  }
+
+  /** Keeps a node row; false when it is not a node or is the version already read. */
+  private keepNode(row: NodeRow): boolean {
+    if (typeof row.session_key !== 'string' || typeof row.current_session_id !== 'string') return false;
+    const stamp = `${row.updated_at}:${row.entry_bytes}:${row.status ?? ''}:${row.current_session_id}`;
+    if (this.nodes.get(row.session_key)?.stamp === stamp) return false;
+    const values: unknown = row.entry === null ? [] : JSON.parse(row.entry);
+    const entry = Object.fromEntries(ENTRY_FIELDS.map((field, i) => [field, Array.isArray(values) ? values[i] : undefined]));
+    const { entry: _entry, entry_bytes: _bytes, ...columns } = row;
+    this.nodes.set(row.session_key, { ...columns, stamp, entry });
+    this.link(row.current_session_id, row.session_key);
+    this.nodesSince = Math.max(this.nodesSince, Number(row.updated_at) || 0);
+    return true;
+  }
+
+  private keepWindow(row: WindowRow): boolean {
+    if (typeof row.session_id !== 'string' || typeof row.session_key !== 'string') return false;
+    if (JSON.stringify(this.windows.get(row.session_id)) === JSON.stringify(row)) return false;
+    this.windows.set(row.session_id, row);
+    this.link(row.session_id, row.session_key);
+    this.windowsSince = Math.max(this.windowsSince, Number(row.updated_at) || 0);
+    return true;
+  }
+
+  /**
+   * A transcript row of a session not seen yet (its rows stamped earlier than the newest seen): its
+   * window and node are read by primary key.
+   */
+  private async lookUp(db: ReadonlySqlite, sessionId: string, changedKeys: Set<string>): Promise<string | null> {
+    if (!this.windowColumns) return null;
+    const [window] = await db.all<WindowRow>(`SELECT ${this.windowColumns} FROM session_windows WHERE session_id = ?`, [sessionId]);
+    if (!window || !this.keepWindow(window)) return null;
+    changedKeys.add(window.session_key);
+    if (!this.nodeColumns) return window.session_key;
+    const [node] = await db.all<NodeRow>(`SELECT ${this.nodeColumns} FROM session_nodes WHERE session_key = ?`, [window.session_key]);
+    if (node) this.keepNode(node);
+    return window.session_key;
   }
 
   private link(sessionId: string, key: string): void {
@@ -203,7 +246,7 @@ export class AgentDatabase implements SessionStore {
     const sessionId = node?.current_session_id ?? this.sessionIds(key).at(-1);
     if (!sessionId) return null;
     const window = this.windows.get(sessionId);
-    const entry = node ? parseJsonObject(node.entry_json) : {};
+    const entry = node?.entry ?? {};
     return {
       key,
       agentId: this.agentId,
@@ -221,6 +264,14 @@ export class AgentDatabase implements SessionStore {
       lastRunUsage: entryUsage(entry),
     };
   }
+}
+
+/** The node columns this reader knows, and the entry's fields pulled out by SQLite. */
+function nodeSelect(columns: Set<string>): string {
+  const entry = columns.has('entry_json')
+    ? `CASE WHEN json_valid(entry_json) THEN json_extract(entry_json, ${ENTRY_FIELDS.map((f) => `'$.${f}'`).join(', ')}) END AS entry, length(entry_json) AS entry_bytes`
+    : 'NULL AS entry, 0 AS entry_bytes';
+  return `${NODE_COLUMNS.filter((c) => columns.has(c)).join(', ')}, ${entry}`;
 }
 
 /** The entry's figures (those of the last run), when it has any. */

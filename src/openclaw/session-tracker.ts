@@ -70,6 +70,8 @@ export class SessionTracker {
   toolCalls = 0;
   toolErrors = 0;
   lastMessageAt: number | null = null;
+  /** The model of the last answer, for sessions whose records do not name one. */
+  private lastModel: { provider: string | null; model: string | null } | null = null;
   inProgress = false;
   lastRunFailed = false;
   private currentRun: string | null = null;
@@ -105,6 +107,7 @@ export class SessionTracker {
       return;
     }
     this.inProgress = true;
+    if (message.provider || message.model) this.lastModel = { provider: message.provider, model: message.model };
     if (message.usage) {
       addUsage(this.totals, message.usage);
       if (bucket) addUsage(bucket, message.usage);
@@ -125,6 +128,7 @@ export class SessionTracker {
     this.lastMessageAt = null;
     this.inProgress = this.lastRunFailed = this.runPending = this.transcriptSeen = false;
     this.currentRun = null;
+    this.lastModel = null;
   }
 
   get lastActivity(): number | null {
@@ -156,8 +160,8 @@ export class SessionTracker {
       session_id: this.meta.sessionId,
       agent_id: this.meta.agentId,
       status: this.status(),
-      model: this.meta.model,
-      provider: this.meta.provider,
+      model: this.meta.model ?? this.lastModel?.model ?? null,
+      provider: this.meta.provider ?? this.lastModel?.provider ?? null,
       ...usage,
       cost_usd: Math.round(usage.cost_usd * 1e9) / 1e9,
       run_count: this.runCount,

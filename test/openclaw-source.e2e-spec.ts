@@ -1,0 +1,362 @@
+import { init as initZstd, compress } from '@bokuweb/zstd-wasm';
+import { cp, mkdir, readdir, readFile, stat, writeFile, appendFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import * as sqlite3 from 'sqlite3';
+import { OpenClawHome } from '../src/demo/openclaw-generator';
+import { api, makeTempDir, removeDirs, startApp, TestApp, waitFor } from './support/app-harness';
+import { TestSocket } from './support/ws-client';
+
+const FIXTURES = join(__dirname, 'fixtures', 'openclaw');
+const expected = require('./fixtures/openclaw/expected.json');
+const SONNET = { input: 3, output: 15, cacheRead: 0.3, cacheWrite: 3.75 };
+const cost = (t: { input: number; output: number; cacheRead?: number }) => (t.input * SONNET.input + t.output * SONNET.output + (t.cacheRead ?? 0) * SONNET.cacheRead) / 1e6;
+
+/** Every file under a folder with its size and mtime: what a read-only reader must leave exactly as it was. */
+async function snapshot(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const path = join(entry.parentPath, entry.name);
+    const info = await stat(path);
+    out.push(`${path} ${info.size} ${info.mtimeMs}`);
+  }
+  return out.sort();
+}
+
+function sqlRun(db: sqlite3.Database, sql: string): Promise<void> {
+  return new Promise((resolve, reject) => db.run(sql, (error) => (error ? reject(error) : resolve())));
+}
+
+describe('OpenClaw source: a real OpenClaw run (committed fixture)', () => {
+  let t: TestApp;
+  let home: string;
+  let before: string[];
+
+  beforeAll(async () => {
+    home = await makeTempDir('mc-oc-home-');
+    await cp(join(FIXTURES, 'home-sqlite'), home, { recursive: true });
+    before = await snapshot(home);
+    t = await startApp({ env: { MC_OPENCLAW_HOME: home, MC_OPENCLAW_POLL: '0.5', MC_API_TOKEN: 'secret-token' } });
+    await waitFor(async () => (await api(t.url, '/api/sessions')).body.sessions.length === expected.sessions.length, 5000, 'the sessions');
+  });
+
+  afterAll(async () => {
+    await t?.close();
+    await removeDirs(home);
+  });
+
+  it('lists the roster from openclaw.json with sources, names and models', async () => {
+    const { body } = await api(t.url, '/api/agents');
+    for (const agent of expected.agents) {
+      const found = body.agents.find((a: { id: string }) => a.id === agent.id);
+      expect(found).toMatchObject({ id: agent.id, name: agent.name, emoji: agent.emoji, sources: ['openclaw'], model: 'fake/m1' });
+    }
+    // A workspace agent stays a workspace agent.
+    expect(body.agents.find((a: { id: string }) => a.id === 'forge').sources).toEqual(['workspace']);
+  });
+
+  it('shows every session with the tokens and cost its transcript adds up to', async () => {
+    const { body } = await api(t.url, '/api/sessions');
+    for (const want of expected.sessions) {
+      const got = body.sessions.find((s: { key: string }) => s.key === want.key);
+      expect(got).toMatchObject({
+        session_id: want.session_id,
+        agent_id: want.agent_id,
+        model: want.model,
+        provider: want.provider,
+        input_tokens: want.input_tokens,
+        output_tokens: want.output_tokens,
+        cache_read_tokens: want.cache_read_tokens,
+        total_tokens: want.total_tokens,
+        run_count: want.runs,
+        failed_runs: want.failed_runs,
+        stuck: false,
+      });
+      expect(got.cost_usd).toBeCloseTo(want.cost_usd, 9);
+      if (want.stored_status) expect(got.status).toBe(want.stored_status);
+      // A session of one run: OpenClaw's own figures (those of its last run) are the same.
+      if (want.runs === 1 && want.openclaw_sessions.inputTokens !== null) {
+        expect(got.input_tokens).toBe(want.openclaw_sessions.inputTokens);
+        expect(got.cost_usd).toBeCloseTo(want.openclaw_sessions.estimatedCostUsd, 9);
+      }
+    }
+    const activity = body.sessions.map((s: { last_activity_at: string }) => Date.parse(s.last_activity_at));
+    expect(activity).toEqual([...activity].sort((a, b) => b - a));
+  });
+
+  it('gives a session its runs, tool calls and children, and 404 for an unknown key', async () => {
+    const want = expected.sessions.find((s: { tool_calls: number }) => s.tool_calls > 0);
+    const { status, body } = await api(t.url, `/api/sessions/${encodeURIComponent(want.key)}`);
+    expect(status).toBe(200);
+    expect(body.runs.map((r: { run_id: string }) => r.run_id)).toEqual(want.run_ids);
+    expect(body.runs.every((r: { status: string }) => r.status === 'ok')).toBe(true);
+    expect(body.tool_calls.total).toBe(want.tool_calls);
+    expect(body.tool_calls.top).toEqual(Object.entries(want.tools).map(([tool, count]) => ({ tool, count, failed: 0 })));
+    expect(body.children).toEqual([]);
+    const failed = expected.sessions.find((s: { failed_runs: number }) => s.failed_runs > 0);
+    const detail = (await api(t.url, `/api/sessions/${encodeURIComponent(failed.key)}`)).body;
+    expect(detail.runs.at(-1)).toMatchObject({ status: 'failed', stop_reason: 'error' });
+    expect(detail.runs.at(-1).error).toContain('400');
+    const missing = await api(t.url, '/api/sessions/agent%3Anobody%3Amain');
+    expect(missing.status).toBe(404);
+    expect(missing.body).toMatchObject({ error: 'Session not found', status_code: 404 });
+  });
+
+  it('keeps transcripts behind the token, and serves them as text', async () => {
+    const key = encodeURIComponent(expected.sessions[0].key);
+    expect((await api(t.url, `/api/sessions/${key}/transcript`)).status).toBe(401);
+    expect((await api(t.url, `/API/SESSIONS/${key}/TRANSCRIPT/`)).status).toBe(401);
+    const wrong = await api(t.url, `/api/sessions/${key}/transcript`, { headers: { authorization: 'Bearer nope' } });
+    expect(wrong.status).toBe(401);
+    const { status, body } = await api(t.url, `/api/sessions/${key}/transcript`, { headers: { authorization: 'Bearer secret-token' } });
+    expect(status).toBe(200);
+    expect(body.messages.map((m: { role: string }) => m.role)).toEqual(expect.arrayContaining(['user', 'assistant', 'toolResult']));
+    const answer = body.messages.find((m: { role: string; stop_reason: string }) => m.role === 'assistant' && m.stop_reason === 'stop');
+    expect(answer.usage.input_tokens).toBeGreaterThan(0);
+    expect(body.messages.find((m: { role: string }) => m.role === 'toolResult')).toMatchObject({ tool_name: 'read', is_error: false });
+    const page = (await api(t.url, `/api/sessions/${key}/transcript?limit=2`, { headers: { authorization: 'Bearer secret-token' } })).body;
+    expect(page.next_before).not.toBeNull();
+    const earlier = (await api(t.url, `/api/sessions/${key}/transcript?limit=2&before=${page.next_before}`, { headers: { authorization: 'Bearer secret-token' } })).body;
+    expect(Math.max(...earlier.messages.map((m: { seq: number }) => m.seq))).toBeLessThan(page.next_before);
+    // The list stays a read that needs no token.
+    expect((await api(t.url, '/api/sessions')).status).toBe(200);
+  });
+
+  it('adds usage up by agent, by model and by day', async () => {
+    const byAgent = (await api(t.url, '/api/usage?group_by=agent')).body;
+    for (const [agent, want] of Object.entries<Record<string, number>>(expected.usage_by_agent)) {
+      const row = byAgent.rows.find((r: { key: string }) => r.key === agent);
+      expect(row).toMatchObject({ input_tokens: want.input_tokens, output_tokens: want.output_tokens, sessions: want.sessions, runs: want.runs });
+      expect(row.cost_usd).toBeCloseTo(want.cost_usd, 9);
+    }
+    expect(byAgent.total.input_tokens).toBe(expected.total.input_tokens);
+    expect(byAgent.total.cost_usd).toBeCloseTo(expected.total.cost_usd, 9);
+    const byModel = (await api(t.url, '/api/usage?group_by=model')).body;
+    expect(byModel.rows.map((r: { key: string }) => r.key)).toEqual(['fake/m1']);
+    const byDay = (await api(t.url, '/api/usage?group_by=day')).body;
+    expect(byDay.rows.reduce((n: number, r: { input_tokens: number }) => n + r.input_tokens, 0)).toBe(expected.total.input_tokens);
+    const none = (await api(t.url, '/api/usage?group_by=agent&since=2099-01-01')).body;
+    expect(none).toMatchObject({ rows: [], total: { input_tokens: 0, sessions: 0 } });
+    expect((await api(t.url, '/api/usage?group_by=week')).status).toBe(400);
+  });
+
+  it('rejects bad parameters with 400s that name them', async () => {
+    for (const path of ['/api/sessions?limit=0', '/api/sessions?agent_id=../x', '/api/sessions?cursor=!!', '/api/sessions?cursor=abc', '/api/sessions?active_minutes=-1', '/api/usage?since=yesterday']) {
+      const { status, body } = await api(t.url, path);
+      expect([path, status]).toEqual([path, 400]);
+      expect(JSON.stringify(body)).toMatch(/limit|agent_id|cursor|active_minutes|since/);
+    }
+  });
+
+  it('reports the schema versions in health, and wrote nothing in the OpenClaw home', async () => {
+    const { body } = await api(t.url, '/api/health');
+    expect(body.status).toBe('healthy');
+    expect(body.services.openclaw).toMatchObject({ status: 'up', state: 'ok', agents: 2, sessions: expected.sessions.length, schema_versions: expected.schema_versions });
+    expect(await snapshot(home)).toEqual(before);
+  });
+});
+
+describe('OpenClaw source: the legacy sessions.json + JSONL layout (committed fixture)', () => {
+  let t: TestApp;
+  let home: string;
+
+  beforeAll(async () => {
+    home = await makeTempDir('mc-oc-legacy-');
+    await cp(join(FIXTURES, 'home-legacy'), home, { recursive: true });
+    t = await startApp({ env: { MC_OPENCLAW_HOME: home, MC_OPENCLAW_POLL: '0.5' } });
+  });
+
+  afterAll(async () => {
+    await t?.close();
+    await removeDirs(home);
+  });
+
+  it('reads the keyed roster and the same sessions with the same figures', async () => {
+    const sessions = await waitFor(async () => {
+      const { body } = await api(t.url, '/api/sessions');
+      return body.sessions.length === expected.sessions.length ? body.sessions : undefined;
+    }, 5000, 'the legacy sessions');
+    for (const want of expected.sessions) {
+      const got = sessions.find((s: { key: string }) => s.key === want.key);
+      expect(got).toMatchObject({ session_id: want.session_id, input_tokens: want.input_tokens, output_tokens: want.output_tokens, run_count: want.runs });
+      expect(got.cost_usd).toBeCloseTo(want.cost_usd, 9);
+    }
+    const agents = (await api(t.url, '/api/agents')).body.agents;
+    expect(agents.filter((a: { sources: string[] }) => a.sources.includes('openclaw')).map((a: { id: string }) => a.id).sort()).toEqual(['main', 'scout']);
+  });
+
+  it('counts a line only once it is whole, and a transcript that grows from where it stopped', async () => {
+    const want = expected.sessions[0];
+    const file = join(home, 'agents', want.agent_id, 'sessions', `${want.session_id}.jsonl`);
+    const line = JSON.stringify({
+      type: 'message',
+      id: 'x1',
+      timestamp: new Date().toISOString(),
+      message: { role: 'assistant', content: [{ type: 'text', text: 'more' }], provider: 'fake', model: 'm1', usage: { input: 100, output: 10, cacheRead: 0, cacheWrite: 0, totalTokens: 110, cost: { total: 0.00045 } }, stopReason: 'stop', timestamp: Date.now() },
+    });
+    await appendFile(file, line.slice(0, 40));
+    await new Promise((r) => setTimeout(r, 1500));
+    const half = (await api(t.url, `/api/sessions/${encodeURIComponent(want.key)}`)).body;
+    expect(half.input_tokens).toBe(want.input_tokens);
+    await appendFile(file, `${line.slice(40)}\n`);
+    await waitFor(async () => (await api(t.url, `/api/sessions/${encodeURIComponent(want.key)}`)).body.input_tokens === want.input_tokens + 100, 3000, 'the new line');
+  });
+});
+
+describe('OpenClaw source: a live home (generated in the real formats)', () => {
+  let t: TestApp;
+  let dir: string;
+  let oc: OpenClawHome;
+
+  beforeAll(async () => {
+    await initZstd();
+    dir = await makeTempDir('mc-oc-live-');
+    oc = await OpenClawHome.create(join(dir, 'home'), {
+      agents: [
+        { id: 'atlas', name: 'Atlas', emoji: '🗺️', layout: 'sqlite' },
+        { id: 'forge', name: 'Forge (OpenClaw)', layout: 'sqlite' },
+      ],
+      configForm: 'entries',
+      json5: true,
+      prices: { 'anthropic/claude-sonnet-4-5': SONNET },
+      compress: (bytes) => compress(Buffer.from(bytes), 3),
+      compressMinBytes: 200,
+    });
+    const s = oc.addSession('atlas', { at: Date.now() - 60_000 });
+    oc.addRun(s, { at: Date.now() - 50_000, text: 'x'.repeat(300), answer: 'A long answer '.repeat(40), usage: { input: 1000, output: 50 } });
+    await oc.flush();
+    t = await startApp({ env: { MC_OPENCLAW_HOME: join(dir, 'home'), MC_OPENCLAW_POLL: '0.5', MC_STUCK_MINUTES: '0.02', MC_API_TOKEN: 'tok' } });
+    await waitFor(async () => (await api(t.url, '/api/sessions')).body.sessions.length === 1, 5000, 'the first session');
+  });
+
+  afterAll(async () => {
+    await oc?.close();
+    await t?.close();
+    await removeDirs(dir);
+  });
+
+  it('reads compressed transcript rows', async () => {
+    const [session] = (await api(t.url, '/api/sessions')).body.sessions;
+    expect(session).toMatchObject({ input_tokens: 1000, output_tokens: 50 });
+    expect(session.cost_usd).toBeCloseTo(cost({ input: 1000, output: 50 }), 9);
+    const transcript = (await api(t.url, `/api/sessions/${encodeURIComponent(session.key)}/transcript`, { headers: { authorization: 'Bearer tok' } })).body;
+    const answer = transcript.messages.find((m: { role: string }) => m.role === 'assistant');
+    expect(answer.text).toContain('A long answer');
+    expect(transcript.messages.find((m: { role: string }) => m.role === 'user').text).toBe('x'.repeat(300));
+  });
+
+  it('merges an OpenClaw agent with the workspace agent of the same id', async () => {
+    const forge = (await api(t.url, '/api/agents/forge')).body;
+    expect(forge.sources).toEqual(['openclaw', 'workspace']);
+    // The workspace's task counts win; its folder gives no name (only the id), so OpenClaw's name and model fill in.
+    expect(forge).toMatchObject({ name: 'Forge (OpenClaw)', codename: 'The Smith', tasks_completed: 7, model: 'anthropic/claude-sonnet-4-5' });
+  });
+
+  it('shows a session added while running within the poll, with session_update and agent_status over the gateway', async () => {
+    const socket = await TestSocket.open(`${t.wsUrl}?token=tok`);
+    try {
+      const s = oc.addSession('atlas');
+      oc.addRun(s, { answer: 'fresh', usage: { input: 2000, output: 100, cacheRead: 500 } });
+      const written = Date.now();
+      await oc.flush();
+      const update = await socket.next((m) => m.type === 'session_update' && m.data.key === s.key, 1500 + 1000);
+      expect(Date.now() - written).toBeLessThan(1500 + 1000);
+      expect(update).toMatchObject({ source: 'mission-control', data: { agent_id: 'atlas', input_tokens: 2000, output_tokens: 100, cache_read_tokens: 500 } });
+      expect(update.data.cost_usd).toBeCloseTo(cost({ input: 2000, output: 100, cacheRead: 500 }), 9);
+      expect(typeof update.seq).toBe('number');
+      const status = await socket.next((m) => m.type === 'agent_status' && m.data.agent === 'atlas' && m.data.state.tasks_completed === 2, 3000);
+      expect(status.data.state).toMatchObject({ status: 'active', sources: ['openclaw'] });
+      const usage = (await api(t.url, '/api/usage?group_by=agent&agent_id=atlas')).body;
+      expect(usage.total).toMatchObject({ input_tokens: 3000, output_tokens: 150, sessions: 2, runs: 2 });
+    } finally {
+      socket.close();
+    }
+  });
+
+  it('marks an agent in error after a failed run, until its next success', async () => {
+    const s = oc.addSession('atlas');
+    oc.addRun(s, { error: 'provider rejected the request' });
+    await oc.flush();
+    await waitFor(async () => (await api(t.url, '/api/agents/atlas')).body.status === 'error', 3000, 'atlas in error');
+    oc.addRun(s, { answer: 'ok now', usage: { input: 10, output: 1 } });
+    await oc.flush();
+    await waitFor(async () => (await api(t.url, '/api/agents/atlas')).body.status === 'active', 3000, 'atlas active again');
+  });
+
+  it('marks a run in progress with no activity as stuck, logs it once and notifies', async () => {
+    const socket = await TestSocket.open(`${t.wsUrl}?token=tok`);
+    try {
+      const s = oc.addSession('atlas');
+      oc.startRun(s, { at: Date.now() - 5_000, text: 'a long job' });
+      await oc.flush();
+      const stuck = await waitFor(async () => {
+        const { body } = await api(t.url, `/api/sessions/${encodeURIComponent(s.key)}`);
+        return body.stuck ? body : undefined;
+      }, 4000, 'the session to be stuck').catch(async (error) => {
+        throw new Error(`${error.message}: ${JSON.stringify((await api(t.url, '/api/sessions')).body)}`);
+      });
+      expect(stuck.status).toBe('running');
+      const note = await socket.next((m) => m.type === 'notification' && m.data.title === 'Session stuck', 3000);
+      expect(note.data).toMatchObject({ level: 'warning', data: { agent_id: 'atlas', session_key: s.key } });
+      await new Promise((r) => setTimeout(r, 1500));
+      const events = (await api(t.url, '/api/system/events?type=session_stuck')).body.events;
+      expect(events.filter((e: { data: { session_key: string } }) => e.data.session_key === s.key)).toHaveLength(1);
+      expect((await api(t.url, '/api/sessions?status=running')).body.sessions.map((x: { key: string }) => x.key)).toContain(s.key);
+    } finally {
+      socket.close();
+    }
+  });
+
+  it('keeps serving while a writer holds the database, and reads the write once committed', async () => {
+    const path = join(dir, 'home', 'agents', 'forge', 'agent', 'openclaw-agent.sqlite');
+    const s = oc.addSession('forge');
+    oc.addRun(s, { usage: { input: 5, output: 5 } });
+    await oc.flush();
+    await waitFor(async () => (await api(t.url, '/api/sessions?agent_id=forge')).body.sessions.length === 1, 3000, 'forge session');
+    const writer = new sqlite3.Database(path);
+    await sqlRun(writer, 'BEGIN IMMEDIATE');
+    await sqlRun(writer, `UPDATE session_nodes SET updated_at = updated_at + 1`);
+    const started = Date.now();
+    for (let i = 0; i < 5; i++) expect((await api(t.url, '/api/health')).status).toBe(200);
+    expect((await api(t.url, '/api/sessions?agent_id=forge')).body.sessions).toHaveLength(1);
+    expect(Date.now() - started).toBeLessThan(2000);
+    await sqlRun(writer, 'ROLLBACK');
+    await new Promise<void>((resolve) => writer.close(() => resolve()));
+  });
+
+  it('reports an unknown schema version and a broken database without crashing', async () => {
+    const db = new sqlite3.Database(join(dir, 'home', 'agents', 'forge', 'agent', 'openclaw-agent.sqlite'));
+    await sqlRun(db, `UPDATE schema_meta SET schema_version = 99`);
+    await sqlRun(db, `UPDATE session_nodes SET updated_at = updated_at + 10`);
+    await new Promise<void>((resolve) => db.close(() => resolve()));
+    await mkdir(join(dir, 'home', 'agents', 'broken', 'agent'), { recursive: true });
+    await writeFile(join(dir, 'home', 'agents', 'broken', 'agent', 'openclaw-agent.sqlite'), 'this is not a database at all, just text');
+    const health = await waitFor(async () => {
+      const { body } = await api(t.url, '/api/health');
+      const oc = body.services.openclaw;
+      return oc.schema_versions.forge === 99 && oc.problems.some((p: string) => p.startsWith('broken:')) ? body : undefined;
+    }, 4000, 'health to report both');
+    expect(health.services.openclaw).toMatchObject({ status: 'up', state: 'partial' });
+    expect(health.services.openclaw.problems).toEqual(expect.arrayContaining([expect.stringMatching(/^forge: schema version 99/)]));
+    expect((await api(t.url, '/api/sessions?agent_id=forge')).body.sessions).toHaveLength(1);
+  });
+});
+
+describe('OpenClaw source: no OpenClaw on the machine', () => {
+  it('says so in health, and everything else works', async () => {
+    const t = await startApp();
+    try {
+      const { body } = await api(t.url, '/api/health');
+      expect(body.status).toBe('healthy');
+      expect(body.services.openclaw).toMatchObject({ status: 'up', state: 'not found', agents: 0, sessions: 0 });
+      expect((await api(t.url, '/api/sessions')).body).toEqual({ sessions: [], next_cursor: null });
+      expect((await api(t.url, '/api/usage')).body.total.cost_usd).toBe(0);
+      expect((await api(t.url, '/api/agents')).body.agents.length).toBeGreaterThan(0);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
+// Read by the tests above to keep the fixture's JSON honest about itself.
+void readFile;
