@@ -47,6 +47,35 @@ export function clockTime(iso) {
   return Number.isNaN(date.getTime()) ? '' : date.toLocaleTimeString();
 }
 
+export function dateTime(iso) {
+  const date = new Date(iso ?? NaN);
+  return Number.isNaN(date.getTime()) ? '' : date.toLocaleString();
+}
+
+const integers = new Intl.NumberFormat();
+
+export function count(value) {
+  return value === null || value === undefined ? '–' : integers.format(value);
+}
+
+const dollars = new Intl.NumberFormat(undefined, { style: 'currency', currency: 'USD' });
+const fractionsOfCents = new Intl.NumberFormat(undefined, { style: 'currency', currency: 'USD', minimumFractionDigits: 4, maximumFractionDigits: 4 });
+
+/** US dollars; one model answer costs a fraction of a cent, so amounts under a dollar keep four decimals. */
+export function usd(value) {
+  if (value === null || value === undefined) return '–';
+  return (value !== 0 && Math.abs(value) < 1 ? fractionsOfCents : dollars).format(value);
+}
+
+/** "2 h 5 min", "3 min 20 s", "45 s". */
+export function duration(ms) {
+  if (!Number.isFinite(ms) || ms < 0) return '–';
+  const seconds = Math.round(ms / 1000);
+  if (seconds < 60) return `${seconds} s`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
+  return `${Math.floor(seconds / 3600)} h ${Math.floor((seconds % 3600) / 60)} min`;
+}
+
 /** Runs `fn` at most once per animation frame, with the latest arguments merged by the caller. */
 export function perFrame(fn) {
   let scheduled = false;

@@ -2,13 +2,15 @@ import { MCWebSocketClient } from '/client/mission-control-client.js';
 import { api, askForToken, storedToken } from './api.js';
 import { perFrame } from './dom.js';
 import { ActivityLog } from './views/activity-log.js';
-import { openAgentDetail } from './views/agent-detail.js';
+import { openAgentDetail, updateAgentDetail } from './views/agent-detail.js';
 import { BackupsView } from './views/backups.js';
 import { CardsView } from './views/cards.js';
 import { SystemChart } from './views/charts.js';
 import { ConnectionIndicator } from './views/connection.js';
+import { CostPanel } from './views/cost.js';
 import { Figures } from './views/figures.js';
 import { OfficeMap } from './views/office-map.js';
+import { fillAgentFilter, SessionTable } from './views/sessions.js';
 import { renderTasks } from './views/tasks.js';
 import { Toasts } from './views/toasts.js';
 
@@ -17,26 +19,32 @@ const $ = (id) => document.getElementById(id);
 const toasts = new Toasts($('toasts'));
 const connection = new ConnectionIndicator($('connection'));
 const figures = new Figures($('figures'));
-const cards = new CardsView($('cards'), $('agent-count'), (id) => openAgentDetail(id).catch((e) => toasts.show('Agent', e.message, 'error')));
+const openDetail = (agentId, sessionKey) => openAgentDetail(agentId, sessionKey).catch((e) => toasts.show('Agent', e.message, 'error'));
+const cards = new CardsView($('cards'), $('agent-count'), (id) => openDetail(id));
 const office = new OfficeMap($('office-map'), cards);
 const log = new ActivityLog($('activity-log'));
 const chart = new SystemChart($('system-chart'), document.querySelectorAll('[data-range]'));
 const backups = new BackupsView(document.querySelector('#backups tbody'), toasts);
+const sessions = new SessionTable($('sessions'), { nameOf: (id) => cards.nameOf(id), onTranscript: (s) => openDetail(s.agent_id, s.key) });
+const cost = new CostPanel({ figures: $('cost-figures'), chart: $('cost-chart'), byAgent: $('cost-by-agent'), byModel: $('cost-by-model') }, (id) => cards.nameOf(id));
 
 setUpTheme();
 $('status-filter').addEventListener('change', filter);
 $('search').addEventListener('input', filter);
+$('session-agent').addEventListener('change', () => sessions.load($('session-agent').value).catch((e) => toasts.show('Sessions', e.message, 'error')));
+setInterval(() => sessions.refreshTimes(), 30_000);
 
 /** Everything the page shows, from REST: at start, and again whenever the gateway says to resync. */
 async function loadAll() {
   const [{ agents }, status, { tasks }, { events }] = await Promise.all([api('/api/agents'), api('/api/system/status'), api('/api/tasks'), api('/api/system/events?limit=50')]);
   cards.setAll(agents);
+  fillAgentFilter($('session-agent'), agents);
   office.setZones(status.office_state.zones);
   office.setPositions(status.office_state.positions);
   figures.setAll(status.metrics);
   renderTasks(document.querySelector('#tasks tbody'), tasks);
   for (const e of [...events].reverse()) if (e.agent_id) log.add({ agent: e.agent_id, action: e.type, timestamp: e.timestamp, detail: ActivityLog.describe(e.data) });
-  await Promise.all([chart.load(), backups.load()]).catch((e) => toasts.show('Loading', e.message, 'error'));
+  await Promise.all([chart.load(), backups.load(), sessions.load(), cost.load()]).catch((e) => toasts.show('Loading', e.message, 'error'));
 }
 
 const reloadTasks = perFrame(() => api('/api/tasks').then(({ tasks }) => renderTasks(document.querySelector('#tasks tbody'), tasks)));
@@ -57,6 +65,11 @@ function connect(wsPort) {
   mc.on('agent_activity', ({ agent, activity }) => log.add({ agent, action: activity.action, timestamp: activity.timestamp, detail: ActivityLog.describe(activity) }));
   mc.on('notification', ({ title, message, level }) => toasts.show(title, message, level));
   mc.on('task_update', () => reloadTasks());
+  mc.on('session_update', (session) => {
+    sessions.upsert(session);
+    updateAgentDetail(session);
+    cost.refreshSoon();
+  });
   mc.on('system_metric', ({ metric, value }) => {
     figures.set(metric, value);
     clearTimeout(chartTimer);
