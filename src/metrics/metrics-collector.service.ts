@@ -197,6 +197,8 @@ export class MetricsCollectorService {
       open.delete(taskId);
       open.set(taskId, at);
       if (open.size > MAX_OPEN_TASKS_PER_AGENT) open.delete(open.keys().next().value as string);
+    } else if (event.event_type === 'task_failed' && taskId !== null) {
+      open.delete(taskId);
     } else if (event.event_type === 'task_completed') {
       const started = taskId === null ? null : (open.get(taskId) ?? null);
       if (taskId !== null) open.delete(taskId);

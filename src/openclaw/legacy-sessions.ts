@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { open, readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import JSON5 from 'json5';
@@ -28,7 +29,8 @@ export class LegacySessions implements SessionStore {
   schemaVersion: number | null = null;
   problems: string[] = [];
   private indexStamp = '';
-  private entries = new Map<string, string>();
+  /** Session key → a hash of its entry as last read, and what it said. */
+  private readonly entries = new Map<string, { hash: string; meta: SessionMeta }>();
   private readonly files = new Map<string, TranscriptFile>();
   private readonly idsOfKey = new Map<string, string[]>();
 
@@ -58,7 +60,7 @@ export class LegacySessions implements SessionStore {
       if (info.size > file.offset) lines.push(...(await this.readNew(path, sessionId, file, info.size)));
     }
     this.problems = problems;
-    const recounted = [...recount].map((key) => this.metaOf(key)).filter((m): m is SessionMeta => m !== null);
+    const recounted = [...recount].map((key) => this.entries.get(key)?.meta).filter((m): m is SessionMeta => m !== undefined);
     return { metas: [...metas, ...recounted], lines: lines.filter((l) => !recount.has(l.key)), recount };
   }
 
@@ -95,20 +97,16 @@ export class LegacySessions implements SessionStore {
     const metas: SessionMeta[] = [];
     for (const [key, entry] of Object.entries(index)) {
       if (!isPlainObject(entry) || typeof entry.sessionId !== 'string' || !/^[A-Za-z0-9_.-]{1,128}$/.test(entry.sessionId)) continue;
-      const serialised = JSON.stringify(entry);
-      if (this.entries.get(key) === serialised) continue;
-      this.entries.set(key, serialised);
+      const hash = createHash('sha1').update(JSON.stringify(entry)).digest('base64');
+      if (this.entries.get(key)?.hash === hash) continue;
+      const meta = this.toMeta(key, entry);
+      this.entries.set(key, { hash, meta });
       const ids = this.idsOfKey.get(key) ?? [];
       if (!ids.includes(entry.sessionId)) this.idsOfKey.set(key, [...ids, entry.sessionId]);
       if (!this.files.has(entry.sessionId)) this.files.set(entry.sessionId, { key, identity: '', offset: 0, lines: 0 });
-      metas.push(this.toMeta(key, entry));
+      metas.push(meta);
     }
     return metas;
-  }
-
-  private metaOf(key: string): SessionMeta | null {
-    const entry = this.entries.get(key);
-    return entry ? this.toMeta(key, JSON.parse(entry)) : null;
   }
 
   private toMeta(key: string, entry: Record<string, unknown>): SessionMeta {

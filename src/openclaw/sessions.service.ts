@@ -89,8 +89,7 @@ export class SessionsService {
         seq: position,
         role: m.role,
         timestamp: iso(m.at),
-        text: m.text.slice(0, TEXT_LIMIT),
-        truncated: m.text.length > TEXT_LIMIT,
+        ...cut(m.text),
         model: m.model,
         stop_reason: m.stopReason,
         error: m.error,
@@ -135,6 +134,13 @@ export class SessionsService {
     if (!session) throw new SessionNotFoundException(key);
     return session;
   }
+}
+
+/** At most TEXT_LIMIT bytes of UTF-8, cut at a character boundary. */
+function cut(text: string): { text: string; truncated: boolean } {
+  const bytes = Buffer.from(text, 'utf8');
+  if (bytes.length <= TEXT_LIMIT) return { text, truncated: false };
+  return { text: new TextDecoder().decode(bytes.subarray(0, TEXT_LIMIT)).replace(/\uFFFD$/, ''), truncated: true };
 }
 
 function activity(s: SessionView): number {
