@@ -28,19 +28,13 @@ export interface UsageBucket extends Usage {
 }
 
 /** A session as the API shows it. */
-export interface SessionView {
+export interface SessionView extends Usage {
   key: string;
   session_id: string;
   agent_id: string;
   status: string;
   model: string | null;
   provider: string | null;
-  input_tokens: number;
-  output_tokens: number;
-  cache_read_tokens: number;
-  cache_write_tokens: number;
-  total_tokens: number;
-  cost_usd: number;
   run_count: number;
   failed_runs: number;
   started_at: string | null;
