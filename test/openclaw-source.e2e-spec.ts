@@ -1,5 +1,5 @@
 import { init as initZstd, compress } from '@bokuweb/zstd-wasm';
-import { cp, mkdir, readdir, readFile, stat, writeFile, appendFile } from 'node:fs/promises';
+import { appendFile, cp, mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as sqlite3 from 'sqlite3';
 import { OpenClawHome } from '../src/demo/openclaw-generator';
@@ -356,7 +356,20 @@ describe('OpenClaw source: no OpenClaw on the machine', () => {
       await t.close();
     }
   });
-});
 
-// Read by the tests above to keep the fixture's JSON honest about itself.
-void readFile;
+  it('documents the sessions and usage endpoints in Swagger', async () => {
+    const t = await startApp();
+    try {
+      const doc = (await api(t.url, '/docs-json')).body;
+      const params = (path: string) => doc.paths[path].get.parameters.map((p: { name: string }) => p.name).sort();
+      expect(params('/api/sessions')).toEqual(['active_minutes', 'agent_id', 'cursor', 'limit', 'status']);
+      expect(params('/api/sessions/{key}/transcript')).toEqual(['before', 'key', 'limit']);
+      expect(params('/api/usage')).toEqual(['agent_id', 'group_by', 'since', 'until']);
+      expect(Object.keys(doc.paths['/api/sessions/{key}/transcript'].get.responses)).toContain('401');
+      expect(Object.keys(doc.components.schemas.SessionDto.properties)).toEqual(expect.arrayContaining(['key', 'cost_usd', 'stuck', 'parent_key']));
+      expect(doc.components.schemas.AgentDto.properties.sources.items.enum).toEqual(['openclaw', 'workspace']);
+    } finally {
+      await t.close();
+    }
+  });
+});
