@@ -32,6 +32,15 @@ describe('EventMapper', () => {
     expect(e?.data.error).toBe('x'.repeat(500));
   });
 
+  it('maps a run that OpenClaw calls a success but whose last answer is an error to task_failed', () => {
+    const messages = [
+      { role: 'user', content: 'please reject this' },
+      { role: 'assistant', content: [], stopReason: 'error', errorMessage: '400 fake model: rejected' },
+    ];
+    const e = new EventMapper().map('agent_end', { runId: 'r', success: true, messages, durationMs: 126 }, agentCtx);
+    expect(e).toMatchObject({ event_type: 'task_failed', data: { task_id: 'r', error: '400 fake model: rejected' } });
+  });
+
   it('maps llm_output usage and cost to llm_usage', () => {
     const usage = { input: 1200, output: 8, cacheRead: 3, cacheWrite: 4, totalTokens: 1215, cost: { input: 0.0036, output: 0.00012, cacheRead: 0, cacheWrite: 0, total: 0.00372 } };
     const e = new EventMapper().map('llm_output', { runId: 'run-1', sessionId: 'sess-1', provider: 'fake', model: 'm1', assistantTexts: ['secret answer'], usage }, agentCtx);

@@ -119,7 +119,12 @@ export class EventMapper {
   private runEnded(event: Fields, c: Fields): McEvent | null {
     const runId = id(event.runId) ?? id(c.runId);
     if (runId) this.startedRuns.delete(runId);
-    const ok = event.success === true;
+    // OpenClaw 2026.9.6 reports a run whose model call failed as a success: the failure is only in its
+    // last assistant message (stopReason "error", with errorMessage).
+    const messages = Array.isArray(event.messages) ? event.messages : [];
+    const last = [...messages].reverse().find((m): m is Fields => isObject(m) && m.role === 'assistant');
+    const failedAnswer = last !== undefined && (last.stopReason === 'error' || last.stopReason === 'aborted');
+    const ok = event.success === true && !failedAnswer;
     const sessionKey = id(c.sessionKey);
     const data: Fields = {
       task_id: runId,
@@ -127,7 +132,7 @@ export class EventMapper {
       session_key: sessionKey,
       session_id: id(c.sessionId),
     };
-    if (!ok) data.error = text(event.error, MAX_ERROR_CHARS);
+    if (!ok) data.error = text(event.error ?? last?.errorMessage, MAX_ERROR_CHARS);
     return this.event(ok ? 'task_completed' : 'task_failed', c.agentId, sessionKey, data);
   }
 

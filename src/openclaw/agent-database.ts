@@ -1,83 +1,14 @@
 import { stat } from 'node:fs/promises';
-import { decompress } from 'fzstd';
+import { ENTRY_FIELDS, FIELDS_SQL, lineOf, messageOf, NodeInfo, NodeRow, nodeSelect, REREAD_MS, TranscriptRow, WindowRow } from './agent-database-rows';
+import { ModelPrice } from './openclaw-config';
 import { ReadonlySqlite } from './readonly-sqlite';
 import { SessionMeta } from './session-tracker';
-import { emptyUsage, epochMs, Usage } from './transcript-line';
+import { Counted, entryUsage, SessionStore, StoreChanges, text, TranscriptEntry } from './session-store';
+import { epochMs } from './transcript-line';
 
 /** The schema version this reader was written against (OpenClaw 2026.9.6). */
 export const KNOWN_SCHEMA_VERSIONS = new Set([23]);
 const PAGE = 5_000;
-
-/** What one poll of a session store found: changed sessions and new transcript lines. */
-export interface StoreChanges {
-  metas: SessionMeta[];
-  lines: TranscriptLine[];
-  /** Session keys whose transcript was rewritten: their counts start again from these lines. */
-  recount: Set<string>;
-}
-
-export interface TranscriptLine {
-  key: string;
-  sessionId: string;
-  position: number;
-  line: string;
-}
-
-/** One agent's session store, whatever its layout. */
-export interface SessionStore {
-  readonly agentId: string;
-  readonly layout: 'sqlite' | 'legacy';
-  schemaVersion: number | null;
-  problems: string[];
-  poll(counted: (key: string, sessionId: string) => number): Promise<StoreChanges>;
-  /** Transcript lines of one session id, positions in [from, to), at most `limit`, the newest when `newest`. */
-  readLines(sessionId: string, range: { before?: number; limit: number }): Promise<{ position: number; line: string }[]>;
-  /** Every session id the key has had, oldest first. */
-  sessionIds(key: string): string[];
-}
-
-/** The entry_json fields read, pulled out by SQLite so the (often large) entry never crosses into JavaScript. */
-const ENTRY_FIELDS = [
-  'sessionStartedAt', 'lastActivityAt', 'model', 'modelProvider', 'status', 'parentSessionKey', 'spawnedBy', 'abortedLastRun',
-  'inputTokens', 'outputTokens', 'cacheRead', 'cacheWrite', 'estimatedCostUsd',
-] as const;
-const NODE_COLUMNS = ['session_key', 'current_session_id', 'updated_at', 'status', 'parent_session_key', 'spawned_by', 'last_activity_at', 'created_at'];
-/**
- * Rows updated this long before the newest one seen are read again: OpenClaw's processes stamp rows
- * with their own clocks, and a turn may be stamped a little in the past. A row whose stamp did not
- * change is skipped.
- */
-const REREAD_MS = 60_000;
-
-interface NodeRow {
-  session_key: string;
-  current_session_id: string;
-  updated_at: number;
-  entry: string | null;
-  entry_bytes: number;
-  status?: string | null;
-  parent_session_key?: string | null;
-  spawned_by?: string | null;
-  last_activity_at?: number | null;
-  created_at?: number | null;
-}
-
-/** What is kept of a node: its columns, its entry's fields, and a stamp to tell a new version from one already read. */
-interface NodeInfo extends Omit<NodeRow, 'entry' | 'entry_bytes'> {
-  stamp: string;
-  entry: Record<string, unknown>;
-}
-
-interface WindowRow {
-  session_id: string;
-  session_key: string;
-  updated_at: number;
-  started_at?: number | null;
-  ended_at?: number | null;
-  status?: string | null;
-  model_provider?: string | null;
-  model?: string | null;
-}
 
 /**
  * An agent's `openclaw-agent.sqlite`, read incrementally: session rows by `updated_at` (indexed), transcript
@@ -94,6 +25,9 @@ export class AgentDatabase implements SessionStore {
   private nodeColumns = '';
   private lastRowId = 0;
   private identity = '';
+  private schemaCookie: number | null = null;
+  private tables = new Set<string>();
+  private readonly connection: ReadonlySqlite;
   private readonly nodes = new Map<string, NodeInfo>();
   private readonly windows = new Map<string, WindowRow>();
   private readonly idsOfKey = new Map<string, string[]>();
@@ -101,30 +35,38 @@ export class AgentDatabase implements SessionStore {
   constructor(
     readonly agentId: string,
     readonly path: string,
-  ) {}
+  ) {
+    this.connection = new ReadonlySqlite(path);
+  }
 
   sessionIds(key: string): string[] {
     return this.idsOfKey.get(key) ?? [];
   }
 
-  async poll(counted: (key: string, sessionId: string) => number): Promise<StoreChanges> {
+  /** Reads what changed; nothing at all when nothing was committed since the last poll. */
+  async poll(counted: Counted, prices: Map<string, ModelPrice>): Promise<StoreChanges> {
     const info = await stat(this.path);
     const identity = `${info.dev}:${info.ino}`;
     // A database replaced by another file starts from nothing.
     if (identity !== this.identity) this.forget(identity);
-    const db = await ReadonlySqlite.open(this.path);
+    const db = this.connection;
+    if (!(await db.changed())) return { metas: [], lines: [], recount: new Set() };
+    await db.all('BEGIN');
     try {
-      await db.all('BEGIN');
-      const changes = await this.read(db, counted);
-      await db.all('COMMIT');
-      return changes;
+      return await this.read(db, counted, prices);
     } finally {
-      await db.close();
+      await db.all('COMMIT');
     }
   }
 
+  close(): Promise<void> {
+    return this.connection.close();
+  }
+
   async readLines(sessionId: string, range: { before?: number; limit: number }): Promise<{ position: number; line: string }[]> {
-    const db = await ReadonlySqlite.open(this.path);
+    // A connection of its own: the poll's must not see its data_version consumed.
+    const db = new ReadonlySqlite(this.path);
+    await db.changed();
     try {
       const rows = await db.all<{ seq: number; event_json: string | null; event_zstd: Uint8Array | null }>(
         `SELECT seq, event_json, event_zstd FROM transcript_events WHERE session_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?`,
@@ -142,39 +84,49 @@ export class AgentDatabase implements SessionStore {
     this.nodes.clear();
     this.windows.clear();
     this.idsOfKey.clear();
+    this.schemaCookie = null;
   }
 
-  private async read(db: ReadonlySqlite, counted: (key: string, sessionId: string) => number): Promise<StoreChanges> {
+  /** Tables, columns and the schema version, read again only when the schema changed. */
+  private async readSchema(db: ReadonlySqlite): Promise<void> {
+    const cookie = (await db.all<{ schema_version: number }>('PRAGMA schema_version'))[0]?.schema_version ?? null;
+    if (cookie === this.schemaCookie) return;
+    this.tables = new Set((await db.all<{ name: string }>(`SELECT name FROM sqlite_master WHERE type = 'table'`)).map((r) => r.name));
+    this.nodeColumns = this.tables.has('session_nodes') ? nodeSelect(await db.columns('session_nodes')) : '';
+    const windowColumns = this.tables.has('session_windows') ? await db.columns('session_windows') : new Set<string>();
+    this.windowColumns = ['session_id', 'session_key', 'updated_at', 'started_at', 'ended_at', 'status', 'model_provider', 'model'].filter((c) => windowColumns.has(c)).join(', ');
+    this.schemaCookie = cookie;
+  }
+
+  private async read(db: ReadonlySqlite, counted: Counted, prices: Map<string, ModelPrice>): Promise<StoreChanges> {
     const problems: string[] = [];
-    const tables = new Set((await db.all<{ name: string }>(`SELECT name FROM sqlite_master WHERE type = 'table'`)).map((r) => r.name));
+    await this.readSchema(db);
+    const tables = this.tables;
     this.schemaVersion = tables.has('schema_meta')
       ? ((await db.all<{ v: number }>(`SELECT MAX(schema_version) AS v FROM schema_meta`))[0]?.v ?? null)
       : null;
     if (!KNOWN_SCHEMA_VERSIONS.has(this.schemaVersion ?? -1)) problems.push(`schema version ${this.schemaVersion ?? 'unknown'} (read as 23)`);
     const changedKeys = new Set<string>();
 
-    if (tables.has('session_nodes')) {
-      this.nodeColumns = nodeSelect(await db.columns('session_nodes'));
+    if (this.nodeColumns) {
       const rows = await db.all<NodeRow>(`SELECT ${this.nodeColumns} FROM session_nodes WHERE updated_at >= ? ORDER BY updated_at`, [this.nodesSince - REREAD_MS]);
       for (const row of rows) if (this.keepNode(row)) changedKeys.add(row.session_key);
     } else problems.push('no session_nodes table');
 
-    if (tables.has('session_windows')) {
-      const cols = await db.columns('session_windows');
-      const wanted = ['session_id', 'session_key', 'updated_at', 'started_at', 'ended_at', 'status', 'model_provider', 'model'];
-      this.windowColumns = wanted.filter((c) => cols.has(c)).join(', ');
+    if (this.windowColumns) {
       const rows = await db.all<WindowRow>(`SELECT ${this.windowColumns} FROM session_windows WHERE updated_at >= ? ORDER BY updated_at`, [
         this.windowsSince - REREAD_MS,
       ]);
       for (const row of rows) if (this.keepWindow(row)) changedKeys.add(row.session_key);
     }
 
-    const lines: TranscriptLine[] = [];
+    const lines: TranscriptEntry[] = [];
     const recount = new Set<string>();
     if (tables.has('transcript_events')) {
       for (;;) {
-        const rows = await db.all<{ rid: number; session_id: string; seq: number; event_json: string | null; event_zstd: Uint8Array | null }>(
-          `SELECT rowid AS rid, session_id, seq, event_json, event_zstd FROM transcript_events WHERE rowid > ? ORDER BY rowid LIMIT ${PAGE}`,
+        const rows = await db.all<TranscriptRow>(
+          `SELECT rowid AS rid, session_id, seq, ${FIELDS_SQL}, CASE WHEN event_json IS NULL THEN event_zstd END AS event_zstd
+           FROM transcript_events WHERE rowid > ? ORDER BY rowid LIMIT ${PAGE}`,
           [this.lastRowId],
         );
         for (const row of rows) {
@@ -182,7 +134,7 @@ export class AgentDatabase implements SessionStore {
           const key = this.windows.get(row.session_id)?.session_key ?? this.keyOfSession(row.session_id) ?? (await this.lookUp(db, row.session_id, changedKeys));
           if (!key) continue;
           if (row.seq <= counted(key, row.session_id)) recount.add(key);
-          else if (!recount.has(key)) lines.push({ key, sessionId: row.session_id, position: row.seq, line: safeLine(row, problems) });
+          else if (!recount.has(key)) lines.push({ key, sessionId: row.session_id, position: row.seq, message: messageOf(row, prices, problems) });
         }
         if (rows.length < PAGE) break;
       }
@@ -265,44 +217,3 @@ export class AgentDatabase implements SessionStore {
     };
   }
 }
-
-/** The node columns this reader knows, and the entry's fields pulled out by SQLite. */
-function nodeSelect(columns: Set<string>): string {
-  const entry = columns.has('entry_json')
-    ? `CASE WHEN json_valid(entry_json) THEN json_extract(entry_json, ${ENTRY_FIELDS.map((f) => `'$.${f}'`).join(', ')}) END AS entry, length(entry_json) AS entry_bytes`
-    : 'NULL AS entry, 0 AS entry_bytes';
-  return `${NODE_COLUMNS.filter((c) => columns.has(c)).join(', ')}, ${entry}`;
-}
-
-/** The entry's figures (those of the last run), when it has any. */
-export function entryUsage(entry: Record<string, unknown>): Usage | null {
-  const n = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : 0);
-  if (entry.inputTokens === undefined && entry.outputTokens === undefined && entry.estimatedCostUsd === undefined) return null;
-  const usage = emptyUsage();
-  usage.input_tokens = n(entry.inputTokens);
-  usage.output_tokens = n(entry.outputTokens);
-  usage.cache_read_tokens = n(entry.cacheRead);
-  usage.cache_write_tokens = n(entry.cacheWrite);
-  usage.total_tokens = usage.input_tokens + usage.output_tokens + usage.cache_read_tokens + usage.cache_write_tokens;
-  usage.cost_usd = n(entry.estimatedCostUsd);
-  return usage;
-}
-
-export function text(value: unknown): string | null {
-  return typeof value === 'string' && value ? value.slice(0, 512) : null;
-}
-
-function lineOf(row: { event_json: string | null; event_zstd: Uint8Array | null }): string {
-  if (row.event_json !== null) return row.event_json;
-  return row.event_zstd ? Buffer.from(decompress(row.event_zstd)).toString('utf8') : '';
-}
-
-function safeLine(row: { event_json: string | null; event_zstd: Uint8Array | null }, problems: string[]): string {
-  try {
-    return lineOf(row);
-  } catch (error) {
-    if (problems.length < 20) problems.push(`unreadable compressed transcript row: ${(error as Error).message}`);
-    return '';
-  }
-}
-

@@ -3,9 +3,10 @@ import { open, readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import JSON5 from 'json5';
 import { isPlainObject } from '../common/json';
-import { entryUsage, SessionStore, StoreChanges, text, TranscriptLine } from './agent-database';
+import { entryUsage, SessionStore, StoreChanges, text, TranscriptEntry } from './session-store';
+import { ModelPrice } from './openclaw-config';
 import { SessionMeta } from './session-tracker';
-import { epochMs } from './transcript-line';
+import { epochMs, parseTranscriptLine } from './transcript-line';
 
 const MAX_INDEX_BYTES = 64 * 1024 * 1024;
 /** A single read of new transcript bytes; a larger backlog is read over several polls. */
@@ -43,10 +44,10 @@ export class LegacySessions implements SessionStore {
     return this.idsOfKey.get(key) ?? [];
   }
 
-  async poll(): Promise<StoreChanges> {
+  async poll(_counted: unknown, prices: Map<string, ModelPrice>): Promise<StoreChanges> {
     const problems: string[] = [];
     const metas = await this.readIndex(problems);
-    const lines: TranscriptLine[] = [];
+    const lines: TranscriptEntry[] = [];
     const recount = new Set<string>();
     for (const [sessionId, file] of this.files) {
       const path = join(this.dir, `${sessionId}.jsonl`);
@@ -57,12 +58,14 @@ export class LegacySessions implements SessionStore {
         if (file.identity) recount.add(file.key);
         Object.assign(file, { identity, offset: 0, lines: 0 });
       }
-      if (info.size > file.offset) lines.push(...(await this.readNew(path, sessionId, file, info.size)));
+      if (info.size > file.offset) lines.push(...(await this.readNew(path, sessionId, file, info.size, prices)));
     }
     this.problems = problems;
     const recounted = [...recount].map((key) => this.entries.get(key)?.meta).filter((m): m is SessionMeta => m !== undefined);
     return { metas: [...metas, ...recounted], lines: lines.filter((l) => !recount.has(l.key)), recount };
   }
+
+  async close(): Promise<void> {}
 
   async readLines(sessionId: string, range: { before?: number; limit: number }): Promise<{ position: number; line: string }[]> {
     const path = join(this.dir, `${sessionId}.jsonl`);
@@ -129,7 +132,7 @@ export class LegacySessions implements SessionStore {
   }
 
   /** Whole new lines from the file's offset; a partial last line is left for the next poll. */
-  private async readNew(path: string, sessionId: string, file: TranscriptFile, size: number): Promise<TranscriptLine[]> {
+  private async readNew(path: string, sessionId: string, file: TranscriptFile, size: number, prices: Map<string, ModelPrice>): Promise<TranscriptEntry[]> {
     const length = Math.min(size - file.offset, MAX_READ_BYTES);
     const handle = await open(path, 'r');
     try {
@@ -138,10 +141,10 @@ export class LegacySessions implements SessionStore {
       const end = buffer.subarray(0, bytesRead).lastIndexOf(0x0a);
       if (end < 0) return [];
       file.offset += end + 1;
-      const lines: TranscriptLine[] = [];
+      const lines: TranscriptEntry[] = [];
       for (const line of buffer.subarray(0, end).toString('utf8').split('\n')) {
         if (!line.trim()) continue;
-        lines.push({ key: file.key, sessionId, position: file.lines++, line });
+        lines.push({ key: file.key, sessionId, position: file.lines++, message: parseTranscriptLine(line, prices) });
       }
       return lines;
     } finally {

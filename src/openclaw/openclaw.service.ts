@@ -4,39 +4,18 @@ import { join } from 'node:path';
 import { DomainEventBus } from '../common/domain-event-bus';
 import { AppConfig } from '../config/environment';
 import { DomainEvent } from '../domain-events';
-import { AGENT_ID_PATTERN, AgentStatus } from '../workspace/workspace.types';
-import { AgentDatabase, SessionStore, StoreChanges } from './agent-database';
+import { AGENT_ID_PATTERN } from '../workspace/workspace.types';
+import { AgentDatabase } from './agent-database';
+import { SessionStore, StoreChanges } from './session-store';
 import { LegacySessions } from './legacy-sessions';
+import { AgentUsage, OpenClawAgent, summariseAgent, usageByAgent, withStatus } from './openclaw-agents';
 import { ModelPrice, parseOpenClawConfig, RosterAgent } from './openclaw-config';
 import { SessionTracker, SessionView } from './session-tracker';
-import { addUsage, emptyUsage, parseTranscriptLine, Usage } from './transcript-line';
+import { parseTranscriptLine } from './transcript-line';
+
+export type { AgentUsage, OpenClawAgent } from './openclaw-agents';
 
 const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
-
-/** An agent as OpenClaw's own records show it. */
-export interface OpenClawAgent {
-  id: string;
-  name: string | null;
-  emoji: string | null;
-  model: string | null;
-  status: AgentStatus;
-  /** Epoch ms of the last activity of any of its sessions. */
-  lastActive: number | null;
-  runsCompleted: number;
-  runsFailed: number;
-  /** Keys of its sessions with a run in progress. */
-  running: string[];
-  /** Whether the last run of its most recently active session failed. */
-  lastRunFailed: boolean;
-}
-
-/** One agent's usage over all its sessions' transcripts, in all and by `provider/model`. */
-export interface AgentUsage {
-  usage: Usage;
-  runs: number;
-  toolCalls: number;
-  byModel: Map<string, Usage>;
-}
 
 export interface OpenClawHealth {
   home: string;
@@ -99,6 +78,7 @@ export class OpenClawService implements OnApplicationBootstrap, OnModuleDestroy 
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     await this.polling;
+    await Promise.all([...this.stores.values()].map((store) => store.close()));
   }
 
   listAgents(): OpenClawAgent[] {
@@ -133,21 +113,7 @@ export class OpenClawService implements OnApplicationBootstrap, OnModuleDestroy 
 
   /** Usage by agent, summed over every session (for metrics collections and Prometheus, not per request). */
   agentUsage(): Map<string, AgentUsage> {
-    const agents = new Map<string, AgentUsage>();
-    for (const tracker of this.trackers.values()) {
-      const id = tracker.meta.agentId;
-      let agent = agents.get(id);
-      if (!agent) agents.set(id, (agent = { usage: emptyUsage(), runs: 0, toolCalls: 0, byModel: new Map() }));
-      agent.runs += tracker.runCount;
-      agent.toolCalls += tracker.toolCalls;
-      addUsage(agent.usage, tracker.totals);
-      for (const bucket of tracker.buckets.values()) {
-        const model = agent.byModel.get(bucket.model) ?? emptyUsage();
-        addUsage(model, bucket);
-        agent.byModel.set(bucket.model, model);
-      }
-    }
-    return agents;
+    return usageByAgent(this.trackers.values());
   }
 
   store(agentId: string): SessionStore | undefined {
@@ -235,7 +201,7 @@ export class OpenClawService implements OnApplicationBootstrap, OnModuleDestroy 
 
   private async pollStore(store: SessionStore, problems: string[], dirty: Set<string>): Promise<void> {
     try {
-      const changes = await store.poll((key, sessionId) => this.trackers.get(key)?.counted.get(sessionId) ?? -1);
+      const changes = await store.poll((key, sessionId) => this.trackers.get(key)?.counted.get(sessionId) ?? -1, this.prices);
       await this.apply(store, changes);
       for (const meta of changes.metas) dirty.add(meta.key);
       for (const line of changes.lines) dirty.add(line.key);
@@ -253,10 +219,10 @@ export class OpenClawService implements OnApplicationBootstrap, OnModuleDestroy 
       const keys = this.keysOfAgent.get(meta.agentId) ?? new Set<string>();
       this.keysOfAgent.set(meta.agentId, keys.add(meta.key));
     }
-    for (const line of changes.lines) {
-      const message = parseTranscriptLine(line.line, this.prices);
-      if (message) this.trackers.get(line.key)?.add(line.sessionId, line.position, message);
-      else this.trackers.get(line.key)?.counted.set(line.sessionId, line.position);
+    for (const { key, sessionId, position, message } of changes.lines) {
+      const tracker = this.trackers.get(key);
+      if (message) tracker?.add(sessionId, position, message);
+      else tracker?.counted.set(sessionId, position);
     }
     for (const key of changes.recount) {
       const tracker = this.trackers.get(key);
@@ -299,36 +265,13 @@ export class OpenClawService implements OnApplicationBootstrap, OnModuleDestroy 
     for (const id of new Set([...ids, ...this.agents.keys()])) {
       const before = this.agents.get(id);
       if (!ids.has(id)) this.agents.delete(id);
-      else this.agents.set(id, this.buildAgent(id, now, dirtyAgents.has(id) ? undefined : before));
+      else {
+        const sessions = dirtyAgents.has(id) || !before ? [...(this.keysOfAgent.get(id) ?? [])].map((key) => this.trackers.get(key)!) : null;
+        const agent = summariseAgent(id, this.roster.find((a) => a.id === id), sessions ?? before!);
+        this.agents.set(id, withStatus(agent, now, this.staleMs));
+      }
       if (JSON.stringify(before) !== JSON.stringify(this.agents.get(id))) this.bus.emit(DomainEvent.OpenClawAgentChanged, { agent_id: id });
     }
-  }
-
-  /** The agent from the roster and its sessions; `cached` keeps the sums when none of its sessions changed. */
-  private buildAgent(id: string, now: number, cached: OpenClawAgent | undefined): OpenClawAgent {
-    const roster = this.roster.find((a) => a.id === id);
-    const agent: OpenClawAgent = cached
-      ? { ...cached, running: [...cached.running] }
-      : { id, name: null, emoji: null, model: null, status: 'idle', lastActive: null, runsCompleted: 0, runsFailed: 0, running: [], lastRunFailed: false };
-    Object.assign(agent, { name: roster?.name ?? null, emoji: roster?.emoji ?? null, model: roster?.model ?? null });
-    if (!cached) {
-      let latest: SessionTracker | null = null;
-      for (const key of this.keysOfAgent.get(id) ?? []) {
-        const tracker = this.trackers.get(key);
-        if (!tracker) continue;
-        agent.runsCompleted += tracker.runCount - tracker.failedRuns;
-        agent.runsFailed += tracker.failedRuns;
-        if (tracker.running) agent.running.push(key);
-        const last = tracker.lastActivity;
-        if (last !== null && (agent.lastActive === null || last > agent.lastActive)) agent.lastActive = last;
-        if (tracker.runCount > 0 && (!latest || (last ?? 0) > (latest.lastActivity ?? 0))) latest = tracker;
-      }
-      agent.lastRunFailed = latest?.lastRunFailed ?? false;
-      agent.running.sort();
-    }
-    const recent = agent.lastActive !== null && now - agent.lastActive <= this.staleMs;
-    agent.status = agent.running.length ? 'active' : agent.lastRunFailed ? 'error' : recent ? 'active' : 'idle';
-    return agent;
   }
 
   private logOnce(problem: string): void {

@@ -65,6 +65,11 @@ export function parseTranscriptLine(line: string, prices: Map<string, ModelPrice
   } catch {
     return null;
   }
+  return readTranscriptEvent(event, prices);
+}
+
+/** The same from a line already parsed (or from the fields SQLite pulled out of it). */
+export function readTranscriptEvent(event: unknown, prices: Map<string, ModelPrice>): TranscriptMessage | null {
   if (!isPlainObject(event) || event.type !== 'message' || !isPlainObject(event.message)) return null;
   const m = event.message;
   if (typeof m.role !== 'string') return null;
