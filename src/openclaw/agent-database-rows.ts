@@ -37,9 +37,11 @@ export const LINE_FIELDS = {
   toolName: '$.message.toolName',
   isError: '$.message.isError',
 };
-export const FIELDS_SQL = `CASE WHEN event_json IS NOT NULL AND json_valid(event_json) THEN json_extract(event_json, ${Object.values(LINE_FIELDS)
+const FIELDS_SQL = `CASE WHEN event_json IS NOT NULL AND json_valid(event_json) THEN json_extract(event_json, ${Object.values(LINE_FIELDS)
   .map((path) => `'${path}'`)
   .join(', ')}) END AS fields`;
+/** A transcript row as the row-by-row read takes it: its place, the pulled-out fields, or the compressed line. */
+export const TRANSCRIPT_COLUMNS = `rowid AS rid, session_id, seq, ${FIELDS_SQL}, CASE WHEN event_json IS NULL THEN event_zstd END AS event_zstd`;
 
 export interface NodeRow {
   session_key: string;
@@ -107,4 +109,86 @@ export function messageOf(row: TranscriptRow, prices: Map<string, ModelPrice>, p
   const [type, timestamp, role, at, runId, provider, model, usage, stopReason, errorMessage, toolName, isError] = v;
   const message = { role, timestamp: at, __openclaw: { runId }, provider, model, usage, stopReason, errorMessage, toolName, isError };
   return readTranscriptEvent({ type, timestamp, message }, prices);
+}
+
+/**
+ * A first read of a whole transcript table, summed up by SQLite per session in one pass (its JSON
+ * functions cache the parse of a row across paths): a few hundred rows cross into JavaScript instead
+ * of every message. What it gives is what SessionTracker.add would have summed, message by message.
+ */
+export const BULK_SQL = `
+WITH
+raw AS NOT MATERIALIZED (
+  SELECT session_id, seq,
+    event_json ->> '$.message.role' AS role,
+    event_json ->> '$.message.timestamp' AS tn,
+    event_json ->> '$.timestamp' AS ti,
+    event_json ->> '$.message.__openclaw.runId' AS run,
+    event_json ->> '$.message.provider' AS provider,
+    event_json ->> '$.message.model' AS model,
+    event_json ->> '$.message.stopReason' AS stop,
+    event_json ->> '$.message.isError' AS is_error,
+    event_json ->> '$.message.usage.input' AS ui,
+    event_json ->> '$.message.usage.output' AS uo,
+    event_json ->> '$.message.usage.cacheRead' AS ucr,
+    event_json ->> '$.message.usage.cacheWrite' AS ucw,
+    event_json ->> '$.message.usage.totalTokens' AS utt,
+    coalesce(event_json ->> '$.message.usage.cost.total', CASE WHEN json_type(event_json, '$.message.usage.cost') IN ('integer', 'real') THEN event_json ->> '$.message.usage.cost' END) AS cost
+  FROM transcript_events
+  WHERE event_json IS NOT NULL AND event_json ->> '$.type' = 'message'),
+m AS MATERIALIZED (
+  SELECT session_id, seq, role, run, provider, model, stop, is_error,
+    CASE WHEN typeof(tn) IN ('integer', 'real') AND tn > 0 THEN (CASE WHEN tn < 1e11 THEN tn * 1000 ELSE tn END)
+         WHEN typeof(tn) = 'text' THEN unixepoch(tn, 'subsec') * 1000
+         WHEN typeof(ti) = 'text' THEN unixepoch(ti, 'subsec') * 1000 END AS at,
+    CASE WHEN typeof(ui) IN ('integer', 'real') AND ui > 0 THEN CAST(ui AS INTEGER) ELSE 0 END AS ui,
+    CASE WHEN typeof(uo) IN ('integer', 'real') AND uo > 0 THEN CAST(uo AS INTEGER) ELSE 0 END AS uo,
+    CASE WHEN typeof(ucr) IN ('integer', 'real') AND ucr > 0 THEN CAST(ucr AS INTEGER) ELSE 0 END AS ucr,
+    CASE WHEN typeof(ucw) IN ('integer', 'real') AND ucw > 0 THEN CAST(ucw AS INTEGER) ELSE 0 END AS ucw,
+    CASE WHEN typeof(utt) IN ('integer', 'real') AND utt > 0 THEN CAST(utt AS INTEGER) END AS utt,
+    CASE WHEN typeof(cost) IN ('integer', 'real') AND cost >= 0 THEN cost END AS cost
+  FROM raw WHERE role IN ('user', 'assistant', 'toolResult')),
+buckets AS (
+  SELECT session_id, json_group_array(json_array(day, provider, model, ui, uo, ucr, ucw, utt, cost, nin, nout, ncr, ncw, runs)) AS buckets FROM (
+    SELECT session_id, date(at / 1000, 'unixepoch') AS day, provider, model, sum(ui) AS ui, sum(uo) AS uo, sum(ucr) AS ucr, sum(ucw) AS ucw,
+      sum(coalesce(utt, ui + uo + ucr + ucw)) AS utt, total(cost) AS cost,
+      sum(CASE WHEN cost IS NULL THEN ui ELSE 0 END) AS nin, sum(CASE WHEN cost IS NULL THEN uo ELSE 0 END) AS nout,
+      sum(CASE WHEN cost IS NULL THEN ucr ELSE 0 END) AS ncr, sum(CASE WHEN cost IS NULL THEN ucw ELSE 0 END) AS ncw,
+      count(DISTINCT run) AS runs
+    FROM m WHERE role = 'assistant' GROUP BY session_id, day, provider, model)
+  GROUP BY session_id),
+counts AS (
+  SELECT session_id, count(DISTINCT run) FILTER (WHERE role <> 'user') AS runs, sum(role <> 'user' AND run IS NULL) AS unrun,
+    sum(role = 'assistant' AND stop IN ('error', 'aborted', 'timeout', 'killed')) AS failed,
+    sum(role = 'toolResult') AS tools, sum(role = 'toolResult' AND is_error = 1) AS tool_errors, max(at) AS last_at
+  FROM m GROUP BY session_id),
+last_message AS (SELECT session_id, max(seq), role AS last_role, stop AS last_stop, run AS last_run FROM m GROUP BY session_id),
+last_end AS (SELECT session_id, max(seq), stop AS end_stop FROM m WHERE role = 'assistant' AND stop IS NOT NULL AND stop <> 'toolUse' GROUP BY session_id),
+last_model AS (SELECT session_id, max(seq), provider AS last_provider, model AS last_model FROM m WHERE role = 'assistant' AND (provider IS NOT NULL OR model IS NOT NULL) GROUP BY session_id),
+rows_ AS (SELECT session_id, max(seq) AS max_seq, sum(event_json IS NULL) AS compressed FROM transcript_events GROUP BY session_id)
+SELECT rows_.session_id, max_seq, compressed, runs, unrun, failed, tools, tool_errors, last_at, last_role, last_stop, last_run, end_stop, last_provider, last_model, buckets
+FROM rows_ LEFT JOIN counts USING (session_id) LEFT JOIN last_message USING (session_id) LEFT JOIN last_end USING (session_id)
+  LEFT JOIN last_model USING (session_id) LEFT JOIN buckets USING (session_id)`;
+
+/** One session id's transcript, summed up. */
+export interface SessionAggregate {
+  session_id: string;
+  max_seq: number;
+  /** Compressed rows, which SQLite cannot look into: such a session is read row by row instead. */
+  compressed: number;
+  runs: number | null;
+  /** Answers or tool results with no run id: also read row by row. */
+  unrun: number | null;
+  failed: number | null;
+  tools: number | null;
+  tool_errors: number | null;
+  last_at: number | null;
+  last_role: string | null;
+  last_stop: string | null;
+  last_run: string | null;
+  end_stop: string | null;
+  last_provider: string | null;
+  last_model: string | null;
+  /** JSON: [[day, provider, model, input, output, cacheRead, cacheWrite, total, cost, then the tokens of answers with no cost, runs]]. */
+  buckets: string | null;
 }

@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises';
-import { ENTRY_FIELDS, FIELDS_SQL, lineOf, messageOf, NodeInfo, NodeRow, nodeSelect, REREAD_MS, TranscriptRow, WindowRow } from './agent-database-rows';
+import { BULK_SQL, ENTRY_FIELDS, lineOf, messageOf, NodeInfo, NodeRow, nodeSelect, REREAD_MS, SessionAggregate, TRANSCRIPT_COLUMNS, TranscriptRow, WindowRow } from './agent-database-rows';
 import { ModelPrice } from './openclaw-config';
 import { ReadonlySqlite } from './readonly-sqlite';
 import { SessionMeta } from './session-tracker';
@@ -50,7 +50,7 @@ export class AgentDatabase implements SessionStore {
     // A database replaced by another file starts from nothing.
     if (identity !== this.identity) this.forget(identity);
     const db = this.connection;
-    if (!(await db.changed())) return { metas: [], lines: [], recount: new Set() };
+    if (!(await db.changed())) return { metas: [], loaded: [], lines: [], recount: new Set() };
     await db.all('BEGIN');
     try {
       return await this.read(db, counted, prices);
@@ -121,12 +121,13 @@ export class AgentDatabase implements SessionStore {
     }
 
     const lines: TranscriptEntry[] = [];
+    const loaded: StoreChanges['loaded'] = [];
     const recount = new Set<string>();
+    if (tables.has('transcript_events') && this.lastRowId === 0) await this.readWhole(db, changedKeys, prices, problems, loaded, lines);
     if (tables.has('transcript_events')) {
       for (;;) {
         const rows = await db.all<TranscriptRow>(
-          `SELECT rowid AS rid, session_id, seq, ${FIELDS_SQL}, CASE WHEN event_json IS NULL THEN event_zstd END AS event_zstd
-           FROM transcript_events WHERE rowid > ? ORDER BY rowid LIMIT ${PAGE}`,
+          `SELECT ${TRANSCRIPT_COLUMNS} FROM transcript_events WHERE rowid > ? ORDER BY rowid LIMIT ${PAGE}`,
           [this.lastRowId],
         );
         for (const row of rows) {
@@ -142,7 +143,34 @@ export class AgentDatabase implements SessionStore {
 
     this.problems = problems;
     const metas = [...new Set([...changedKeys, ...recount])].map((key) => this.meta(key)).filter((m): m is SessionMeta => m !== null);
-    return { metas, lines: lines.filter((l) => !recount.has(l.key)), recount };
+    return { metas, loaded, lines: lines.filter((l) => !recount.has(l.key)), recount };
+  }
+
+  /**
+   * The first read of a transcript table: SQLite sums up each session in one pass; a session with
+   * compressed rows, or answers without a run id, is read row by row. A table SQLite cannot sum up
+   * (a malformed line) is left to the row-by-row read that follows.
+   */
+  private async readWhole(db: ReadonlySqlite, changedKeys: Set<string>, prices: Map<string, ModelPrice>, problems: string[], loaded: StoreChanges['loaded'], lines: TranscriptEntry[]): Promise<void> {
+    let sessions: SessionAggregate[];
+    try {
+      sessions = await db.all<SessionAggregate>(BULK_SQL);
+    } catch {
+      return;
+    }
+    const [{ last }] = await db.all<{ last: number }>('SELECT COALESCE(MAX(rowid), 0) AS last FROM transcript_events');
+    for (const session of sessions) {
+      const key = this.windows.get(session.session_id)?.session_key ?? this.keyOfSession(session.session_id) ?? (await this.lookUp(db, session.session_id, changedKeys));
+      if (!key) continue;
+      changedKeys.add(key);
+      if (!session.compressed && !session.unrun) {
+        loaded.push({ key, aggregate: session });
+        continue;
+      }
+      const rows = await db.all<TranscriptRow>(`SELECT ${TRANSCRIPT_COLUMNS} FROM transcript_events WHERE session_id = ? ORDER BY seq`, [session.session_id]);
+      for (const row of rows) lines.push({ key, sessionId: row.session_id, position: row.seq, message: messageOf(row, prices, problems) });
+    }
+    this.lastRowId = last;
   }
 
   /** Keeps a node row; false when it is not a node or is the version already read. */

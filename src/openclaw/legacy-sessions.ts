@@ -62,7 +62,7 @@ export class LegacySessions implements SessionStore {
     }
     this.problems = problems;
     const recounted = [...recount].map((key) => this.entries.get(key)?.meta).filter((m): m is SessionMeta => m !== undefined);
-    return { metas: [...metas, ...recounted], lines: lines.filter((l) => !recount.has(l.key)), recount };
+    return { metas: [...metas, ...recounted], loaded: [], lines: lines.filter((l) => !recount.has(l.key)), recount };
   }
 
   async close(): Promise<void> {}

@@ -156,7 +156,8 @@ export class OpenClawService implements OnApplicationBootstrap, OnModuleDestroy 
     this.found = await stat(this.home).then((info) => info.isDirectory(), () => false);
     if (this.found) {
       await this.readConfig(problems);
-      for (const store of await this.discoverStores()) await this.pollStore(store, problems, dirty);
+      // Agents' databases are read side by side: SQLite works in the thread pool while this thread counts.
+      await Promise.all((await this.discoverStores()).map((store) => this.pollStore(store, problems, dirty)));
     }
     this.problems = problems;
     for (const problem of this.health().problems) this.logOnce(problem);
@@ -204,6 +205,7 @@ export class OpenClawService implements OnApplicationBootstrap, OnModuleDestroy 
       const changes = await store.poll((key, sessionId) => this.trackers.get(key)?.counted.get(sessionId) ?? -1, this.prices);
       await this.apply(store, changes);
       for (const meta of changes.metas) dirty.add(meta.key);
+      for (const { key } of changes.loaded) dirty.add(key);
       for (const line of changes.lines) dirty.add(line.key);
     } catch (error) {
       // Locked, mid-write or unreadable right now: what was read before stays, and the next poll tries again.
@@ -219,6 +221,7 @@ export class OpenClawService implements OnApplicationBootstrap, OnModuleDestroy 
       const keys = this.keysOfAgent.get(meta.agentId) ?? new Set<string>();
       this.keysOfAgent.set(meta.agentId, keys.add(meta.key));
     }
+    for (const { key, aggregate } of changes.loaded) this.trackers.get(key)?.load(aggregate.session_id, aggregate, this.prices);
     for (const { key, sessionId, position, message } of changes.lines) {
       const tracker = this.trackers.get(key);
       if (message) tracker?.add(sessionId, position, message);

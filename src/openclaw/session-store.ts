@@ -1,3 +1,4 @@
+import type { SessionAggregate } from './agent-database-rows';
 import { ModelPrice } from './openclaw-config';
 import { SessionMeta } from './session-tracker';
 import { emptyUsage, TranscriptMessage, Usage } from './transcript-line';
@@ -5,6 +6,8 @@ import { emptyUsage, TranscriptMessage, Usage } from './transcript-line';
 /** What one poll of a session store found: changed sessions and new transcript lines. */
 export interface StoreChanges {
   metas: SessionMeta[];
+  /** Whole transcripts summed up by SQLite (a first read), by session key and id. */
+  loaded: { key: string; aggregate: SessionAggregate }[];
   lines: TranscriptEntry[];
   /** Session keys whose transcript was rewritten: their counts start again from these lines. */
   recount: Set<string>;

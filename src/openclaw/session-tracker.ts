@@ -1,4 +1,6 @@
-import { addUsage, emptyUsage, endsRun, isFailedStop, TranscriptMessage, Usage } from './transcript-line';
+import type { SessionAggregate } from './agent-database-rows';
+import type { ModelPrice } from './openclaw-config';
+import { addUsage, emptyUsage, endsRun, isFailedStop, priced, TranscriptMessage, Usage } from './transcript-line';
 
 /** What OpenClaw's session records (session_nodes, session_windows or sessions.json) say about a session. */
 export interface SessionMeta {
@@ -47,6 +49,16 @@ export interface SessionView extends Usage {
 }
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+const DAY_MS = 86_400_000;
+const days = new Map<number, string>();
+/** `YYYY-MM-DD` of an epoch ms, remembered per day: it is asked for every model answer read. */
+function utcDay(ms: number): string {
+  const n = Math.floor(ms / DAY_MS);
+  let day = days.get(n);
+  if (day === undefined) days.set(n, (day = new Date(n * DAY_MS).toISOString().slice(0, 10)));
+  return day;
+}
 
 /**
  * The running figures of one session, fed with its transcript one message at a time, so a poll only
@@ -113,6 +125,43 @@ export class SessionTracker {
     }
   }
 
+  /**
+   * Takes a whole session id's transcript as SQLite summed it up (a first read): the same figures and
+   * the same state after its last message as `add` would leave, message by message.
+   */
+  load(sessionId: string, a: SessionAggregate, prices: Map<string, ModelPrice>): void {
+    this.counted.set(sessionId, Math.max(a.max_seq, this.counted.get(sessionId) ?? -1));
+    if (a.last_role === null) return;
+    this.transcriptSeen = true;
+    if (a.last_at !== null) this.lastMessageAt = Math.max(this.lastMessageAt ?? 0, a.last_at);
+    this.runCount += a.runs ?? 0;
+    this.failedRuns += a.failed ?? 0;
+    this.toolCalls += a.tools ?? 0;
+    this.toolErrors += a.tool_errors ?? 0;
+    for (const [day, provider, model, input, output, cacheRead, cacheWrite, total, cost, ...rest] of JSON.parse(a.buckets ?? '[]') as unknown[][]) {
+      const name = `${provider ?? this.meta.provider ?? 'unknown'}/${model ?? this.meta.model ?? 'unknown'}`;
+      const [noCostIn, noCostOut, noCostRead, noCostWrite, runs] = rest as number[];
+      const usage: Usage = {
+        input_tokens: Number(input),
+        output_tokens: Number(output),
+        cache_read_tokens: Number(cacheRead),
+        cache_write_tokens: Number(cacheWrite),
+        total_tokens: Number(total),
+        cost_usd: Number(cost) + priced({ input: noCostIn, output: noCostOut, cacheRead: noCostRead, cacheWrite: noCostWrite }, prices.get(name)),
+      };
+      addUsage(this.totals, usage);
+      if (typeof day !== 'string') continue;
+      const bucket = this.bucketFor(day, name);
+      addUsage(bucket, usage);
+      bucket.runs += runs;
+    }
+    if (a.last_provider !== null || a.last_model !== null) this.lastModel = { provider: a.last_provider, model: a.last_model };
+    this.runPending = a.last_role === 'user';
+    this.inProgress = this.runPending || a.last_role === 'toolResult' || (a.last_role === 'assistant' && (a.last_stop === null || a.last_stop === 'toolUse'));
+    if (!this.runPending) this.currentRun = a.last_run;
+    this.lastRunFailed = isFailedStop(a.end_stop);
+  }
+
   /** Forgets every counted message, before a transcript that was rewritten is counted again. */
   reset(): void {
     this.counted.clear();
@@ -172,8 +221,10 @@ export class SessionTracker {
 
   private bucket(message: TranscriptMessage): UsageBucket | null {
     if (message.role !== 'assistant' || message.at === null) return null;
-    const day = new Date(message.at).toISOString().slice(0, 10);
-    const model = `${message.provider ?? this.meta.provider ?? 'unknown'}/${message.model ?? this.meta.model ?? 'unknown'}`;
+    return this.bucketFor(utcDay(message.at), `${message.provider ?? this.meta.provider ?? 'unknown'}/${message.model ?? this.meta.model ?? 'unknown'}`);
+  }
+
+  private bucketFor(day: string, model: string): UsageBucket {
     const id = `${day} ${model}`;
     let bucket = this.buckets.get(id);
     if (!bucket) this.buckets.set(id, (bucket = { ...emptyUsage(), day, model, runs: 0 }));

@@ -106,11 +106,14 @@ function readUsage(value: unknown, price: ModelPrice | undefined): Usage {
   usage.total_tokens = count(value.totalTokens) || usage.input_tokens + usage.output_tokens + usage.cache_read_tokens + usage.cache_write_tokens;
   const cost = isPlainObject(value.cost) ? value.cost.total : value.cost;
   if (typeof cost === 'number' && Number.isFinite(cost) && cost >= 0) usage.cost_usd = cost;
-  else if (price) {
-    usage.cost_usd =
-      (usage.input_tokens * price.input + usage.output_tokens * price.output + usage.cache_read_tokens * price.cacheRead + usage.cache_write_tokens * price.cacheWrite) / 1e6;
-  }
+  else usage.cost_usd = priced({ input: usage.input_tokens, output: usage.output_tokens, cacheRead: usage.cache_read_tokens, cacheWrite: usage.cache_write_tokens }, price);
   return usage;
+}
+
+/** USD for tokens at a price per million; 0 without a price. */
+export function priced(tokens: { input: number; output: number; cacheRead: number; cacheWrite: number }, price: ModelPrice | undefined): number {
+  if (!price) return 0;
+  return (tokens.input * price.input + tokens.output * price.output + tokens.cacheRead * price.cacheRead + tokens.cacheWrite * price.cacheWrite) / 1e6;
 }
 
 function count(value: unknown): number {
