@@ -324,6 +324,38 @@ describe('OpenClaw source: a live home (generated in the real formats)', () => {
     await new Promise<void>((resolve) => writer.close(() => resolve()));
   });
 
+  it("records each agent's tokens and cost per collection, counting the plugin's events only for agents the reader does not see", async () => {
+    const collect = () => api(t.url, '/api/system/metrics/collect', { method: 'POST', headers: { authorization: 'Bearer tok' } });
+    const before = (await collect()).body;
+    expect(before.system.cost_usd_total).toBeGreaterThan(0);
+    const s = oc.addSession('atlas');
+    oc.addRun(s, { answer: 'metered', usage: { input: 4000, output: 200 } });
+    await oc.flush();
+    await waitFor(async () => (await api(t.url, `/api/sessions/${encodeURIComponent(s.key)}`)).status === 200, 3000, 'the metered session');
+    const plugin = (agent: string, input: number) => ({
+      event_type: 'llm_usage',
+      agent_id: agent,
+      data: { provider: 'anthropic', model: 'claude-sonnet-4-5', input_tokens: input, output_tokens: 10, cost_usd: 0.5, source: 'openclaw' },
+    });
+    // The same turn as the plugin reports it (the reader already counts it), and a remote host the reader cannot see.
+    const posted = await api(t.url, '/api/events/batch', { method: 'POST', headers: { authorization: 'Bearer tok' }, json: { events: [plugin('atlas', 4000), plugin('remote-main', 700)] } });
+    expect(posted.status).toBe(201);
+    const after = (await collect()).body;
+    expect(after.system.tokens_in).toBe(4000 + 700);
+    expect(after.system.cost_usd).toBeCloseTo(cost({ input: 4000, output: 200 }) + 0.5, 9);
+    const atlas = (await api(t.url, '/api/agents/atlas/history?hours=1')).body.history.at(-1);
+    expect(atlas).toMatchObject({ tokens_in: 4000, tokens_out: 200, runs: 1, tool_calls: 0 });
+    expect(atlas.cost_usd).toBeCloseTo(cost({ input: 4000, output: 200 }), 9);
+    const usage = (await api(t.url, '/api/usage?agent_id=atlas')).body.total;
+    expect(atlas.cost_usd_total).toBeCloseTo(usage.cost_usd, 9);
+    const remote = (await api(t.url, '/api/agents/remote-main/metrics?hours=1')).body;
+    expect(remote).toMatchObject({ tokens_in: 700, tokens_out: 10, cost_usd: 0.5 });
+    const prometheus = (await api(t.url, '/metrics')).body as string;
+    expect(prometheus).toContain(`mission_control_tokens_total{agent="atlas",model="anthropic/claude-sonnet-4-5",kind="input"} ${usage.input_tokens}`);
+    expect(prometheus).toContain('mission_control_tokens_total{agent="remote-main",model="anthropic/claude-sonnet-4-5",kind="input"} 700');
+    expect(prometheus).toMatch(/mission_control_cost_usd_total\{agent="remote-main",model="anthropic\/claude-sonnet-4-5"\} 0.5/);
+  });
+
   it('reports an unknown schema version and a broken database without crashing', async () => {
     const db = new sqlite3.Database(join(dir, 'home', 'agents', 'forge', 'agent', 'openclaw-agent.sqlite'));
     await sqlRun(db, `UPDATE schema_meta SET schema_version = 99`);
