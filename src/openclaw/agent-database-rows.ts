@@ -160,13 +160,13 @@ buckets AS (
 counts AS (
   SELECT session_id, count(DISTINCT run) FILTER (WHERE role <> 'user') AS runs, sum(role <> 'user' AND run IS NULL) AS unrun,
     sum(role = 'assistant' AND stop IN ('error', 'aborted', 'timeout', 'killed')) AS failed,
-    sum(role = 'toolResult') AS tools, sum(role = 'toolResult' AND is_error = 1) AS tool_errors, max(at) AS last_at
+    sum(role = 'toolResult') AS tools, sum(role = 'toolResult' AND is_error = 1) AS tool_errors, min(at) AS first_at, max(at) AS last_at
   FROM m GROUP BY session_id),
 last_message AS (SELECT session_id, max(seq), role AS last_role, stop AS last_stop, run AS last_run FROM m GROUP BY session_id),
 last_end AS (SELECT session_id, max(seq), stop AS end_stop FROM m WHERE role = 'assistant' AND stop IS NOT NULL AND stop <> 'toolUse' GROUP BY session_id),
 last_model AS (SELECT session_id, max(seq), provider AS last_provider, model AS last_model FROM m WHERE role = 'assistant' AND (provider IS NOT NULL OR model IS NOT NULL) GROUP BY session_id),
 rows_ AS (SELECT session_id, max(seq) AS max_seq, sum(event_json IS NULL) AS compressed FROM transcript_events GROUP BY session_id)
-SELECT rows_.session_id, max_seq, compressed, runs, unrun, failed, tools, tool_errors, last_at, last_role, last_stop, last_run, end_stop, last_provider, last_model, buckets
+SELECT rows_.session_id, max_seq, compressed, runs, unrun, failed, tools, tool_errors, first_at, last_at, last_role, last_stop, last_run, end_stop, last_provider, last_model, buckets
 FROM rows_ LEFT JOIN counts USING (session_id) LEFT JOIN last_message USING (session_id) LEFT JOIN last_end USING (session_id)
   LEFT JOIN last_model USING (session_id) LEFT JOIN buckets USING (session_id)`;
 
@@ -182,6 +182,7 @@ export interface SessionAggregate {
   failed: number | null;
   tools: number | null;
   tool_errors: number | null;
+  first_at: number | null;
   last_at: number | null;
   last_role: string | null;
   last_stop: string | null;

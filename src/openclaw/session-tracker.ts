@@ -76,6 +76,8 @@ export class SessionTracker {
   toolCalls = 0;
   toolErrors = 0;
   lastMessageAt: number | null = null;
+  /** When the transcript begins, for sessions whose records do not say when they started. */
+  firstMessageAt: number | null = null;
   /** The model of the last answer, for sessions whose records do not name one. */
   private lastModel: { provider: string | null; model: string | null } | null = null;
   inProgress = false;
@@ -92,7 +94,10 @@ export class SessionTracker {
   add(sessionId: string, position: number, message: TranscriptMessage): void {
     this.counted.set(sessionId, Math.max(position, this.counted.get(sessionId) ?? -1));
     this.transcriptSeen = true;
-    if (message.at !== null) this.lastMessageAt = Math.max(this.lastMessageAt ?? 0, message.at);
+    if (message.at !== null) {
+      this.lastMessageAt = Math.max(this.lastMessageAt ?? 0, message.at);
+      this.firstMessageAt = Math.min(this.firstMessageAt ?? message.at, message.at);
+    }
     if (message.role === 'user') {
       this.inProgress = true;
       this.runPending = true;
@@ -134,6 +139,7 @@ export class SessionTracker {
     if (a.last_role === null) return;
     this.transcriptSeen = true;
     if (a.last_at !== null) this.lastMessageAt = Math.max(this.lastMessageAt ?? 0, a.last_at);
+    if (a.first_at !== null) this.firstMessageAt = Math.min(this.firstMessageAt ?? a.first_at, a.first_at);
     this.runCount += a.runs ?? 0;
     this.failedRuns += a.failed ?? 0;
     this.toolCalls += a.tools ?? 0;
@@ -168,7 +174,7 @@ export class SessionTracker {
     this.totals = emptyUsage();
     this.buckets.clear();
     this.runCount = this.failedRuns = this.toolCalls = this.toolErrors = 0;
-    this.lastMessageAt = null;
+    this.lastMessageAt = this.firstMessageAt = null;
     this.inProgress = this.lastRunFailed = this.runPending = this.transcriptSeen = false;
     this.currentRun = null;
     this.lastModel = null;
@@ -209,7 +215,7 @@ export class SessionTracker {
       cost_usd: Math.round(usage.cost_usd * 1e9) / 1e9,
       run_count: this.runCount,
       failed_runs: this.failedRuns,
-      started_at: iso(this.meta.startedAt),
+      started_at: iso(this.meta.startedAt ?? this.firstMessageAt),
       updated_at: iso(this.meta.updatedAt),
       ended_at: iso(this.meta.endedAt),
       last_activity_at: iso(this.lastActivity),
