@@ -28,35 +28,64 @@ export interface AgentUsage {
   byModel: Map<string, Usage>;
 }
 
-/**
- * An agent from its roster entry and its sessions, or from `previous` when none of its sessions changed
- * (its sums stand; only the roster's fields are taken again).
- */
-export function summariseAgent(id: string, roster: RosterAgent | undefined, sessions: SessionTracker[] | OpenClawAgent): OpenClawAgent {
-  const named = { name: roster?.name ?? null, emoji: roster?.emoji ?? null, model: roster?.model ?? null };
-  if (!Array.isArray(sessions)) return { ...sessions, ...named, running: [...sessions.running] };
-  const agent: OpenClawAgent = { id, ...named, status: 'idle', lastActive: null, runsCompleted: 0, runsFailed: 0, running: [], lastRunFailed: false };
-  let latest: SessionTracker | null = null;
-  for (const tracker of sessions) {
-    agent.runsCompleted += tracker.runCount - tracker.failedRuns;
-    agent.runsFailed += tracker.failedRuns;
-    if (tracker.running) agent.running.push(tracker.meta.key);
-    const last = tracker.lastActivity;
-    if (last !== null && (agent.lastActive === null || last > agent.lastActive)) agent.lastActive = last;
-    if (tracker.runCount > 0 && (!latest || (last ?? 0) > (latest.lastActivity ?? 0))) latest = tracker;
-  }
-  agent.lastRunFailed = latest?.lastRunFailed ?? false;
-  agent.running.sort();
-  return agent;
+/** What one session adds to its agent's tally. */
+interface Contribution {
+  completed: number;
+  failed: number;
+  running: boolean;
+  last: number | null;
 }
 
 /**
- * `active` while a run is in progress, `error` when the last run of its most recent session failed,
- * `active` again within `staleMs` of its last activity, otherwise `idle`.
+ * An agent's runs, running sessions and last activity, kept as running sums: a changed session
+ * replaces its own contribution, so a poll's cost follows the sessions that changed, not the history.
  */
-export function withStatus(agent: OpenClawAgent, now: number, staleMs: number): OpenClawAgent {
-  const recent = agent.lastActive !== null && now - agent.lastActive <= staleMs;
-  return { ...agent, status: agent.running.length ? 'active' : agent.lastRunFailed ? 'error' : recent ? 'active' : 'idle' };
+export class AgentTally {
+  private completed = 0;
+  private failed = 0;
+  private readonly running = new Set<string>();
+  private lastActive: number | null = null;
+  /** The session with the most recent activity among those with runs: how its last run ended makes the agent `error`. */
+  private latest: { key: string; at: number; failed: boolean } | null = null;
+  private readonly contributions = new Map<string, Contribution>();
+
+  update(tracker: SessionTracker): void {
+    const key = tracker.meta.key;
+    const before = this.contributions.get(key);
+    const last = tracker.lastActivity;
+    const after: Contribution = { completed: tracker.runCount - tracker.failedRuns, failed: tracker.failedRuns, running: tracker.running, last };
+    this.contributions.set(key, after);
+    this.completed += after.completed - (before?.completed ?? 0);
+    this.failed += after.failed - (before?.failed ?? 0);
+    if (after.running) this.running.add(key);
+    else this.running.delete(key);
+    if (last !== null && (this.lastActive === null || last > this.lastActive)) this.lastActive = last;
+    if (tracker.runCount > 0 && last !== null && (!this.latest || this.latest.key === key || last >= this.latest.at)) {
+      this.latest = { key, at: last, failed: tracker.lastRunFailed };
+    }
+  }
+
+  /**
+   * The agent now: `active` while a run is in progress, `error` when the last run of its most recent
+   * session failed, `active` again within `staleMs` of its last activity, otherwise `idle`.
+   */
+  agent(id: string, roster: RosterAgent | undefined, now: number, staleMs: number): OpenClawAgent {
+    const running = [...this.running].sort();
+    const lastRunFailed = this.latest?.failed ?? false;
+    const recent = this.lastActive !== null && now - this.lastActive <= staleMs;
+    return {
+      id,
+      name: roster?.name ?? null,
+      emoji: roster?.emoji ?? null,
+      model: roster?.model ?? null,
+      status: running.length ? 'active' : lastRunFailed ? 'error' : recent ? 'active' : 'idle',
+      lastActive: this.lastActive,
+      runsCompleted: this.completed,
+      runsFailed: this.failed,
+      running,
+      lastRunFailed,
+    };
+  }
 }
 
 export function usageByAgent(trackers: Iterable<SessionTracker>): Map<string, AgentUsage> {

@@ -8,7 +8,7 @@ import { AGENT_ID_PATTERN } from '../workspace/workspace.types';
 import { AgentDatabase } from './agent-database';
 import { SessionStore, StoreChanges } from './session-store';
 import { LegacySessions } from './legacy-sessions';
-import { AgentUsage, OpenClawAgent, summariseAgent, usageByAgent, withStatus } from './openclaw-agents';
+import { AgentTally, AgentUsage, OpenClawAgent, usageByAgent } from './openclaw-agents';
 import { ModelPrice, parseOpenClawConfig, RosterAgent } from './openclaw-config';
 import { SessionTracker, SessionView } from './session-tracker';
 import { parseTranscriptLine } from './transcript-line';
@@ -48,7 +48,7 @@ export class OpenClawService implements OnApplicationBootstrap, OnModuleDestroy 
   private readonly stores = new Map<string, SessionStore>();
   private readonly trackers = new Map<string, SessionTracker>();
   private readonly views = new Map<string, SessionView>();
-  private readonly keysOfAgent = new Map<string, Set<string>>();
+  private readonly tallies = new Map<string, AgentTally>();
   private readonly runningKeys = new Set<string>();
   private readonly agents = new Map<string, OpenClawAgent>();
   private found = false;
@@ -218,8 +218,6 @@ export class OpenClawService implements OnApplicationBootstrap, OnModuleDestroy 
       const tracker = this.trackers.get(meta.key);
       if (tracker) tracker.meta = meta;
       else this.trackers.set(meta.key, new SessionTracker(meta));
-      const keys = this.keysOfAgent.get(meta.agentId) ?? new Set<string>();
-      this.keysOfAgent.set(meta.agentId, keys.add(meta.key));
     }
     for (const { key, aggregate } of changes.loaded) this.trackers.get(key)?.load(aggregate.session_id, aggregate, this.prices);
     for (const { key, sessionId, position, message } of changes.lines) {
@@ -242,11 +240,10 @@ export class OpenClawService implements OnApplicationBootstrap, OnModuleDestroy 
 
   /**
    * Recomputes the views of the sessions that changed and of those with a run in progress (time alone
-   * can make them stuck), then the agents, and emits what changed. Its cost follows the changes, not
-   * the history: an agent's figures are summed again only when one of its sessions changed.
+   * can make them stuck), their agents' tallies, and emits what changed. Its cost follows the changes,
+   * not the history.
    */
   private refresh(now: number, dirty: Set<string>): void {
-    const dirtyAgents = new Set<string>();
     for (const key of new Set([...dirty, ...this.runningKeys])) {
       const tracker = this.trackers.get(key);
       if (!tracker) continue;
@@ -255,10 +252,10 @@ export class OpenClawService implements OnApplicationBootstrap, OnModuleDestroy 
       this.views.set(key, view);
       if (tracker.running) this.runningKeys.add(key);
       else this.runningKeys.delete(key);
-      if (!previous || changed(previous, view)) {
-        dirtyAgents.add(tracker.meta.agentId);
-        this.bus.emit(DomainEvent.SessionUpdated, { session: view, previous });
-      }
+      if (!previous || changed(previous, view)) this.bus.emit(DomainEvent.SessionUpdated, { session: view, previous });
+      let tally = this.tallies.get(tracker.meta.agentId);
+      if (!tally) this.tallies.set(tracker.meta.agentId, (tally = new AgentTally()));
+      tally.update(tracker);
       if (view.stuck && !previous?.stuck) {
         const idle = (now - (tracker.lastActivity ?? now)) / 60_000;
         this.bus.emit(DomainEvent.SessionStuck, { session: view, idle_minutes: Math.round(idle * 10) / 10 });
@@ -268,11 +265,7 @@ export class OpenClawService implements OnApplicationBootstrap, OnModuleDestroy 
     for (const id of new Set([...ids, ...this.agents.keys()])) {
       const before = this.agents.get(id);
       if (!ids.has(id)) this.agents.delete(id);
-      else {
-        const sessions = dirtyAgents.has(id) || !before ? [...(this.keysOfAgent.get(id) ?? [])].map((key) => this.trackers.get(key)!) : null;
-        const agent = summariseAgent(id, this.roster.find((a) => a.id === id), sessions ?? before!);
-        this.agents.set(id, withStatus(agent, now, this.staleMs));
-      }
+      else this.agents.set(id, (this.tallies.get(id) ?? new AgentTally()).agent(id, this.roster.find((a) => a.id === id), now, this.staleMs));
       if (JSON.stringify(before) !== JSON.stringify(this.agents.get(id))) this.bus.emit(DomainEvent.OpenClawAgentChanged, { agent_id: id });
     }
   }

@@ -181,8 +181,9 @@ export class SessionTracker {
   }
 
   get lastActivity(): number | null {
-    const times = [this.meta.lastActivityAt, this.lastMessageAt].filter((t): t is number => t !== null);
-    return times.length ? Math.max(...times) : this.meta.updatedAt;
+    const { lastActivityAt } = this.meta;
+    if (lastActivityAt === null) return this.lastMessageAt ?? this.meta.updatedAt;
+    return this.lastMessageAt === null ? lastActivityAt : Math.max(lastActivityAt, this.lastMessageAt);
   }
 
   get running(): boolean {
