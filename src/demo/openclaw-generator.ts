@@ -142,13 +142,13 @@ export class OpenClawHome {
 
   /**
    * The user's message and the session marked running, in one write, as the Gateway admits a turn;
-   * the session shows as running until finishRun.
+   * the session shows as running until finishRun. The Gateway also records the run's start and end.
    */
   startRun(handle: GeneratedSession, start: RunStart = {}): OpenRun {
     const run = this.begin(handle, start, 0);
     const session = this.session(handle);
     session.admitted = true;
-    this.updateEntry(session, run.startedAt + 50, { status: 'running', lastInteractionAt: run.startedAt });
+    this.updateEntry(session, run.startedAt + 50, { status: 'running', startedAt: run.startedAt, endedAt: undefined, runtimeMs: undefined, lastInteractionAt: run.startedAt });
     return run;
   }
 
@@ -166,7 +166,9 @@ export class OpenClawHome {
       this.append(session, session.transcript.toolResult(at + 200, run.runId, callId, end.tool.name, end.tool.result, end.tool.isError ?? false));
     }
     // A run OpenClaw did not admit as running keeps the stored status it had: a failure shows in the transcript only.
-    const status = session.admitted ? { status: end.error ? ('failed' as const) : ('done' as const) } : {};
+    const status = session.admitted
+      ? { status: end.error ? ('failed' as const) : ('done' as const), endedAt: endAt + 90, runtimeMs: endAt + 90 - run.startedAt, lastRunId: run.runId }
+      : {};
     session.admitted = false;
     if (end.error) {
       this.append(session, session.transcript.bootstrapContext(endAt - 100, run.runId));

@@ -106,7 +106,8 @@ export class OpenClawSimulator {
     }
     const roll = Math.random();
     const idle = this.home.sessions().filter((s) => !this.openRuns.has(s.key));
-    if (roll < NEW_SESSION_CHANCE) this.home.addRun(this.home.addSession(pick(DEMO_AGENTS).id), this.run());
+    // A new session opened a little earlier, so that its first run can end now rather than in the future.
+    if (roll < NEW_SESSION_CHANCE) this.home.addRun(this.home.addSession(pick(DEMO_AGENTS).id, { at: now - 15_000 }), this.run());
     else if (roll < NEW_SESSION_CHANCE + SUBAGENT_CHANCE) this.spawnSubagent(now);
     else if (roll < NEW_SESSION_CHANCE + SUBAGENT_CHANCE + LONG_RUN_CHANCE) this.openLongRun(pick(idle), now);
     else this.home.addRun(pick(idle), this.run());

@@ -23,6 +23,9 @@ export interface SessionEntry {
   lastInteractionAt?: number;
   lastActivityAt?: number;
   status?: 'running' | 'done' | 'failed';
+  /** The last run's, recorded by the Gateway for the runs it admits. */
+  startedAt?: number;
+  endedAt?: number;
   model: string;
   modelProvider: string;
   [field: string]: unknown;
@@ -46,7 +49,7 @@ type Row = (string | number | Buffer | null)[];
 
 const TRANSCRIPT_COLUMNS = ['session_id', 'seq', 'event_json', 'created_at', 'event_zstd', 'event_utf8_bytes', 'navigation_json'];
 const NODE_COLUMNS = ['session_key', 'current_session_id', 'entry_json', 'updated_at', 'status', 'created_at', 'created_via', 'created_actor_type', 'created_actor_id', 'parent_session_key', 'spawned_by', 'last_interaction_at', 'last_activity_at'];
-const WINDOW_COLUMNS = ['session_id', 'session_key', 'created_at', 'updated_at', 'transcript_updated_at', 'transcript_observed_at', 'session_entry_provenance', 'status', 'model_provider', 'model', 'agent_harness_id', 'parent_session_key', 'spawned_by'];
+const WINDOW_COLUMNS = ['session_id', 'session_key', 'created_at', 'updated_at', 'transcript_updated_at', 'transcript_observed_at', 'session_entry_provenance', 'started_at', 'ended_at', 'status', 'model_provider', 'model', 'agent_harness_id', 'parent_session_key', 'spawned_by'];
 /** A multi-row INSERT split around its VALUES groups; with `upsert`, rows already there are updated except the `keep` columns. */
 interface InsertSql {
   prefix: string;
@@ -184,7 +187,7 @@ function nodeRow({ key, entry, created }: SessionRecord): Row {
 function windowRow({ key, entry, transcriptUpdatedAt }: SessionRecord): Row {
   return [
     entry.sessionId, key, entry.sessionStartedAt ?? entry.updatedAt, entry.updatedAt, transcriptUpdatedAt, transcriptUpdatedAt, 1,
-    entry.status ?? null, entry.modelProvider, entry.model, 'openclaw', str(entry.parentSessionKey), str(entry.spawnedBy),
+    entry.startedAt ?? null, entry.endedAt ?? null, entry.status ?? null, entry.modelProvider, entry.model, 'openclaw', str(entry.parentSessionKey), str(entry.spawnedBy),
   ];
 }
 
