@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { GeneratedSession, OpenClawHome, OpenRun, RunEnd, RunStart, TokenCounts } from './openclaw-generator';
+import { Stepper } from './stepper';
 
 /** Some agents share ids with the demo workspace's, so the fleet shows them merged; quill and archivist use the older file layout. */
 const DEMO_AGENTS = [
@@ -71,30 +72,23 @@ export async function generateDemoOpenClaw(dir: string): Promise<OpenClawHome> {
  */
 export class OpenClawSimulator {
   private readonly logger = new Logger('OpenClawSimulator');
-  private timer: NodeJS.Timeout | null = null;
-  private inFlight: Promise<void> | null = null;
+  private readonly stepper: Stepper;
   private readonly openRuns = new Map<string, { run: OpenRun; due: number }>();
 
   constructor(
     private readonly home: OpenClawHome,
-    private readonly intervalMs: number,
-  ) {}
+    intervalMs: number,
+  ) {
+    this.stepper = new Stepper(() => this.step(), intervalMs, (error) => this.logger.warn(`OpenClaw simulation step failed: ${error.message}`));
+  }
 
   start(): void {
-    if (this.timer) return;
-    this.timer = setInterval(() => {
-      if (this.inFlight) return;
-      this.inFlight = this.step()
-        .catch((error: Error) => this.logger.warn(`OpenClaw simulation step failed: ${error.message}`))
-        .finally(() => (this.inFlight = null));
-    }, this.intervalMs);
+    this.stepper.start();
   }
 
   /** Stops stepping and closes the databases; a run still open stays open, as after an OpenClaw crash. */
   async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    await this.inFlight;
+    await this.stepper.stop();
     await this.home.close();
   }
 

@@ -6,6 +6,7 @@ import { isPlainObject } from '../common/json';
 import { parseLenientJson } from '../workspace/lenient-json';
 import { AGENT_ID_PATTERN } from '../workspace/workspace.types';
 import { jsonText, OFFICE_ZONES, officeStateText, taskId } from './workspace-generator';
+import { Stepper } from './stepper';
 
 export interface SimulatorOptions {
   /** Time between steps once started; 1500 ms unless given. */
@@ -58,10 +59,8 @@ const TAGS = ['backend', 'frontend', 'research', 'content', 'ops', 'security'];
 export class WorkspaceSimulator {
   private readonly logger = new Logger('DemoSimulator');
   private readonly dir: string;
-  private readonly intervalMs: number;
   private readonly random: () => number;
-  private timer: NodeJS.Timeout | null = null;
-  private inFlight: Promise<void> | null = null;
+  private readonly stepper: Stepper;
   /** Half-written state.json files, each with the full text due and the timer that will write it. */
   private readonly halfWritten = new Map<string, { text: string; timer: NodeJS.Timeout }>();
   private writes: Promise<void> = Promise.resolve();
@@ -69,26 +68,17 @@ export class WorkspaceSimulator {
 
   constructor(root: string, options: SimulatorOptions = {}) {
     this.dir = join(root, 'mission-control');
-    this.intervalMs = options.intervalMs ?? 1_500;
     this.random = mulberry32(options.seed ?? Date.now());
+    this.stepper = new Stepper(() => this.step(), options.intervalMs ?? 1_500, (error) => this.logger.warn(`Simulation step failed: ${error.message}`));
   }
 
   start(): void {
-    if (this.timer) return;
-    this.timer = setInterval(() => {
-      // A slow disk must not pile steps up: skip the tick while the last step still runs.
-      if (this.inFlight) return;
-      this.inFlight = this.step()
-        .catch((error: Error) => this.logger.warn(`Simulation step failed: ${error.message}`))
-        .finally(() => (this.inFlight = null));
-    }, this.intervalMs);
+    this.stepper.start();
   }
 
   /** Stops stepping and completes any half-written file, so the workspace is left readable. */
   async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    await this.inFlight;
+    await this.stepper.stop();
     await Promise.all([...this.halfWritten.keys()].map((path) => this.completeHalfWrite(path)));
     await this.writes;
   }
