@@ -43,7 +43,7 @@ export class OpenClawService implements OnApplicationBootstrap, OnModuleDestroy 
   private readonly stuckMs: number;
   private readonly staleMs: number;
   private roster: RosterAgent[] = [];
-  prices = new Map<string, ModelPrice>();
+  private modelPrices = new Map<string, ModelPrice>();
   private configStamp = '';
   private readonly stores = new Map<string, SessionStore>();
   private readonly trackers = new Map<string, SessionTracker>();
@@ -98,12 +98,13 @@ export class OpenClawService implements OnApplicationBootstrap, OnModuleDestroy 
     return this.views.get(key);
   }
 
-  tracker(key: string): SessionTracker | undefined {
-    return this.trackers.get(key);
-  }
-
   sessionTrackers(): IterableIterator<SessionTracker> {
     return this.trackers.values();
+  }
+
+  /** USD per million tokens by `provider/model`, from openclaw.json. */
+  get prices(): Map<string, ModelPrice> {
+    return this.modelPrices;
   }
 
   /** Whether the first read is done, so totals are whole. */
@@ -144,7 +145,10 @@ export class OpenClawService implements OnApplicationBootstrap, OnModuleDestroy 
   private schedule(delay: number): void {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
-      void this.poll().finally(() => this.schedule(this.pollMs));
+      // A failed poll is logged by poll(); the next one tries again.
+      void this.poll()
+        .catch(() => undefined)
+        .finally(() => this.schedule(this.pollMs));
     }, delay);
     this.timer.unref();
   }
@@ -175,7 +179,7 @@ export class OpenClawService implements OnApplicationBootstrap, OnModuleDestroy 
       if (info.size > MAX_CONFIG_BYTES) throw new Error(`over ${MAX_CONFIG_BYTES / 1048576} MiB`);
       const config = parseOpenClawConfig(await readFile(path, 'utf8'));
       this.roster = config.agents;
-      this.prices = config.prices;
+      this.modelPrices = config.prices;
       this.configStamp = stamp;
     } catch (error) {
       // Keeps the last good roster: the file may be caught mid-write.

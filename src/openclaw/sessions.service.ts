@@ -41,12 +41,12 @@ export class SessionsService {
   async get(key: string): Promise<SessionDetailDto> {
     const session = this.find(key);
     const store = this.openclaw.store(session.agent_id);
-    const tracker = this.openclaw.tracker(key);
     const runs: RunDto[] = [];
     const tools = new Map<string, { count: number; failed: number }>();
     let pendingStart: number | null = null;
-    for (const sessionId of store && tracker ? store.sessionIds(key) : []) {
-      for (const { position, line } of await store!.readLines(sessionId, { limit: DETAIL_LINES })) {
+    const lines = store ? await Promise.all(store.sessionIds(key).map(async (id) => ({ id, lines: await store.readLines(id, { limit: DETAIL_LINES }) }))) : [];
+    for (const { id: sessionId, lines: read } of lines) {
+      for (const { position, line } of read) {
         const m = parseTranscriptLine(line, this.openclaw.prices);
         if (!m) continue;
         if (m.role === 'user') pendingStart = m.at;
