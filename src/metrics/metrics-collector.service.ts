@@ -26,8 +26,8 @@ const SYSTEM_COLUMNS = [
   'total_tasks_pending', 'total_tasks_failed', 'system_health_score', 'avg_response_time', 'events_per_minute',
   'tokens_in', 'tokens_out', 'cost_usd', 'cost_usd_total',
 ] as const;
-/** Events read one by one from the window; the rest are only counted. */
-const DETAIL_TYPES = [...new Set(['task_started', 'task_completed', 'status_changed', ...USAGE_EVENT_TYPES])];
+/** Events read one by one from the window (constants, as SQL literals); the rest are only counted. */
+const DETAIL_TYPES = [...new Set(['task_started', 'task_completed', 'status_changed', ...USAGE_EVENT_TYPES])].map((t) => `'${t}'`).join(', ');
 /** Open task_started events remembered per agent for durations; beyond this the oldest are forgotten. */
 const MAX_OPEN_TASKS_PER_AGENT = 1_000;
 /** How far back a restart looks for tasks still open. */
@@ -156,8 +156,8 @@ export class MetricsCollectorService {
     );
     const detailed: WindowEvent[] = await this.db.query(
       `SELECT "id", "timestamp", "event_type", "agent_id", "data" FROM "events" NOT INDEXED WHERE "id" > ? AND "id" <= ?
-       AND "agent_id" IS NOT NULL AND "event_type" IN (${DETAIL_TYPES.map(() => '?').join(', ')}) ORDER BY "id"`,
-      [fromId, toId, ...DETAIL_TYPES],
+       AND "agent_id" IS NOT NULL AND "event_type" IN (${DETAIL_TYPES}) ORDER BY "id"`,
+      [fromId, toId],
     );
     const [{ responseTime }] = await this.db.query(
       `SELECT AVG(CAST(json_extract("data", '$.response_time') AS REAL)) AS "responseTime" FROM "events" NOT INDEXED
