@@ -1,5 +1,5 @@
 import { init as initZstd, compress } from '@bokuweb/zstd-wasm';
-import { appendFile, cp, mkdir, readdir, stat, writeFile } from 'node:fs/promises';
+import { appendFile, cp, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as sqlite3 from 'sqlite3';
 import { OpenClawHome } from '../src/demo/openclaw-generator';
@@ -371,6 +371,73 @@ describe('OpenClaw source: a live home (generated in the real formats)', () => {
     expect(health.services.openclaw).toMatchObject({ status: 'up', state: 'partial' });
     expect(health.services.openclaw.problems).toEqual(expect.arrayContaining([expect.stringMatching(/^forge: schema version 99/)]));
     expect((await api(t.url, '/api/sessions?agent_id=forge')).body.sessions).toHaveLength(1);
+  });
+});
+
+describe('OpenClaw source: hostile and broken records', () => {
+  let t: TestApp;
+  let dir: string;
+  let home: string;
+
+  beforeAll(async () => {
+    dir = await makeTempDir('mc-oc-hostile-');
+    home = join(dir, 'home');
+    const oc = await OpenClawHome.create(home, {
+      agents: [
+        { id: 'good', layout: 'sqlite' },
+        { id: 'mangled', layout: 'sqlite' },
+        { id: 'old', layout: 'legacy' },
+      ],
+      configForm: 'list',
+      json5: false,
+      prices: { 'anthropic/claude-sonnet-4-5': SONNET },
+    });
+    for (const agent of ['good', 'mangled', 'old']) oc.addRun(oc.addSession(agent), { answer: 'fine', usage: { input: 100, output: 10 } });
+    await oc.flush();
+    await oc.close();
+    // A transcript line that is not JSON, one with odd types, a compressed row that is not zstd, and an entry that is not JSON.
+    const db = new sqlite3.Database(join(home, 'agents', 'mangled', 'agent', 'openclaw-agent.sqlite'));
+    const [row] = await new Promise<{ session_id: string; seq: number }[]>((resolve, reject) =>
+      db.all('SELECT session_id, MAX(seq) AS seq FROM transcript_events', (error, rows) => (error ? reject(error) : resolve(rows as never))),
+    );
+    const odd = JSON.stringify({ type: 'message', message: { role: 'assistant', provider: 7, model: ['x'], usage: { input: '5000', output: -3, cost: { total: 'lots' } }, stopReason: { no: 1 }, timestamp: 'yesterday' } });
+    await sqlRun(db, `INSERT INTO transcript_events (session_id, seq, event_json, created_at) VALUES ('${row.session_id}', ${row.seq + 1}, '{"type":"message","message":{"role":"assis', 1)`);
+    await sqlRun(db, `INSERT INTO transcript_events (session_id, seq, event_json, created_at) VALUES ('${row.session_id}', ${row.seq + 2}, '${odd.replace(/'/g, "''")}', 1)`);
+    await sqlRun(db, `UPDATE session_nodes SET entry_json = '{not json'`);
+    await new Promise<void>((resolve) => db.close(() => resolve()));
+    await appendFile(join(home, 'agents', 'old', 'sessions', (await readdir(join(home, 'agents', 'old', 'sessions'))).find((f) => f.endsWith('.jsonl'))!), '\u0000\u0001 binary garbage\n[1,2,3]\nnull\n');
+    // Folders that are not agents, and a roster with entries that are not agents.
+    await mkdir(join(home, 'agents', '..hidden', 'agent'), { recursive: true });
+    await mkdir(join(home, 'agents', 'with space', 'sessions'), { recursive: true });
+    await writeFile(join(home, 'agents', 'with space', 'sessions', 'sessions.json'), '{"k": {"sessionId": "../../etc/passwd"}}');
+    await mkdir(join(home, 'agents', 'arr', 'sessions'), { recursive: true });
+    await writeFile(join(home, 'agents', 'arr', 'sessions', 'sessions.json'), '[1, 2, {"sessionId": "x"}]');
+    const config = JSON.parse(await readFile(join(home, 'openclaw.json'), 'utf8'));
+    config.agents.list.push(null, 42, { id: '../../escape' }, { id: 'ok-extra', name: { no: 1 }, identity: 'nope' });
+    await writeFile(join(home, 'openclaw.json'), JSON.stringify(config));
+    t = await startApp({ env: { MC_OPENCLAW_HOME: home, MC_OPENCLAW_POLL: '0.5' } });
+    await waitFor(async () => (await api(t.url, '/api/health')).body.services.openclaw.last_poll_at !== null, 5000, 'the first poll');
+  });
+
+  afterAll(async () => {
+    await t?.close();
+    await removeDirs(dir);
+  });
+
+  it('reads what it can, counts nothing it cannot, and keeps serving', async () => {
+    const { body } = await api(t.url, '/api/sessions');
+    const byAgent = Object.fromEntries(body.sessions.map((s: { agent_id: string }) => [s.agent_id, s]));
+    expect(byAgent.good).toMatchObject({ input_tokens: 100, output_tokens: 10 });
+    // The malformed line is skipped and the odd one counts as zero, never as 5000 or -3.
+    expect(byAgent.mangled).toMatchObject({ input_tokens: 100, output_tokens: 10 });
+    expect(byAgent.old).toMatchObject({ input_tokens: 100, output_tokens: 10 });
+    expect(Number.isFinite(byAgent.mangled.cost_usd)).toBe(true);
+    const agents = (await api(t.url, '/api/agents')).body.agents.map((a: { id: string }) => a.id);
+    expect(agents).toEqual(expect.arrayContaining(['good', 'mangled', 'old', 'ok-extra']));
+    expect(agents.some((id: string) => id.includes('/') || id.includes(' ') || id.startsWith('.'))).toBe(false);
+    expect((await api(t.url, '/api/agents/ok-extra')).body).toMatchObject({ name: 'ok-extra', sources: ['openclaw'] });
+    expect((await api(t.url, '/api/health')).body.status).toBe('healthy');
+    expect((await api(t.url, `/api/sessions/${encodeURIComponent(byAgent.mangled.key)}`)).status).toBe(200);
   });
 });
 
