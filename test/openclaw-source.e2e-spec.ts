@@ -1,5 +1,5 @@
 import { init as initZstd, compress } from '@bokuweb/zstd-wasm';
-import { appendFile, cp, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { appendFile, cp, mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as sqlite3 from 'sqlite3';
 import { OpenClawHome } from '../src/demo/openclaw-generator';
@@ -163,6 +163,17 @@ describe('OpenClaw source: the legacy sessions.json + JSONL layout (committed fi
   beforeAll(async () => {
     home = await makeTempDir('mc-oc-legacy-');
     await cp(join(FIXTURES, 'home-legacy'), home, { recursive: true });
+    // An entry may name its transcript file (sessionFile); one that points out of the folder is not followed.
+    const sessions = join(home, 'agents', 'main', 'sessions');
+    const index = JSON.parse(await readFile(join(sessions, 'sessions.json'), 'utf8'));
+    const main = expected.sessions[0];
+    await rename(join(sessions, `${main.session_id}.jsonl`), join(sessions, 'renamed-main.jsonl'));
+    index[main.key].sessionFile = 'renamed-main.jsonl';
+    await writeFile(join(sessions, 'sessions.json'), JSON.stringify(index));
+    const scoutIndex = join(home, 'agents', 'scout', 'sessions', 'sessions.json');
+    const scout = JSON.parse(await readFile(scoutIndex, 'utf8'));
+    for (const entry of Object.values<Record<string, unknown>>(scout)) entry.sessionFile = '../../../../../../etc/passwd.jsonl';
+    await writeFile(scoutIndex, JSON.stringify(scout));
     t = await startApp({ env: { MC_OPENCLAW_HOME: home, MC_OPENCLAW_POLL: '0.5' } });
   });
 
@@ -187,7 +198,7 @@ describe('OpenClaw source: the legacy sessions.json + JSONL layout (committed fi
 
   it('counts a line only once it is whole, and a transcript that grows from where it stopped', async () => {
     const want = expected.sessions[0];
-    const file = join(home, 'agents', want.agent_id, 'sessions', `${want.session_id}.jsonl`);
+    const file = join(home, 'agents', want.agent_id, 'sessions', 'renamed-main.jsonl');
     const line = JSON.stringify({
       type: 'message',
       id: 'x1',

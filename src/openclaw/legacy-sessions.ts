@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { open, readFile, stat } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename, join, resolve, sep } from 'node:path';
 import JSON5 from 'json5';
 import { isPlainObject } from '../common/json';
 import { entryUsage, SessionStore, StoreChanges, text, TranscriptEntry } from './session-store';
@@ -14,6 +14,7 @@ const MAX_READ_BYTES = 32 * 1024 * 1024;
 
 interface TranscriptFile {
   key: string;
+  path: string;
   identity: string;
   offset: number;
   lines: number;
@@ -50,7 +51,7 @@ export class LegacySessions implements SessionStore {
     const lines: TranscriptEntry[] = [];
     const recount = new Set<string>();
     for (const [sessionId, file] of this.files) {
-      const path = join(this.dir, `${sessionId}.jsonl`);
+      const path = file.path;
       const info = await stat(path).catch(() => null);
       if (!info) continue;
       const identity = `${info.dev}:${info.ino}`;
@@ -68,7 +69,7 @@ export class LegacySessions implements SessionStore {
   async close(): Promise<void> {}
 
   async readLines(sessionId: string, range: { before?: number; limit: number }): Promise<{ position: number; line: string }[]> {
-    const path = join(this.dir, `${sessionId}.jsonl`);
+    const path = this.files.get(sessionId)?.path ?? join(this.dir, `${sessionId}.jsonl`);
     const info = await stat(path);
     if (info.size > MAX_INDEX_BYTES) throw new Error(`transcript ${basename(path)} is over ${MAX_INDEX_BYTES / 1048576} MiB`);
     const all = (await readFile(path, 'utf8')).split('\n').filter((line) => line.trim());
@@ -106,10 +107,16 @@ export class LegacySessions implements SessionStore {
       this.entries.set(key, { hash, meta });
       const ids = this.idsOfKey.get(key) ?? [];
       if (!ids.includes(entry.sessionId)) this.idsOfKey.set(key, [...ids, entry.sessionId]);
-      if (!this.files.has(entry.sessionId)) this.files.set(entry.sessionId, { key, identity: '', offset: 0, lines: 0 });
+      if (!this.files.has(entry.sessionId)) this.files.set(entry.sessionId, { key, path: this.transcriptPath(entry), identity: '', offset: 0, lines: 0 });
       metas.push(meta);
     }
     return metas;
+  }
+
+  /** `sessionFile` (relative, or absolute as older versions wrote it) when it stays in this folder, else `<sessionId>.jsonl`. */
+  private transcriptPath(entry: Record<string, unknown>): string {
+    const named = typeof entry.sessionFile === 'string' ? resolve(this.dir, entry.sessionFile) : null;
+    return named && named.startsWith(this.dir + sep) && named.endsWith('.jsonl') ? named : join(this.dir, `${String(entry.sessionId)}.jsonl`);
   }
 
   private toMeta(key: string, entry: Record<string, unknown>): SessionMeta {
