@@ -90,6 +90,35 @@ describe('Events API', () => {
     expect(await count()).toBe(before);
   });
 
+  it('refuses lists where events belong, naming their index, and stores nothing', async () => {
+    const before = await count();
+    for (const [events, bad] of [
+      [[[]], [0]],
+      [[{ event_type: 'keep1' }, []], [1]],
+      [[[{ event_type: 'nested' }], { event_type: 'keep2' }, [[]]], [0, 2]],
+    ] as const) {
+      const { status, body } = await post('/api/events/batch', { events });
+      expect([status, body.invalid_indexes]).toEqual([400, bad]);
+      expect(body.details.map((d: { field: string }) => d.field)).toEqual(bad.map((i) => `events.${i}`));
+    }
+    expect(await count()).toBe(before);
+  });
+
+  it('refuses bodies and data nested too deep with a 400 that says so, never a 500', async () => {
+    const deep = (levels: number) => JSON.parse(`${'{"a":'.repeat(levels)}1${'}'.repeat(levels)}`);
+    const tooDeep = await post('/api/events', { event_type: 'deep', data: deep(3000) });
+    expect(tooDeep.status).toBe(400);
+    expect(tooDeep.body.error).toContain('nests deeper than 64 levels');
+    const batch = await post('/api/events/batch', { events: [{ event_type: 'deep', data: deep(3000) }] });
+    expect(batch.status).toBe(400);
+    const backup = await post('/api/backups', { type: 'snapshot', extra: deep(3000) });
+    expect(backup.status).toBe(400);
+    const data = await post('/api/events', { event_type: 'deep', data: deep(40) });
+    expect(data.status).toBe(400);
+    expect(data.body.details).toEqual([{ field: 'data', messages: ['data must nest at most 32 levels'] }]);
+    expect((await post('/api/events', { event_type: 'deep', data: deep(30) })).status).toBe(201);
+  });
+
   it('stores a batch whose events leave optional fields null and carry fields it does not know', async () => {
     const events = [{ event_type: 'ok', agent_id: null, timestamp: null, data: null, colour: 'blue' }];
     const { status, body } = await post('/api/events/batch', { events, comment: 'ignored' });

@@ -1,4 +1,4 @@
-import { PipeTransform, Type } from '@nestjs/common';
+import { BadRequestException, PipeTransform, Type } from '@nestjs/common';
 import { createValidationPipe } from './validation';
 
 /**
@@ -10,13 +10,20 @@ import { createValidationPipe } from './validation';
 export class QuickValidationPipe<T> implements PipeTransform<unknown, Promise<T>> {
   private readonly validation = createValidationPipe();
 
+  /**
+   * @param explain the 400 for a body that the full validation lets through but the direct check does
+   * not (class-validator takes a list where an object belongs for a nested list); it must name what is wrong.
+   */
   constructor(
     private readonly metatype: Type<T>,
     private readonly isValid: (body: unknown) => body is T,
+    private readonly explain: (body: unknown) => BadRequestException,
   ) {}
 
   async transform(body: unknown): Promise<T> {
     if (this.isValid(body)) return body;
-    return this.validation.transform(body, { type: 'body', metatype: this.metatype });
+    const validated = await this.validation.transform(body, { type: 'body', metatype: this.metatype });
+    if (!this.isValid(validated)) throw this.explain(body);
+    return validated;
   }
 }

@@ -1,4 +1,7 @@
-import { BadRequestException, ValidationError, ValidationPipe } from '@nestjs/common';
+import { ArgumentMetadata, BadRequestException, ValidationError, ValidationPipe } from '@nestjs/common';
+
+/** Deeper bodies are refused before anything walks them: class-transformer recurses, and thousands of levels overflow its stack. */
+export const MAX_BODY_DEPTH = 64;
 
 export interface FieldError {
   field: string;
@@ -13,9 +16,31 @@ function flatten(errors: ValidationError[], prefix = ''): FieldError[] {
   });
 }
 
+/** Whether a parsed JSON value nests deeper than `limit` levels; iterative, so it cannot overflow itself. */
+export function nestsDeeperThan(value: unknown, limit: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length) {
+    const [item, depth] = stack.pop()!;
+    if (typeof item !== 'object' || item === null) continue;
+    if (depth >= limit) return true;
+    for (const child of Object.values(item)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
+class BoundedValidationPipe extends ValidationPipe {
+  async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if (metadata.type === 'body' && nestsDeeperThan(value, MAX_BODY_DEPTH)) {
+      const message = `the body nests deeper than ${MAX_BODY_DEPTH} levels`;
+      throw new BadRequestException({ message: `Invalid request: ${message}`, details: [{ field: 'body', messages: [message] }] });
+    }
+    return super.transform(value, metadata);
+  }
+}
+
 /** Whitelisting, transforming validation whose 400 names every bad field. */
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new BoundedValidationPipe({
     whitelist: true,
     transform: true,
     exceptionFactory: (errors) => {

@@ -2,7 +2,7 @@ import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiBody, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { ErrorDto } from '../common/error.dto';
 import { QuickValidationPipe } from '../common/quick-validation.pipe';
-import { CreateEventBatchDto, CreateEventDto, isValidEvent, isValidEventBatch } from './dto/create-event.dto';
+import { CreateEventBatchDto, CreateEventDto, explainInvalidEvents, isValidEvent, isValidEventBatch } from './dto/create-event.dto';
 import { EventDto, EventPageDto, StoredEventsDto } from './dto/event.dto';
 import { EventQuery } from './dto/event-query.dto';
 import { EventsService } from './events.service';
@@ -19,7 +19,7 @@ export class EventsController {
   @Post('api/events')
   @ApiBody({ type: CreateEventDto })
   @ApiUnauthorizedResponse({ type: ErrorDto, description: 'MC_API_TOKEN is set and the request lacks it.' })
-  async create(@Body(new QuickValidationPipe(CreateEventDto, isValidEvent)) body: Readonly<CreateEventDto>): Promise<EventDto> {
+  async create(@Body(new QuickValidationPipe(CreateEventDto, isValidEvent, explainInvalidEvents)) body: Readonly<CreateEventDto>): Promise<EventDto> {
     return (await this.events.ingest([body]))[0];
   }
 
@@ -28,7 +28,7 @@ export class EventsController {
   @HttpCode(201)
   @ApiBody({ type: CreateEventBatchDto })
   @ApiUnauthorizedResponse({ type: ErrorDto, description: 'MC_API_TOKEN is set and the request lacks it.' })
-  async createBatch(@Body(new QuickValidationPipe(CreateEventBatchDto, isValidEventBatch)) body: Readonly<CreateEventBatchDto>): Promise<StoredEventsDto> {
+  async createBatch(@Body(new QuickValidationPipe(CreateEventBatchDto, isValidEventBatch, explainInvalidEvents)) body: Readonly<CreateEventBatchDto>): Promise<StoredEventsDto> {
     const stored = await this.events.ingest(body.events);
     return { stored: stored.length, ids: stored.map((e) => e.id) };
   }

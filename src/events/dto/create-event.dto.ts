@@ -1,11 +1,14 @@
+import { BadRequestException } from '@nestjs/common';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, isISO8601, isObject, IsOptional, registerDecorator, ValidateNested } from 'class-validator';
 import { ApiProperty } from '@nestjs/swagger';
+import { nestsDeeperThan } from '../../common/validation';
 import { AGENT_ID_PATTERN } from '../../workspace/workspace.types';
 
 export const EVENT_TYPE_PATTERN = /^[a-z][a-z0-9_.:-]{0,63}$/;
 export const MAX_EVENT_DATA_BYTES = 16 * 1024;
 export const MAX_BATCH_EVENTS = 1000;
+export const MAX_EVENT_DATA_DEPTH = 32;
 
 interface FieldRule {
   /** Absent (undefined or null) is allowed. */
@@ -51,6 +54,7 @@ const EVENT_RULES: Record<keyof CreateEventDto, FieldRule> = {
     optional: true,
     checks: [
       { name: 'isObject', valid: (v) => isObject(v) && !Array.isArray(v), message: 'data must be a JSON object' },
+      { name: 'maxDepth', valid: (v) => !nestsDeeperThan(v, MAX_EVENT_DATA_DEPTH), message: `data must nest at most ${MAX_EVENT_DATA_DEPTH} levels` },
       {
         name: 'maxJsonBytes',
         valid: (v) => Buffer.byteLength(JSON.stringify(v) ?? '') <= MAX_EVENT_DATA_BYTES,
@@ -105,6 +109,15 @@ export class CreateEventBatchDto {
   @ValidateNested({ each: true })
   @Type(() => CreateEventDto)
   events!: CreateEventDto[];
+}
+
+/** The 400 for an event, or a batch, that the direct check refuses: which events are not event objects. */
+export function explainInvalidEvents(body: unknown): BadRequestException {
+  const events = isObject(body) ? (body as Record<string, unknown>).events : undefined;
+  if (!Array.isArray(events)) return new BadRequestException({ message: 'Invalid request: the body must be an event object', details: [{ field: 'body', messages: ['must be an event object'] }] });
+  const indexes = events.flatMap((event, i) => (isValidEvent(event) ? [] : [i]));
+  const details = indexes.map((i) => ({ field: `events.${i}`, messages: ['must be an event object with an event_type'] }));
+  return new BadRequestException({ message: `Invalid request: ${details.map((d) => `${d.field}: ${d.messages[0]}`).join('; ')}`, details, invalid_indexes: indexes });
 }
 
 /** What CreateEventBatchDto's decorators accept. */
