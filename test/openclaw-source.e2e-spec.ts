@@ -452,6 +452,26 @@ describe('OpenClaw source: hostile and broken records', () => {
   });
 });
 
+describe('OpenClaw source: OpenClaw without a mission-control workspace', () => {
+  it('is healthy: the fleet comes from OpenClaw alone', async () => {
+    const dir = await makeTempDir('mc-oc-only-');
+    await cp(join(FIXTURES, 'home-sqlite'), join(dir, 'home'), { recursive: true });
+    const t = await startApp({ workspace: join(dir, 'no-workspace'), env: { MC_OPENCLAW_HOME: join(dir, 'home'), MC_OPENCLAW_POLL: '0.5' } });
+    try {
+      const health = await waitFor(async () => {
+        const { body } = await api(t.url, '/api/health');
+        return body.services.openclaw.last_poll_at !== null ? body : undefined;
+      }, 5000, 'OpenClaw to be read');
+      expect(health.status).toBe('healthy');
+      expect(health.services.workspace).toMatchObject({ status: 'up', watching: false });
+      expect((await api(t.url, '/api/agents')).body.agents.map((a: { id: string }) => a.id)).toEqual(['main', 'scout']);
+    } finally {
+      await t.close();
+      await removeDirs(dir);
+    }
+  });
+});
+
 describe('OpenClaw source: no OpenClaw on the machine', () => {
   it('says so in health, and everything else works', async () => {
     const t = await startApp();

@@ -55,9 +55,13 @@ export class HealthService {
     return unreadable ? check.down({ ...details, message: 'nothing under the OpenClaw home could be read' }) : check.up({ ...details, message: details.state });
   }
 
+  /** A missing workspace degrades the service only when there is no OpenClaw home to show instead. */
   private checkWorkspace() {
     const check = this.indicators.check('workspace');
     const details = { path: this.workspace.missionControlDir, watching: this.watcher.watching, agents: this.workspace.listAgents().length };
-    return this.workspace.available && this.watcher.watching ? check.up(details) : check.down({ ...details, message: 'workspace folder not found' });
+    if (this.workspace.available && this.watcher.watching) return check.up(details);
+    const openclaw = this.openclaw.health().state;
+    if (openclaw === 'ok' || openclaw === 'partial') return check.up({ ...details, message: "workspace folder not found; OpenClaw's own records are shown" });
+    return check.down({ ...details, message: 'workspace folder not found' });
   }
 }
