@@ -22,6 +22,21 @@ describe('validateEnvironment', () => {
     expect(env.MC_API_TOKEN).toBeUndefined();
   });
 
+  it("reads OpenClaw's settings, defaulting to OpenClaw's own state folder", () => {
+    const saved = process.env.OPENCLAW_STATE_DIR;
+    try {
+      delete process.env.OPENCLAW_STATE_DIR;
+      expect(validateEnvironment({})).toMatchObject({ MC_OPENCLAW_HOME: resolve(homedir(), '.openclaw'), MC_OPENCLAW: 'on', MC_OPENCLAW_POLL: 5, MC_STUCK_MINUTES: 10 });
+      process.env.OPENCLAW_STATE_DIR = '/srv/openclaw-state';
+      expect(validateEnvironment({}).MC_OPENCLAW_HOME).toBe('/srv/openclaw-state');
+      expect(validateEnvironment({ MC_OPENCLAW_HOME: '~/oc', MC_OPENCLAW_POLL: '0.5' })).toMatchObject({ MC_OPENCLAW_HOME: resolve(homedir(), 'oc'), MC_OPENCLAW_POLL: 0.5 });
+      expect(() => validateEnvironment({ MC_OPENCLAW: 'maybe', MC_STUCK_MINUTES: '0' })).toThrow(/MC_OPENCLAW must be on or off[\s\S]*MC_STUCK_MINUTES must be a positive number/);
+    } finally {
+      if (saved === undefined) delete process.env.OPENCLAW_STATE_DIR;
+      else process.env.OPENCLAW_STATE_DIR = saved;
+    }
+  });
+
   it('reads numbers, lists, ~ paths, and short intervals used by tests and demos', () => {
     const env = validateEnvironment({
       MC_WORKSPACE: '~/ws',

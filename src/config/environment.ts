@@ -83,9 +83,10 @@ export class EnvironmentVariables {
   @Min(1, { message: 'MC_IMPORT_MAX_MB must be a whole number of megabytes, at least 1' })
   MC_IMPORT_MAX_MB: number = 1024;
 
+  /** Where OpenClaw itself keeps its state: its own OPENCLAW_STATE_DIR when set, as OpenClaw reads it. */
   @Transform(toPath)
   @IsString()
-  MC_OPENCLAW_HOME: string = resolve(homedir(), '.openclaw');
+  MC_OPENCLAW_HOME: string = resolve(process.env.OPENCLAW_STATE_DIR || resolve(homedir(), '.openclaw'));
 
   @IsIn(['on', 'off'], { message: 'MC_OPENCLAW must be on or off' })
   MC_OPENCLAW: 'on' | 'off' = 'on';
