@@ -4,6 +4,7 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppModule } from './app.module';
 import { join } from 'node:path';
+import { guardHttpServer } from './common/http-server';
 import { projectRoot, serviceVersion } from './common/project';
 import { AppConfig } from './config/environment';
 import { RealtimeAdapter } from './realtime/realtime.adapter';
@@ -50,6 +51,7 @@ function setUpDocs(app: INestApplication): void {
 /** Listens on MC_API_PORT and MC_HOST unless told otherwise (tests use port 0). */
 export async function listen(app: NestExpressApplication, port?: number): Promise<void> {
   const config = app.get(AppConfig);
+  guardHttpServer(app.getHttpServer());
   await app.listen(port ?? config.get('MC_API_PORT', { infer: true }), config.get('MC_HOST', { infer: true }));
 }
 

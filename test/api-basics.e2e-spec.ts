@@ -1,4 +1,5 @@
 import { writeFile } from 'node:fs/promises';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { api, makeTempDir, removeDirs, startApp, TestApp } from './support/app-harness';
 
@@ -42,6 +43,24 @@ describe('API basics: documentation, errors, CORS', () => {
     const badJson = await api(t.url, '/api/agents', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"a":' });
     expect(badJson.status).toBe(400);
     expect(badJson.body).toMatchObject({ error: expect.stringContaining('JSON'), status_code: 400 });
+  });
+
+  it('answers requests that fail before routing (headers too large, a malformed request) in the error shape', async () => {
+    const raw = (request: string) =>
+      new Promise<string>((resolve, reject) => {
+        const { port } = new URL(t.url);
+        const socket = connect(Number(port), '127.0.0.1', () => socket.write(request));
+        let answer = '';
+        socket.on('data', (chunk) => (answer += chunk));
+        socket.on('end', () => resolve(answer));
+        socket.on('error', reject);
+      });
+    const parse = (answer: string) => ({ status: Number(answer.split(' ')[1]), body: JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)) });
+    const huge = parse(await raw(`GET /api/health HTTP/1.1\r\nHost: localhost\r\nX-Big: ${'a'.repeat(40_000)}\r\n\r\n`));
+    expect(huge).toEqual({ status: 431, body: { error: 'Request headers are too large', status_code: 431, path: '', timestamp: expect.any(String) } });
+    const garbage = parse(await raw('NOT HTTP AT ALL\r\n\r\n'));
+    expect(garbage).toMatchObject({ status: 400, body: { error: 'Malformed HTTP request', status_code: 400 } });
+    expect((await api(t.url, '/api/health')).status).toBe(200);
   });
 
   it('answers CORS for listed origins only', async () => {
