@@ -335,6 +335,31 @@ describe('Import', () => {
   });
 });
 
+describe('Restores interrupted before their swap', () => {
+  it('leave nothing behind after a restart: staging and old folders are removed, nothing else', async () => {
+    const t = await startApp({ env: STALE });
+    await t.close();
+    const leftovers = ['.mc-restore-20260101_000000-deadbeef', '.mc-restore-20260101_000000_2-0badf00d', '.mc-old-20260101_000000-cafebabe'];
+    const kept = ['.mc-restore-mine', 'mc-restore-20260101_000000-deadbeef'];
+    for (const name of [...leftovers, ...kept]) {
+      await mkdir(join(t.workspace, name, 'mission-control', 'agents', 'x'), { recursive: true });
+      await writeFile(join(t.workspace, name, 'mission-control', 'agents', 'x', 'state.json'), '{}');
+    }
+    const again = await startApp({ workspace: t.workspace, dataDir: t.dataDir, env: STALE });
+    try {
+      const names = await readdir(t.workspace);
+      expect(names.filter((n) => leftovers.includes(n))).toEqual([]);
+      expect(kept.every((n) => names.includes(n))).toBe(true);
+      expect(names).toContain('mission-control');
+      const listed = (await api(again.url, '/api/files/browse?path=')).body.items.map((i: { name: string }) => i.name);
+      expect(listed.filter((n: string) => leftovers.includes(n))).toEqual([]);
+    } finally {
+      await again.close();
+      await removeDirs(t.workspace, t.dataDir);
+    }
+  });
+});
+
 describe('Backups and the backup folder across restarts', () => {
   it('reconciles: a file deleted by hand disappears, an archive copied in appears, partial files go', async () => {
     const t = await startApp({ env: STALE });

@@ -19,6 +19,9 @@ export interface RestoreResult {
   safety_backup_id: string;
 }
 
+/** `.mc-restore-<backup id>-<hex>` and `.mc-old-<backup id>-<hex>`, as extractAndSwap names them. */
+const LEFTOVER = /^\.mc-(restore|old)-\d{8}_\d{6}(?:_\d{1,3})?-[0-9a-f]{8}$/;
+
 /** What a swap in progress needs for a crash to be undone or finished at the next start. */
 interface Journal {
   target: string;
@@ -46,8 +49,13 @@ export class RestoreService implements OnModuleInit {
     this.journalFile = join(config.get('MC_DATA_DIR', { infer: true }), 'restore-journal.json');
   }
 
-  /** Before the watcher starts: finish or undo a swap that a crash interrupted. */
+  /** Before the watcher starts: finish or undo a swap that a crash interrupted, then clear what restores left behind. */
   async onModuleInit(): Promise<void> {
+    await this.finishInterruptedSwap();
+    await this.removeLeftovers();
+  }
+
+  private async finishInterruptedSwap(): Promise<void> {
     const journal = await readFile(this.journalFile, 'utf8').then((t) => JSON.parse(t) as Journal, () => null);
     if (!journal) return;
     const exists = (p: string) => stat(p).then(() => true, () => false);
@@ -59,6 +67,23 @@ export class RestoreService implements OnModuleInit {
     await rm(journal.staging, { recursive: true, force: true });
     await rm(this.journalFile, { force: true });
     this.logger.warn(`Finished a restore that was interrupted: ${journal.target} is complete`);
+  }
+
+  /**
+   * Staging folders of restores killed while extracting, and old folders of swaps that finished but
+   * were not cleared: only folders named as this service names them, and never while another process
+   * holds the backup lock (a restore of the command line may be using them).
+   */
+  private async removeLeftovers(): Promise<void> {
+    const root = this.workspace.root;
+    const names = (await readdir(root, { withFileTypes: true }).catch(() => [])).filter((e) => e.isDirectory() && LEFTOVER.test(e.name)).map((e) => e.name);
+    if (!names.length) return;
+    await this.backups.lock
+      .run('cleanup', null, () => Promise.all(names.map((name) => rm(join(root, name), { recursive: true, force: true }))))
+      .then(
+        () => this.logger.warn(`Removed what interrupted restores left in ${root}: ${names.join(', ')}`),
+        (error: Error) => this.logger.warn(`Left ${names.join(', ')} in ${root}: ${error.message}`),
+      );
   }
 
   /** Restores the whole workspace, or only `agents/<agentId>/`, from a backup. */
