@@ -335,6 +335,28 @@ describe('Import', () => {
   });
 });
 
+describe('Backups of very compressible workspaces', () => {
+  it('are made, checked against their own size and verified, not refused by the gzip-bomb guard meant for archives from elsewhere', async () => {
+    const t = await startApp({ env: STALE });
+    try {
+      // 100 MB of one repeated byte: gzip packs it over a thousand to one, past 100 times the archive plus 64 MiB.
+      const logs = join(t.mc, 'logs');
+      await mkdir(logs, { recursive: true });
+      const block = Buffer.alloc(256 * 1024, 'a');
+      for (let i = 0; i < 400; i++) await writeFile(join(logs, `run-${i}.log`), block);
+      const made = await api(t.url, '/api/backups', { method: 'POST', json: { type: 'full' } });
+      expect(made.status).toBe(201);
+      expect(made.body.size_bytes * 100 + 64 * 1024 * 1024).toBeLessThan(400 * block.length);
+      const verified = await api(t.url, `/api/backups/${made.body.id}/verify`, { method: 'POST' });
+      expect(verified.body).toMatchObject({ valid: true, errors: [] });
+      expect(verified.body.checked_files).toBeGreaterThan(400);
+    } finally {
+      await t.close();
+      await removeDirs(t.workspace, t.dataDir);
+    }
+  }, 60_000);
+});
+
 describe('Restores interrupted before their swap', () => {
   it('leave nothing behind after a restart: staging and old folders are removed, nothing else', async () => {
     const t = await startApp({ env: STALE });

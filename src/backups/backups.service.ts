@@ -29,6 +29,8 @@ export interface VerifyResult {
 /** An archive may unpack to this many times its size (plus a margin) before it counts as a gzip bomb. */
 const MAX_RATIO = 100;
 const MIN_UNPACKED_ALLOWANCE = 64 * 1024 * 1024;
+/** Room for manifest.json beside the files it lists, when the unpacked size of an archive is known. */
+const MANIFEST_ALLOWANCE = 16 * 1024 * 1024;
 const MAX_SNAPSHOT_BYTES = 256 * 1024 * 1024;
 
 /**
@@ -198,8 +200,19 @@ export class BackupsService implements OnApplicationBootstrap, OnModuleDestroy {
     }
   }
 
-  /** Checks a backup file: its own hash, then (archives) every manifest entry against the contents. */
-  async check(path: string, type: BackupType, integrityHash?: string): Promise<{ errors: string[]; checkedFiles: number; manifest: Manifest | null }> {
+  /**
+   * Checks a backup file: its own hash, then (archives) every manifest entry against the contents.
+   * Reading stops past a bound on the unpacked bytes, so a gzip bomb costs bounded work: the size the
+   * caller knows (an archive just written), else no bound when the file is byte for byte the archive
+   * recorded (this service made and checked it), else 100 times the file plus 64 MiB (an archive
+   * from elsewhere, or one that changed).
+   */
+  async check(
+    path: string,
+    type: BackupType,
+    integrityHash?: string,
+    unpackedBytes?: number,
+  ): Promise<{ errors: string[]; checkedFiles: number; manifest: Manifest | null }> {
     const size = (await stat(path).catch(() => null))?.size;
     if (size === undefined) return { errors: ['the backup file is missing'], checkedFiles: 0, manifest: null };
     if (type === 'snapshot') {
@@ -207,7 +220,9 @@ export class BackupsService implements OnApplicationBootstrap, OnModuleDestroy {
       const errors = integrityHash && integrityHash !== `sha256:${sha}` ? ['the file does not match its recorded sha256'] : [];
       return { errors, checkedFiles: 1, manifest: null };
     }
-    const read = await readArchive(path, size * MAX_RATIO + MIN_UNPACKED_ALLOWANCE);
+    const ours = unpackedBytes === undefined && integrityHash !== undefined && integrityHash === `sha256:${await hashFile(path)}`;
+    const bound = unpackedBytes ?? (ours ? Number.POSITIVE_INFINITY : size * MAX_RATIO + MIN_UNPACKED_ALLOWANCE);
+    const read = await readArchive(path, bound);
     const errors = [
       ...(integrityHash && integrityHash !== `sha256:${read.sha256}` ? ['the archive does not match its recorded sha256'] : []),
       ...compareWithManifest(read),
@@ -233,7 +248,8 @@ export class BackupsService implements OnApplicationBootstrap, OnModuleDestroy {
     const createdAt = new Date().toISOString();
     const base = { format: 1 as const, id, type, agent_id: agentId, created_at: createdAt, service_version: serviceVersion() };
     const written = await writeArchive(partial, files, base, onProgress);
-    const checked = await this.check(partial, type, `sha256:${written.sha256}`);
+    const unpacked = written.manifest.files.reduce((sum, f) => sum + f.size, 0) + MANIFEST_ALLOWANCE;
+    const checked = await this.check(partial, type, `sha256:${written.sha256}`, unpacked);
     if (checked.errors.length) throw new Error(`the new archive did not check out: ${checked.errors.join('; ')}`);
     return { createdAt, sha256: written.sha256, size: written.size, fileCount: files.length };
   }
