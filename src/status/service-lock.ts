@@ -1,24 +1,26 @@
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isAlive } from '../common/process';
+import { acquireLockFile, LockHeldError, lockHolder } from '../common/lock-file';
 
 /** While the service runs, `<MC_DATA_DIR>/service.lock` names its process: offline tools check it. */
 const LOCK_FILE = 'service.lock';
 
+/** Takes the data folder for this service; another live service on it stops the start with a message. */
 export async function writeServiceLock(dataDir: string): Promise<void> {
-  await writeFile(join(dataDir, LOCK_FILE), JSON.stringify({ pid: process.pid, started_at: new Date().toISOString() }));
+  try {
+    await acquireLockFile(join(dataDir, LOCK_FILE), { pid: process.pid, started_at: new Date().toISOString() }, true);
+  } catch (error) {
+    if (error instanceof LockHeldError) throw new Error(`Another Mission Control runs on ${dataDir} (${error.message}): stop it first`);
+    throw error;
+  }
 }
 
 export async function removeServiceLock(dataDir: string): Promise<void> {
   await rm(join(dataDir, LOCK_FILE), { force: true });
 }
 
-/** The pid of the service running on this data folder, or null when none is. */
-export async function runningService(dataDir: string): Promise<number | null> {
-  try {
-    const { pid } = JSON.parse(await readFile(join(dataDir, LOCK_FILE), 'utf8')) as { pid: number };
-    return typeof pid === 'number' && pid !== process.pid && isAlive(pid) ? pid : null;
-  } catch {
-    return null;
-  }
+/** The service running on this data folder: its pid, `unknown` when its lock cannot be read, or null when none runs. */
+export async function runningService(dataDir: string): Promise<number | 'unknown' | null> {
+  const holder = await lockHolder(join(dataDir, LOCK_FILE));
+  return holder === 'unreadable' ? 'unknown' : (holder?.pid ?? null);
 }
