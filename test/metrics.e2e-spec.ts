@@ -12,6 +12,31 @@ function post(t: TestApp, events: object[]) {
   return api(t.url, '/api/events/batch', { method: 'POST', json: { events } });
 }
 
+describe('Collections across a restart', () => {
+  it('count an event stored after a collection but dated before it, once, even after a restart', async () => {
+    const T = Math.floor((Date.now() - 30 * MIN) / 1000) * 1000;
+    const first = await startApp({ fixture: false, env: QUIET });
+    try {
+      await first.app.get(MetricsCollectorService).collect(T);
+      const late = { event_type: 'task_completed', agent_id: 'late', timestamp: new Date(T - MIN).toISOString(), data: { task_id: 'L1' } };
+      expect((await post(first, [late])).status).toBe(201);
+    } finally {
+      await first.close();
+    }
+    const again = await startApp({ workspace: first.workspace, dataDir: first.dataDir, env: QUIET });
+    try {
+      const collector = again.app.get(MetricsCollectorService);
+      const { agents } = await collector.collect(T + 5 * MIN);
+      expect(agents.find((row) => row.agent_id === 'late')).toMatchObject({ tasks_completed: 1 });
+      const next = await collector.collect(T + 10 * MIN);
+      expect(next.agents.find((row) => row.agent_id === 'late')).toMatchObject({ tasks_completed: 1 });
+    } finally {
+      await again.close();
+      await removeDirs(first.workspace, first.dataDir);
+    }
+  });
+});
+
 describe('Derived metrics from a scripted sequence', () => {
   let t: TestApp;
   let collector: MetricsCollectorService;

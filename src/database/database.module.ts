@@ -13,6 +13,7 @@ import { InitialSchema1763800000000 } from './migrations/1763800000000-InitialSc
 import { HourlyRollups1763900000000 } from './migrations/1763900000000-HourlyRollups';
 import { Backups1764000000000 } from './migrations/1764000000000-Backups';
 import { OpenClawUsage1764100000000 } from './migrations/1764100000000-OpenClawUsage';
+import { CollectionHighWater1764200000000 } from './migrations/1764200000000-CollectionHighWater';
 
 export const DATABASE_FILE = 'metrics.db';
 
@@ -32,7 +33,7 @@ export const DATABASE_FILE = 'metrics.db';
           driver: { ...sqlite3, verbose: () => sqlite3 },
           database,
           entities: [AgentMetric, SystemMetric, EventRecord, Backup],
-          migrations: [InitialSchema1763800000000, HourlyRollups1763900000000, Backups1764000000000, OpenClawUsage1764100000000],
+          migrations: [InitialSchema1763800000000, HourlyRollups1763900000000, Backups1764000000000, OpenClawUsage1764100000000, CollectionHighWater1764200000000],
           migrationsRun: true,
           synchronize: false,
           enableWAL: true,

@@ -24,7 +24,7 @@ const AGENT_COLUMNS = [
 const SYSTEM_COLUMNS = [
   'timestamp', 'total_agents', 'active_agents', 'idle_agents', 'offline_agents', 'total_tasks_completed',
   'total_tasks_pending', 'total_tasks_failed', 'system_health_score', 'avg_response_time', 'events_per_minute',
-  'tokens_in', 'tokens_out', 'cost_usd', 'cost_usd_total',
+  'tokens_in', 'tokens_out', 'cost_usd', 'cost_usd_total', 'last_event_id',
 ] as const;
 /** Events read one by one from the window (constants, as SQL literals); the rest are only counted. */
 const DETAIL_TYPES = [...new Set(['task_started', 'task_completed', 'status_changed', ...USAGE_EVENT_TYPES])].map((t) => `'${t}'`).join(', ');
@@ -98,7 +98,7 @@ export class MetricsCollectorService {
     const ids = new Set([...agents.keys(), ...windows.perAgent.keys(), ...this.lastRows.keys()]);
 
     const agentRows = [...ids].sort().map((id) => this.agentRow(id, agents.get(id), windows.perAgent.get(id), windowStart, now, timestamp, fromReader.get(id)));
-    const systemRow = this.systemRow([...agents.values()], agentRows, windows, (now - windowStart) / 60_000, timestamp);
+    const systemRow = { ...this.systemRow([...agents.values()], agentRows, windows, (now - windowStart) / 60_000, timestamp), last_event_id: maxId };
 
     const stored = await this.writer.transaction(async (m) => {
       const agentIds = await insertRows(m, 'agent_metrics', [...AGENT_COLUMNS], agentRows);
@@ -116,17 +116,21 @@ export class MetricsCollectorService {
 
   /** After a restart: continue from the last stored collection rather than from the beginning of history. */
   private async initialize(now: number): Promise<void> {
-    const [last] = await this.db.query('SELECT "timestamp" FROM "system_metrics" ORDER BY "timestamp" DESC LIMIT 1');
+    const [last] = await this.db.query('SELECT "timestamp", "last_event_id" FROM "system_metrics" ORDER BY "timestamp" DESC LIMIT 1');
     this.lastCollectedAt = last ? Date.parse(last.timestamp) : now - this.config.get('MC_METRICS_INTERVAL', { infer: true }) * 1000;
     if (last) {
       const rows: AgentMetric[] = await this.db.query('SELECT * FROM "agent_metrics" WHERE "timestamp" = ?', [last.timestamp]);
       for (const row of rows) this.lastRows.set(row.agent_id, row);
     }
-    const [{ firstId, maxId }] = await this.db.query(
-      'SELECT (SELECT MIN("id") FROM "events" WHERE "timestamp" > ?) AS "firstId", (SELECT COALESCE(MAX("id"), 0) FROM "events") AS "maxId"',
-      [new Date(this.lastCollectedAt).toISOString()],
-    );
-    this.lastEventId = firstId === null ? maxId : firstId - 1;
+    if (last?.last_event_id != null) this.lastEventId = last.last_event_id;
+    else {
+      // Collections stored before they recorded their high-water mark resume by time, as they did.
+      const [{ firstId, maxId }] = await this.db.query(
+        'SELECT (SELECT MIN("id") FROM "events" WHERE "timestamp" > ?) AS "firstId", (SELECT COALESCE(MAX("id"), 0) FROM "events") AS "maxId"',
+        [new Date(this.lastCollectedAt).toISOString()],
+      );
+      this.lastEventId = firstId === null ? maxId : firstId - 1;
+    }
     await this.rememberOpenTasks();
     this.initialized = true;
   }

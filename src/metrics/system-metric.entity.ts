@@ -58,4 +58,8 @@ export class SystemMetric {
   /** USD spent in all, a running total. */
   @Column('real', { default: 0 })
   cost_usd_total!: number;
+
+  /** The last event id this collection counted: where the next one resumes, across restarts. */
+  @Column('integer', { nullable: true })
+  last_event_id!: number | null;
 }
