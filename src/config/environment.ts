@@ -83,6 +83,10 @@ export class EnvironmentVariables {
   @Min(1, { message: 'MC_IMPORT_MAX_MB must be a whole number of megabytes, at least 1' })
   MC_IMPORT_MAX_MB: number = 1024;
 
+  @Type(() => Number)
+  @IsPositive({ message: 'MC_WS_REPLAY_MAX_MB must be a positive number of megabytes (fractions allowed)' })
+  MC_WS_REPLAY_MAX_MB: number = 64;
+
   /** Where OpenClaw itself keeps its state: its own OPENCLAW_STATE_DIR when set, as OpenClaw reads it. */
   @Transform(toPath)
   @IsString()

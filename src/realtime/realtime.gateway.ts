@@ -74,7 +74,7 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
   readonly serverId = randomUUID();
   private seq = 0;
   private readonly clients = new Map<WebSocket, ClientState>();
-  private readonly replay = new ReplayBuffer();
+  private readonly replay: ReplayBuffer;
   private messagesSent = 0;
   private slowConsumerDrops = 0;
   private heartbeat: NodeJS.Timeout | null = null;
@@ -84,7 +84,9 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     private readonly workspace: WorkspaceService,
     private readonly fleet: FleetService,
     private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.replay = new ReplayBuffer(config.get('MC_WS_REPLAY_MAX_MB', { infer: true }) * 1024 * 1024);
+  }
 
   afterInit(): void {
     const seconds = this.config.get('MC_WS_HEARTBEAT', { infer: true });
