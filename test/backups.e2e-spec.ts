@@ -1,3 +1,4 @@
+import { SchedulerRegistry } from '@nestjs/schedule';
 import { getRepositoryToken } from '@nestjs/typeorm';
 import { execFileSync } from 'node:child_process';
 import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
@@ -355,6 +356,23 @@ describe('Backups of very compressible workspaces', () => {
       await removeDirs(t.workspace, t.dataDir);
     }
   }, 60_000);
+});
+
+describe('Scheduled backups', () => {
+  it('run on wall-clock slots: a 720-hour interval waits for its day at 00:00 UTC instead of firing at once', async () => {
+    const t = await startApp({ env: { ...STALE, MC_BACKUP_INTERVAL: '720' } });
+    try {
+      const job = t.app.get(SchedulerRegistry).getCronJob('scheduled-backup');
+      const next = job.nextDate().toJSDate();
+      expect(next.getTime()).toBeGreaterThan(Date.now());
+      expect(next.toISOString().slice(11)).toBe('00:00:00.000Z');
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      expect((await api(t.url, '/api/backups')).body.backups).toEqual([]);
+    } finally {
+      await t.close();
+      await removeDirs(t.workspace, t.dataDir);
+    }
+  });
 });
 
 describe('Restores interrupted before their swap', () => {

@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
+import { slotJob, slotsOf } from '../common/schedule-slots';
 import { AppConfig } from '../config/environment';
 import { BackupsService } from './backups.service';
 
@@ -14,9 +15,10 @@ export class BackupsScheduler implements OnApplicationBootstrap {
     private readonly config: AppConfig,
   ) {}
 
+  /** On wall-clock slots: 00:00, 06:00, 12:00 and 18:00 UTC by default (see slotsOf). */
   onApplicationBootstrap(): void {
-    const hours = this.config.get('MC_BACKUP_INTERVAL', { infer: true });
-    this.registry.addInterval('scheduled-backup', setInterval(() => void this.backupAndPrune(), hours * 3_600_000));
+    const slots = slotsOf(Math.round(this.config.get('MC_BACKUP_INTERVAL', { infer: true }) * 3_600));
+    this.registry.addCronJob('scheduled-backup', slotJob(slots, () => void this.backupAndPrune()));
   }
 
   async backupAndPrune(): Promise<void> {

@@ -22,6 +22,15 @@ describe('validateEnvironment', () => {
     expect(env.MC_API_TOKEN).toBeUndefined();
   });
 
+  it('takes only intervals that fall on the same wall-clock slots every day', () => {
+    expect(validateEnvironment({ MC_METRICS_INTERVAL: '15', MC_BACKUP_INTERVAL: '720' })).toMatchObject({ MC_METRICS_INTERVAL: 15, MC_BACKUP_INTERVAL: 720 });
+    expect(validateEnvironment({ MC_BACKUP_INTERVAL: '0.5' }).MC_BACKUP_INTERVAL).toBe(0.5);
+    expect(() => validateEnvironment({ MC_METRICS_INTERVAL: '7' })).toThrow('MC_METRICS_INTERVAL must divide a minute, an hour or a day evenly');
+    expect(() => validateEnvironment({ MC_METRICS_INTERVAL: '172800' })).toThrow('at most 86400');
+    expect(() => validateEnvironment({ MC_BACKUP_INTERVAL: '1.5' })).toThrow('MC_BACKUP_INTERVAL must divide an hour or a day evenly');
+    expect(() => validateEnvironment({ MC_BACKUP_INTERVAL: '9000' })).toThrow('at most 8784 hours');
+  });
+
   it("reads OpenClaw's settings, defaulting to OpenClaw's own state folder", () => {
     const saved = process.env.OPENCLAW_STATE_DIR;
     try {

@@ -1,7 +1,8 @@
 import { homedir } from 'node:os';
 import { resolve } from 'node:path';
 import { plainToInstance, Transform, Type } from 'class-transformer';
-import { IsIn, IsInt, IsNotEmpty, IsOptional, IsPositive, IsString, Matches, Max, Min, validateSync } from 'class-validator';
+import { IsIn, IsInt, IsNotEmpty, IsOptional, IsPositive, IsString, Matches, Max, Min, registerDecorator, validateSync } from 'class-validator';
+import { slotsOf } from '../common/schedule-slots';
 import { ConfigService } from '@nestjs/config';
 
 const toPath = ({ value }: { value: unknown }) =>
@@ -14,6 +15,27 @@ const toList = ({ value }: { value: unknown }) =>
         .map((item) => item.trim())
         .filter(Boolean)
     : value;
+
+/** Scheduled work runs on wall-clock slots (see slotsOf): an interval must fall on the same slots every day. */
+function FitsSlots(unitSeconds: number, maxSeconds: number, message: string) {
+  return (target: object, propertyName: string) =>
+    registerDecorator({
+      name: 'fitsSlots',
+      target: target.constructor,
+      propertyName,
+      options: { message },
+      validator: {
+        validate: (value: unknown) => {
+          if (typeof value !== 'number' || value * unitSeconds > maxSeconds) return false;
+          try {
+            return Boolean(slotsOf(Math.round(value * unitSeconds)));
+          } catch {
+            return false;
+          }
+        },
+      },
+    });
+}
 
 /**
  * Every setting Mission Control reads, from environment variables.
@@ -48,6 +70,7 @@ export class EnvironmentVariables {
   @IsString()
   MC_BACKUP_DIR: string = resolve('backups');
 
+  @FitsSlots(3_600, 366 * 86_400, 'MC_BACKUP_INTERVAL must divide an hour or a day evenly (0.25, 0.5, 1, 2, 3, 4, 6, 8, 12, 24 hours…) or be whole days, at most 8784 hours')
   @Type(() => Number)
   @IsPositive({ message: 'MC_BACKUP_INTERVAL must be a positive number of hours (fractions allowed: 0.5 is 30 minutes)' })
   MC_BACKUP_INTERVAL: number = 6;
@@ -56,6 +79,7 @@ export class EnvironmentVariables {
   @IsPositive({ message: 'MC_BACKUP_RETENTION must be a positive number of days (fractions allowed)' })
   MC_BACKUP_RETENTION: number = 7;
 
+  @FitsSlots(1, 86_400, 'MC_METRICS_INTERVAL must divide a minute, an hour or a day evenly (1, 2, 5, 10, 15, 30, 60, 300, 3600 seconds…), at most 86400')
   @Type(() => Number)
   @IsInt({ message: 'MC_METRICS_INTERVAL must be a whole number of seconds, at least 1' })
   @Min(1, { message: 'MC_METRICS_INTERVAL must be a whole number of seconds, at least 1' })

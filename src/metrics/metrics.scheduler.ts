@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { Cron, SchedulerRegistry } from '@nestjs/schedule';
+import { slotJob, slotsOf } from '../common/schedule-slots';
 import { AppConfig } from '../config/environment';
 import { MetricsCollectorService } from './metrics-collector.service';
 import { MetricsRetentionService } from './metrics-retention.service';
@@ -16,9 +17,10 @@ export class MetricsScheduler implements OnApplicationBootstrap {
     private readonly config: AppConfig,
   ) {}
 
+  /** On wall-clock slots: each minute at second 0 by default (see slotsOf). */
   onApplicationBootstrap(): void {
-    const seconds = this.config.get('MC_METRICS_INTERVAL', { infer: true });
-    this.registry.addInterval('metrics-collection', setInterval(() => void this.collect(), seconds * 1000));
+    const slots = slotsOf(this.config.get('MC_METRICS_INTERVAL', { infer: true }));
+    this.registry.addCronJob('metrics-collection', slotJob(slots, () => void this.collect()));
   }
 
   async collect(): Promise<void> {
