@@ -63,6 +63,29 @@ describe('API basics: documentation, errors, CORS', () => {
     expect((await api(t.url, '/api/health')).status).toBe(200);
   });
 
+  it('refuses writes from pages of other origins, and bodies a page can send cross-site without asking, whatever the token', async () => {
+    const form = (path: string, origin?: string) =>
+      api(t.url, path, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...(origin && { origin }) }, body: 'type=full' });
+    // What a cross-site <form> sends: refused before anything runs, and nothing is made.
+    expect((await form('/api/backups', 'http://evil.example')).status).toBe(403);
+    expect((await form('/api/backups/20260101_000000/restore', 'http://evil.example')).status).toBe(403);
+    const noOrigin = await form('/api/backups');
+    expect(noOrigin.status).toBe(415);
+    expect(noOrigin.body).toMatchObject({ status_code: 415, error: expect.stringContaining('application/json') });
+    const textPlain = await api(t.url, '/api/events', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{"event_type":"x"}' });
+    expect(textPlain.status).toBe(415);
+    const crossFetch = await api(t.url, '/api/events', { method: 'POST', headers: { origin: 'http://evil.example' }, json: { event_type: 'x' } });
+    expect(crossFetch.status).toBe(403);
+    expect(crossFetch.body).toMatchObject({ status_code: 403, origin: 'http://evil.example' });
+    // The dashboard's own page (same origin), a listed origin, and scripts (no Origin) write as before.
+    const host = new URL(t.url).host;
+    expect((await api(t.url, '/api/events', { method: 'POST', headers: { origin: `http://${host}` }, json: { event_type: 'same_origin' } })).status).toBe(201);
+    expect((await api(t.url, '/api/events', { method: 'POST', headers: { origin: 'http://dash.example' }, json: { event_type: 'listed' } })).status).toBe(201);
+    expect((await api(t.url, '/api/events', { method: 'POST', json: { event_type: 'script' } })).status).toBe(201);
+    expect((await api(t.url, '/api/system/metrics/collect', { method: 'POST' })).status).toBe(200);
+    expect((await api(t.url, '/api/backups')).body.backups).toEqual([]);
+  });
+
   it('answers CORS for listed origins only', async () => {
     const allowed = await fetch(`${t.url}/api/agents`, { headers: { origin: 'http://dash.example' } });
     expect(allowed.headers.get('access-control-allow-origin')).toBe('http://dash.example');

@@ -1,4 +1,4 @@
-import { Injectable, NestMiddleware, UnauthorizedException } from '@nestjs/common';
+import { ForbiddenException, Injectable, NestMiddleware, UnauthorizedException, UnsupportedMediaTypeException } from '@nestjs/common';
 import { NextFunction, Request, Response } from 'express';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { AppConfig } from '../config/environment';
@@ -6,6 +6,8 @@ import { AppConfig } from '../config/environment';
 const CHANGING_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 /** Reads that are private all the same: what agents and their users said. Express routes ignore case. */
 const PRIVATE_READS = [/^\/api\/sessions\/[^?#]+\/transcript\/?$/i];
+/** The one write that takes a file upload. */
+const MULTIPART_WRITES = [/^\/api\/backups\/import\/?$/i];
 
 /** Compares in constant time, so response timing tells nothing about the token. */
 export function tokenMatches(expected: string, given: string | undefined): boolean {
@@ -20,29 +22,60 @@ export function bearerToken(header: string | undefined): string | undefined {
 }
 
 /**
- * When MC_API_TOKEN is set, every request that changes anything needs it, and so do transcripts;
- * other reads stay open.
- * A middleware rather than a guard, so it also covers routes that do not exist.
+ * Guards every request that changes anything (a middleware rather than a guard, so it also covers
+ * routes that do not exist), and transcripts:
+ * - a write from a browser page of another origin is refused (403) unless MC_CORS_ORIGINS lists that
+ *   origin, or lists `*` and the request carries the token: a cross-site form or fetch changes nothing;
+ * - a write carries JSON (a file upload for the import), or no body at all (415 otherwise): the content
+ *   types a page may send cross-site without asking first are not accepted;
+ * - when MC_API_TOKEN is set, writes and transcripts need it (401).
  */
 @Injectable()
 export class ApiTokenMiddleware implements NestMiddleware {
   private readonly token: string | undefined;
+  private readonly origins: string[];
 
   constructor(config: AppConfig) {
     this.token = config.get('MC_API_TOKEN', { infer: true });
+    this.origins = config.get('MC_CORS_ORIGINS', { infer: true });
   }
 
   use(request: Request, _response: Response, next: NextFunction): void {
-    if (!this.token || tokenMatches(this.token, bearerToken(request.headers.authorization))) return next();
     const path = request.originalUrl.split('?')[0];
+    const authorized = !this.token || tokenMatches(this.token, bearerToken(request.headers.authorization));
     if (CHANGING_METHODS.has(request.method)) {
-      throw new UnauthorizedException(
-        request.headers.authorization ? 'Invalid API token' : 'This request changes data and needs Authorization: Bearer <MC_API_TOKEN>',
-      );
-    }
-    if (PRIVATE_READS.some((pattern) => pattern.test(path))) {
+      this.checkOrigin(request, authorized);
+      this.checkContentType(request, path);
+      if (!authorized) {
+        throw new UnauthorizedException(
+          request.headers.authorization ? 'Invalid API token' : 'This request changes data and needs Authorization: Bearer <MC_API_TOKEN>',
+        );
+      }
+    } else if (!authorized && PRIVATE_READS.some((pattern) => pattern.test(path))) {
       throw new UnauthorizedException(request.headers.authorization ? 'Invalid API token' : 'Transcripts are private: send Authorization: Bearer <MC_API_TOKEN>');
     }
     next();
+  }
+
+  private checkOrigin(request: Request, authorized: boolean): void {
+    const origin = request.headers.origin;
+    if (origin === undefined || this.origins.includes(origin)) return;
+    const sameOrigin = (() => {
+      try {
+        return new URL(origin).host === request.headers.host;
+      } catch {
+        return false;
+      }
+    })();
+    if (sameOrigin || (this.origins.includes('*') && this.token && authorized)) return;
+    throw new ForbiddenException({ message: `Writes from the origin ${origin.slice(0, 200)} are not allowed (MC_CORS_ORIGINS)`, origin: origin.slice(0, 200) });
+  }
+
+  private checkContentType(request: Request, path: string): void {
+    const type = request.headers['content-type']?.split(';')[0].trim().toLowerCase();
+    const hasBody = request.headers['transfer-encoding'] !== undefined || Number(request.headers['content-length'] ?? 0) > 0;
+    if (type === undefined && !hasBody) return;
+    if (type === 'application/json' || (type === 'multipart/form-data' && MULTIPART_WRITES.some((pattern) => pattern.test(path)))) return;
+    throw new UnsupportedMediaTypeException({ message: `Writes take application/json${MULTIPART_WRITES.some((p) => p.test(path)) ? ' or multipart/form-data' : ''}, not ${type ?? 'a body with no Content-Type'}` });
   }
 }
