@@ -15,6 +15,7 @@ import { fleetCounts, healthScore, pendingTasks, rates, reportedDuration, report
 import { SystemMetric } from './system-metric.entity';
 import { addUsageEvent, emptyInterval, IntervalUsage, USAGE_EVENT_TYPES, UsageIntervals } from './usage-intervals';
 import { AgentUsage, OpenClawService } from '../openclaw/openclaw.service';
+import { roundUsd } from '../openclaw/transcript-line';
 
 const AGENT_COLUMNS = [
   'agent_id', 'timestamp', 'tasks_completed', 'tasks_failed', 'tasks_in_progress', 'avg_task_duration',
@@ -258,8 +259,8 @@ export class MetricsCollectorService {
       events_per_minute: minutes > 0 ? window.total / minutes : 0,
       tokens_in: rows.reduce((sum, r) => sum + r.tokens_in, 0),
       tokens_out: rows.reduce((sum, r) => sum + r.tokens_out, 0),
-      cost_usd: Math.round(rows.reduce((sum, r) => sum + r.cost_usd, 0) * 1e9) / 1e9,
-      cost_usd_total: Math.round(rows.reduce((sum, r) => sum + r.cost_usd_total, 0) * 1e9) / 1e9,
+      cost_usd: roundUsd(rows.reduce((sum, r) => sum + r.cost_usd, 0)),
+      cost_usd_total: roundUsd(rows.reduce((sum, r) => sum + r.cost_usd_total, 0)),
     };
   }
 }

@@ -1,4 +1,5 @@
 import type { AgentUsage } from '../openclaw/openclaw.service';
+import { roundUsd } from '../openclaw/transcript-line';
 
 /** The usage columns of one agent_metrics row. */
 export interface UsageColumns {
@@ -59,10 +60,10 @@ export class UsageIntervals {
     return {
       tokens_in: delta('tokens_in'),
       tokens_out: delta('tokens_out'),
-      cost_usd: Math.round(delta('cost_usd') * 1e9) / 1e9,
+      cost_usd: roundUsd(delta('cost_usd')),
       tool_calls: delta('tool_calls'),
       runs: delta('runs'),
-      cost_usd_total: Math.round(now.cost_usd * 1e9) / 1e9,
+      cost_usd_total: roundUsd(now.cost_usd),
     };
   }
 }

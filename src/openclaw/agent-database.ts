@@ -1,4 +1,3 @@
-import { stat } from 'node:fs/promises';
 import { BULK_SQL, ENTRY_FIELDS, lineOf, messageOf, NodeInfo, NodeRow, nodeSelect, REREAD_MS, SessionAggregate, TRANSCRIPT_COLUMNS, TranscriptRow, WindowRow } from './agent-database-rows';
 import { ModelPrice } from './openclaw-config';
 import { ReadonlySqlite } from './readonly-sqlite';
@@ -45,12 +44,10 @@ export class AgentDatabase implements SessionStore {
 
   /** Reads what changed; nothing at all when nothing was committed since the last poll. */
   async poll(counted: Counted, prices: Map<string, ModelPrice>): Promise<StoreChanges> {
-    const info = await stat(this.path);
-    const identity = `${info.dev}:${info.ino}`;
-    // A database replaced by another file starts from nothing.
-    if (identity !== this.identity) this.forget(identity);
     const db = this.connection;
     if (!(await db.changed())) return { metas: [], loaded: [], lines: [], recount: new Set() };
+    // A database replaced by another file starts from nothing.
+    if (db.identity !== this.identity) this.forget(db.identity);
     await db.all('BEGIN');
     try {
       return await this.read(db, counted, prices);

@@ -18,6 +18,8 @@ export class ReadonlySqlite {
   private mode: Mode | null = null;
   private stamp = '';
   private dataVersion: number | null = null;
+  /** The file's device and inode at the last look: another value means the database was replaced. */
+  identity = '';
 
   constructor(private readonly path: string) {}
 
@@ -27,8 +29,10 @@ export class ReadonlySqlite {
     if (!main) throw new Error('the database file is gone');
     if ((wal === null) !== (shm === null)) throw new Error('the database is between states (a -wal without its -shm, or the reverse); read again later');
     const mode: Mode = wal ? 'ro' : 'immutable';
-    const stamp = `${main.dev}:${main.ino}:${main.size}:${main.mtimeMs}`;
-    if (this.db && this.mode === mode && (mode === 'ro' || this.stamp === stamp)) {
+    const identity = `${main.dev}:${main.ino}`;
+    const stamp = `${identity}:${main.size}:${main.mtimeMs}`;
+    // A WAL reader sees every commit to the same file; a replaced file, or an immutable one that changed, is opened again.
+    if (this.db && this.mode === mode && identity === this.identity && (mode === 'ro' || this.stamp === stamp)) {
       if (mode === 'immutable') return false;
       const version = (await this.all<{ data_version: number }>('PRAGMA data_version'))[0]?.data_version ?? null;
       const changed = version !== this.dataVersion;
@@ -39,6 +43,7 @@ export class ReadonlySqlite {
     this.db = await open(this.path, mode);
     this.mode = mode;
     this.stamp = stamp;
+    this.identity = identity;
     this.dataVersion = mode === 'ro' ? ((await this.all<{ data_version: number }>('PRAGMA data_version'))[0]?.data_version ?? null) : null;
     return true;
   }

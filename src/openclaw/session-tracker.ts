@@ -1,6 +1,6 @@
 import type { SessionAggregate } from './agent-database-rows';
 import type { ModelPrice } from './openclaw-config';
-import { addUsage, emptyUsage, endsRun, isFailedStop, priced, TranscriptMessage, Usage } from './transcript-line';
+import { addUsage, emptyUsage, endsRun, isFailedStop, isoOrNull as iso, priced, roundUsd, runOf, TranscriptMessage, Usage } from './transcript-line';
 
 /** What OpenClaw's session records (session_nodes, session_windows or sessions.json) say about a session. */
 export interface SessionMeta {
@@ -48,7 +48,6 @@ export interface SessionView extends Usage {
   stuck: boolean;
 }
 
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 const DAY_MS = 86_400_000;
 const days = new Map<number, string>();
@@ -104,7 +103,7 @@ export class SessionTracker {
       return;
     }
     if (message.role !== 'assistant' && message.role !== 'toolResult') return;
-    const runId = message.runId ?? (this.runPending || !this.currentRun ? `${sessionId}@${position}` : this.currentRun);
+    const runId = runOf(message, sessionId, position, this.runPending, this.currentRun);
     const bucket = this.bucket(message);
     if (runId !== this.currentRun) {
       this.currentRun = runId;
@@ -213,7 +212,7 @@ export class SessionTracker {
       model: this.meta.model ?? this.lastModel?.model ?? null,
       provider: this.meta.provider ?? this.lastModel?.provider ?? null,
       ...usage,
-      cost_usd: Math.round(usage.cost_usd * 1e9) / 1e9,
+      cost_usd: roundUsd(usage.cost_usd),
       run_count: this.runCount,
       failed_runs: this.failedRuns,
       started_at: iso(this.meta.startedAt ?? this.firstMessageAt),

@@ -3,15 +3,13 @@ import { SessionDetailDto, SessionListDto, RunDto, ToolCallsDto, TranscriptDto, 
 import { SessionListQuery, TranscriptQuery, UsageQuery } from './dto/session-query.dto';
 import { OpenClawService } from './openclaw.service';
 import { SessionView } from './session-tracker';
-import { addUsage, emptyUsage, endsRun, isFailedStop, parseTranscriptLine, Usage } from './transcript-line';
+import { addUsage, emptyUsage, endsRun, isFailedStop, isoOrNull as iso, parseTranscriptLine, roundUsd as round, runOf, Usage } from './transcript-line';
 
 const TEXT_LIMIT = 4096;
 const MAX_RUNS = 200;
 /** A session detail reads at most this many transcript lines. */
 const DETAIL_LINES = 50_000;
 
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-const round = (usd: number) => Math.round(usd * 1e9) / 1e9;
 
 export class SessionNotFoundException extends NotFoundException {
   constructor(key: string) {
@@ -52,7 +50,7 @@ export class SessionsService {
         if (m.role === 'user') pendingStart = m.at;
         if (m.role !== 'assistant' && m.role !== 'toolResult') continue;
         let run = runs.at(-1);
-        const runId = m.runId ?? (pendingStart !== null || !run ? `${sessionId}@${position}` : run.run_id);
+        const runId = runOf(m, sessionId, position, pendingStart !== null, run?.run_id ?? null);
         if (!run || run.run_id !== runId) {
           run = { run_id: runId, status: 'running', stop_reason: null, started_at: iso(pendingStart ?? m.at), ended_at: null, tool_calls: 0, error: null, ...emptyUsage() };
           runs.push(run);

@@ -41,6 +41,23 @@ export function endsRun(message: TranscriptMessage): boolean {
   return message.role === 'assistant' && message.stopReason !== 'toolUse' && message.stopReason !== null;
 }
 
+/**
+ * The run a model answer or tool result belongs to: its own run id; lines without one (older
+ * transcripts) start a run after a user's turn, else continue the current one.
+ */
+export function runOf(message: TranscriptMessage, sessionId: string, position: number, afterUserTurn: boolean, current: string | null): string {
+  return message.runId ?? (afterUserTurn || current === null ? `${sessionId}@${position}` : current);
+}
+
+/** USD to a billionth, so sums of floats read as the figures OpenClaw writes. */
+export function roundUsd(usd: number): number {
+  return Math.round(usd * 1e9) / 1e9;
+}
+
+export function isoOrNull(ms: number | null): string | null {
+  return ms === null ? null : new Date(ms).toISOString();
+}
+
 export function emptyUsage(): Usage {
   return { input_tokens: 0, output_tokens: 0, cache_read_tokens: 0, cache_write_tokens: 0, total_tokens: 0, cost_usd: 0 };
 }
