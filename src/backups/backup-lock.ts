@@ -2,6 +2,7 @@ import { ConflictException } from '@nestjs/common';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { acquireLockFile, LockHeldError } from '../common/lock-file';
+import { outOfSpace } from '../common/out-of-space';
 
 export interface RunningOperation {
   operation: string;
@@ -22,12 +23,15 @@ export class BackupLock {
     this.file = join(backupDir, '.operation.lock');
   }
 
-  /** At start: a lock naming this very process cannot be a live one (a restart reusing the pid, as pid 1 in containers). */
+  /**
+   * At start: a lock naming this very process cannot be a live one (a restart reusing the pid, as pid 1 in
+   * containers). A disk too full to take the lock does not stop the start: backups will say so (507).
+   */
   async clearStale(): Promise<void> {
     await acquireLockFile(this.file, { pid: process.pid, started_at: new Date().toISOString(), operation: 'start', backup_id: null }, true)
       .then(() => rm(this.file, { force: true }))
       .catch((error: Error) => {
-        if (!(error instanceof LockHeldError)) throw error;
+        if (!(error instanceof LockHeldError) && !outOfSpace(error)?.certain) throw error;
       });
   }
 

@@ -12,6 +12,7 @@ import {
 } from '@nestjs/swagger';
 import { Response } from 'express';
 import { ErrorDto } from '../common/error.dto';
+import { ApiInsufficientStorageResponse } from '../common/insufficient-storage.exception';
 import { BackupsService } from './backups.service';
 import { toBackupDto } from './dto/backup.dto';
 import { PROCEDURES } from './procedures';
@@ -42,6 +43,7 @@ export class BackupsController {
 
   /** Makes a backup now. */
   @Post()
+  @ApiInsufficientStorageResponse()
   @ApiNotFoundResponse({ type: ErrorDto, description: 'agent_state of an agent with no folder.' })
   create(@Body() body: CreateBackupDto): Promise<BackupDto> {
     return this.backups.create(body.type, body.agent_id ?? null).then(toBackupDto);
@@ -49,6 +51,7 @@ export class BackupsController {
 
   /** Checks the archive's hash, then every file against the manifest. */
   @Post(':id/verify')
+  @ApiInsufficientStorageResponse()
   @HttpCode(200)
   @ApiNotFoundResponse({ type: ErrorDto })
   verify(@Param() params: BackupIdParams): Promise<VerifyResultDto> {
@@ -57,6 +60,7 @@ export class BackupsController {
 
   /** Restores the workspace, or one agent with {agent_id}, after verifying and taking a safety backup. */
   @Post(':id/restore')
+  @ApiInsufficientStorageResponse()
   @HttpCode(200)
   @ApiNotFoundResponse({ type: ErrorDto })
   @ApiUnprocessableEntityResponse({ type: ErrorDto, description: 'The backup failed verification, or cannot restore what was asked; nothing was changed.' })
@@ -76,6 +80,7 @@ export class BackupsController {
 
   /** Takes an uploaded backup (multipart field `file`), checks it and lists it. */
   @Post('import')
+  @ApiInsufficientStorageResponse()
   @UseInterceptors(FileInterceptor('file'))
   @ApiConsumes('multipart/form-data')
   @ApiBody({ schema: { type: 'object', required: ['file'], properties: { file: { type: 'string', format: 'binary' } } } })
@@ -86,6 +91,7 @@ export class BackupsController {
   }
 
   @Delete(':id')
+  @ApiInsufficientStorageResponse()
   @ApiNotFoundResponse({ type: ErrorDto })
   delete(@Param() params: BackupIdParams): Promise<BackupDto> {
     return this.backups.delete(params.id).then(toBackupDto);

@@ -1,5 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import { Request, Response } from 'express';
+import { DiskSpaceService } from './disk-space.service';
+import { outOfSpace } from './out-of-space';
 
 /** The one error shape of the API: `{error, status_code, path, timestamp, …details}`. */
 export interface ErrorBody {
@@ -27,13 +29,27 @@ const BODY_PARSER_MESSAGES: Record<string, string> = {
 export class AllExceptionsFilter implements ExceptionFilter {
   private readonly logger = new Logger('HTTP');
 
+  constructor(private readonly disk: DiskSpaceService) {}
+
   catch(exception: unknown, host: ArgumentsHost): void {
+    // A write that found the disk full where no service said which folder it writes to (an upload, say):
+    // still a 507, naming the folder with the least room, never a 500.
+    if (!(exception instanceof HttpException) && outOfSpace(exception)) {
+      void this.disk.translate(exception).then((answer) => this.reply(answer, host));
+      return;
+    }
+    this.reply(exception, host);
+  }
+
+  private reply(exception: unknown, host: ArgumentsHost): void {
     const ctx = host.switchToHttp();
     const request = ctx.getRequest<Request>();
     const response = ctx.getResponse<Response>();
     const { status, error, details } = this.describe(exception);
-    if (status >= 500) this.logger.error(`${request.method} ${request.url}: ${(exception as Error)?.stack ?? String(exception)}`);
-    const body: ErrorBody = { error, status_code: status, ...details, path: request.url, timestamp: new Date().toISOString() };
+    // A full disk is logged once, by DiskSpaceService, not at every refused write.
+    if (status >= 500 && status !== HttpStatus.INSUFFICIENT_STORAGE) this.logger.error(`${request.method} ${request.url}: ${(exception as Error)?.stack ?? String(exception)}`);
+    // originalUrl: in a middleware (origin, content type, token checks) Express has cut the mount path off `url`.
+    const body: ErrorBody = { error, status_code: status, ...details, path: request.originalUrl, timestamp: new Date().toISOString() };
     if (status === HttpStatus.UNAUTHORIZED) response.setHeader('WWW-Authenticate', 'Bearer');
     response.status(status).json(body);
   }

@@ -35,8 +35,9 @@ const aside = (file: string, what: string) => `${file}.${process.pid}.${randomBy
  */
 export async function acquireLockFile(file: string, mine: LockHolder, staleOwnPid = false): Promise<void> {
   const draft = aside(file, 'tmp');
-  await writeFile(draft, JSON.stringify(mine), { flag: 'wx' });
   try {
+    // Inside the try: a write that fails half-way (a full disk) must not leave the draft behind.
+    await writeFile(draft, JSON.stringify(mine), { flag: 'wx' });
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
         return await link(draft, file);

@@ -1,6 +1,7 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { DiskSpaceService } from '../common/disk-space.service';
 
 /**
  * The write settings of the app's connection (the ingest benchmark's raw baseline uses them too).
@@ -15,7 +16,7 @@ export const WRITE_PRAGMAS = ['synchronous = NORMAL', 'wal_autocheckpoint = 1000
  * Orders the writes on the one connection TypeORM's SQLite driver shares, on which two concurrent
  * transactions would silently nest as savepoints and commit or roll back together. A transaction
  * runs alone; single statements run after the transactions queued before them and before the ones
- * queued after, but not one at a time.
+ * queued after, but not one at a time. A write that finds the disk full is a 507 (see DiskSpaceService).
  */
 @Injectable()
 export class DatabaseWriter implements OnModuleInit {
@@ -24,14 +25,17 @@ export class DatabaseWriter implements OnModuleInit {
   /** Settles when the last transaction queued so far has. */
   private lastTransaction: Promise<unknown> = Promise.resolve();
 
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly disk: DiskSpaceService,
+  ) {}
 
   async onModuleInit(): Promise<void> {
     for (const pragma of WRITE_PRAGMAS) await this.db.query(`PRAGMA ${pragma}`);
   }
 
   transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    const run = this.tail.then(() => this.db.transaction(work));
+    const run = this.tail.then(() => this.write(() => this.inTransaction(work)));
     this.tail = this.lastTransaction = run.catch(() => undefined);
     return run;
   }
@@ -41,8 +45,33 @@ export class DatabaseWriter implements OnModuleInit {
    * handed to the driver together, the next is prepared and queued while one runs.
    */
   statement<T>(sql: string, params: unknown[]): Promise<T> {
-    const run: Promise<T> = this.lastTransaction.then(() => this.db.query(sql, params));
+    const run: Promise<T> = this.lastTransaction.then(() => this.write(() => this.db.query(sql, params)));
     this.tail = Promise.all([this.tail, run.catch(() => undefined)]);
     return run;
+  }
+
+  /** A write that finds no room is a 507 (so is any write to a database opened read-only for lack of room). */
+  private write<T>(run: () => Promise<T>): Promise<T> {
+    return this.disk.databaseReadOnly ? this.disk.refuseReadOnly() : this.disk.guard(['MC_DATA_DIR'], run);
+  }
+
+  /**
+   * When a statement or the COMMIT fails for lack of space (or an I/O error), SQLite rolls the whole
+   * transaction back by itself. TypeORM's ROLLBACK then fails, and its runner, which SQLite's driver
+   * shares, still counts a transaction open: every later transaction would become a savepoint and
+   * every later statement would join a transaction never committed, answered as stored and lost at
+   * the next close. So the runner is told the truth, and SQLite is made sure to hold no transaction.
+   */
+  private async inTransaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    try {
+      return await this.db.transaction(work);
+    } catch (error) {
+      const runner = this.db.createQueryRunner();
+      if (runner.isTransactionActive) {
+        await runner.query('ROLLBACK').catch(() => undefined);
+        Object.assign(runner, { isTransactionActive: false, transactionDepth: 0 });
+      }
+      throw error;
+    }
   }
 }

@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiBody, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { ErrorDto } from '../common/error.dto';
+import { ApiInsufficientStorageResponse } from '../common/insufficient-storage.exception';
 import { QuickValidationPipe } from '../common/quick-validation.pipe';
 import { CreateEventBatchDto, CreateEventDto, explainInvalidEvents, isValidEvent, isValidEventBatch } from './dto/create-event.dto';
 import { EventDto, EventPageDto, StoredEventsDto } from './dto/event.dto';
@@ -17,6 +18,7 @@ export class EventsController {
 
   /** Reports one event. The answer comes once it is committed. */
   @Post('api/events')
+  @ApiInsufficientStorageResponse()
   @ApiBody({ type: CreateEventDto })
   @ApiUnauthorizedResponse({ type: ErrorDto, description: 'MC_API_TOKEN is set and the request lacks it.' })
   async create(@Body(new QuickValidationPipe(CreateEventDto, isValidEvent, explainInvalidEvents)) body: Readonly<CreateEventDto>): Promise<EventDto> {
@@ -25,6 +27,7 @@ export class EventsController {
 
   /** Reports up to 1000 events at once: all are stored, or none when any is bad. */
   @Post('api/events/batch')
+  @ApiInsufficientStorageResponse()
   @HttpCode(201)
   @ApiBody({ type: CreateEventBatchDto })
   @ApiUnauthorizedResponse({ type: ErrorDto, description: 'MC_API_TOKEN is set and the request lacks it.' })

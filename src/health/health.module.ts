@@ -10,5 +10,6 @@ import { HealthService } from './health.service';
   imports: [TerminusModule, WorkspaceModule, RealtimeModule, OpenClawModule],
   controllers: [HealthController],
   providers: [HealthService],
+  exports: [HealthService],
 })
 export class HealthModule {}

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { DiskHealthIndicator, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
-import { AppConfig } from '../config/environment';
+import { HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { DiskSpaceService } from '../common/disk-space.service';
 import { OpenClawService } from '../openclaw/openclaw.service';
 import { RealtimeGateway } from '../realtime/realtime.gateway';
 import { WorkspaceService } from '../workspace/workspace.service';
@@ -15,10 +15,9 @@ export class HealthService {
   constructor(
     private readonly indicators: HealthIndicatorService,
     private readonly db: TypeOrmHealthIndicator,
-    private readonly disk: DiskHealthIndicator,
+    private readonly disk: DiskSpaceService,
     private readonly workspace: WorkspaceService,
     private readonly watcher: WorkspaceWatcher,
-    private readonly config: AppConfig,
     private readonly gateway: RealtimeGateway,
     private readonly openclaw: OpenClawService,
   ) {}
@@ -28,9 +27,7 @@ export class HealthService {
       this.indicators.check('api').up(),
       this.db.pingCheck('database', { timeout: 2000 }),
       this.checkWorkspace(),
-      this.disk
-        .checkStorage('disk', { path: this.config.get('MC_DATA_DIR', { infer: true }), thresholdPercent: 0.98 })
-        .catch(() => this.indicators.check('disk').down({ message: 'data folder unavailable' })),
+      this.checkDisk(),
       this.checkWebSocket(),
       this.checkOpenClaw(),
     ]);
@@ -38,6 +35,14 @@ export class HealthService {
     const down = Object.keys(services).filter((name) => services[name].status === 'down');
     const status = down.some((name) => ESSENTIAL.has(name)) ? 'unhealthy' : down.length ? 'degraded' : 'healthy';
     return { status, timestamp: new Date().toISOString(), services };
+  }
+
+  /** Free space of every folder written to; down while one is full (writes there get 507) or nearly full. */
+  private async checkDisk() {
+    const check = this.indicators.check('disk');
+    const folders = await this.disk.report();
+    const problem = this.disk.problem(folders);
+    return problem ? check.down({ message: problem, folders }) : check.up({ folders });
   }
 
   private checkWebSocket() {

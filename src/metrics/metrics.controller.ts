@@ -2,6 +2,7 @@ import { Controller, Get, Header, HttpCode, Param, Post, Query } from '@nestjs/c
 import { ApiBadRequestResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { AgentIdParams } from '../agents/dto/agent-query.dto';
 import { ErrorDto } from '../common/error.dto';
+import { ApiInsufficientStorageResponse } from '../common/insufficient-storage.exception';
 import { AgentHistoryDto, AgentPeriodMetricsDto, CollectionDto, SystemHistoryDto, SystemStatusDto } from './dto/metrics.dto';
 import { HistoryQuery, PeriodQuery } from './dto/metrics-query.dto';
 import { MetricsCollectorService } from './metrics-collector.service';
@@ -46,6 +47,7 @@ export class MetricsController {
 
   /** Runs a collection now (it also runs every MC_METRICS_INTERVAL seconds). */
   @Post('api/system/metrics/collect')
+  @ApiInsufficientStorageResponse()
   @HttpCode(200)
   async collect(): Promise<CollectionDto> {
     const { system, agents, duration_ms } = await this.collector.collect();

@@ -1,7 +1,7 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { Interval } from '@nestjs/schedule';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { rename, writeFile } from 'node:fs/promises';
+import { rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/environment';
@@ -9,6 +9,8 @@ import { FleetService } from '../agents/fleet.service';
 import { WorkspaceService } from '../workspace/workspace.service';
 import { WorkspaceWatcher } from '../workspace/workspace.watcher';
 import { AGENT_STATUSES } from '../workspace/workspace.types';
+import { DiskSpaceService } from '../common/disk-space.service';
+import { InsufficientStorageException } from '../common/insufficient-storage.exception';
 import { serviceVersion } from '../common/project';
 import { removeServiceLock, writeServiceLock } from './service-lock';
 
@@ -16,7 +18,8 @@ const EVERY_FIVE_MINUTES = 5 * 60_000;
 
 /**
  * Writes `<MC_DATA_DIR>/status.json` at start, every five minutes and at stop, and logs one line,
- * so an operator (or a script) can see what runs without calling the API.
+ * so an operator (or a script) can see what runs without calling the API. A full disk does not stop
+ * the service: what cannot be written is logged, and tried again every five minutes.
  */
 @Injectable()
 export class StatusService implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -24,6 +27,7 @@ export class StatusService implements OnApplicationBootstrap, BeforeApplicationS
   private readonly startedAt = new Date();
   private readonly file: string;
   private readonly dataDir: string;
+  private locked = false;
 
   constructor(
     private readonly config: AppConfig,
@@ -31,36 +35,60 @@ export class StatusService implements OnApplicationBootstrap, BeforeApplicationS
     private readonly fleet: FleetService,
     private readonly watcher: WorkspaceWatcher,
     @InjectDataSource() private readonly db: DataSource,
+    private readonly disk: DiskSpaceService,
   ) {
     this.dataDir = config.get('MC_DATA_DIR', { infer: true });
     this.file = join(this.dataDir, 'status.json');
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    await writeServiceLock(this.dataDir);
+    await this.lock();
     await this.report('running');
   }
 
   async beforeApplicationShutdown(): Promise<void> {
     await this.report('stopped');
-    await removeServiceLock(this.dataDir);
+    if (this.locked) await removeServiceLock(this.dataDir);
   }
 
   @Interval(EVERY_FIVE_MINUTES)
   async periodic(): Promise<void> {
-    await this.report('running').catch((error: Error) => this.logger.error(`Cannot write ${this.file}: ${error.message}`));
+    if (!this.locked) await this.lock().catch((error: Error) => this.logger.error(error.message));
+    await this.report('running');
   }
 
+  /**
+   * Another service on the data folder stops the start; a disk too full to hold the lock does not
+   * (the service runs without it, and takes it once there is room).
+   */
+  private async lock(): Promise<void> {
+    try {
+      await this.disk.guard(['MC_DATA_DIR'], () => writeServiceLock(this.dataDir));
+      this.locked = true;
+    } catch (error) {
+      if (!(error instanceof InsufficientStorageException)) throw error;
+      this.logger.warn(`Running without ${this.dataDir}/service.lock until there is room for it: ${error.message}`);
+    }
+  }
+
+  /** Rewrites status.json whole (a temporary file renamed over it) and logs the state; a failure is logged, never thrown. */
   async report(state: 'running' | 'stopped'): Promise<void> {
-    const status = await this.collect(state);
     const tmp = `${this.file}.${process.pid}.tmp`;
-    await writeFile(tmp, JSON.stringify(status, null, 2));
-    await rename(tmp, this.file);
-    const agents = status.counts.agents_by_status;
-    this.logger.log(
-      `${state} since ${status.started_at}: ${status.counts.agents} agents (${AGENT_STATUSES.map((s) => `${agents[s]} ${s}`).join(', ')}), ` +
-        `${status.counts.tasks} tasks, ${status.counts.events_logged} events logged, workspace ${status.workspace.watching ? 'watched' : 'missing'}`,
-    );
+    try {
+      const status = await this.collect(state);
+      await this.disk.guard(['MC_DATA_DIR'], async () => {
+        await writeFile(tmp, JSON.stringify(status, null, 2));
+        await rename(tmp, this.file);
+      });
+      const agents = status.counts.agents_by_status;
+      this.logger.log(
+        `${state} since ${status.started_at}: ${status.counts.agents} agents (${AGENT_STATUSES.map((s) => `${agents[s]} ${s}`).join(', ')}), ` +
+          `${status.counts.tasks} tasks, ${status.counts.events_logged} events logged, workspace ${status.workspace.watching ? 'watched' : 'missing'}`,
+      );
+    } catch (error) {
+      await rm(tmp, { force: true });
+      this.logger.error(`Cannot write ${this.file}: ${(error as Error).message}`);
+    }
   }
 
   private async collect(state: 'running' | 'stopped') {

@@ -7,7 +7,11 @@ export class ServiceHealthDto {
 }
 
 export class HealthDto {
-  /** healthy: all up; degraded: the service runs but something is missing (workspace, disk); unhealthy: the database is down (503). */
+  /**
+   * healthy: all up; degraded: the service runs but something is missing (workspace) or the disk is full or
+   * nearly full (`services.disk`: `message`, and `folders` with each written folder's `path`, `free_bytes`,
+   * `total_bytes`, `full` and `full_since`); unhealthy: the database is down (503).
+   */
   @ApiProperty({ enum: ['healthy', 'degraded', 'unhealthy'] })
   status!: 'healthy' | 'degraded' | 'unhealthy';
   /** ISO 8601. */
@@ -15,7 +19,7 @@ export class HealthDto {
   @ApiProperty({
     type: 'object',
     additionalProperties: { $ref: '#/components/schemas/ServiceHealthDto' },
-    example: { api: { status: 'up' }, database: { status: 'up' }, workspace: { status: 'up', agents: 12 }, disk: { status: 'up' } },
+    example: { api: { status: 'up' }, database: { status: 'up' }, workspace: { status: 'up', agents: 12 }, disk: { status: 'up', folders: { MC_DATA_DIR: { path: '/srv/mc/data', free_bytes: 52428800000, total_bytes: 107374182400, full: false, full_since: null } } } },
   })
   services!: Record<string, ServiceHealthDto>;
 }
