@@ -4,9 +4,11 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppModule } from './app.module';
 import { join } from 'node:path';
+import { HostCheckMiddleware } from './common/host-check.middleware';
 import { guardHttpServer } from './common/http-server';
 import { projectRoot, serviceVersion } from './common/project';
 import { AppConfig } from './config/environment';
+import { IngestGate } from './events/ingest-gate';
 import { RealtimeAdapter } from './realtime/realtime.adapter';
 
 /**
@@ -19,16 +21,23 @@ export async function createApp(options: { logger?: false } = {}): Promise<NestE
     abortOnError: false,
   });
   const config = app.get(AppConfig);
+  const hostCheck = new HostCheckMiddleware(config);
+  app.use(hostCheck.use);
   const origins = config.get('MC_CORS_ORIGINS', { infer: true });
-  app.enableCors({
-    origin: origins.includes('*') ? '*' : origins,
-    allowedHeaders: ['Content-Type', 'Authorization'],
-  });
-  app.useWebSocketAdapter(new RealtimeAdapter(app));
+  // With no origin listed the app is same-origin only, and answers no CORS headers at all.
+  if (origins.length > 0) {
+    app.enableCors({
+      origin: origins.includes('*') ? '*' : origins,
+      allowedHeaders: ['Content-Type', 'Authorization'],
+    });
+  }
+  app.useWebSocketAdapter(new RealtimeAdapter(app, hostCheck));
   app.disable('x-powered-by');
   // The dashboard and its one library, served by the app itself: the page makes no request elsewhere.
   app.useStaticAssets(join(projectRoot(), 'src', 'dashboard', 'public'), { index: 'index.html' });
   app.useStaticAssets(join(projectRoot(), 'node_modules', 'uplot', 'dist'), { prefix: '/vendor/uplot/' });
+  // Ahead of the body parser, so refused event requests are never read into memory.
+  app.use('/api/events', app.get(IngestGate).use);
   // A full batch is 1000 events of up to 16 KiB of data each.
   app.useBodyParser('json', { limit: '20mb' });
   setUpDocs(app);

@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
+import { DataSource } from 'typeorm';
 import { api, makeTempDir, removeDirs, startApp, TestApp } from './support/app-harness';
 
 describe('API basics: documentation, errors, CORS', () => {
@@ -45,6 +46,13 @@ describe('API basics: documentation, errors, CORS', () => {
     expect(badJson.body).toMatchObject({ error: expect.stringContaining('JSON'), status_code: 400 });
   });
 
+  it('names the path of a request refused by a middleware (origin, content type), not the path left after its mount', async () => {
+    const crossSite = await api(t.url, '/api/events?x=1', { method: 'POST', headers: { origin: 'http://evil.example' }, json: { event_type: 'x' } });
+    expect(crossSite.body).toMatchObject({ status_code: 403, path: '/api/events?x=1' });
+    const textPlain = await api(t.url, '/api/backups', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'type=full' });
+    expect(textPlain.body).toMatchObject({ status_code: 415, path: '/api/backups' });
+  });
+
   it('answers requests that fail before routing (headers too large, a malformed request) in the error shape', async () => {
     const raw = (request: string) =>
       new Promise<string>((resolve, reject) => {
@@ -58,6 +66,9 @@ describe('API basics: documentation, errors, CORS', () => {
     const parse = (answer: string) => ({ status: Number(answer.split(' ')[1]), body: JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)) });
     const huge = parse(await raw(`GET /api/health HTTP/1.1\r\nHost: localhost\r\nX-Big: ${'a'.repeat(40_000)}\r\n\r\n`));
     expect(huge).toEqual({ status: 431, body: { error: 'Request headers are too large', status_code: 431, path: '', timestamp: expect.any(String) } });
+    // Answered without a body when it was a HEAD, which a client would read as the start of another answer.
+    const head = await raw(`HEAD /api/health HTTP/1.1\r\nHost: localhost\r\nX-Big: ${'a'.repeat(40_000)}\r\n\r\n`);
+    expect(head).toMatch(/^HTTP\/1.1 431 .*\r\n\r\n$/s);
     const garbage = parse(await raw('NOT HTTP AT ALL\r\n\r\n'));
     expect(garbage).toMatchObject({ status: 400, body: { error: 'Malformed HTTP request', status_code: 400 } });
     expect((await api(t.url, '/api/health')).status).toBe(200);
@@ -114,7 +125,7 @@ describe('MC_API_TOKEN', () => {
   const token = 's3cret-token';
 
   beforeAll(async () => {
-    t = await startApp({ env: { MC_API_TOKEN: token } });
+    t = await startApp({ env: { MC_API_TOKEN: token, MC_CORS_ORIGINS: 'http://x.example' } });
   });
 
   afterAll(async () => {
@@ -157,5 +168,25 @@ describe('A corrupt database', () => {
     const { readFile } = await import('node:fs/promises');
     expect(await readFile(file, 'utf8')).toBe(garbage);
     await removeDirs(dataDir);
+  });
+});
+
+describe('Health with the database down', () => {
+  it('answers 503 unhealthy, naming the database, while the other checks still answer', async () => {
+    const t = await startApp();
+    try {
+      expect((await api(t.url, '/api/health')).status).toBe(200);
+      // The app's own connection, closed under it: every query now fails, as with a database that went away.
+      await t.app.get(DataSource).destroy();
+      const { status, body } = await api(t.url, '/api/health');
+      expect(status).toBe(503);
+      expect(body).toMatchObject({
+        status: 'unhealthy',
+        services: { api: { status: 'up' }, database: { status: 'down' }, workspace: { status: 'up', agents: 6 }, disk: { status: 'up' } },
+      });
+    } finally {
+      await t.close();
+      await removeDirs(t.workspace, t.dataDir);
+    }
   });
 });

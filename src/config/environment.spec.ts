@@ -17,7 +17,12 @@ describe('validateEnvironment', () => {
       MC_METRICS_INTERVAL: 60,
       MC_WS_HEARTBEAT: 30,
       MC_STALE_MINUTES: 15,
-      MC_CORS_ORIGINS: ['*'],
+      MC_RESCAN_INTERVAL: 30,
+      MC_WS_REPLAY_MAX_MB: 64,
+      MC_WS_CLIENT_MAX_MB: 1,
+      MC_INGEST_MAX_MB: 16,
+      MC_CORS_ORIGINS: [],
+      MC_ALLOWED_HOSTS: [],
     });
     expect(env.MC_API_TOKEN).toBeUndefined();
   });
@@ -54,7 +59,8 @@ describe('validateEnvironment', () => {
       MC_WS_HEARTBEAT: '1',
       MC_BACKUP_INTERVAL: String(1 / 3600),
       MC_BACKUP_RETENTION: '0.5',
-      MC_CORS_ORIGINS: 'http://a.example, http://b.example ,',
+      MC_CORS_ORIGINS: 'http://a.example, https://b.example:8443 ,',
+      MC_ALLOWED_HOSTS: 'mc.example.com, box, 192.168.1.20, [fd00::2], ::1',
       MC_API_TOKEN: 'abc',
       UNRELATED: 'ignored',
     });
@@ -65,7 +71,8 @@ describe('validateEnvironment', () => {
       MC_WS_HEARTBEAT: 1,
       MC_BACKUP_INTERVAL: 1 / 3600,
       MC_BACKUP_RETENTION: 0.5,
-      MC_CORS_ORIGINS: ['http://a.example', 'http://b.example'],
+      MC_CORS_ORIGINS: ['http://a.example', 'https://b.example:8443'],
+      MC_ALLOWED_HOSTS: ['mc.example.com', 'box', '192.168.1.20', '[fd00::2]', '::1'],
       MC_API_TOKEN: 'abc',
     });
     expect(env).not.toHaveProperty('UNRELATED');
@@ -84,8 +91,18 @@ describe('validateEnvironment', () => {
     ['MC_BACKUP_INTERVAL', '-1', /MC_BACKUP_INTERVAL must be a positive number of hours/],
     ['MC_BACKUP_RETENTION', 'week', /MC_BACKUP_RETENTION must be a positive number of days/],
     ['MC_STALE_MINUTES', '0', /MC_STALE_MINUTES must be a positive number/],
+    ['MC_RESCAN_INTERVAL', '0.5', /MC_RESCAN_INTERVAL must be a whole number of seconds, at least 1 \(got "0.5"\)/],
     ['MC_HOST', 'bad host!', /MC_HOST must be a host name or IP address/],
+    ['MC_WS_CLIENT_MAX_MB', '0', /MC_WS_CLIENT_MAX_MB must be a positive number of megabytes \(fractions allowed\) \(got "0"\)/],
+    ['MC_INGEST_MAX_MB', 'lots', /MC_INGEST_MAX_MB must be a positive number of megabytes/],
     ['MC_API_TOKEN', 'has space', /MC_API_TOKEN must not contain white space/],
+    ['MC_CORS_ORIGINS', 'dash.example', /MC_CORS_ORIGINS must be \* or origins as browsers send them/],
+    ['MC_CORS_ORIGINS', 'http://dash.example/app', /MC_CORS_ORIGINS must be/],
+    ['MC_CORS_ORIGINS', '*, ftp://dash.example', /MC_CORS_ORIGINS must be/],
+    ['MC_CORS_ORIGINS', 'http://Dash.example', /MC_CORS_ORIGINS must be/],
+    ['MC_ALLOWED_HOSTS', 'mc.example:8080', /MC_ALLOWED_HOSTS must be comma-separated host names or IP addresses, without ports/],
+    ['MC_ALLOWED_HOSTS', 'mc.example, http://mc.example', /MC_ALLOWED_HOSTS must be/],
+    ['MC_ALLOWED_HOSTS', 'bad host', /MC_ALLOWED_HOSTS must be/],
   ])('rejects %s=%s naming the variable', (name, value, message) => {
     expect(() => validateEnvironment({ [name]: value })).toThrow(message);
   });

@@ -1,7 +1,7 @@
 import { homedir } from 'node:os';
 import { resolve } from 'node:path';
 import { plainToInstance, Transform, Type } from 'class-transformer';
-import { IsIn, IsInt, IsNotEmpty, IsOptional, IsPositive, IsString, Matches, Max, Min, registerDecorator, validateSync } from 'class-validator';
+import { IsIn, IsInt, IsNotEmpty, IsOptional, IsPositive, IsString, isFQDN, isIP, Matches, Max, Min, registerDecorator, validateSync } from 'class-validator';
 import { slotsOf } from '../common/schedule-slots';
 import { ConfigService } from '@nestjs/config';
 
@@ -36,6 +36,30 @@ function FitsSlots(unitSeconds: number, maxSeconds: number, message: string) {
       },
     });
 }
+
+/** A list setting: every item must pass `test`. */
+function EveryItem(test: (item: string) => boolean, message: string) {
+  return (target: object, propertyName: string) =>
+    registerDecorator({
+      name: 'everyItem',
+      target: target.constructor,
+      propertyName,
+      options: { message },
+      validator: { validate: (value: unknown) => Array.isArray(value) && value.every((item) => typeof item === 'string' && test(item)) },
+    });
+}
+
+/** An origin exactly as browsers send it in `Origin`, since requests are compared with it as a string. */
+function isOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === value;
+  } catch {
+    return false;
+  }
+}
+
+const isHostName = (value: string) => isFQDN(value, { require_tld: false, allow_underscores: true }) || isIP(value.replace(/^\[(.*)\]$/, '$1'));
 
 /**
  * Every setting Mission Control reads, from environment variables.
@@ -102,6 +126,12 @@ export class EnvironmentVariables {
   @IsPositive({ message: 'MC_STALE_MINUTES must be a positive number of minutes (fractions allowed)' })
   MC_STALE_MINUTES: number = 15;
 
+  /** The watcher's safety net for changes the OS does not report (network drives, exhausted inotify watches). */
+  @Type(() => Number)
+  @IsInt({ message: 'MC_RESCAN_INTERVAL must be a whole number of seconds, at least 1' })
+  @Min(1, { message: 'MC_RESCAN_INTERVAL must be a whole number of seconds, at least 1' })
+  MC_RESCAN_INTERVAL: number = 30;
+
   @Type(() => Number)
   @IsInt({ message: 'MC_IMPORT_MAX_MB must be a whole number of megabytes, at least 1' })
   @Min(1, { message: 'MC_IMPORT_MAX_MB must be a whole number of megabytes, at least 1' })
@@ -110,6 +140,16 @@ export class EnvironmentVariables {
   @Type(() => Number)
   @IsPositive({ message: 'MC_WS_REPLAY_MAX_MB must be a positive number of megabytes (fractions allowed)' })
   MC_WS_REPLAY_MAX_MB: number = 64;
+
+  /** Unsent data a WebSocket client may leave behind from one turn of the event loop to the next before it is dropped (4008). */
+  @Type(() => Number)
+  @IsPositive({ message: 'MC_WS_CLIENT_MAX_MB must be a positive number of megabytes (fractions allowed)' })
+  MC_WS_CLIENT_MAX_MB: number = 1;
+
+  /** Event requests (bodies as sent) being read, checked and written at once; beyond it, 503 with Retry-After. */
+  @Type(() => Number)
+  @IsPositive({ message: 'MC_INGEST_MAX_MB must be a positive number of megabytes (fractions allowed)' })
+  MC_INGEST_MAX_MB: number = 16;
 
   /** Where OpenClaw itself keeps its state: its own OPENCLAW_STATE_DIR when set, as OpenClaw reads it. */
   @Transform(toPath)
@@ -127,16 +167,32 @@ export class EnvironmentVariables {
   @IsPositive({ message: 'MC_STUCK_MINUTES must be a positive number of minutes (fractions allowed)' })
   MC_STUCK_MINUTES: number = 10;
 
+  /** A JSON or YAML file of alert rules and webhook channels, loaded at every start (see the README's Alerts section). */
+  @IsOptional()
+  @Transform(toPath)
+  @IsString()
+  MC_ALERT_RULES?: string;
+
+  /** The first retry of a failed webhook delivery waits about this long; each next one twice as long, up to 10 minutes. */
+  @Type(() => Number)
+  @IsPositive({ message: 'MC_WEBHOOK_RETRY_BASE must be a positive number of seconds (fractions allowed)' })
+  MC_WEBHOOK_RETRY_BASE: number = 1;
+
   @IsOptional()
   @IsString()
   @IsNotEmpty({ message: 'MC_API_TOKEN must not be empty when set' })
   @Matches(/^\S+$/, { message: 'MC_API_TOKEN must not contain white space' })
   MC_API_TOKEN?: string;
 
+  /** Empty: same origin only (the dashboard is served by the app itself). */
   @Transform(toList)
-  @IsString({ each: true })
-  @IsNotEmpty({ message: 'MC_CORS_ORIGINS must list at least one origin, or *' })
-  MC_CORS_ORIGINS: string[] = ['*'];
+  @EveryItem((item) => item === '*' || isOrigin(item), 'MC_CORS_ORIGINS must be * or origins as browsers send them, scheme://host[:port] in lower case with no path (http://dash.example:3000)')
+  MC_CORS_ORIGINS: string[] = [];
+
+  /** Names the service answers to besides localhost, the loopback addresses and MC_HOST (see HostCheckMiddleware). */
+  @Transform(toList)
+  @EveryItem(isHostName, 'MC_ALLOWED_HOSTS must be comma-separated host names or IP addresses, without ports (mc.example.com, 192.168.1.20)')
+  MC_ALLOWED_HOSTS: string[] = [];
 }
 
 /**

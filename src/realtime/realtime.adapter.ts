@@ -1,8 +1,11 @@
 import { INestApplicationContext } from '@nestjs/common';
 import { WsAdapter } from '@nestjs/platform-ws';
 import { IncomingMessage } from 'node:http';
+import { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
+import { ErrorBody } from '../common/all-exceptions.filter';
 import { bearerToken, tokenMatches } from '../common/api-token.middleware';
+import { HostCheckMiddleware, hostOf } from '../common/host-check.middleware';
 import { isPlainObject } from '../common/json';
 import { AppConfig } from '../config/environment';
 
@@ -33,11 +36,15 @@ export function parseClientMessage(raw: unknown): { event: string; data: unknown
 /**
  * The WebSocket server on MC_WS_PORT and MC_HOST. The port comes from the validated configuration
  * here, at creation, because `@WebSocketGateway(port)` would be read before configuration exists.
- * Upgrades without the token (when MC_API_TOKEN is set) or from a browser origin not in
- * MC_CORS_ORIGINS are refused before any WebSocket is opened.
+ * Upgrades are refused before any WebSocket is opened, with the API's JSON error shape, when the
+ * Host is not a name the service answers to (403), the token is missing (401, when MC_API_TOKEN is
+ * set) or a browser page of another origin asks (403).
  */
 export class RealtimeAdapter extends WsAdapter {
-  constructor(private readonly app: INestApplicationContext) {
+  constructor(
+    private readonly app: INestApplicationContext,
+    private readonly hosts: HostCheckMiddleware,
+  ) {
     super(app, { messageParser: parseClientMessage });
   }
 
@@ -51,15 +58,45 @@ export class RealtimeAdapter extends WsAdapter {
       port: config.get('MC_WS_PORT', { infer: true }),
       host: config.get('MC_HOST', { infer: true }),
       maxPayload: MAX_MESSAGE_BYTES,
-      verifyClient: ({ origin, req }: { origin?: string; req: IncomingMessage }, accept: (ok: boolean, code?: number, message?: string) => void) => {
-        if (token && !tokenMatches(token, tokenOf(req))) return accept(false, 401, 'Unauthorized');
-        if (origin && !origins.includes('*') && !origins.includes(origin)) return accept(false, 403, 'Origin not allowed');
+      verifyClient: ({ origin, req }: { origin?: string; req: IncomingMessage }, accept: Accept) => {
+        const refuse = (status: number, error: string, details: Record<string, unknown> = {}) => {
+          // The path without its query, which may hold a token.
+          const path = (req.url ?? '').split('?')[0];
+          const body: ErrorBody = { error, status_code: status, ...details, path, timestamp: new Date().toISOString() };
+          accept(false, status, JSON.stringify(body), { 'Content-Type': 'application/json; charset=utf-8' });
+        };
+        if (!this.hosts.allows(req.headers.host)) {
+          const { message, ...details } = this.hosts.refusal(req.headers.host);
+          return refuse(403, message, details);
+        }
+        if (token && !tokenMatches(token, tokenOf(req))) return refuse(401, 'The gateway needs the token: ?token=<MC_API_TOKEN> or Authorization: Bearer <MC_API_TOKEN>');
+        if (origin && !origins.includes('*') && !origins.includes(origin) && !this.isSameOrigin(origin, req)) {
+          return refuse(403, `WebSocket connections from the origin ${origin.slice(0, 200)} are not allowed (MC_CORS_ORIGINS)`, { origin: origin.slice(0, 200) });
+        }
         accept(true);
       },
     });
     return this.bindErrorHandler(server);
   }
+
+  /**
+   * The dashboard's page is served on the API port and connects to this one, so a page is of the
+   * same origin when it is on the host the client asked for, at the API port or the gateway's own.
+   */
+  private isSameOrigin(origin: string, req: IncomingMessage): boolean {
+    let url: URL;
+    try {
+      url = new URL(origin);
+    } catch {
+      return false;
+    }
+    const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
+    const apiPort = (this.httpServer.address() as AddressInfo | null)?.port;
+    return hostOf(url.host) === hostOf(req.headers.host) && (port === apiPort || port === req.socket.localPort);
+  }
 }
+
+type Accept = (ok: boolean, status?: number, body?: string, headers?: Record<string, string>) => void;
 
 /** `?token=` (browsers cannot set headers on a WebSocket) or `Authorization: Bearer`. */
 function tokenOf(req: IncomingMessage): string | undefined {
