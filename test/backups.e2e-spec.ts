@@ -37,10 +37,13 @@ describe('Backups', () => {
     const { status, body } = await create(t, { type: 'full' });
     expect(status).toBe(201);
     expect(body).toMatchObject({ id: expect.stringMatching(/^\d{8}_\d{6}(_\d+)?$/), type: 'full', agent_id: null, status: 'verified', trigger: 'manual' });
-    expect(body.size_human).toMatch(/KB|B$/);
     const file = join(t.dataDir, 'backups', `backup_${body.id}.tar.gz`);
     expect(body.integrity_hash).toBe(`sha256:${sha256(await readFile(file))}`);
     expect(body.size_bytes).toBe((await stat(file)).size);
+    // The fixture's backup is tens of KiB, shown in KiB with one decimal (humanSize's own cases are in its spec).
+    expect(body.size_bytes).toBeGreaterThanOrEqual(1024);
+    expect(body.size_bytes).toBeLessThan(1024 * 1024);
+    expect(body.size_human).toBe(`${(body.size_bytes / 1024).toFixed(1)} KB`);
 
     const entries = listing(file);
     expect(entries).toEqual(expect.arrayContaining(['manifest.json', 'database/metrics.db', 'mission-control/agents/forge/state.json', 'mission-control/TASK_QUEUE.md', 'mission-control/current_office_state.json']));
@@ -256,6 +259,24 @@ describe('Restore', () => {
     expect(first.status).toBe(201);
     expect(second.status).toBe(409);
     expect(second.body).toMatchObject({ error: 'A backup is already running', running: { operation: 'backup', pid: process.pid } });
+    await rm(join(t.mc, 'logs'), { recursive: true });
+  });
+
+  it('does not delete a backup while a restore reads it: 409, and the restore completes', async () => {
+    await mkdir(join(t.mc, 'logs'), { recursive: true });
+    const big = Buffer.alloc(4 * 1024 * 1024);
+    for (let i = 0; i < big.length; i++) big[i] = (i * 2654435761) >>> 24;
+    for (let i = 0; i < 8; i++) await writeFile(join(t.mc, 'logs', `run-${i}.log`), big);
+    const backup = (await create(t, { type: 'full' })).body;
+    const restoring = api(t.url, `/api/backups/${backup.id}/restore`, { method: 'POST', json: {} });
+    // The restore's safety backup is being written: the restore holds the backup it restores from.
+    await waitFor(async () => (await readdir(join(t.dataDir, 'backups'))).some((n) => n.endsWith('.partial')), 10_000, 'the safety backup to start');
+
+    const deleted = await api(t.url, `/api/backups/${backup.id}`, { method: 'DELETE' });
+    expect(deleted.status).toBe(409);
+    expect(deleted.body).toMatchObject({ error: 'A restore is already running', running: { operation: 'restore', backup_id: backup.id } });
+    expect((await restoring).status).toBe(200);
+    expect((await api(t.url, `/api/backups/${backup.id}`, { method: 'DELETE' })).status).toBe(200);
     await rm(join(t.mc, 'logs'), { recursive: true });
   });
 });

@@ -43,8 +43,14 @@ describe('The client library against the real gateway', () => {
       await waitFor(async () => statuses.length > before);
       expect(statuses[statuses.length - 1].data.agent).toBe('forge');
       off();
+      // Another listener still hears the next answer, and the pong sent after it bounds the wait.
+      const heard: string[] = [];
+      mc.on('agent_status', (data) => heard.push(data.agent));
+      const pongs = record(mc, 'pong');
       mc.requestAgentStatus('forge');
-      await new Promise((r) => setTimeout(r, 200));
+      mc.ping();
+      await waitFor(async () => pongs.length === 1);
+      expect(heard).toContain('forge');
       expect(statuses.length).toBe(before + 1);
       expect(events[0].type).toBe('connected');
     } finally {
@@ -60,11 +66,12 @@ describe('The client library against the real gateway', () => {
     try {
       const activity = record(mc, 'agent_activity');
       const lifecycle = record(mc, 'connected', 'disconnected', 'reconnecting', 'resync_required');
+      const acks = record(mc, 'unsubscribed', 'subscribed');
       mc.connect();
       await waitFor(async () => mc.connected);
       mc.unsubscribe('*');
       mc.subscribe('agent:worker');
-      await new Promise((r) => setTimeout(r, 100));
+      await waitFor(async () => acks.length === 2);
       const post = (agent: string, i: number) => api(t.url, '/api/events', { method: 'POST', json: { event_type: 'message_sent', agent_id: agent, data: { i } } });
       for (let i = 0; i < 5; i++) await post('worker', i);
       await waitFor(async () => activity.length === 5);
@@ -76,7 +83,10 @@ describe('The client library against the real gateway', () => {
         await post('other', i);
       }
       await waitFor(async () => activity.length >= 15, 5000);
-      await new Promise((r) => setTimeout(r, 200));
+      // Every post is answered, so its broadcast is sent; the pong comes after any replayed or live copy.
+      const pongs = record(mc, 'pong');
+      mc.ping();
+      await waitFor(async () => pongs.length === 1);
       expect(activity.map((a) => a.data.activity.i)).toEqual(Array.from({ length: 15 }, (_, i) => i));
       expect(activity.every((a) => a.data.agent === 'worker')).toBe(true);
       expect(lifecycle.map((e) => e.type)).toEqual(['connected', 'disconnected', 'reconnecting', 'connected']);
@@ -87,12 +97,30 @@ describe('The client library against the real gateway', () => {
     }
   });
 
-  it('reconnects with growing, jittered delays while the server is down, then asks for a resync', async () => {
+  it('waits random × a ceiling that doubles from initialDelayMs up to maxDelayMs between attempts', async () => {
+    // Nothing listens on this port: every attempt fails at once, and the delays alone are what is seen.
+    const port = await freePort();
+    const draws = [1, 0.5, 0.25, 1, 0.1, 0.9];
+    const mc = new MCWebSocketClient(`ws://127.0.0.1:${port}`, { ...FAST, random: () => draws.shift() ?? 0 });
+    const delays: number[] = [];
+    mc.on('reconnecting', (data) => delays.push(data.delay_ms));
+    try {
+      mc.connect();
+      await waitFor(async () => delays.length >= 6, 5000);
+      // Ceilings 50, 100, 200, 400, then 400 (maxDelayMs): 1×50, 0.5×100, 0.25×200, 1×400, 0.1×400, 0.9×400.
+      expect(delays.slice(0, 6)).toEqual([50, 50, 50, 400, 40, 360]);
+    } finally {
+      mc.disconnect();
+    }
+  });
+
+  it('reconnects after jittered delays within their ceilings while the server is down, then asks for a resync', async () => {
     const port = await freePort();
     const env = { MC_WS_PORT: String(port) };
     const first = await startApp({ env });
     const delays: number[] = [];
-    const mc = new MCWebSocketClient(`ws://127.0.0.1:${port}`, { ...FAST, random: () => 1 });
+    // The default random source, as in real use.
+    const mc = new MCWebSocketClient(`ws://127.0.0.1:${port}`, FAST);
     try {
       const lifecycle = record(mc, 'connected', 'resync_required');
       mc.on('reconnecting', (data) => delays.push(data.delay_ms));
@@ -100,8 +128,15 @@ describe('The client library against the real gateway', () => {
       await waitFor(async () => mc.connected);
       const oldServer = mc.serverId;
       await first.close();
-      await waitFor(async () => delays.length >= 4, 5000);
-      expect(delays.slice(0, 4)).toEqual([50, 100, 200, 400]);
+      await waitFor(async () => delays.length >= 8, 10_000);
+      const ceilings = [50, 100, 200, 400, 400, 400, 400, 400];
+      delays.slice(0, 8).forEach((delay, n) => {
+        expect(Number.isInteger(delay)).toBe(true);
+        expect(delay).toBeGreaterThanOrEqual(0);
+        expect(delay).toBeLessThanOrEqual(ceilings[n]);
+      });
+      // Jittered: not a fixed share of the ceiling (eight equal draws from Math.random would be a 1 in 10^40 chance).
+      expect(new Set(delays.slice(0, 8).map((delay, n) => delay / ceilings[n])).size).toBeGreaterThan(1);
 
       const second = await startApp({ workspace: first.workspace, dataDir: first.dataDir, env });
       try {

@@ -79,7 +79,7 @@ describe('Derived metrics from a scripted sequence', () => {
       idle_time: 300,
       messages_sent: 3,
       messages_received: 2,
-      error_rate: 1 / 3,
+      error_rate: 1 / 3, // 1 failed of 3 finished
       success_rate: 2 / 3,
     });
     expect(system).toMatchObject({
@@ -88,8 +88,10 @@ describe('Derived metrics from a scripted sequence', () => {
       total_tasks_failed: 1,
       total_tasks_pending: 0,
       avg_response_time: 220,
-      events_per_minute: 1.3,
-      system_health_score: Math.round((0.4 + 0.4 * (2 / 3) + 0.2 * (1 - 2 / 13)) * 1000) / 1000,
+      events_per_minute: 1.3, // 13 events in 10 minutes
+      // No agents (online share 1), success 2 of 3, 11 of 13 events not errors (task_failed and error are):
+      // 0.4 × 1 + 0.4 × 0.66667 + 0.2 × 0.84615 = 0.4 + 0.26667 + 0.16923 = 0.83590, rounded to three places
+      system_health_score: 0.836,
     });
   });
 

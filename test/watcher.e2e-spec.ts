@@ -1,8 +1,9 @@
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { DomainEvent } from '../src/domain-events';
-import { api, makeTempDir, removeDirs, startApp, TestApp, waitFor } from './support/app-harness';
+import { api, holdsFor, makeTempDir, removeDirs, startApp, TestApp, waitFor } from './support/app-harness';
+import { TestSocket } from './support/ws-client';
 
 const agent = async (t: TestApp, id: string) => (await api(t.url, `/api/agents/${id}`)).body;
 
@@ -21,15 +22,25 @@ describe('Workspace watcher', () => {
     await removeDirs(t.workspace, t.dataDir);
   });
 
-  it('shows a rewritten state file through the API within a second, and emits agent.updated', async () => {
-    const file = join(t.mc, 'agents', 'forge', 'state.json');
-    await writeFile(file, JSON.stringify({ agent: 'forge', status: 'idle', lastActive: new Date().toISOString() }));
-    const started = Date.now();
-    const updated = await waitFor(async () => (await agent(t, 'forge')).status === 'idle' && (await agent(t, 'forge')), 1500);
-    expect(Date.now() - started).toBeLessThan(1500);
-    expect(updated.raw_status).toBe('idle');
-    const event = seen.find((e) => e.name === DomainEvent.AgentUpdated && e.payload.agent.id === 'forge' && e.payload.agent.status === 'idle');
-    expect(event?.payload.previous.id).toBe('forge');
+  it('shows a rewritten state file in the API and on the gateway within a second of the write, and emits agent.updated', async () => {
+    const socket = await TestSocket.open(t.wsUrl);
+    try {
+      // A first message ends the hold a new client's broadcasts wait under (up to 0.5 s), which is no part of the watcher's delay.
+      socket.send({ type: 'ping' });
+      await socket.next((m) => m.type === 'pong');
+      const from = socket.messages.length;
+      const writing = Date.now();
+      await writeFile(join(t.mc, 'agents', 'forge', 'state.json'), JSON.stringify({ agent: 'forge', status: 'idle', lastActive: new Date().toISOString() }));
+      await socket.next((m) => m.type === 'agent_status' && m.data.agent === 'forge' && m.data.state.raw_status === 'idle', 5000, from);
+      // The gateway broadcasts after the API's view has changed, so this bounds both.
+      const delay = Date.now() - writing;
+      expect(delay).toBeLessThan(1000);
+      expect(await agent(t, 'forge')).toMatchObject({ status: 'idle', raw_status: 'idle' });
+      const event = seen.find((e) => e.name === DomainEvent.AgentUpdated && e.payload.agent.id === 'forge' && e.payload.agent.status === 'idle');
+      expect(event?.payload.previous.id).toBe('forge');
+    } finally {
+      socket.close();
+    }
   });
 
   it('keeps the last good state when a file is half-written, and recovers when it is whole', async () => {
@@ -37,11 +48,29 @@ describe('Workspace watcher', () => {
     await writeFile(file, JSON.stringify({ agent: 'forge', status: 'busy', lastActive: new Date().toISOString() }));
     await waitFor(async () => (await agent(t, 'forge')).raw_status === 'busy');
     await writeFile(file, '{"agent": "forge", "status": "err');
-    await new Promise((r) => setTimeout(r, 800));
-    expect((await agent(t, 'forge')).raw_status).toBe('busy');
+    // Longer than the second a change takes to show, so a reading of the bad file would have shown.
+    await holdsFor(async () => (await agent(t, 'forge')).raw_status === 'busy', 1500, 'the last good state');
     await writeFile(file, JSON.stringify({ agent: 'forge', status: 'crashed', lastActive: new Date().toISOString() }));
     const recovered = await waitFor(async () => (await agent(t, 'forge')).raw_status === 'crashed' && (await agent(t, 'forge')));
     expect(recovered.status).toBe('error');
+  });
+
+  it('refuses a state file over 4 MiB, keeping the last good state, and reads one of exactly 4 MiB', async () => {
+    const file = join(t.mc, 'agents', 'forge', 'state.json');
+    /** A valid state file of exactly `bytes` bytes. */
+    const sized = (status: string, bytes: number) => {
+      const bare = JSON.stringify({ agent: 'forge', status, lastActive: new Date().toISOString(), padding: '' });
+      return bare.replace('"padding":""', `"padding":"${'x'.repeat(bytes - bare.length)}"`);
+    };
+    await writeFile(file, sized('busy', 100));
+    await waitFor(async () => (await agent(t, 'forge')).raw_status === 'busy');
+    const over = sized('blocked', 4 * 1024 * 1024 + 1);
+    expect(over.length).toBe(4 * 1024 * 1024 + 1);
+    await writeFile(file, over);
+    await holdsFor(async () => (await agent(t, 'forge')).raw_status === 'busy', 1500, 'the last good state');
+    await writeFile(file, sized('standby', 4 * 1024 * 1024));
+    await waitFor(async () => (await agent(t, 'forge')).raw_status === 'standby', 3000, 'the 4 MiB file to be read');
+    expect(seen.some((e) => e.name === DomainEvent.AgentUpdated && e.payload.agent.raw_status === 'blocked')).toBe(false);
   });
 
   it('picks up a new agent written atomically (temp file, then rename)', async () => {
@@ -123,6 +152,37 @@ describe('Staleness with the clock', () => {
     } finally {
       await t.close();
       await removeDirs(t.workspace, t.dataDir);
+    }
+  });
+});
+
+describe('The periodic rescan', () => {
+  it('shows, within MC_RESCAN_INTERVAL, a change no file event reports', async () => {
+    // The agent's state.json is a link to a file under logs/, which is not watched (and links are not
+    // followed): writing that file changes what the agent reads while no watched path changes.
+    // Laid out before the start, so no event of the set-up is still on its way.
+    const workspace = await makeTempDir('mc-rescan-');
+    const target = join(workspace, 'mission-control', 'logs', 'relay-state.json');
+    const write = (status: string) => writeFile(target, JSON.stringify({ name: 'Relay', status, lastActive: new Date().toISOString() }));
+    await mkdir(join(workspace, 'mission-control', 'logs'), { recursive: true });
+    await mkdir(join(workspace, 'mission-control', 'agents', 'relay'), { recursive: true });
+    await write('busy');
+    await symlink(join('..', '..', 'logs', 'relay-state.json'), join(workspace, 'mission-control', 'agents', 'relay', 'state.json'));
+    const t = await startApp({ workspace, env: { MC_RESCAN_INTERVAL: '4' } });
+    try {
+      const status = async () => (await api(t.url, '/api/agents/relay')).body.raw_status;
+      expect(await status()).toBe('busy');
+
+      // Shown by the next rescan: at most the interval, plus the watcher's 1 s tick, plus a margin.
+      await write('idle');
+      await waitFor(async () => (await status()) === 'idle', 6000, 'a rescan');
+      // A rescan has just run: the next change waits for the one after, 4 s later; nothing shows it before.
+      await write('crashed');
+      await holdsFor(async () => (await status()) === 'idle', 2000, 'the state between rescans');
+      await waitFor(async () => (await status()) === 'crashed', 6000, 'the next rescan');
+    } finally {
+      await t.close();
+      await removeDirs(workspace, t.dataDir);
     }
   });
 });

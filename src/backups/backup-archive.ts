@@ -1,4 +1,3 @@
-import archiver from 'archiver';
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, Stats } from 'node:fs';
 import { once } from 'node:events';
@@ -77,6 +76,8 @@ export async function writeArchive(
   manifestBase: Omit<Manifest, 'files'>,
   onProgress?: (progress: Progress) => void,
 ): Promise<{ sha256: string; size: number; manifest: Manifest }> {
+  // Loaded when a backup is written: loaded with this file, it took 0.12 s of CPU of every command line start.
+  const { default: archiver } = await import('archiver');
   const archive = archiver('tar', { gzip: true, gzipOptions: { level: 6 } });
   const archiveHash = createHash('sha256');
   let written = 0;
@@ -179,6 +180,31 @@ export async function readArchive(file: string, maxBytes: number): Promise<ReadR
   });
   result.sha256 = fileHash.digest('hex');
   return result;
+}
+
+export interface SnapshotRead {
+  /** sha256 of the file. */
+  sha256: string;
+  /** When it is a format 1 snapshot: its id, creation time and how many agents it records. */
+  id: string | null;
+  createdAt: string | null;
+  agents: number;
+  problems: string[];
+}
+
+/** Reads a JSON snapshot from disk: its sha256, and whether it holds a format 1 snapshot. */
+export async function readSnapshot(file: string): Promise<SnapshotRead> {
+  const content = await readFile(file);
+  const read: SnapshotRead = { sha256: createHash('sha256').update(content).digest('hex'), id: null, createdAt: null, agents: 0, problems: [] };
+  let snapshot: { format?: unknown; type?: unknown; id?: unknown; created_at?: unknown; agents?: unknown } | null;
+  try {
+    snapshot = JSON.parse(content.toString('utf8'));
+  } catch {
+    return { ...read, problems: ['it is neither a tar.gz archive nor a JSON snapshot'] };
+  }
+  if (snapshot?.format !== 1 || snapshot.type !== 'snapshot' || !Array.isArray(snapshot.agents)) return { ...read, problems: ['the JSON is not a format 1 snapshot'] };
+  const text = (value: unknown) => (typeof value === 'string' ? value : null);
+  return { ...read, id: text(snapshot.id), createdAt: text(snapshot.created_at), agents: snapshot.agents.length };
 }
 
 function parseManifest(content: Buffer, problems: string[]): Manifest | null {

@@ -1,12 +1,14 @@
 import { Injectable, Logger, OnModuleInit, UnprocessableEntityException } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { cp, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative } from 'node:path';
 import { extract } from 'tar';
+import { DiskSpaceService } from '../common/disk-space.service';
 import { DomainEventBus } from '../common/domain-event-bus';
 import { AppConfig } from '../config/environment';
 import { DomainEvent } from '../domain-events';
 import { WorkspaceService } from '../workspace/workspace.service';
+import { AGENT_ID_PATTERN } from '../workspace/workspace.types';
 import { listFiles } from './backup-archive';
 import { ARCHIVE_DATABASE, ARCHIVE_WORKSPACE, WORKSPACE_SOURCES } from './backup-names';
 import { Backup } from './backup.entity';
@@ -44,6 +46,7 @@ export class RestoreService implements OnModuleInit {
     private readonly backups: BackupsService,
     private readonly workspace: WorkspaceService,
     private readonly bus: DomainEventBus,
+    private readonly disk: DiskSpaceService,
     config: AppConfig,
   ) {
     this.journalFile = join(config.get('MC_DATA_DIR', { infer: true }), 'restore-journal.json');
@@ -56,8 +59,14 @@ export class RestoreService implements OnModuleInit {
   }
 
   private async finishInterruptedSwap(): Promise<void> {
-    const journal = await readFile(this.journalFile, 'utf8').then((t) => JSON.parse(t) as Journal, () => null);
-    if (!journal) return;
+    const journal = await readFile(this.journalFile, 'utf8').then((t) => JSON.parse(t) as unknown, () => null);
+    if (journal === null) return;
+    if (!this.isOwnJournal(journal)) {
+      // Renames and deletions are only ever done on the folders this service names; anything else stays untouched.
+      await rename(this.journalFile, `${this.journalFile}.invalid`);
+      this.logger.error(`${this.journalFile} does not describe a restore of ${this.workspace.root}: set aside as ${this.journalFile}.invalid, nothing changed`);
+      return;
+    }
     const exists = (p: string) => stat(p).then(() => true, () => false);
     if (!(await exists(journal.target))) {
       if (await exists(journal.staged)) await rename(journal.staged, journal.target);
@@ -67,6 +76,21 @@ export class RestoreService implements OnModuleInit {
     await rm(journal.staging, { recursive: true, force: true });
     await rm(this.journalFile, { force: true });
     this.logger.warn(`Finished a restore that was interrupted: ${journal.target} is complete`);
+  }
+
+  private isOwnJournal(value: unknown): value is Journal {
+    const j = value as Partial<Record<keyof Journal, unknown>> | null;
+    if (typeof j !== 'object' || j === null || ![j.target, j.staged, j.old, j.staging].every((p) => typeof p === 'string')) return false;
+    const { target, staged, old, staging } = j as Journal;
+    const root = this.workspace.root;
+    const mc = this.workspace.missionControlDir;
+    const inside = (path: string, folder: string) => relative(folder, path) !== '' && !relative(folder, path).startsWith('..') && !isAbsolute(relative(folder, path));
+    return (
+      (target === mc || (dirname(target) === join(mc, 'agents') && AGENT_ID_PATTERN.test(basename(target)))) &&
+      dirname(staging) === root && basename(staging).startsWith('.mc-restore-') &&
+      dirname(old) === root && basename(old).startsWith('.mc-old-') &&
+      inside(staged, staging)
+    );
   }
 
   /**
@@ -86,8 +110,12 @@ export class RestoreService implements OnModuleInit {
       );
   }
 
-  /** Restores the whole workspace, or only `agents/<agentId>/`, from a backup. */
+  /** Restores the whole workspace, or only `agents/<agentId>/`, from a backup; 507 when a folder it writes to is full. */
   restore(id: string, agentId: string | null): Promise<RestoreResult> {
+    return this.disk.guard(['MC_WORKSPACE', 'MC_BACKUP_DIR', 'MC_DATA_DIR'], () => this.restoreLocked(id, agentId));
+  }
+
+  private restoreLocked(id: string, agentId: string | null): Promise<RestoreResult> {
     return this.backups.lock.run('restore', id, async () => {
       const backup = await this.backups.get(id);
       this.assertRestorable(backup, agentId);
@@ -162,7 +190,11 @@ export class RestoreService implements OnModuleInit {
   }
 
   private async swap(journal: Journal): Promise<void> {
-    await writeFile(this.journalFile, JSON.stringify(journal));
+    await writeFile(this.journalFile, JSON.stringify(journal)).catch(async (error: Error) => {
+      // A journal cut short by a full disk would be read at the next start as no journal at all: leave none.
+      await rm(this.journalFile, { force: true });
+      throw error;
+    });
     await rename(journal.target, journal.old).catch((error: NodeJS.ErrnoException) => {
       if (error.code !== 'ENOENT') throw error;
     });

@@ -10,8 +10,6 @@ import { WorkspaceService } from './workspace.service';
 const AGENT_FILES = new Set(['state.json', 'agent.json', 'SOUL.md']);
 const TOP_FILES = new Set(['current_office_state.json', 'TASK_QUEUE.json', 'TASK_QUEUE.md']);
 const DEBOUNCE_MS = 50;
-/** A safety net for events the OS dropped (inotify limits, network drives): a full rescan this often. */
-const RESCAN_MS = 30_000;
 const MISSING_POLL_MS = 1_000;
 
 /**
@@ -31,6 +29,8 @@ export class WorkspaceWatcher implements OnApplicationBootstrap, OnModuleDestroy
   private stopped = false;
   private missingLogged = false;
   private readonly staleCheckMs: number;
+  /** A safety net for events the OS dropped (inotify limits, network drives): a full rescan this often. */
+  private readonly rescanMs: number;
 
   constructor(
     private readonly workspace: WorkspaceService,
@@ -38,6 +38,7 @@ export class WorkspaceWatcher implements OnApplicationBootstrap, OnModuleDestroy
   ) {
     const staleMs = config.get('MC_STALE_MINUTES', { infer: true }) * 60_000;
     this.staleCheckMs = Math.max(250, Math.min(10_000, staleMs / 4));
+    this.rescanMs = config.get('MC_RESCAN_INTERVAL', { infer: true }) * 1000;
   }
 
   get watching(): boolean {
@@ -90,7 +91,7 @@ export class WorkspaceWatcher implements OnApplicationBootstrap, OnModuleDestroy
       if (this.missingLogged) this.logger.log(`Workspace ${this.workspace.missionControlDir} found`);
       this.missingLogged = false;
       await this.startWatching();
-    } else if (Date.now() - this.lastRescan > RESCAN_MS) {
+    } else if (Date.now() - this.lastRescan >= this.rescanMs) {
       this.lastRescan = Date.now();
       await this.workspace.enqueue(() => this.workspace.scan());
     } else if (Date.now() - this.lastStaleCheck >= this.staleCheckMs) {

@@ -115,6 +115,19 @@ export async function waitFor<T>(check: () => Promise<T | undefined | false>, ti
   throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`);
 }
 
+/**
+ * Checks `check` every 50 ms for `windowMs` and fails the first time it is false: the way to assert
+ * that something does not happen, over a stated window rather than at one late instant.
+ */
+export async function holdsFor(check: () => Promise<boolean>, windowMs: number, what = 'condition'): Promise<void> {
+  const start = Date.now();
+  for (;;) {
+    if (!(await check())) throw new Error(`${what} stopped holding ${Date.now() - start} ms into its ${windowMs} ms window`);
+    if (Date.now() - start >= windowMs) return;
+    await new Promise((r) => setTimeout(r, Math.min(50, windowMs - (Date.now() - start))));
+  }
+}
+
 export async function removeDirs(...dirs: (string | undefined)[]): Promise<void> {
   await Promise.all(dirs.filter(Boolean).map((d) => rm(d as string, { recursive: true, force: true })));
 }
