@@ -1,3 +1,5 @@
+import type { AlertDto } from './alerts/dto/alert.dto';
+import type { RuleDto } from './alerts/dto/rule.dto';
 import type { Backup } from './backups/backup.entity';
 import type { AgentMetric } from './metrics/agent-metric.entity';
 import type { SystemMetric } from './metrics/system-metric.entity';
@@ -27,6 +29,10 @@ export const DomainEvent = {
   BackupRestored: 'backup.restored',
   SessionUpdated: 'session.updated',
   SessionStuck: 'session.stuck',
+  /** An alert fired, resolved or was acknowledged; its notifications are already in the outbox. */
+  AlertChanged: 'alert.changed',
+  /** A webhook channel was deleted: rules stop naming it. */
+  WebhookDeleted: 'webhook.deleted',
 } as const;
 
 export type DomainEventName = (typeof DomainEvent)[keyof typeof DomainEvent];
@@ -111,6 +117,23 @@ export interface SessionStuckEvent {
   idle_minutes: number;
 }
 
+export type AlertChange = 'fired' | 'resolved' | 'acked';
+
+export interface AlertChangedEvent {
+  change: AlertChange;
+  alert: AlertDto;
+  /** Null when an alert of a deleted rule is acknowledged. */
+  rule: RuleDto | null;
+  /** The agent the alert is about, when its subject is one. */
+  agent_id: string | null;
+  /** False for a resolution of a rule with notify_resolved off: recorded and shown, not announced. */
+  announce: boolean;
+}
+
+export interface WebhookDeletedEvent {
+  channel_id: string;
+}
+
 export interface DomainEventPayloads {
   [DomainEvent.WorkspaceAgentChanged]: SourceAgentChangedEvent;
   [DomainEvent.OpenClawAgentChanged]: SourceAgentChangedEvent;
@@ -126,4 +149,6 @@ export interface DomainEventPayloads {
   [DomainEvent.BackupRestored]: BackupRestoredEvent;
   [DomainEvent.SessionUpdated]: SessionUpdatedEvent;
   [DomainEvent.SessionStuck]: SessionStuckEvent;
+  [DomainEvent.AlertChanged]: AlertChangedEvent;
+  [DomainEvent.WebhookDeleted]: WebhookDeletedEvent;
 }

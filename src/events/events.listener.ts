@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import {
+  AlertChangedEvent,
   AgentRemovedEvent,
   AgentUpdatedEvent,
   BackupCompletedEvent,
@@ -58,5 +59,13 @@ export class EventsListener {
   @OnEvent(DomainEvent.BackupRestored)
   async onBackupRestored({ backup, agent_id, restored_files, safety_backup_id }: BackupRestoredEvent): Promise<void> {
     await this.events.log('backup_restored', agent_id, { backup_id: backup.id, restored_files, safety_backup_id });
+  }
+
+  /** alert_fired, alert_resolved, alert_acked: about the alert's agent when it is about one. */
+  @OnEvent(DomainEvent.AlertChanged)
+  async onAlertChanged({ change, alert, agent_id: agentId }: AlertChangedEvent): Promise<void> {
+    const { id: alert_id, rule_id, rule_name, subject, severity, value, message, acked_by, ack_note } = alert;
+    const ack = change === 'acked' ? { acked_by, ack_note } : {};
+    await this.events.log(`alert_${change}`, agentId, { alert_id, rule_id, rule_name, subject, severity, value, message, ...ack });
   }
 }

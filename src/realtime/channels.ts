@@ -1,5 +1,5 @@
 /** The message types the gateway broadcasts. */
-export type BroadcastType = 'agent_status' | 'agent_position' | 'agent_activity' | 'task_update' | 'system_metric' | 'notification' | 'session_update';
+export type BroadcastType = 'agent_status' | 'agent_position' | 'agent_activity' | 'task_update' | 'system_metric' | 'notification' | 'session_update' | 'alert_update';
 
 /** Each broadcast type's channel; `*` takes them all, `agent:<id>` one agent's. */
 export const CHANNEL_OF: Record<BroadcastType, string> = {
@@ -10,6 +10,7 @@ export const CHANNEL_OF: Record<BroadcastType, string> = {
   system_metric: 'metrics',
   notification: 'notifications',
   session_update: 'sessions',
+  alert_update: 'alerts',
 };
 
 const NAMED_CHANNELS = new Set(['*', ...Object.values(CHANNEL_OF)]);

@@ -1,5 +1,6 @@
 import { toAgentDto } from '../agents/agents.service';
 import {
+  AlertChangedEvent,
   AgentRemovedEvent,
   AgentUpdatedEvent,
   BackupCompletedEvent,
@@ -140,4 +141,25 @@ export function fromBackupRestored({ backup, agent_id, restored_files, safety_ba
       safety_backup_id,
     }),
   ];
+}
+
+const ALERT_LEVELS: Record<string, Level> = { critical: 'error', warning: 'warning', info: 'info' };
+const ALERT_TITLES = { fired: 'Alert', resolved: 'Alert resolved', acked: 'Alert acknowledged' };
+
+/** The alert as it is now (with what changed), and a toast for the original dashboards unless the rule keeps resolutions quiet. */
+export function fromAlertChanged({ change, alert, announce, agent_id: agentId }: AlertChangedEvent): Outgoing[] {
+  const messages: Outgoing[] = [{ type: 'alert_update', data: { ...alert, change }, agentId }];
+  if (!announce) return messages;
+  const level = change === 'resolved' ? 'success' : change === 'acked' ? 'info' : (ALERT_LEVELS[alert.severity] ?? 'warning');
+  const message = change === 'acked' ? `${alert.message} (acknowledged by ${alert.acked_by ?? 'someone'}${alert.ack_note ? `: ${alert.ack_note}` : ''})` : alert.message;
+  messages.push(
+    notification(`${ALERT_TITLES[change]}: ${alert.rule_name}`, message, level, {
+      alert_id: alert.id,
+      rule_id: alert.rule_id,
+      subject: alert.subject,
+      severity: alert.severity,
+      ...(agentId ? { agent_id: agentId } : {}),
+    }),
+  );
+  return messages;
 }

@@ -1,5 +1,6 @@
-import { Transform, Type } from 'class-transformer';
-import { IsInt, IsISO8601, IsOptional, Matches, Max, MaxLength, Min } from 'class-validator';
+import { Type } from 'class-transformer';
+import { IsInt, IsISO8601, IsOptional, Matches, Max, Min } from 'class-validator';
+import { IsCursor } from '../../common/cursor';
 import { AGENT_ID_PATTERN } from '../../workspace/workspace.types';
 import { EVENT_TYPE_PATTERN } from './create-event.dto';
 
@@ -33,9 +34,6 @@ export class EventQuery {
   limit: number = 100;
 
   /** The `next_cursor` of the previous page. */
-  @IsOptional()
-  @Transform(({ value }) => (typeof value === 'string' ? value.trim() : value))
-  @MaxLength(200, { message: 'cursor is not a cursor this service gave out' })
-  @Matches(/^[A-Za-z0-9_-]+$/, { message: 'cursor is not a cursor this service gave out' })
+  @IsCursor()
   cursor?: string;
 }

@@ -3,8 +3,11 @@ import { api, askForToken, storedToken } from './api.js';
 import { perFrame } from './dom.js';
 import { ActivityLog } from './views/activity-log.js';
 import { openAgentDetail, updateAgentDetail } from './views/agent-detail.js';
+import { AlertRulesView } from './views/alert-rules.js';
+import { AlertsPanel } from './views/alerts.js';
 import { BackupsView } from './views/backups.js';
 import { CardsView } from './views/cards.js';
+import { ChannelsView } from './views/channels.js';
 import { SystemChart } from './views/charts.js';
 import { ConnectionIndicator } from './views/connection.js';
 import { CostPanel } from './views/cost.js';
@@ -26,6 +29,10 @@ const log = new ActivityLog($('activity-log'));
 const chart = new SystemChart($('system-chart'), document.querySelectorAll('[data-range]'));
 const backups = new BackupsView(document.querySelector('#backups tbody'), toasts);
 const sessions = new SessionTable($('sessions'), { nameOf: (id) => cards.nameOf(id), onTranscript: (s) => openDetail(s.agent_id, s.key) });
+const formParts = (id) => ({ form: $(id), error: $(id).querySelector('.form-error') });
+const channels = new ChannelsView({ list: $('channels'), deliveries: $('deliveries'), ...formParts('channel-form') }, { toasts, onChange: () => rules.showFields() });
+const rules = new AlertRulesView({ list: $('alert-rules'), ...formParts('rule-form') }, { toasts, channels, onChange: () => alerts.render() });
+const alerts = new AlertsPanel({ table: $('alerts'), stateFilter: $('alert-state'), count: $('alert-count') }, { toasts, nameOf: (id) => cards.nameOf(id), ruleName: (id) => rules.nameOf(id) });
 const cost = new CostPanel({ figures: $('cost-figures'), chart: $('cost-chart'), byAgent: $('cost-by-agent'), byModel: $('cost-by-model') }, (id) => cards.nameOf(id));
 
 setUpTheme();
@@ -44,7 +51,14 @@ async function loadAll() {
   figures.setAll(status.metrics);
   renderTasks(document.querySelector('#tasks tbody'), tasks);
   for (const e of [...events].reverse()) if (e.agent_id) log.add({ agent: e.agent_id, action: e.type, timestamp: e.timestamp, detail: ActivityLog.describe(e.data) });
-  await Promise.all([chart.load(), backups.load(), sessions.load(), cost.load()]).catch((e) => toasts.show('Loading', e.message, 'error'));
+  await Promise.all([chart.load(), backups.load(), sessions.load(), cost.load(), loadAlerts()]).catch((e) => toasts.show('Loading', e.message, 'error'));
+}
+
+/** Channels before rules (the rule form lists them), rules before alerts (alerts name their rule). */
+async function loadAlerts() {
+  await channels.load();
+  await rules.load();
+  await alerts.load();
 }
 
 const reloadTasks = perFrame(() => api('/api/tasks').then(({ tasks }) => renderTasks(document.querySelector('#tasks tbody'), tasks)));
@@ -65,6 +79,7 @@ function connect(wsPort) {
   mc.on('agent_activity', ({ agent, activity }) => log.add({ agent, action: activity.action, timestamp: activity.timestamp, detail: ActivityLog.describe(activity) }));
   mc.on('notification', ({ title, message, level }) => toasts.show(title, message, level));
   mc.on('task_update', () => reloadTasks());
+  mc.on('alert_update', (alert) => alerts.upsert(alert));
   mc.on('session_update', (session) => {
     sessions.upsert(session);
     updateAgentDetail(session);

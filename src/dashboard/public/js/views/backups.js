@@ -1,15 +1,6 @@
 import { api } from '../api.js';
 import { h } from '../dom.js';
-
-/** Asks before anything is replaced, naming what will be; resolves true on confirmation. */
-function confirmRestore(text) {
-  const dialog = document.getElementById('confirm-dialog');
-  document.getElementById('confirm-text').textContent = text;
-  return new Promise((resolve) => {
-    dialog.addEventListener('close', () => resolve(dialog.returnValue === 'ok'), { once: true });
-    dialog.showModal();
-  });
-}
+import { confirmAction } from './confirm.js';
 
 /** The backup list, with create, verify, download and restore; results show as toasts. */
 export class BackupsView {
@@ -70,7 +61,7 @@ export class BackupsView {
     const what = agentId
       ? `This replaces agent ${agentId}'s folder (agents/${agentId}/) with its state from backup ${b.id} (${when}).`
       : `This replaces the whole workspace (every agent, the office, the task queue, logs and workflows) with backup ${b.id} (${when}).`;
-    if (!(await confirmRestore(`${what} A safety backup of the current state is made first.`))) return;
+    if (!(await confirmAction(`${what} A safety backup of the current state is made first.`, 'Restore'))) return;
     this.toasts.show('Restore started', `Restoring from backup ${b.id}…`, 'info');
     await this.run('Restore', async () => {
       const result = await api(`/api/backups/${b.id}/restore`, { method: 'POST', json: agentId ? { agent_id: agentId } : {} });

@@ -1,0 +1,84 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { EntityManager, In, Repository } from 'typeorm';
+import { decodeCursor, encodeCursor } from '../common/cursor';
+import { DatabaseWriter } from '../database/database-writer';
+import type { AlertDto } from '../alerts/dto/alert.dto';
+import type { RuleDto } from '../alerts/dto/rule.dto';
+import { Delivery, NotificationEvent } from './delivery.entity';
+import { DeliveryWorker } from './delivery.worker';
+import { DeliveryDto, DeliveryPageDto, DeliveryQuery } from './dto/delivery.dto';
+import { WebhookChannel } from './webhook-channel.entity';
+import { WebhooksService } from './webhooks.service';
+
+const toDeliveryDto = ({ payload: _payload, ...delivery }: Delivery): DeliveryDto => delivery;
+
+/** The notifications door: queue what an alert change must tell its channels, list what was sent, test a channel. */
+@Injectable()
+export class NotificationsService {
+  constructor(
+    @InjectRepository(Delivery) private readonly deliveries: Repository<Delivery>,
+    private readonly webhooks: WebhooksService,
+    private readonly worker: DeliveryWorker,
+    private readonly writer: DatabaseWriter,
+  ) {}
+
+  /**
+   * Queues one delivery per enabled channel of the rule, inside the caller's transaction: the
+   * notification exists exactly when the change it tells of does. Returns how many were queued.
+   */
+  async enqueue(manager: EntityManager, alert: AlertDto, rule: RuleDto, event: NotificationEvent): Promise<number> {
+    if (!rule.channels.length) return 0;
+    const channels = await manager.findBy(WebhookChannel, { id: In(rule.channels), enabled: true });
+    if (!channels.length) return 0;
+    const now = new Date().toISOString();
+    const payload = JSON.stringify({ alert, rule });
+    await manager.insert(Delivery, channels.map((c) => ({ ...newDelivery(c.id, event, payload, now), alert_id: alert.id, rule_id: rule.id, next_attempt_at: now })));
+    return channels.length;
+  }
+
+  /** Sends a `test` notification now, records it as a delivery, and answers with how it went. */
+  async test(channelId: string): Promise<DeliveryDto> {
+    const channel = await this.webhooks.get(channelId);
+    const now = new Date().toISOString();
+    const sample: AlertDto = {
+      id: 0,
+      rule_id: 'test',
+      rule_name: 'Test notification',
+      subject: 'fleet',
+      severity: 'info',
+      state: 'firing',
+      started_at: now,
+      resolved_at: null,
+      value: null,
+      message: `A test notification from Mission Control to "${channel.name}"`,
+      acked_at: null,
+      acked_by: null,
+      ack_note: null,
+      last_notified_at: now,
+    };
+    // Never picked up by the worker: it has no next attempt.
+    const row = { ...newDelivery(channel.id, 'test', JSON.stringify({ alert: sample, rule: null }), now), alert_id: null, rule_id: null, next_attempt_at: null } as Delivery;
+    row.id = (await this.writer.transaction((m) => m.insert(Delivery, row))).identifiers[0].id;
+    return toDeliveryDto(await this.worker.attemptOnce(row, channel));
+  }
+
+  /** Newest first, keyset-paginated on (created_at, id). */
+  async list(q: DeliveryQuery): Promise<DeliveryPageDto> {
+    const query = this.deliveries.createQueryBuilder('d').orderBy('d.created_at', 'DESC').addOrderBy('d.id', 'DESC').take(q.limit + 1);
+    if (q.channel_id) query.andWhere('d.channel_id = :channel', { channel: q.channel_id });
+    if (q.status) query.andWhere('d.status = :status', { status: q.status });
+    if (q.cursor) {
+      const { timestamp, id } = decodeCursor(q.cursor);
+      query.andWhere('(d.created_at < :ts OR (d.created_at = :ts AND d.id < :id))', { ts: timestamp, id });
+    }
+    const rows = await query.getMany();
+    const page = rows.slice(0, q.limit);
+    const last = page[page.length - 1];
+    return { deliveries: page.map(toDeliveryDto), next_cursor: rows.length > q.limit ? encodeCursor({ timestamp: last.created_at, id: last.id }) : null };
+  }
+}
+
+function newDelivery(channelId: string, event: NotificationEvent, payload: string, now: string) {
+  return { channel_id: channelId, event, payload, status: 'pending' as const, attempts: 0, http_status: null, last_error: null, created_at: now, last_attempt_at: null, delivered_at: null };
+}

@@ -1,0 +1,117 @@
+import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { randomUUID } from 'node:crypto';
+import { In, Repository } from 'typeorm';
+import { DomainEventBus } from '../common/domain-event-bus';
+import { definedFields } from '../common/patch';
+import { DatabaseWriter } from '../database/database-writer';
+import { DomainEvent } from '../domain-events';
+import { CreateWebhookDto, FileWebhookDto, UpdateWebhookDto, WebhookDto } from './dto/webhook.dto';
+import { WebhookChannel } from './webhook-channel.entity';
+
+export function toWebhookDto(channel: WebhookChannel): WebhookDto {
+  const { secret, url, ...shown } = channel;
+  return { ...shown, url: shownUrl(url), has_secret: Boolean(secret) };
+}
+
+/**
+ * A webhook URL up to its first path segment: Slack's and Discord's carry their credentials after it
+ * (…/services/T0/B0/XXXX, …/webhooks/123/token), and reads of the API need no token.
+ */
+export function shownUrl(url: string): string {
+  const { origin, pathname, search } = new URL(url);
+  const [first, ...rest] = pathname.split('/').filter(Boolean);
+  return rest.length || search ? `${origin}/${first ? `${first}/` : ''}…` : url;
+}
+
+/** Webhook channels: where notifications go. Secrets are kept to sign requests and never handed out. */
+@Injectable()
+export class WebhooksService {
+  constructor(
+    @InjectRepository(WebhookChannel) private readonly channels: Repository<WebhookChannel>,
+    private readonly writer: DatabaseWriter,
+    private readonly bus: DomainEventBus,
+  ) {}
+
+  list(): Promise<WebhookChannel[]> {
+    return this.channels.find({ order: { name: 'ASC', id: 'ASC' } });
+  }
+
+  async get(id: string): Promise<WebhookChannel> {
+    const channel = await this.channels.findOneBy({ id });
+    if (!channel) throw new NotFoundException({ message: 'Webhook channel not found', channel_id: id });
+    return channel;
+  }
+
+  /** The ids among `ids` that name no channel. */
+  async unknown(ids: string[]): Promise<string[]> {
+    if (!ids.length) return [];
+    const found = new Set((await this.channels.find({ select: { id: true }, where: { id: In(ids) } })).map((c) => c.id));
+    return ids.filter((id) => !found.has(id));
+  }
+
+  async create(body: CreateWebhookDto): Promise<WebhookChannel> {
+    const now = new Date().toISOString();
+    const channel: WebhookChannel = {
+      id: randomUUID(),
+      name: body.name,
+      url: body.url,
+      format: body.format ?? 'generic',
+      secret: body.secret ?? null,
+      enabled: body.enabled ?? true,
+      managed: 'api',
+      created_at: now,
+      updated_at: now,
+    };
+    await this.writer.transaction((m) => m.insert(WebhookChannel, channel));
+    return channel;
+  }
+
+  async update(id: string, body: UpdateWebhookDto): Promise<WebhookChannel> {
+    const channel = this.assertEditable(await this.get(id));
+    const changed: WebhookChannel = { ...channel, ...definedFields(body), updated_at: new Date().toISOString() };
+    await this.writer.transaction((m) => m.update(WebhookChannel, { id }, changed));
+    return changed;
+  }
+
+  /** Its pending deliveries fail ("the channel was deleted") and rules stop naming it. */
+  async delete(id: string): Promise<WebhookChannel> {
+    const channel = this.assertEditable(await this.get(id));
+    await this.writer.transaction((m) => m.delete(WebhookChannel, { id }));
+    this.bus.emit(DomainEvent.WebhookDeleted, { channel_id: id });
+    return channel;
+  }
+
+  /** The rule file's channels, by id: new ones added, changed ones updated, those no longer in the file removed (their ids returned). */
+  async replaceFromFile(entries: FileWebhookDto[]): Promise<string[]> {
+    const now = new Date().toISOString();
+    return this.writer.transaction(async (m) => {
+      const existing = new Map((await m.find(WebhookChannel)).map((c) => [c.id, c]));
+      for (const entry of entries) {
+        const before = existing.get(entry.id);
+        await m.save(WebhookChannel, {
+          id: entry.id,
+          name: entry.name,
+          url: entry.url,
+          format: entry.format ?? 'generic',
+          secret: entry.secret ?? null,
+          enabled: entry.enabled ?? true,
+          managed: 'file',
+          created_at: before?.created_at ?? now,
+          updated_at: now,
+        });
+      }
+      const kept = new Set(entries.map((e) => e.id));
+      const gone = [...existing.values()].filter((c) => c.managed === 'file' && !kept.has(c.id)).map((c) => c.id);
+      if (gone.length) await m.delete(WebhookChannel, { id: In(gone) });
+      return gone;
+    });
+  }
+
+  private assertEditable(channel: WebhookChannel): WebhookChannel {
+    if (channel.managed === 'file') {
+      throw new ConflictException({ message: `Webhook channel ${channel.id} comes from the rule file (MC_ALERT_RULES) and is read-only over the API: change the file and restart`, channel_id: channel.id });
+    }
+    return channel;
+  }
+}
