@@ -1,9 +1,13 @@
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cp, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { Database } from 'sqlite3';
 import { api, FIXTURE_WORKSPACE, makeTempDir, removeDirs, startApp } from './support/app-harness';
-import { spawnService } from './support/service-process';
+import { ROOT, spawnService } from './support/service-process';
+
+const run = promisify(execFile);
 
 interface Folders {
   workspace: string;
@@ -15,12 +19,15 @@ function envOf(f: Folders): Record<string, string> {
   return { MC_WORKSPACE: f.workspace, MC_DATA_DIR: f.dataDir, MC_BACKUP_DIR: f.backupDir, MC_STALE_MINUTES: String(60 * 24 * 365 * 50) };
 }
 
-/** Runs `npm run cli -- …` as a user would (without npm's own output). */
+/** Runs the compiled command line, as `npm run cli -- …` and the `mission-control` bin do (without npm's own output). */
 async function cli(f: Folders, ...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const run = spawnService('src/cli/cli.ts', args, envOf(f));
-  const { code } = await run.exited;
-  return { code, stdout: run.stdout(), stderr: run.stderr() };
+  const service = spawnService('dist/cli/cli.js', args, envOf(f));
+  const { code } = await service.exited;
+  return { code, stdout: service.stdout(), stderr: service.stderr() };
 }
+
+// What `npm run cli` does first: build dist/ when it is missing or older than a source.
+beforeAll(() => run(process.execPath, ['scripts/build-if-stale.js'], { cwd: ROOT }), 300_000);
 
 async function folders(): Promise<Folders> {
   const base = await makeTempDir('mc-cli-');
@@ -52,13 +59,23 @@ describe('Command line', () => {
     expect(full.stdout).toMatch(/Backup \d{8}_\d{6}(_\d+)? made and verified: backup_.*\.tar\.gz/);
     expect(full.stderr).toMatch(/\[#+\] 100% .* 10\/10 files/);
     expect((await cli(f, 'backup', '--agent', 'forge')).stdout).toMatch(/agent_forge_/);
-    expect((await cli(f, 'backup', '--type', 'snapshot')).code).toBe(0);
+    const snapshot = await cli(f, 'backup', '--type', 'snapshot');
+    expect(snapshot.code).toBe(0);
+    const snapshotFile = join(f.backupDir, snapshot.stdout.match(/(snapshot_\S+\.json)/)![1]);
+    expect(JSON.parse(await readFile(snapshotFile, 'utf8')).agents.map((a: { id: string }) => a.id)).toContain('forge');
 
     const list = await cli(f, 'list');
     expect(list.stdout.trim().split('\n')).toHaveLength(3);
     const id = full.stdout.match(/Backup (\S+)/)![1];
     const verified = await cli(f, 'verify', id);
     expect(verified).toMatchObject({ code: 0, stdout: expect.stringContaining(`Backup ${id} is valid: 10 files`) });
+  });
+
+  it('is the package\'s bin, mission-control, run from its shebang as an installed command is', async () => {
+    const clean = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('MC_')));
+    const bin = await run('npm', ['exec', '--offline', '--no', '--', 'mission-control', 'list'], { cwd: ROOT, env: { ...clean, ...envOf(f) } });
+    expect(bin.stdout).toBe((await cli(f, 'list')).stdout);
+    expect(bin.stdout.trim().split('\n')).toHaveLength(3);
   });
 
   it('fails with a clear message and a non-zero code', async () => {

@@ -1,5 +1,11 @@
+#!/usr/bin/env -S node --max-semi-space-size=4
 /**
- * npm run cli -- <command>: backups from the command line, through the same services as the API.
+ * mission-control <command> (npm run cli -- <command> in the project): backups from the command line,
+ * through the same services as the API. It runs compiled (dist/cli/cli.js, the package's bin): through
+ * ts-node, which compiles the TypeScript at each start, `list` took 2.15 s, compiled 0.82 s (medians,
+ * npm run bench:cli).
+ * The bin runs Node as `npm run cli` does, with a small young generation: without it, a backup of an
+ * 83 MB workspace peaked at 180 MB instead of 150 MB (V8 sizes it at start only, hence `env -S`).
  *
  *   backup [--type full|agent_state|snapshot] [--agent ID]
  *   list
@@ -22,10 +28,11 @@ import { validateEnvironment } from '../config/environment';
 import { quickCheck } from '../database/database-file';
 import { DATABASE_FILE } from '../database/database.module';
 import { runningService } from '../status/service-lock';
+import { WorkspaceService } from '../workspace/workspace.service';
 import { AGENT_ID_PATTERN } from '../workspace/workspace.types';
 import { CliModule } from './cli.module';
 
-const USAGE = `Usage: npm run cli -- <command>
+const USAGE = `Usage: mission-control <command>   (in the project folder: npm run cli -- <command>)
   backup [--type full|agent_state|snapshot] [--agent ID]   make a backup (full by default)
   list                                                     list backups, newest first
   verify ID                                                check a backup against its manifest
@@ -72,7 +79,11 @@ async function main(argv: string[]): Promise<void> {
       const type = (values.type ?? (agent ? 'agent_state' : 'full')) as BackupType;
       if (!BACKUP_TYPES.includes(type)) throw new UsageError(`--type must be one of ${BACKUP_TYPES.join(', ')}`);
       if (type === 'agent_state' && !agent) throw new UsageError('An agent_state backup needs --agent ID');
-      const backup = await withServices((app) => app.get(BackupsService).create(type, agent, 'manual', bar));
+      const backup = await withServices(async (app) => {
+        // The one command that needs the parsed workspace reads it here, not at every start.
+        if (type === 'snapshot') await app.get(WorkspaceService).scan();
+        return app.get(BackupsService).create(type, agent, 'manual', bar);
+      });
       return void console.log(`Backup ${backup.id} made and verified: ${backup.file}, ${humanSize(backup.size_bytes)}, ${backup.file_count} files, ${backup.integrity_hash}`);
     }
     case 'list': {

@@ -17,7 +17,7 @@ export interface ServiceProcess {
 
 /**
  * Runs a Mission Control entry point in a child process, as a user would: a source file through
- * ts-node (`src/main.ts`, `src/cli/cli.ts`) or a built one (`dist/main.js`). MC_* variables of this
+ * ts-node (`src/main.ts`) or a built one (`dist/main.js`, `dist/cli/cli.js`). MC_* variables of this
  * process are not passed on; ports default to 0 on 127.0.0.1.
  */
 export function spawnService(entry: string, args: string[] = [], env: Record<string, string> = {}): ServiceProcess {
