@@ -1,7 +1,9 @@
 import { Logger } from '@nestjs/common';
 import { createApp, handleShutdownSignals, listen } from './app.factory';
+import { limitHeapGrowth } from './common/process';
 
 async function bootstrap(): Promise<void> {
+  limitHeapGrowth();
   const logger = new Logger('MissionControl');
   const app = await createApp();
   await listen(app);

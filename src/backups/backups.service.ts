@@ -2,10 +2,11 @@ import { BadRequestException, Injectable, Logger, NotFoundException, OnApplicati
 import { InjectRepository } from '@nestjs/typeorm';
 import { createHash } from 'node:crypto';
 import { createReadStream, ReadStream } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Repository } from 'typeorm';
 import { DatabaseWriter } from '../database/database-writer';
+import { DiskSpaceService } from '../common/disk-space.service';
 import { DomainEventBus } from '../common/domain-event-bus';
 import { serviceVersion } from '../common/project';
 import { AppConfig } from '../config/environment';
@@ -14,7 +15,7 @@ import { DATABASE_FILE } from '../database/database.module';
 import { DomainEvent } from '../domain-events';
 import { WorkspaceService } from '../workspace/workspace.service';
 import { AGENT_ID_PATTERN } from '../workspace/workspace.types';
-import { compareWithManifest, hashFile, listFiles, Manifest, Progress, readArchive, SourceFile, writeArchive } from './backup-archive';
+import { compareWithManifest, hashFile, listFiles, Manifest, Progress, readArchive, readSnapshot, SourceFile, writeArchive } from './backup-archive';
 import { BackupLock } from './backup-lock';
 import { ARCHIVE_DATABASE, ARCHIVE_WORKSPACE, BACKUP_ID_PATTERN, backupFileName, parseBackupFileName, timeId, WORKSPACE_SOURCES } from './backup-names';
 import { Backup, BackupTrigger, BackupType } from './backup.entity';
@@ -50,6 +51,7 @@ export class BackupsService implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly workspace: WorkspaceService,
     private readonly bus: DomainEventBus,
     private readonly config: AppConfig,
+    private readonly disk: DiskSpaceService,
   ) {
     this.dir = config.get('MC_BACKUP_DIR', { infer: true });
     this.lock = new BackupLock(this.dir);
@@ -87,9 +89,9 @@ export class BackupsService implements OnApplicationBootstrap, OnModuleDestroy {
     return join(this.dir, backup.file);
   }
 
-  /** Makes a backup now, under the lock. */
+  /** Makes a backup now, under the lock; 507 when the disk is full (and no partial file is kept). */
   create(type: BackupType, agentId: string | null, trigger: BackupTrigger = 'manual', onProgress?: (p: Progress) => void): Promise<Backup> {
-    return this.lock.run('backup', null, () => this.make(type, agentId, trigger, onProgress));
+    return this.disk.guard(['MC_BACKUP_DIR', 'MC_DATA_DIR'], () => this.lock.run('backup', null, () => this.make(type, agentId, trigger, onProgress)));
   }
 
   /** Makes a backup; the caller holds the lock (a restore makes its safety backup this way). */
@@ -100,6 +102,9 @@ export class BackupsService implements OnApplicationBootstrap, OnModuleDestroy {
     const dbCopy = join(this.dir, `.${id}.db.partial`);
     try {
       const made = type === 'snapshot' ? await this.writeSnapshot(partial, id) : await this.writeArchiveBackup(partial, dbCopy, type, id, agentId, onProgress);
+      // Read back from disk and checked as a verify would: what gets listed is what the disk holds.
+      const checked = await this.check(partial, type, `sha256:${made.sha256}`, made.unpackedBytes);
+      if (checked.errors.length) throw new Error(`the new backup did not check out: ${checked.errors.join('; ')}`);
       const backup = this.backups.create({
         id,
         type,
@@ -137,21 +142,29 @@ export class BackupsService implements OnApplicationBootstrap, OnModuleDestroy {
     return { id, valid: !result.errors.length, checked_files: result.checkedFiles, errors: result.errors };
   }
 
-  async delete(id: string, reason: 'request' | 'retention' = 'request'): Promise<Backup> {
-    const backup = await this.get(id);
-    await rm(this.pathOf(backup), { force: true });
-    await this.write((r) => r.delete({ id }));
-    this.bus.emit(DomainEvent.BackupDeleted, { backup, reason });
-    return backup;
+  /** Under the lock: a backup that a restore is reading must not vanish halfway through it (409 meanwhile). */
+  delete(id: string, reason: 'request' | 'retention' = 'request'): Promise<Backup> {
+    return this.lock.run('delete', id, async () => {
+      const backup = await this.get(id);
+      await rm(this.pathOf(backup), { force: true });
+      await this.write((r) => r.delete({ id }));
+      this.bus.emit(DomainEvent.BackupDeleted, { backup, reason });
+      return backup;
+    });
   }
 
   /** Deletes backups older than MC_BACKUP_RETENTION days, but never the newest verified full backup. */
   async prune(now = Date.now()): Promise<Backup[]> {
     const cutoff = new Date(now - this.config.get('MC_BACKUP_RETENTION', { infer: true }) * 86_400_000).toISOString();
-    const newestFull = await this.backups.findOne({ where: { type: 'full', status: 'verified' }, order: { created_at: 'DESC', id: 'DESC' } });
+    const newestFull = await this.newestVerifiedFull();
     const old = (await this.list()).filter((b) => b.created_at < cutoff && b.id !== newestFull?.id);
     for (const backup of old) await this.delete(backup.id, 'retention');
     return old;
+  }
+
+  /** The newest full backup that checks out, or null when there is none. */
+  newestVerifiedFull(): Promise<Backup | null> {
+    return this.backups.findOne({ where: { type: 'full', status: 'verified' }, order: { created_at: 'DESC', id: 'DESC' } });
   }
 
   /** Streams a backup out, with what a download needs to say about it. */
@@ -169,7 +182,7 @@ export class BackupsService implements OnApplicationBootstrap, OnModuleDestroy {
   async import(upload: string | undefined): Promise<Backup> {
     if (!upload) throw new BadRequestException({ message: 'Upload the backup as multipart/form-data field "file"', details: [{ field: 'file', messages: ['file is required'] }] });
     try {
-      return await this.lock.run('import', null, async () => {
+      return await this.disk.guard(['MC_BACKUP_DIR', 'MC_DATA_DIR'], () => this.lock.run('import', null, async () => {
         const head = Buffer.alloc(2);
         const handle = await open(upload, 'r');
         await handle.read(head, 0, 2, 0);
@@ -194,7 +207,7 @@ export class BackupsService implements OnApplicationBootstrap, OnModuleDestroy {
         await this.write((r) => r.save(backup));
         this.bus.emit(DomainEvent.BackupCompleted, { backup });
         return backup;
-      });
+      }));
     } finally {
       await rm(upload, { force: true });
     }
@@ -216,8 +229,8 @@ export class BackupsService implements OnApplicationBootstrap, OnModuleDestroy {
     const size = (await stat(path).catch(() => null))?.size;
     if (size === undefined) return { errors: ['the backup file is missing'], checkedFiles: 0, manifest: null };
     if (type === 'snapshot') {
-      const sha = await hashFile(path);
-      const errors = integrityHash && integrityHash !== `sha256:${sha}` ? ['the file does not match its recorded sha256'] : [];
+      const read = await readSnapshot(path);
+      const errors = [...(integrityHash && integrityHash !== `sha256:${read.sha256}` ? ['the file does not match its recorded sha256'] : []), ...read.problems];
       return { errors, checkedFiles: 1, manifest: null };
     }
     const ours = unpackedBytes === undefined && integrityHash !== undefined && integrityHash === `sha256:${await hashFile(path)}`;
@@ -248,10 +261,8 @@ export class BackupsService implements OnApplicationBootstrap, OnModuleDestroy {
     const createdAt = new Date().toISOString();
     const base = { format: 1 as const, id, type, agent_id: agentId, created_at: createdAt, service_version: serviceVersion() };
     const written = await writeArchive(partial, files, base, onProgress);
-    const unpacked = written.manifest.files.reduce((sum, f) => sum + f.size, 0) + MANIFEST_ALLOWANCE;
-    const checked = await this.check(partial, type, `sha256:${written.sha256}`, unpacked);
-    if (checked.errors.length) throw new Error(`the new archive did not check out: ${checked.errors.join('; ')}`);
-    return { createdAt, sha256: written.sha256, size: written.size, fileCount: files.length };
+    const unpackedBytes = written.manifest.files.reduce((sum, f) => sum + f.size, 0) + MANIFEST_ALLOWANCE;
+    return { createdAt, sha256: written.sha256, size: written.size, fileCount: files.length, unpackedBytes };
   }
 
   private async writeSnapshot(partial: string, id: string) {
@@ -269,7 +280,7 @@ export class BackupsService implements OnApplicationBootstrap, OnModuleDestroy {
     };
     const content = Buffer.from(JSON.stringify(snapshot, null, 2));
     await writeFile(partial, content);
-    return { createdAt, sha256: createHash('sha256').update(content).digest('hex'), size: content.length, fileCount: snapshot.agents.length };
+    return { createdAt, sha256: createHash('sha256').update(content).digest('hex'), size: content.length, fileCount: snapshot.agents.length, unpackedBytes: undefined };
   }
 
   private async inspectArchive(path: string) {
@@ -286,16 +297,11 @@ export class BackupsService implements OnApplicationBootstrap, OnModuleDestroy {
   private async inspectSnapshot(path: string) {
     const refuse = (why: string) => new UnprocessableEntityException({ message: `Not a valid Mission Control backup: ${why}`, errors: [why] });
     if ((await stat(path)).size > MAX_SNAPSHOT_BYTES) throw refuse('a snapshot is at most 256 MiB');
-    let snapshot: { format?: unknown; type?: unknown; id?: unknown; created_at?: unknown; agents?: unknown };
-    try {
-      snapshot = JSON.parse(await readFile(path, 'utf8'));
-    } catch {
-      throw refuse('it is neither a tar.gz archive nor a JSON snapshot');
-    }
-    if (snapshot?.format !== 1 || snapshot.type !== 'snapshot' || !Array.isArray(snapshot.agents)) throw refuse('the JSON is not a format 1 snapshot');
-    const manifest = { id: typeof snapshot.id === 'string' ? snapshot.id : '' } as Manifest;
-    const createdAt = typeof snapshot.created_at === 'string' && !Number.isNaN(Date.parse(snapshot.created_at)) ? new Date(snapshot.created_at).toISOString() : new Date().toISOString();
-    return { type: 'snapshot' as const, manifest, createdAt, sha256: await hashFile(path), fileCount: snapshot.agents.length, agentId: null };
+    const read = await readSnapshot(path);
+    if (read.problems.length) throw refuse(read.problems.join('; '));
+    const manifest = { id: read.id ?? '' } as Manifest;
+    const createdAt = read.createdAt && !Number.isNaN(Date.parse(read.createdAt)) ? new Date(read.createdAt).toISOString() : new Date().toISOString();
+    return { type: 'snapshot' as const, manifest, createdAt, sha256: read.sha256, fileCount: read.agents, agentId: null };
   }
 
   /** Writes to the backups table in turn with the app's other writes (see DatabaseWriter). */

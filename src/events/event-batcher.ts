@@ -1,12 +1,17 @@
 import { Injectable, OnModuleDestroy } from '@nestjs/common';
 import { DatabaseWriter } from '../database/database-writer';
 import { insertedIds, insertStatement, rowsPerStatement } from '../database/insert-rows';
+import { jsonOf } from '../common/json';
 import { LoggedEvent } from '../domain-events';
 
 export type NewEvent = Omit<LoggedEvent, 'id'>;
 
 interface Waiting {
   rows: NewEvent[];
+  /** The rows as inserted, their data serialised once. */
+  records: Record<(typeof COLUMNS)[number], string | null>[];
+  /** Length of the serialised data, in characters (bytes, for ASCII). */
+  bytes: number;
   resolve: (stored: LoggedEvent[]) => void;
   reject: (error: unknown) => void;
 }
@@ -14,6 +19,11 @@ interface Waiting {
 const COLUMNS = ['timestamp', 'event_type', 'agent_id', 'data'] as const;
 /** A group is one INSERT statement, which SQLite commits atomically by itself. */
 const MAX_GROUP_ROWS = rowsPerStatement(COLUMNS.length);
+/**
+ * The driver and SQLite each copy a statement's values outside the JavaScript heap, so groups of large
+ * events are kept small: at most this much data, or a single request of any size.
+ */
+const MAX_GROUP_BYTES = 4 * 1024 * 1024;
 /**
  * Groups handed to the database at once. With two, the next group is already with the driver while
  * one is written, so the database is not left idle until this thread, busy parsing requests, gets
@@ -24,20 +34,29 @@ const GROUPS_IN_FLIGHT = 2;
 /**
  * Group commit for the event log. Requests that arrive while the database is busy wait and are then
  * written together, so a burst of single-event requests costs a few commits rather than one each.
- * Every caller is answered only after its rows are committed.
+ * Every caller is answered only after its rows are committed. What waits here is bounded by what is
+ * let in: event requests by IngestGate (MC_INGEST_MAX_MB), and Mission Control's own events are few.
  */
 @Injectable()
 export class EventBatcher implements OnModuleDestroy {
   private waiting: Waiting[] = [];
   private readonly inFlight = new Set<Promise<void>>();
+  private committed = 0;
 
   constructor(private readonly writer: DatabaseWriter) {}
 
   append(rows: NewEvent[]): Promise<LoggedEvent[]> {
     return new Promise((resolve, reject) => {
-      this.waiting.push({ rows, resolve, reject });
+      const records = rows.map((r) => ({ timestamp: r.timestamp, event_type: r.type, agent_id: r.agent_id, data: jsonOf(r.data) ?? '{}' }));
+      const bytes = records.reduce((sum, r) => sum + r.data.length, 0);
+      this.waiting.push({ rows, records, bytes, resolve, reject });
       this.pump();
     });
+  }
+
+  /** Groups committed since start: with the events logged, it tells operators how well requests are grouped. */
+  get commits(): number {
+    return this.committed;
   }
 
   /** Finishes what was accepted before the database closes. */
@@ -59,17 +78,20 @@ export class EventBatcher implements OnModuleDestroy {
   private takeGroup(): Waiting[] {
     let count = 0;
     let rows = 0;
-    while (count < this.waiting.length && (count === 0 || rows + this.waiting[count].rows.length <= MAX_GROUP_ROWS)) {
-      rows += this.waiting[count++].rows.length;
+    let bytes = 0;
+    const fits = (w: Waiting) => rows + w.rows.length <= MAX_GROUP_ROWS && bytes + w.bytes <= MAX_GROUP_BYTES;
+    while (count < this.waiting.length && (count === 0 || fits(this.waiting[count]))) {
+      rows += this.waiting[count].rows.length;
+      bytes += this.waiting[count++].bytes;
     }
     return this.waiting.splice(0, count);
   }
 
   private async write(group: Waiting[]): Promise<void> {
-    const rows = group.flatMap((w) => w.rows);
-    const records = rows.map((r) => ({ timestamp: r.timestamp, event_type: r.type, agent_id: r.agent_id, data: JSON.stringify(r.data) }));
+    const records = group.flatMap((w) => w.records);
     try {
-      const ids = insertedIds(await this.writer.statement<number>(...insertStatement('events', COLUMNS, records)), rows.length);
+      const ids = insertedIds(await this.writer.statement<number>(...insertStatement('events', COLUMNS, records)), records.length);
+      this.committed++;
       let offset = 0;
       for (const w of group) {
         w.resolve(w.rows.map((row) => ({ id: ids[offset++], ...row })));

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiBody, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiBody, ApiServiceUnavailableResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { ErrorDto } from '../common/error.dto';
 import { ApiInsufficientStorageResponse } from '../common/insufficient-storage.exception';
 import { QuickValidationPipe } from '../common/quick-validation.pipe';
@@ -7,6 +7,8 @@ import { CreateEventBatchDto, CreateEventDto, explainInvalidEvents, isValidEvent
 import { EventDto, EventPageDto, StoredEventsDto } from './dto/event.dto';
 import { EventQuery } from './dto/event-query.dto';
 import { EventsService } from './events.service';
+
+const BUSY = 'MC_INGEST_MAX_MB of event requests are already in progress: nothing was stored; send it again after `Retry-After` seconds.';
 
 @ApiTags('events')
 @ApiBadRequestResponse({ type: ErrorDto, description: 'A bad field or parameter; `details` names it (and `invalid_indexes` the bad events of a batch).' })
@@ -21,6 +23,7 @@ export class EventsController {
   @ApiInsufficientStorageResponse()
   @ApiBody({ type: CreateEventDto })
   @ApiUnauthorizedResponse({ type: ErrorDto, description: 'MC_API_TOKEN is set and the request lacks it.' })
+  @ApiServiceUnavailableResponse({ type: ErrorDto, description: BUSY })
   async create(@Body(new QuickValidationPipe(CreateEventDto, isValidEvent, explainInvalidEvents)) body: Readonly<CreateEventDto>): Promise<EventDto> {
     return (await this.events.ingest([body]))[0];
   }
@@ -31,6 +34,7 @@ export class EventsController {
   @HttpCode(201)
   @ApiBody({ type: CreateEventBatchDto })
   @ApiUnauthorizedResponse({ type: ErrorDto, description: 'MC_API_TOKEN is set and the request lacks it.' })
+  @ApiServiceUnavailableResponse({ type: ErrorDto, description: BUSY })
   async createBatch(@Body(new QuickValidationPipe(CreateEventBatchDto, isValidEventBatch, explainInvalidEvents)) body: Readonly<CreateEventBatchDto>): Promise<StoredEventsDto> {
     const stored = await this.events.ingest(body.events);
     return { stored: stored.length, ids: stored.map((e) => e.id) };

@@ -4,11 +4,12 @@ import { EventBatcher } from './event-batcher';
 import { EventsController } from './events.controller';
 import { EventsListener } from './events.listener';
 import { EventsService } from './events.service';
+import { IngestGate } from './ingest-gate';
 
 @Module({
   imports: [DatabaseModule],
   controllers: [EventsController],
-  providers: [EventsService, EventBatcher, EventsListener],
-  exports: [EventsService],
+  providers: [EventsService, EventBatcher, EventsListener, IngestGate],
+  exports: [EventsService, EventBatcher],
 })
 export class EventsModule {}

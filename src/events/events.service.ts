@@ -1,6 +1,7 @@
-import { BadRequestException, Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { decodeCursor, encodeCursor } from '../common/cursor';
 import { DomainEventBus } from '../common/domain-event-bus';
 import { parseJsonObject } from '../common/json';
 import { DomainEvent, LoggedEvent } from '../domain-events';
@@ -8,6 +9,7 @@ import { CreateEventDto, EVENT_TYPE_PATTERN } from './dto/create-event.dto';
 import { EventPageDto } from './dto/event.dto';
 import { EventQuery } from './dto/event-query.dto';
 import { EventBatcher, NewEvent } from './event-batcher';
+import { EventRecord } from './event.entity';
 
 interface EventRow {
   id: number;
@@ -77,20 +79,26 @@ export class EventsService {
     const last = page[page.length - 1];
     return { events: page, next_cursor: rows.length > q.limit ? encodeCursor(last) : null };
   }
+
+  /**
+   * How many events of each of `types` are dated in [since, until], for one agent or all: one indexed
+   * range (type or agent, then time), so its cost follows the window, not the history.
+   */
+  async countByType(types: string[], since: Date, until: Date, agentId?: string): Promise<Record<string, number>> {
+    const query = this.db
+      .getRepository(EventRecord)
+      .createQueryBuilder('e')
+      .select('e.event_type', 'type')
+      .addSelect('COUNT(*)', 'n')
+      .where('e.event_type IN (:...types)', { types })
+      .andWhere('e.timestamp >= :since AND e.timestamp <= :until', { since: since.toISOString(), until: until.toISOString() })
+      .groupBy('e.event_type');
+    if (agentId) query.andWhere('e.agent_id = :agentId', { agentId });
+    const rows: { type: string; n: number | string }[] = await query.getRawMany();
+    return Object.fromEntries(types.map((type) => [type, Number(rows.find((r) => r.type === type)?.n ?? 0)]));
+  }
 }
 
 function toEvent(row: EventRow): LoggedEvent {
   return { id: row.id, timestamp: row.timestamp, type: row.type, agent_id: row.agent_id, data: parseJsonObject(row.data) };
-}
-
-function encodeCursor(event: LoggedEvent): string {
-  return Buffer.from(`${event.timestamp}|${event.id}`).toString('base64url');
-}
-
-function decodeCursor(cursor: string): { timestamp: string; id: number } {
-  const [timestamp, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  if (!timestamp || Number.isNaN(Date.parse(timestamp)) || !/^\d+$/.test(id ?? '')) {
-    throw new BadRequestException({ message: 'cursor is not a cursor this service gave out', details: [{ field: 'cursor', messages: ['not a cursor this service gave out'] }] });
-  }
-  return { timestamp, id: Number(id) };
 }

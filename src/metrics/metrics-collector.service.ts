@@ -12,6 +12,7 @@ import { WorkspaceService } from '../workspace/workspace.service';
 import { Agent, AgentStatus } from '../workspace/workspace.types';
 import { AgentMetric } from './agent-metric.entity';
 import { fleetCounts, healthScore, pendingTasks, rates, reportedDuration, reportedStatus, StatusChange, timeInStatus } from './derivations';
+import { forEachEvent, StoredEvent } from './event-pages';
 import { SystemMetric } from './system-metric.entity';
 import { addUsageEvent, emptyInterval, IntervalUsage, USAGE_EVENT_TYPES, UsageIntervals } from './usage-intervals';
 import { AgentUsage, OpenClawService } from '../openclaw/openclaw.service';
@@ -27,20 +28,12 @@ const SYSTEM_COLUMNS = [
   'total_tasks_pending', 'total_tasks_failed', 'system_health_score', 'avg_response_time', 'events_per_minute',
   'tokens_in', 'tokens_out', 'cost_usd', 'cost_usd_total', 'last_event_id',
 ] as const;
-/** Events read one by one from the window (constants, as SQL literals); the rest are only counted. */
-const DETAIL_TYPES = [...new Set(['task_started', 'task_completed', 'status_changed', ...USAGE_EVENT_TYPES])].map((t) => `'${t}'`).join(', ');
+/** Events read one by one from the window; the rest are only counted. */
+const DETAIL_TYPES = [...new Set(['task_started', 'task_completed', 'status_changed', ...USAGE_EVENT_TYPES])];
 /** Open task_started events remembered per agent for durations; beyond this the oldest are forgotten. */
 const MAX_OPEN_TASKS_PER_AGENT = 1_000;
 /** How far back a restart looks for tasks still open. */
 const OPEN_TASK_MEMORY_MS = 24 * 3_600_000;
-
-interface WindowEvent {
-  id: number;
-  timestamp: string;
-  event_type: string;
-  agent_id: string;
-  data: string;
-}
 
 /** What the events of one window say about one agent. */
 interface AgentWindow {
@@ -138,30 +131,22 @@ export class MetricsCollectorService {
 
   /**
    * Tasks started in the last day and not completed before the last collection, so a task that
-   * completes after a restart is still timed. One indexed range, bounded by recent activity.
+   * completes after a restart is still timed. Read from the day's first such event, bounded by recent activity.
    */
   private async rememberOpenTasks(): Promise<void> {
-    const recent: WindowEvent[] = await this.db.query(
-      `SELECT "id", "timestamp", "event_type", "agent_id", "data" FROM "events" WHERE "event_type" IN ('task_started', 'task_completed')
-       AND "timestamp" >= ? AND "id" <= ? AND "agent_id" IS NOT NULL ORDER BY "id"`,
-      [new Date(this.lastCollectedAt - OPEN_TASK_MEMORY_MS).toISOString(), this.lastEventId],
-    );
     const scratch: AgentWindow = { counts: {}, durations: [], changes: [], firstFrom: null, usage: emptyInterval() };
-    for (const event of recent) this.readDetail(scratch, event);
+    const since = new Date(this.lastCollectedAt - OPEN_TASK_MEMORY_MS).toISOString();
+    await forEachEvent(this.db, { types: ['task_started', 'task_completed'], afterId: 0, upToId: this.lastEventId, since }, (event) => this.readDetail(scratch, event));
   }
 
   /**
    * The window's events, read by id range only: `NOT INDEXED` keeps SQLite from choosing the type or
-   * agent index, which would walk the whole history to save a sort.
+   * agent index, which would walk the whole history to save a sort. Counts come in one query, the
+   * events read one by one a page at a time, however many the window holds.
    */
   private async readWindow(fromId: number, toId: number) {
     const counts: { agent_id: string | null; event_type: string; n: number }[] = await this.db.query(
       'SELECT "agent_id", "event_type", COUNT(*) AS "n" FROM "events" NOT INDEXED WHERE "id" > ? AND "id" <= ? GROUP BY "agent_id", "event_type"',
-      [fromId, toId],
-    );
-    const detailed: WindowEvent[] = await this.db.query(
-      `SELECT "id", "timestamp", "event_type", "agent_id", "data" FROM "events" NOT INDEXED WHERE "id" > ? AND "id" <= ?
-       AND "agent_id" IS NOT NULL AND "event_type" IN (${DETAIL_TYPES}) ORDER BY "id"`,
       [fromId, toId],
     );
     const [{ responseTime }] = await this.db.query(
@@ -183,11 +168,11 @@ export class MetricsCollectorService {
       if (event_type === 'error' || event_type === 'task_failed') errors += n;
       if (agent_id) windowOf(agent_id).counts[event_type] = n;
     }
-    for (const event of detailed) this.readDetail(windowOf(event.agent_id), event);
+    await forEachEvent(this.db, { types: DETAIL_TYPES, afterId: fromId, upToId: toId }, (event) => this.readDetail(windowOf(event.agent_id), event));
     return { perAgent, total, errors, responseTime: responseTime === null ? null : Number(responseTime) };
   }
 
-  private readDetail(w: AgentWindow, event: WindowEvent): void {
+  private readDetail(w: AgentWindow, event: StoredEvent): void {
     const data = parseJsonObject(event.data);
     const at = Date.parse(event.timestamp);
     const taskId = data.task_id === undefined || data.task_id === null ? null : String(data.task_id);

@@ -126,6 +126,26 @@ export class MetricsService {
     return points.map(({ bucket, ...figuresOf }) => ({ timestamp: new Date(bucket * 1000).toISOString(), ...figuresOf }) as T);
   }
 
+  /**
+   * USD spent per agent and UTC day (YYYY-MM-DD) from `since` on, summed over the collections' interval
+   * costs, raw rows and hourly rollups alike (they never overlap): what cost budgets start from.
+   */
+  async costByAgentAndDay(since: string): Promise<{ agent_id: string; day: string; cost_usd: number }[]> {
+    const sums = (table: 'agent_metrics' | 'agent_metrics_hourly') =>
+      this.db
+        .createQueryBuilder()
+        .select('m.agent_id', 'agent_id')
+        .addSelect('SUBSTR(m.timestamp, 1, 10)', 'day')
+        .addSelect('SUM(m.cost_usd)', 'cost_usd')
+        .from(table, 'm')
+        .where('m.timestamp >= :since', { since })
+        .groupBy('m.agent_id')
+        .addGroupBy('SUBSTR(m.timestamp, 1, 10)')
+        .getRawMany<{ agent_id: string; day: string; cost_usd: number | string }>();
+    const rows = [...(await sums('agent_metrics')), ...(await sums('agent_metrics_hourly'))];
+    return rows.map((r) => ({ agent_id: r.agent_id, day: r.day, cost_usd: Number(r.cost_usd) }));
+  }
+
   /** An agent is known when it has a folder or any stored metrics. */
   private async assertKnown(agentId: string): Promise<void> {
     if (this.fleet.getAgent(agentId)) return;

@@ -3,11 +3,20 @@ import { OnEvent } from '@nestjs/event-emitter';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { DomainEvent, EventLoggedEvent, MetricsCollectedEvent } from '../domain-events';
 import { FleetService } from '../agents/fleet.service';
+import { EventBatcher } from '../events/event-batcher';
 import { WorkspaceService } from '../workspace/workspace.service';
 import { AGENT_STATUSES } from '../workspace/workspace.types';
 import { pendingTasks } from './derivations';
 import { OpenClawService } from '../openclaw/openclaw.service';
 import { addUsage, emptyUsage, Usage } from '../openclaw/transcript-line';
+
+/**
+ * Event types get a series each, up to this many; later new types are counted together under
+ * OTHER_EVENT_TYPES, so that clients inventing types cannot grow memory (or Prometheus) without bound.
+ */
+const MAX_EVENT_TYPE_LABELS = 1000;
+/** Not a valid event type (those start with a letter), so it never stands for one. */
+const OTHER_EVENT_TYPES = '_other';
 
 /** The live figures in Prometheus text format, for users who graph Mission Control in Grafana. */
 @Injectable()
@@ -24,7 +33,13 @@ export class PrometheusService {
   private readonly cost = new Gauge({ name: 'mission_control_cost_usd_total', help: 'USD spent by OpenClaw agents', labelNames: ['agent', 'model'], registers: [this.registry] });
   /** Usage reported by the plugin's llm_usage events, for agents whose sessions the reader does not see. */
   private readonly reported = new Map<string, Map<string, Usage>>();
+  private readonly eventTypes = new Set<string>();
   private readonly events = new Counter({ name: 'mission_control_events_logged_total', help: 'Events stored since start', labelNames: ['type'], registers: [this.registry] });
+  private readonly eventCommits = new Counter({
+    name: 'mission_control_event_commits_total',
+    help: 'Commits of the event log since start; events logged per commit is how many requests group commit wrote together',
+    registers: [this.registry],
+  });
   private readonly collection = new Histogram({
     name: 'mission_control_collection_duration_seconds',
     help: 'Time one metrics collection took',
@@ -36,13 +51,16 @@ export class PrometheusService {
     private readonly workspace: WorkspaceService,
     private readonly fleet: FleetService,
     private readonly openclaw: OpenClawService,
+    private readonly batcher: EventBatcher,
   ) {
     collectDefaultMetrics({ register: this.registry, prefix: 'mission_control_' });
   }
 
   @OnEvent(DomainEvent.EventLogged)
   onEventLogged({ event }: EventLoggedEvent): void {
-    this.events.inc({ type: event.type });
+    const counted = this.eventTypes.has(event.type) || this.eventTypes.size < MAX_EVENT_TYPE_LABELS;
+    if (counted) this.eventTypes.add(event.type);
+    this.events.inc({ type: counted ? event.type : OTHER_EVENT_TYPES });
     if (event.type === 'llm_usage' && event.agent_id && event.data.source === 'openclaw') this.addReported(event.agent_id, event.data);
   }
 
@@ -60,6 +78,9 @@ export class PrometheusService {
     for (const status of AGENT_STATUSES) this.agents.set({ status }, agents.filter((a) => a.status === status).length);
     this.pending.set(pendingTasks(this.workspace.getTaskQueue().tasks));
     this.renderUsage();
+    // The batcher keeps the count; the counter shows it as it stands.
+    this.eventCommits.reset();
+    this.eventCommits.inc(this.batcher.commits);
     return this.registry.metrics();
   }
 

@@ -15,6 +15,7 @@ import { AddressInfo } from 'node:net';
 import { WebSocket, WebSocketServer as WsServer } from 'ws';
 import { AppConfig } from '../config/environment';
 import {
+  AlertChangedEvent,
   AgentRemovedEvent,
   AgentUpdatedEvent,
   BackupCompletedEvent,
@@ -32,13 +33,12 @@ import {
 import { FleetService } from '../agents/fleet.service';
 import { WorkspaceService } from '../workspace/workspace.service';
 import { AGENT_ID_PATTERN } from '../workspace/workspace.types';
-import { channelsOf, isChannel, wants } from './channels';
+import { CHANNEL_OF, channelsOf, isChannel, wants } from './channels';
 import * as build from './messages';
 import { INVALID_MESSAGE } from './realtime.adapter';
 import { BufferedMessage, ReplayBuffer } from './replay-buffer';
+import { ClientSender } from './client-sender';
 
-/** A client whose unsent data passes this is dropped rather than growing server memory. */
-const SLOW_CONSUMER_BYTES = 1024 * 1024;
 const MAX_MESSAGES_PER_SECOND = 50;
 const SOURCE = 'mission-control';
 /**
@@ -50,14 +50,15 @@ const HOLD_MS = 500;
 interface ClientState {
   subscriptions: Set<string>;
   recent: number[];
-  dropped: boolean;
   /** The seq at connection: everything after it reaches the client live. */
   liveFrom: number;
   /**
    * Broadcasts held back until the client's first message: if it resumes, the replay sends them in
-   * order with what it missed before; otherwise they are released as they are.
+   * order with what it missed before; otherwise they are released as they are. They are released
+   * early once they pass the client's allowance of unsent bytes.
    */
   held: BufferedMessage[] | null;
+  heldBytes: number;
 }
 
 type Reply = Record<string, unknown>;
@@ -75,10 +76,8 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
   private seq = 0;
   private readonly clients = new Map<WebSocket, ClientState>();
   private readonly replay: ReplayBuffer;
-  private messagesSent = 0;
-  private slowConsumerDrops = 0;
+  private readonly sender: ClientSender;
   private heartbeat: NodeJS.Timeout | null = null;
-  private turnSnapshot: Map<WebSocket, number> | null = null;
 
   constructor(
     private readonly workspace: WorkspaceService,
@@ -86,6 +85,7 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     private readonly config: AppConfig,
   ) {
     this.replay = new ReplayBuffer(config.get('MC_WS_REPLAY_MAX_MB', { infer: true }) * 1024 * 1024);
+    this.sender = new ClientSender(config.get('MC_WS_CLIENT_MAX_MB', { infer: true }) * 1024 * 1024);
   }
 
   afterInit(): void {
@@ -105,17 +105,17 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
   }
 
   stats() {
-    return { clients: this.clients.size, messages_sent: this.messagesSent, slow_consumer_drops: this.slowConsumerDrops, seq: this.seq, server_id: this.serverId };
+    return { clients: this.clients.size, messages_sent: this.sender.sent, slow_consumer_drops: this.sender.drops, seq: this.seq, server_id: this.serverId };
   }
 
   handleConnection(client: WebSocket): void {
-    const state: ClientState = { subscriptions: new Set(['*']), recent: [], dropped: false, liveFrom: this.seq, held: [] };
+    const state: ClientState = { subscriptions: new Set(['*']), recent: [], liveFrom: this.seq, held: [], heldBytes: 0 };
     this.clients.set(client, state);
     client.on('message', () => this.limitRate(client, state));
     setTimeout(() => this.release(client), HOLD_MS).unref();
-    this.sendTo(client, JSON.stringify({ type: 'welcome', server_id: this.serverId, seq: this.seq, protocol: 1 }));
-    this.sendTo(client, this.envelope(build.agentPosition(this.workspace.getOffice())));
-    for (const agent of this.fleet.listAgents()) this.sendTo(client, this.envelope(build.agentStatus(agent)));
+    this.sender.send(client, JSON.stringify({ type: 'welcome', server_id: this.serverId, seq: this.seq, protocol: 1 }));
+    this.sender.send(client, this.envelope(build.agentPosition(this.workspace.getOffice())));
+    for (const agent of this.fleet.listAgents()) this.sender.send(client, this.envelope(build.agentStatus(agent)));
   }
 
   handleDisconnect(client: WebSocket): void {
@@ -149,7 +149,7 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     if (typeof id !== 'string' || !AGENT_ID_PATTERN.test(id)) return { type: 'error', message: 'agent_id must be an agent id' };
     const agent = this.fleet.getAgent(id);
     if (!agent) return { type: 'error', message: `Unknown agent "${id}"` };
-    this.sendTo(client, this.envelope(build.agentStatus(agent)));
+    this.sender.send(client, this.envelope(build.agentStatus(agent)));
   }
 
   /**
@@ -166,14 +166,15 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
       this.release(client);
       return { type: 'error', message: 'since must be a whole number: the last seq received' };
     }
-    const missed = message.server_id === this.serverId && since <= this.seq ? this.replay.since(since) : null;
+    const upTo = state.held ? this.seq : state.liveFrom;
+    const wanted = (m: { seq: number; channels: string[] }) => m.seq <= upTo && wants(state.subscriptions, m.channels);
+    const missed = message.server_id === this.serverId && since <= this.seq ? this.replay.since(since, wanted) : null;
     if (missed === null) {
       this.release(client);
       return { type: 'resync_required', server_id: this.serverId, seq: this.seq };
     }
-    const upTo = state.held ? this.seq : state.liveFrom;
     state.held = null;
-    for (const m of missed) if (m.seq <= upTo && wants(state.subscriptions, m.channels)) this.sendTo(client, m.text);
+    for (const m of missed) this.sender.send(client, m.payload);
     return { type: 'resumed', seq: this.seq };
   }
 
@@ -243,18 +244,29 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     this.broadcast(build.fromBackupRestored(event));
   }
 
+  @OnEvent(DomainEvent.AlertChanged)
+  onAlertChanged(event: AlertChangedEvent): void {
+    this.broadcast(build.fromAlertChanged(event));
+  }
+
   /** Sends to every client whose subscriptions match, and keeps the message for resuming clients. */
   broadcast(messages: build.Outgoing[]): void {
     for (const message of messages) {
       const seq = ++this.seq;
-      const text = this.envelope(message, seq);
-      const buffered = { seq, channels: channelsOf(message.type, message.agentId), text, at: Date.now() };
+      const payload = Buffer.from(this.envelope(message, seq));
+      const buffered = { seq, channels: channelsOf(message.type, message.agentId), payload, at: Date.now() };
       this.replay.add(buffered);
       for (const [client, state] of this.clients) {
-        if (state.held) state.held.push(buffered);
-        else if (wants(state.subscriptions, buffered.channels)) this.sendTo(client, text);
+        if (state.held) this.hold(client, state, buffered);
+        else if (wants(state.subscriptions, buffered.channels)) this.sender.send(client, payload);
       }
     }
+  }
+
+  private hold(client: WebSocket, state: ClientState, message: BufferedMessage): void {
+    state.held?.push(message);
+    state.heldBytes += message.payload.length;
+    if (state.heldBytes > this.sender.maxBytes) this.release(client);
   }
 
   /** Sends what was held back for a new client and delivers live from now on. */
@@ -263,7 +275,7 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     if (!state?.held) return;
     const held = state.held;
     state.held = null;
-    for (const m of held) if (wants(state.subscriptions, m.channels)) this.sendTo(client, m.text);
+    for (const m of held) if (wants(state.subscriptions, m.channels)) this.sender.send(client, m.payload);
   }
 
   private envelope(message: build.Outgoing, seq?: number): string {
@@ -272,37 +284,7 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
 
   private sendHeartbeat(): void {
     const text = JSON.stringify({ type: 'heartbeat', timestamp: new Date().toISOString(), data: { clients: this.clients.size }, source: SOURCE });
-    for (const client of this.clients.keys()) this.sendTo(client, text);
-  }
-
-  /**
-   * What each client had left unsent when this turn of the event loop began. A burst sent within one
-   * turn (a batch of 1000 events) is not held against a client; data still unsent a turn later is.
-   */
-  private unsentAtTurnStart(client: WebSocket): number {
-    if (!this.turnSnapshot) {
-      this.turnSnapshot = new Map();
-      setImmediate(() => (this.turnSnapshot = null));
-    }
-    let unsent = this.turnSnapshot.get(client);
-    if (unsent === undefined) this.turnSnapshot.set(client, (unsent = client.bufferedAmount));
-    return unsent;
-  }
-
-  private sendTo(client: WebSocket, text: string): void {
-    const state = this.clients.get(client);
-    if (!state || state.dropped || client.readyState !== WebSocket.OPEN) return;
-    if (this.unsentAtTurnStart(client) > SLOW_CONSUMER_BYTES) {
-      state.dropped = true;
-      this.slowConsumerDrops++;
-      this.logger.warn(`Dropping a slow consumer (${client.bufferedAmount} bytes unsent)`);
-      client.close(4008, 'slow consumer');
-      // It may never read the close frame either: cut it off if it has not gone in a few seconds.
-      setTimeout(() => client.terminate(), 3000).unref();
-      return;
-    }
-    client.send(text);
-    this.messagesSent++;
+    for (const client of this.clients.keys()) this.sender.send(client, text);
   }
 
   private limitRate(client: WebSocket, state: ClientState): void {
@@ -315,6 +297,11 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
   }
 }
 
+/**
+ * Names what came without writing it out whole: a channel may be anything a frame holds, up to 64 KiB
+ * of arrays nested thousands deep, which JSON.stringify cannot write (it throws, and the client would get no answer).
+ */
 function channelError(channel: unknown): Reply {
-  return { type: 'error', message: `Unknown channel ${JSON.stringify(channel)}; expected *, agent_status, agent_position, agent_activity, notifications, tasks, metrics or agent:<id>` };
+  const given = typeof channel === 'string' ? JSON.stringify(channel.slice(0, 64)) : channel === null || channel === undefined ? String(channel) : `(${Array.isArray(channel) ? 'an array' : `a ${typeof channel}`})`;
+  return { type: 'error', message: `Unknown channel ${given}; expected ${['*', ...new Set(Object.values(CHANNEL_OF))].join(', ')} or agent:<id>` };
 }

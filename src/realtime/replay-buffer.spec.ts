@@ -1,6 +1,6 @@
 import { ReplayBuffer } from './replay-buffer';
 
-const message = (seq: number, bytes: number, at = 0) => ({ seq, channels: ['*'], text: 'x'.repeat(bytes), at });
+const message = (seq: number, bytes: number, at = 0) => ({ seq, channels: ['*'], payload: Buffer.alloc(bytes, seq % 256), at });
 
 describe('ReplayBuffer', () => {
   it('holds at most its bytes, dropping the oldest, and says when a resume reaches past what it holds', () => {
@@ -13,11 +13,39 @@ describe('ReplayBuffer', () => {
     expect(buffer.since(10)).toBeNull();
   });
 
-  it('keeps the last message even when it alone is over the bound', () => {
+  it('gives back each message byte for byte while the ring is written over, whatever their sizes', () => {
+    const buffer = new ReplayBuffer(10_000);
+    const sizes = [1, 2_999, 700, 4_000, 10_000, 123, 5_001, 2_500];
+    for (let seq = 1; seq <= 400; seq++) {
+      buffer.add(message(seq, sizes[seq % sizes.length]));
+      const held = buffer.since(seq - buffer.size) ?? [];
+      expect(held.map((m) => m.seq)).toEqual(Array.from({ length: buffer.size }, (_, i) => seq - buffer.size + 1 + i));
+      for (const m of held) expect(m.payload.equals(message(m.seq, sizes[m.seq % sizes.length]).payload)).toBe(true);
+      expect(buffer.bytes).toBeLessThanOrEqual(10_000);
+    }
+  });
+
+  it('hands out copies, so a message waiting to be sent is not written over', () => {
+    const buffer = new ReplayBuffer(1_000);
+    buffer.add(message(1, 600));
+    const [first] = buffer.since(0) ?? [];
+    buffer.add(message(2, 600));
+    expect(first.payload.equals(Buffer.alloc(600, 1))).toBe(true);
+  });
+
+  it('replays only what the resuming client wants', () => {
+    const buffer = new ReplayBuffer(10_000);
+    for (let seq = 1; seq <= 5; seq++) buffer.add({ ...message(seq, 10), channels: [seq % 2 ? 'tasks' : 'metrics'] });
+    expect(buffer.since(1, (m) => m.channels.includes('tasks'))?.map((m) => m.seq)).toEqual([3, 5]);
+  });
+
+  it('cannot hold a message larger than itself: a resume from before it needs a resync', () => {
     const buffer = new ReplayBuffer(100);
     buffer.add(message(1, 50));
     buffer.add(message(2, 500));
-    expect([buffer.size, buffer.since(1)?.map((m) => m.seq)]).toEqual([1, [2]]);
+    expect([buffer.size, buffer.since(1), buffer.since(2)]).toEqual([0, null, []]);
+    buffer.add(message(3, 50));
+    expect(buffer.since(2)?.map((m) => m.seq)).toEqual([3]);
   });
 
   it('keeps the last 10,000 messages of a quiet stream whatever their age, within its bytes', () => {

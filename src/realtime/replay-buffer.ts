@@ -1,9 +1,18 @@
-/** A broadcast message as sent, kept for clients that resume. */
+/** A broadcast message as sent (its serialised bytes), kept for clients that resume. */
 export interface BufferedMessage {
   seq: number;
   channels: string[];
-  text: string;
+  payload: Buffer;
   at: number;
+}
+
+/** Where a held message's bytes are in the ring. */
+interface Entry {
+  seq: number;
+  channels: string[];
+  at: number;
+  offset: number;
+  length: number;
 }
 
 const KEEP_MESSAGES = 10_000;
@@ -15,34 +24,51 @@ const MAX_MESSAGES = 100_000;
  * The last broadcast messages, at least the last 10,000 or the last 10 minutes, whichever holds more
  * (up to 100,000), in seq order, and never more than `maxBytes` of them: large messages make it hold
  * fewer, and a client that resumes from further back gets `resync_required`.
+ *
+ * Their bytes are copied into one ring of `maxBytes`, written over as messages age out, rather than
+ * kept as a Buffer each: a Buffer dropped from the buffer would stay in memory until V8's next full
+ * collection, which under a flood of large messages let as much again pile up as the buffer holds.
  */
 export class ReplayBuffer {
-  private messages: BufferedMessage[] = [];
+  private readonly capacity: number;
+  /** Allocated at the first message; its pages take memory only once written. */
+  private ring: Buffer | null = null;
+  private entries: Entry[] = [];
   private start = 0;
+  /** Where the next message's bytes go. */
+  private head = 0;
   private heldBytes = 0;
+  private lastSeq = 0;
 
-  constructor(private readonly maxBytes: number) {}
+  constructor(maxBytes: number) {
+    this.capacity = Math.floor(maxBytes);
+  }
 
   add(message: BufferedMessage): void {
-    this.messages.push(message);
-    this.heldBytes += Buffer.byteLength(message.text);
-    const now = message.at;
-    while (
-      this.size > 1 &&
-      (this.heldBytes > this.maxBytes || this.size > MAX_MESSAGES || (this.size > KEEP_MESSAGES && now - this.messages[this.start].at > KEEP_MS))
-    ) {
-      this.heldBytes -= Buffer.byteLength(this.messages[this.start].text);
-      this.start++;
+    this.lastSeq = message.seq;
+    const length = message.payload.length;
+    if (length > this.capacity) {
+      // It cannot be held, so nothing before it can be replayed either.
+      while (this.size) this.dropOldest();
+      return;
     }
+    this.ring ??= Buffer.allocUnsafeSlow(this.capacity);
+    let offset: number | null;
+    while ((offset = this.room(length)) === null) this.dropOldest();
+    message.payload.copy(this.ring, offset);
+    this.entries.push({ seq: message.seq, channels: message.channels, at: message.at, offset, length });
+    this.heldBytes += length;
+    this.head = offset + length;
+    while (this.size > 1 && (this.size > MAX_MESSAGES || (this.size > KEEP_MESSAGES && message.at - this.entries[this.start].at > KEEP_MS))) this.dropOldest();
     // Compact now and then rather than shifting on every message.
-    if (this.start > 4096 && this.start > this.messages.length / 2) {
-      this.messages = this.messages.slice(this.start);
+    if (this.start > 4096 && this.start > this.entries.length / 2) {
+      this.entries = this.entries.slice(this.start);
       this.start = 0;
     }
   }
 
   get size(): number {
-    return this.messages.length - this.start;
+    return this.entries.length - this.start;
   }
 
   /** Bytes of the messages held. */
@@ -50,12 +76,34 @@ export class ReplayBuffer {
     return this.heldBytes;
   }
 
-  /** Messages after `seq`, or null when some of them are no longer kept. */
-  since(seq: number): BufferedMessage[] | null {
-    const oldest = this.size ? this.messages[this.start].seq : null;
-    if (oldest !== null && seq < oldest - 1) return null;
+  /**
+   * Messages after `seq` that `wanted` keeps, each with a copy of its bytes (the ring goes on being
+   * written over while they wait to be sent), or null when some after `seq` are no longer held.
+   */
+  since(seq: number, wanted: (message: { seq: number; channels: string[] }) => boolean = () => true): BufferedMessage[] | null {
+    const oldest = this.size ? this.entries[this.start].seq : this.lastSeq + 1;
+    if (seq < oldest - 1) return null;
     const result: BufferedMessage[] = [];
-    for (let i = this.messages.length - 1; i >= this.start && this.messages[i].seq > seq; i--) result.push(this.messages[i]);
-    return result.reverse();
+    for (let i = this.start; i < this.entries.length; i++) {
+      const { seq: s, channels, at, offset, length } = this.entries[i];
+      if (s > seq && wanted(this.entries[i])) result.push({ seq: s, channels, at, payload: Buffer.from((this.ring as Buffer).subarray(offset, offset + length)) });
+    }
+    return result;
+  }
+
+  /** Where `length` bytes fit without touching a held message: after the newest, or from the ring's start. */
+  private room(length: number): number | null {
+    if (!this.size) return 0;
+    const tail = this.entries[this.start].offset;
+    if (tail < this.head) {
+      if (this.capacity - this.head >= length) return this.head;
+      return tail >= length ? 0 : null;
+    }
+    return tail - this.head >= length ? this.head : null;
+  }
+
+  private dropOldest(): void {
+    this.heldBytes -= this.entries[this.start].length;
+    this.start++;
   }
 }

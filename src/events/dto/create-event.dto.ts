@@ -2,6 +2,7 @@ import { BadRequestException } from '@nestjs/common';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, isISO8601, isObject, IsOptional, registerDecorator, ValidateNested } from 'class-validator';
 import { ApiProperty } from '@nestjs/swagger';
+import { jsonOf } from '../../common/json';
 import { nestsDeeperThan } from '../../common/validation';
 import { AGENT_ID_PATTERN } from '../../workspace/workspace.types';
 
@@ -57,7 +58,7 @@ const EVENT_RULES: Record<keyof CreateEventDto, FieldRule> = {
       { name: 'maxDepth', valid: (v) => !nestsDeeperThan(v, MAX_EVENT_DATA_DEPTH), message: `data must nest at most ${MAX_EVENT_DATA_DEPTH} levels` },
       {
         name: 'maxJsonBytes',
-        valid: (v) => Buffer.byteLength(JSON.stringify(v) ?? '') <= MAX_EVENT_DATA_BYTES,
+        valid: (v) => Buffer.byteLength(jsonOf(v) ?? '') <= MAX_EVENT_DATA_BYTES,
         message: `data must be at most ${MAX_EVENT_DATA_BYTES} bytes as JSON`,
       },
     ],
