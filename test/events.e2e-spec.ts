@@ -119,6 +119,14 @@ describe('Events API', () => {
     expect((await post('/api/events', { event_type: 'deep', data: deep(30) })).status).toBe(201);
   });
 
+  it('refuses a timestamp that is ISO 8601 but not a date JavaScript reads (week and ordinal dates) with a 400, never a 500', async () => {
+    for (const timestamp of ['2026-W48-7T10:00:00Z', '2026-330T10:00:00Z']) {
+      const { status, body } = await post('/api/events', { event_type: 'dated', timestamp });
+      expect([timestamp, status]).toEqual([timestamp, 400]);
+      expect(body.details).toEqual([{ field: 'timestamp', messages: ['timestamp must be an ISO 8601 date-time'] }]);
+    }
+  });
+
   it('stores a batch whose events leave optional fields null and carry fields it does not know', async () => {
     const events = [{ event_type: 'ok', agent_id: null, timestamp: null, data: null, colour: 'blue' }];
     const { status, body } = await post('/api/events/batch', { events, comment: 'ignored' });
@@ -223,7 +231,8 @@ describe('Event log queries', () => {
     expect(pages).toBe(7);
   });
 
-  it.each(['limit=0', 'limit=1001', 'limit=ten', 'since=last-week', 'until=2026-13-01', 'cursor=!!', `cursor=${Buffer.from('x|y').toString('base64url')}`, 'type=A B', 'agent_id=..%2F'])(
+  // Week (2026-W48-7) and ordinal (2026-330) dates are ISO 8601 that Date cannot read: once a 500.
+  it.each(['limit=0', 'limit=1001', 'limit=ten', 'since=last-week', 'until=2026-13-01', 'until=2026-W48-7', 'since=2026-330', 'cursor=!!', `cursor=${Buffer.from('x|y').toString('base64url')}`, 'type=A B', 'agent_id=..%2F'])(
     'rejects %s with 400 naming the parameter',
     async (query) => {
       const { status, body } = await api(t.url, `/api/system/events?${query}`);

@@ -141,10 +141,10 @@ describe('OpenClaw source: a real OpenClaw run (committed fixture)', () => {
   });
 
   it('rejects bad parameters with 400s that name them', async () => {
-    for (const path of ['/api/sessions?limit=0', '/api/sessions?agent_id=../x', '/api/sessions?cursor=!!', '/api/sessions?cursor=abc', '/api/sessions?active_minutes=-1', '/api/usage?since=yesterday']) {
+    for (const path of ['/api/sessions?limit=0', '/api/sessions?agent_id=../x', '/api/sessions?cursor=!!', '/api/sessions?cursor=abc', '/api/sessions?active_minutes=-1', '/api/usage?since=yesterday', '/api/usage?until=2026-W48-7']) {
       const { status, body } = await api(t.url, path);
       expect([path, status]).toEqual([path, 400]);
-      expect(JSON.stringify(body)).toMatch(/limit|agent_id|cursor|active_minutes|since/);
+      expect(JSON.stringify(body)).toMatch(/limit|agent_id|cursor|active_minutes|since|until/);
     }
   });
 

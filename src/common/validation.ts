@@ -1,4 +1,5 @@
 import { ArgumentMetadata, BadRequestException, ValidationError, ValidationPipe } from '@nestjs/common';
+import { ValidateIf } from 'class-validator';
 
 /** Deeper bodies are refused before anything walks them: class-transformer recurses, and thousands of levels overflow its stack. */
 export const MAX_BODY_DEPTH = 64;
@@ -8,7 +9,8 @@ export interface FieldError {
   messages: string[];
 }
 
-function flatten(errors: ValidationError[], prefix = ''): FieldError[] {
+/** class-validator's errors as one entry per bad field, nested fields as `parent.child`. */
+export function flatten(errors: ValidationError[], prefix = ''): FieldError[] {
   return errors.flatMap((e) => {
     const field = prefix ? `${prefix}.${e.property}` : e.property;
     const own = e.constraints ? [{ field, messages: Object.values(e.constraints) }] : [];
@@ -47,12 +49,18 @@ export function createValidationPipe(): ValidationPipe {
       const details = flatten(errors);
       // In a list (a batch of events), say which items are bad, not only which fields.
       const indexes = [...new Set(details.map((d) => d.field.match(/^\w+\.(\d+)(\.|$)/)?.[1]).filter(Boolean).map(Number))];
-      const describe = (d: FieldError) => (d.field.includes('.') ? `${d.field}: ${d.messages.join(', ')}` : d.messages.join(', '));
-      return new BadRequestException({
-        message: `Invalid request: ${details.map(describe).join('; ')}`,
-        details,
-        ...(indexes.length ? { invalid_indexes: indexes } : {}),
-      });
+      return invalidRequest(details, indexes.length ? { invalid_indexes: indexes } : {});
     },
   });
+}
+
+/** The API's 400 for bad fields: a message naming each one, and `details`. */
+export function invalidRequest(details: FieldError[], extra: Record<string, unknown> = {}): BadRequestException {
+  const describe = (d: FieldError) => (d.field.includes('.') ? `${d.field}: ${d.messages.join(', ')}` : d.messages.join(', '));
+  return new BadRequestException({ message: `Invalid request: ${details.map(describe).join('; ')}`, details, ...extra });
+}
+
+/** Optional, but not nullable: unlike @IsOptional, a null is checked (and refused) rather than let through to a NOT NULL column. */
+export function IsOptionalNotNull(): PropertyDecorator {
+  return ValidateIf((_object, value) => value !== undefined);
 }

@@ -118,7 +118,7 @@ describe('Memory under a flood of large events (issue 12, defect 1)', () => {
               break;
             }
             // Back-pressure is the only refusal a good batch may get, and it says when to come back.
-            expect([res.status, res.body.status_code]).toEqual([503, 503]);
+            expect([res.status, res.body.status_code]).toEqual([429, 429]);
             const retryAfter = Number(res.headers.get('retry-after'));
             expect(retryAfter).toBeGreaterThan(0);
             refused++;

@@ -1,7 +1,8 @@
 import { BadRequestException } from '@nestjs/common';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, isISO8601, isObject, IsOptional, registerDecorator, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, isObject, IsOptional, registerDecorator, ValidateNested } from 'class-validator';
 import { ApiProperty } from '@nestjs/swagger';
+import { isReadableIsoDate } from '../../common/iso-date';
 import { jsonOf } from '../../common/json';
 import { nestsDeeperThan } from '../../common/validation';
 import { AGENT_ID_PATTERN } from '../../workspace/workspace.types';
@@ -46,7 +47,7 @@ const EVENT_RULES: Record<keyof CreateEventDto, FieldRule> = {
     checks: [
       {
         name: 'isoTimestamp',
-        valid: (v) => typeof v === 'string' && isISO8601(v, { strict: true, strictSeparator: true }),
+        valid: (v) => isReadableIsoDate(v, true),
         message: 'timestamp must be an ISO 8601 date-time',
       },
     ],

@@ -1,6 +1,7 @@
 import { Type } from 'class-transformer';
-import { IsInt, IsISO8601, IsOptional, Matches, Max, Min } from 'class-validator';
+import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 import { IsCursor } from '../../common/cursor';
+import { IsReadableIsoDate } from '../../common/iso-date';
 import { AGENT_ID_PATTERN } from '../../workspace/workspace.types';
 import { EVENT_TYPE_PATTERN } from './create-event.dto';
 
@@ -17,12 +18,12 @@ export class EventQuery {
 
   /** ISO 8601: only events at or after this time. */
   @IsOptional()
-  @IsISO8601({ strict: true }, { message: 'since must be an ISO 8601 date-time' })
+  @IsReadableIsoDate({ message: 'since must be an ISO 8601 date-time' })
   since?: string;
 
   /** ISO 8601: only events at or before this time. */
   @IsOptional()
-  @IsISO8601({ strict: true }, { message: 'until must be an ISO 8601 date-time' })
+  @IsReadableIsoDate({ message: 'until must be an ISO 8601 date-time' })
   until?: string;
 
   /** 1 to 1000, default 100. */

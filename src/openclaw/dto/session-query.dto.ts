@@ -1,5 +1,6 @@
 import { Transform, Type } from 'class-transformer';
-import { IsIn, IsInt, IsISO8601, IsOptional, IsPositive, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsPositive, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsReadableIsoDate } from '../../common/iso-date';
 import { AGENT_ID_PATTERN } from '../../workspace/workspace.types';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
@@ -70,12 +71,12 @@ export class UsageQuery {
 
   /** ISO 8601: from this UTC day on. */
   @IsOptional()
-  @IsISO8601({ strict: true }, { message: 'since must be an ISO 8601 date or date-time' })
+  @IsReadableIsoDate({ message: 'since must be an ISO 8601 date or date-time' })
   since?: string;
 
   /** ISO 8601: up to and including this UTC day. */
   @IsOptional()
-  @IsISO8601({ strict: true }, { message: 'until must be an ISO 8601 date or date-time' })
+  @IsReadableIsoDate({ message: 'until must be an ISO 8601 date or date-time' })
   until?: string;
 
   /** Only this agent. */
