@@ -38,14 +38,14 @@ describe('Event ingestion back-pressure (MC_INGEST_MAX_MB)', () => {
     await removeDirs(t.workspace, t.dataDir);
   });
 
-  it('refuses a request that would pass the bound with 503 and Retry-After, storing nothing of it, and always lets one in alone', async () => {
+  it('refuses a request that would pass the bound with 429 and Retry-After, storing nothing of it, and always lets one in alone', async () => {
     const first = await startPost(t.url, JSON.stringify(batchOf('gate_first', 60, { note: 'x'.repeat(60) })));
     const refused = await postBatch(t, batchOf('gate_refused', 60, { note: 'x'.repeat(60) }).events);
-    expect(refused.status).toBe(503);
+    expect(refused.status).toBe(429);
     expect(refused.headers.get('retry-after')).toBe('1');
     expect(refused.body).toEqual({
       error: expect.stringContaining('MC_INGEST_MAX_MB'),
-      status_code: 503,
+      status_code: 429,
       retry_after_seconds: 1,
       path: '/api/events/batch',
       timestamp: expect.any(String),

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiBody, ApiServiceUnavailableResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiBody, ApiTooManyRequestsResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { ErrorDto } from '../common/error.dto';
 import { ApiInsufficientStorageResponse } from '../common/insufficient-storage.exception';
 import { QuickValidationPipe } from '../common/quick-validation.pipe';
@@ -23,7 +23,7 @@ export class EventsController {
   @ApiInsufficientStorageResponse()
   @ApiBody({ type: CreateEventDto })
   @ApiUnauthorizedResponse({ type: ErrorDto, description: 'MC_API_TOKEN is set and the request lacks it.' })
-  @ApiServiceUnavailableResponse({ type: ErrorDto, description: BUSY })
+  @ApiTooManyRequestsResponse({ type: ErrorDto, description: BUSY })
   async create(@Body(new QuickValidationPipe(CreateEventDto, isValidEvent, explainInvalidEvents)) body: Readonly<CreateEventDto>): Promise<EventDto> {
     return (await this.events.ingest([body]))[0];
   }
@@ -34,7 +34,7 @@ export class EventsController {
   @HttpCode(201)
   @ApiBody({ type: CreateEventBatchDto })
   @ApiUnauthorizedResponse({ type: ErrorDto, description: 'MC_API_TOKEN is set and the request lacks it.' })
-  @ApiServiceUnavailableResponse({ type: ErrorDto, description: BUSY })
+  @ApiTooManyRequestsResponse({ type: ErrorDto, description: BUSY })
   async createBatch(@Body(new QuickValidationPipe(CreateEventBatchDto, isValidEventBatch, explainInvalidEvents)) body: Readonly<CreateEventBatchDto>): Promise<StoredEventsDto> {
     const stored = await this.events.ingest(body.events);
     return { stored: stored.length, ids: stored.map((e) => e.id) };
