@@ -1,8 +1,8 @@
-import { BadRequestException, Injectable, Logger, NotFoundException, OnApplicationBootstrap, OnModuleDestroy, UnprocessableEntityException } from '@nestjs/common';
+import { BadRequestException, Injectable, Logger, NotFoundException, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { createHash } from 'node:crypto';
 import { createReadStream, ReadStream } from 'node:fs';
-import { mkdir, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Repository } from 'typeorm';
 import { DatabaseWriter } from '../database/database-writer';
@@ -14,8 +14,8 @@ import { copyDatabase } from '../database/database-file';
 import { DATABASE_FILE } from '../database/database.module';
 import { DomainEvent } from '../domain-events';
 import { WorkspaceService } from '../workspace/workspace.service';
-import { AGENT_ID_PATTERN } from '../workspace/workspace.types';
-import { compareWithManifest, hashFile, listFiles, Manifest, Progress, readArchive, readSnapshot, SourceFile, writeArchive } from './backup-archive';
+import { hashFile, listFiles, Progress, SourceFile, writeArchive } from './backup-archive';
+import { checkBackupFile, inspectUpload } from './backup-check';
 import { BackupLock } from './backup-lock';
 import { ARCHIVE_DATABASE, ARCHIVE_WORKSPACE, BACKUP_ID_PATTERN, backupFileName, parseBackupFileName, timeId, WORKSPACE_SOURCES } from './backup-names';
 import { Backup, BackupTrigger, BackupType } from './backup.entity';
@@ -27,12 +27,8 @@ export interface VerifyResult {
   errors: string[];
 }
 
-/** An archive may unpack to this many times its size (plus a margin) before it counts as a gzip bomb. */
-const MAX_RATIO = 100;
-const MIN_UNPACKED_ALLOWANCE = 64 * 1024 * 1024;
 /** Room for manifest.json beside the files it lists, when the unpacked size of an archive is known. */
 const MANIFEST_ALLOWANCE = 16 * 1024 * 1024;
-const MAX_SNAPSHOT_BYTES = 256 * 1024 * 1024;
 
 /**
  * Makes, lists, verifies, deletes and imports backups. Every backup is written under a temporary
@@ -103,7 +99,7 @@ export class BackupsService implements OnApplicationBootstrap, OnModuleDestroy {
     try {
       const made = type === 'snapshot' ? await this.writeSnapshot(partial, id) : await this.writeArchiveBackup(partial, dbCopy, type, id, agentId, onProgress);
       // Read back from disk and checked as a verify would: what gets listed is what the disk holds.
-      const checked = await this.check(partial, type, `sha256:${made.sha256}`, made.unpackedBytes);
+      const checked = await checkBackupFile(partial, type, `sha256:${made.sha256}`, made.unpackedBytes);
       if (checked.errors.length) throw new Error(`the new backup did not check out: ${checked.errors.join('; ')}`);
       const backup = this.backups.create({
         id,
@@ -133,7 +129,7 @@ export class BackupsService implements OnApplicationBootstrap, OnModuleDestroy {
 
   async verify(id: string): Promise<VerifyResult> {
     const backup = await this.get(id);
-    const result = await this.check(this.pathOf(backup), backup.type, backup.integrity_hash);
+    const result = await checkBackupFile(this.pathOf(backup), backup.type, backup.integrity_hash);
     const status = result.errors.length ? 'failed' : 'verified';
     if (backup.status !== status) await this.write((r) => r.update({ id }, { status }));
     if (status === 'failed') {
@@ -183,12 +179,7 @@ export class BackupsService implements OnApplicationBootstrap, OnModuleDestroy {
     if (!upload) throw new BadRequestException({ message: 'Upload the backup as multipart/form-data field "file"', details: [{ field: 'file', messages: ['file is required'] }] });
     try {
       return await this.disk.guard(['MC_BACKUP_DIR', 'MC_DATA_DIR'], () => this.lock.run('import', null, async () => {
-        const head = Buffer.alloc(2);
-        const handle = await open(upload, 'r');
-        await handle.read(head, 0, 2, 0);
-        await handle.close();
-        const isGzip = head[0] === 0x1f && head[1] === 0x8b;
-        const { type, manifest, createdAt, sha256, fileCount, agentId } = isGzip ? await this.inspectArchive(upload) : await this.inspectSnapshot(upload);
+        const { type, manifest, createdAt, sha256, fileCount, agentId } = await inspectUpload(upload);
         const id = manifest?.id && !(await this.taken(manifest.id)) && BACKUP_ID_PATTERN.test(manifest.id) ? manifest.id : await this.newId();
         const file = backupFileName(type, id, agentId);
         await rename(upload, join(this.dir, file));
@@ -211,37 +202,6 @@ export class BackupsService implements OnApplicationBootstrap, OnModuleDestroy {
     } finally {
       await rm(upload, { force: true });
     }
-  }
-
-  /**
-   * Checks a backup file: its own hash, then (archives) every manifest entry against the contents.
-   * Reading stops past a bound on the unpacked bytes, so a gzip bomb costs bounded work: the size the
-   * caller knows (an archive just written), else no bound when the file is byte for byte the archive
-   * recorded (this service made and checked it), else 100 times the file plus 64 MiB (an archive
-   * from elsewhere, or one that changed).
-   */
-  async check(
-    path: string,
-    type: BackupType,
-    integrityHash?: string,
-    unpackedBytes?: number,
-  ): Promise<{ errors: string[]; checkedFiles: number; manifest: Manifest | null }> {
-    const size = (await stat(path).catch(() => null))?.size;
-    if (size === undefined) return { errors: ['the backup file is missing'], checkedFiles: 0, manifest: null };
-    if (type === 'snapshot') {
-      const read = await readSnapshot(path);
-      const errors = [...(integrityHash && integrityHash !== `sha256:${read.sha256}` ? ['the file does not match its recorded sha256'] : []), ...read.problems];
-      return { errors, checkedFiles: 1, manifest: null };
-    }
-    const ours = unpackedBytes === undefined && integrityHash !== undefined && integrityHash === `sha256:${await hashFile(path)}`;
-    const bound = unpackedBytes ?? (ours ? Number.POSITIVE_INFINITY : size * MAX_RATIO + MIN_UNPACKED_ALLOWANCE);
-    const read = await readArchive(path, bound);
-    const errors = [
-      ...(integrityHash && integrityHash !== `sha256:${read.sha256}` ? ['the archive does not match its recorded sha256'] : []),
-      ...compareWithManifest(read),
-      ...read.files.filter((f) => !f.path.startsWith(`${ARCHIVE_WORKSPACE}/`) && f.path !== ARCHIVE_DATABASE).map((f) => `${f.path} is outside the backup's folders`),
-    ];
-    return { errors, checkedFiles: read.files.length, manifest: read.manifest };
   }
 
   private async writeArchiveBackup(partial: string, dbCopy: string, type: BackupType, id: string, agentId: string | null, onProgress?: (p: Progress) => void) {
@@ -281,27 +241,6 @@ export class BackupsService implements OnApplicationBootstrap, OnModuleDestroy {
     const content = Buffer.from(JSON.stringify(snapshot, null, 2));
     await writeFile(partial, content);
     return { createdAt, sha256: createHash('sha256').update(content).digest('hex'), size: content.length, fileCount: snapshot.agents.length, unpackedBytes: undefined };
-  }
-
-  private async inspectArchive(path: string) {
-    const read = await this.check(path, 'full');
-    const manifest = read.manifest;
-    const type = manifest?.type;
-    if (!read.errors.length && type !== 'full' && type !== 'agent_state') read.errors.push(`manifest type "${String(type)}" is not full or agent_state`);
-    const agentId = type === 'agent_state' ? manifest?.agent_id ?? null : null;
-    if (type === 'agent_state' && (!agentId || !AGENT_ID_PATTERN.test(agentId))) read.errors.push('an agent_state manifest must name a valid agent_id');
-    if (read.errors.length || !manifest) throw new UnprocessableEntityException({ message: `Not a valid Mission Control backup: ${read.errors.join('; ')}`, errors: read.errors });
-    return { type: type as BackupType, manifest, createdAt: manifest.created_at ?? new Date().toISOString(), sha256: await hashFile(path), fileCount: read.checkedFiles, agentId };
-  }
-
-  private async inspectSnapshot(path: string) {
-    const refuse = (why: string) => new UnprocessableEntityException({ message: `Not a valid Mission Control backup: ${why}`, errors: [why] });
-    if ((await stat(path)).size > MAX_SNAPSHOT_BYTES) throw refuse('a snapshot is at most 256 MiB');
-    const read = await readSnapshot(path);
-    if (read.problems.length) throw refuse(read.problems.join('; '));
-    const manifest = { id: read.id ?? '' } as Manifest;
-    const createdAt = read.createdAt && !Number.isNaN(Date.parse(read.createdAt)) ? new Date(read.createdAt).toISOString() : new Date().toISOString();
-    return { type: 'snapshot' as const, manifest, createdAt, sha256: read.sha256, fileCount: read.agents, agentId: null };
   }
 
   /** Writes to the backups table in turn with the app's other writes (see DatabaseWriter). */
@@ -348,7 +287,7 @@ export class BackupsService implements OnApplicationBootstrap, OnModuleDestroy {
       const parsed = parseBackupFileName(name);
       if (!parsed || listed.has(name) || (await this.backups.existsBy({ id: parsed.id }))) continue;
       const path = join(this.dir, name);
-      const checked = await this.check(path, parsed.type);
+      const checked = await checkBackupFile(path, parsed.type);
       const manifestMatches = parsed.type === 'snapshot' || (checked.manifest?.type === parsed.type && (checked.manifest.agent_id ?? null) === parsed.agentId);
       if (checked.errors.length || !manifestMatches) {
         this.logger.warn(`${name} is not a valid backup (${checked.errors.join('; ') || 'its manifest does not match its name'}); not listed`);

@@ -10,6 +10,7 @@ import { DomainEvent } from '../domain-events';
 import { WorkspaceService } from '../workspace/workspace.service';
 import { AGENT_ID_PATTERN } from '../workspace/workspace.types';
 import { listFiles } from './backup-archive';
+import { checkBackupFile } from './backup-check';
 import { ARCHIVE_DATABASE, ARCHIVE_WORKSPACE, WORKSPACE_SOURCES } from './backup-names';
 import { Backup } from './backup.entity';
 import { BackupsService } from './backups.service';
@@ -119,7 +120,7 @@ export class RestoreService implements OnModuleInit {
     return this.backups.lock.run('restore', id, async () => {
       const backup = await this.backups.get(id);
       this.assertRestorable(backup, agentId);
-      const check = await this.backups.check(this.backups.pathOf(backup), backup.type, backup.integrity_hash);
+      const check = await checkBackupFile(this.backups.pathOf(backup), backup.type, backup.integrity_hash);
       if (check.errors.length) {
         this.bus.emit(DomainEvent.BackupFailed, { type: backup.type, agent_id: agentId, operation: 'restore', error: check.errors.join('; ') });
         throw new UnprocessableEntityException({ message: `Backup ${id} failed verification; nothing was restored`, errors: check.errors });
