@@ -6,7 +6,7 @@
  * Plain JavaScript, so that it needs no compiling itself. The tests of the command line run it too.
  */
 const { spawnSync } = require('node:child_process');
-const { readdirSync, statSync, utimesSync } = require('node:fs');
+const { chmodSync, readdirSync, statSync, utimesSync } = require('node:fs');
 const { join } = require('node:path');
 
 const ROOT = join(__dirname, '..');
@@ -39,4 +39,6 @@ if (built < newest) {
   }
   // Dated from the start of the build: a source saved while it ran is newer, and is built next time.
   utimesSync(OUTPUT, started, started);
+  // tsc writes files without the execute bit, and the bin (`mission-control`) is run through its shebang.
+  chmodSync(OUTPUT, 0o755);
 }
