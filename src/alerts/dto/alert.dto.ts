@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
-import { IsCursor } from '../../common/cursor';
+import { IsIn, IsInt, IsOptional, IsString, Matches, MaxLength, Min } from 'class-validator';
+import { PageQuery } from '../../common/page-query.dto';
 import { SEVERITIES, Severity } from '../alert-rule.entity';
 import { CONFIG_ID_MESSAGE, CONFIG_ID_PATTERN } from './rule.dto';
 
@@ -42,7 +42,7 @@ export class AlertPageDto {
   next_cursor!: string | null;
 }
 
-export class AlertQuery {
+export class AlertQuery extends PageQuery {
   @IsOptional()
   @IsIn(['firing', 'resolved'], { message: 'state must be firing or resolved' })
   state?: 'firing' | 'resolved';
@@ -51,18 +51,6 @@ export class AlertQuery {
   @IsOptional()
   @Matches(CONFIG_ID_PATTERN, { message: `rule_id ${CONFIG_ID_MESSAGE}` })
   rule_id?: string;
-
-  /** 1 to 1000, default 100. */
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt({ message: 'limit must be a whole number from 1 to 1000' })
-  @Min(1, { message: 'limit must be a whole number from 1 to 1000' })
-  @Max(1000, { message: 'limit must be a whole number from 1 to 1000' })
-  limit: number = 100;
-
-  /** The `next_cursor` of the previous page. */
-  @IsCursor()
-  cursor?: string;
 }
 
 export class AlertIdParams {

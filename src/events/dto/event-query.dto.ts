@@ -1,11 +1,10 @@
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
-import { IsCursor } from '../../common/cursor';
+import { IsOptional, Matches } from 'class-validator';
+import { PageQuery } from '../../common/page-query.dto';
 import { IsReadableIsoDate } from '../../common/iso-date';
 import { AGENT_ID_PATTERN } from '../../workspace/workspace.types';
 import { EVENT_TYPE_PATTERN } from './create-event.dto';
 
-export class EventQuery {
+export class EventQuery extends PageQuery {
   /** Only events of this event_type. */
   @IsOptional()
   @Matches(EVENT_TYPE_PATTERN, { message: 'type must be an event type such as task_completed' })
@@ -25,16 +24,4 @@ export class EventQuery {
   @IsOptional()
   @IsReadableIsoDate({ message: 'until must be an ISO 8601 date-time' })
   until?: string;
-
-  /** 1 to 1000, default 100. */
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt({ message: 'limit must be a whole number from 1 to 1000' })
-  @Min(1, { message: 'limit must be a whole number from 1 to 1000' })
-  @Max(1000, { message: 'limit must be a whole number from 1 to 1000' })
-  limit: number = 100;
-
-  /** The `next_cursor` of the previous page. */
-  @IsCursor()
-  cursor?: string;
 }

@@ -1,8 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+import { IsIn, IsOptional, Matches } from 'class-validator';
 import { CONFIG_ID_MESSAGE, CONFIG_ID_PATTERN } from '../../alerts/dto/rule.dto';
-import { IsCursor } from '../../common/cursor';
+import { PageQuery } from '../../common/page-query.dto';
 import { DELIVERY_STATUSES, DeliveryStatus, NOTIFICATION_EVENTS, NotificationEvent } from '../delivery.entity';
 
 export class DeliveryDto {
@@ -36,7 +35,7 @@ export class DeliveryPageDto {
   next_cursor!: string | null;
 }
 
-export class DeliveryQuery {
+export class DeliveryQuery extends PageQuery {
   /** Only this channel's deliveries. */
   @IsOptional()
   @Matches(CONFIG_ID_PATTERN, { message: `channel_id ${CONFIG_ID_MESSAGE}` })
@@ -46,16 +45,4 @@ export class DeliveryQuery {
   @IsOptional()
   @IsIn(DELIVERY_STATUSES, { message: `status must be one of: ${DELIVERY_STATUSES.join(', ')}` })
   status?: DeliveryStatus;
-
-  /** 1 to 1000, default 100. */
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt({ message: 'limit must be a whole number from 1 to 1000' })
-  @Min(1, { message: 'limit must be a whole number from 1 to 1000' })
-  @Max(1000, { message: 'limit must be a whole number from 1 to 1000' })
-  limit: number = 100;
-
-  /** The `next_cursor` of the previous page. */
-  @IsCursor()
-  cursor?: string;
 }
