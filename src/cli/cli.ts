@@ -19,6 +19,7 @@ import { NestFactory } from '@nestjs/core';
 import { copyFile, rename, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { SingleBar } from 'cli-progress';
 import { Progress } from '../backups/backup-archive';
 import { BACKUP_ID_PATTERN, humanSize } from '../backups/backup-names';
 import { BACKUP_TYPES, BackupType } from '../backups/backup.entity';
@@ -42,11 +43,19 @@ const USAGE = `Usage: mission-control <command>   (in the project folder: npm ru
 
 class UsageError extends Error {}
 
-function bar(p: Progress): void {
-  const share = p.totalBytes ? p.bytes / p.totalBytes : 1;
-  const filled = Math.round(share * 30);
-  process.stderr.write(`\r[${'#'.repeat(filled)}${'.'.repeat(30 - filled)}] ${(share * 100).toFixed(0).padStart(3)}%  ${humanSize(p.bytes)} / ${humanSize(p.totalBytes)}  ${p.files}/${p.totalFiles} files`);
-  if (p.files === p.totalFiles) process.stderr.write('\n');
+/** A progress bar: on a terminal, redrawn at most 10 times a second; into a log, a line every 2 s and one at the end. */
+function progressBar(): { update(p: Progress): void; stop(): void } {
+  const bar = new SingleBar({ format: '[{bar}] {percentage}%  {done} / {total_size}  {value}/{total} files', barCompleteChar: '#', barIncompleteChar: '.', fps: 10, stream: process.stderr, hideCursor: true, noTTYOutput: true, notTTYSchedule: 2000 });
+  let started = false;
+  return {
+    update(p) {
+      const sizes = { done: humanSize(p.bytes), total_size: humanSize(p.totalBytes) };
+      if (!started) bar.start(p.totalFiles, p.files, sizes);
+      started = true;
+      bar.update(p.files, sizes);
+    },
+    stop: () => bar.stop(),
+  };
 }
 
 function checked(value: string | undefined, pattern: RegExp, what: string): string {
@@ -79,11 +88,12 @@ async function main(argv: string[]): Promise<void> {
       const type = (values.type ?? (agent ? 'agent_state' : 'full')) as BackupType;
       if (!BACKUP_TYPES.includes(type)) throw new UsageError(`--type must be one of ${BACKUP_TYPES.join(', ')}`);
       if (type === 'agent_state' && !agent) throw new UsageError('An agent_state backup needs --agent ID');
+      const bar = progressBar();
       const backup = await withServices(async (app) => {
         // The one command that needs the parsed workspace reads it here, not at every start.
         if (type === 'snapshot') await app.get(WorkspaceService).scan();
-        return app.get(BackupsService).create(type, agent, 'manual', bar);
-      });
+        return app.get(BackupsService).create(type, agent, 'manual', (p) => bar.update(p));
+      }).finally(() => bar.stop());
       return void console.log(`Backup ${backup.id} made and verified: ${backup.file}, ${humanSize(backup.size_bytes)}, ${backup.file_count} files, ${backup.integrity_hash}`);
     }
     case 'list': {
