@@ -1,30 +1,15 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, Stats } from 'node:fs';
+import { close, createReadStream, createWriteStream, open, read, Stats } from 'node:fs';
 import { once } from 'node:events';
 import { lstat, readdir, readFile } from 'node:fs/promises';
-import { isAbsolute, join, posix } from 'node:path';
+import { join, posix } from 'node:path';
+import { promisify } from 'node:util';
+import { Worker } from 'node:worker_threads';
 import { Transform } from 'node:stream';
+import { createGzip } from 'node:zlib';
 import { pipeline } from 'node:stream/promises';
-import { Parser, ReadEntry } from 'tar';
-
-export const MANIFEST = 'manifest.json';
-
-export interface ManifestFile {
-  path: string;
-  size: number;
-  sha256: string;
-}
-
-export interface Manifest {
-  format: 1;
-  id: string;
-  type: string;
-  agent_id: string | null;
-  created_at: string;
-  service_version: string;
-  /** Every other file of the archive. */
-  files: ManifestFile[];
-}
+import type { Archiver } from 'archiver';
+import { MANIFEST, Manifest, ManifestFile } from './archive-reader';
 
 /** A file to put in an archive: where it is on disk and its path inside the archive. */
 export interface SourceFile {
@@ -42,27 +27,127 @@ export interface Progress {
   totalFiles: number;
 }
 
+const openFile = promisify(open);
+const readAt = promisify(read);
+const closeFile = promisify(close);
+
 /** Files at most this large are read whole, so what is archived and hashed is one consistent read. */
 const READ_WHOLE_BYTES = 8 * 1024 * 1024;
+const READ_AHEAD_BYTES = 8 * 1024 * 1024;
+const READ_AHEAD_FILES = 16;
+const STAT_AT_ONCE = 64;
+/**
+ * tar-stream writes each header and each file as its own chunk, and zlib's stream sends each chunk to
+ * its thread pool as one job: gathered into 256 KiB, a backup of 10,000 small files went from 7.1 s
+ * to 5.2 s (gzip of the same bytes in one piece: 4.1 s).
+ */
+const GZIP_INPUT_BYTES = 256 * 1024;
 
-/** Every regular file below `dir`, with its archive path under `prefix`. Links and special files are left out. */
+/**
+ * Every regular file below `dir`, with its archive path under `prefix`. Links and special files are left
+ * out. Files are looked at STAT_AT_ONCE at a time: one `lstat` after another, listing 10,000 files
+ * took 0.8 s; all at once, the pending calls took 35 MB.
+ */
 export async function listFiles(dir: string, prefix: string): Promise<SourceFile[]> {
-  const found: SourceFile[] = [];
+  const top = await lstat(dir).catch(() => null);
+  if (top?.isFile()) return [{ source: dir, path: prefix, size: top.size, mtime: top.mtime }];
+  if (!top?.isDirectory()) return [];
+  const paths: { source: string; path: string }[] = [];
   const walk = async (abs: string, rel: string): Promise<void> => {
-    const info = await lstat(abs).catch(() => null);
-    if (info?.isFile()) found.push({ source: abs, path: rel, size: info.size, mtime: info.mtime });
-    if (!info?.isDirectory()) return;
-    for (const name of (await readdir(abs)).sort()) await walk(join(abs, name), posix.join(rel, name));
+    for (const entry of (await readdir(abs, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const next = { source: join(abs, entry.name), path: posix.join(rel, entry.name) };
+      if (entry.isDirectory()) await walk(next.source, next.path);
+      else if (entry.isFile()) paths.push(next);
+    }
   };
   await walk(dir, prefix);
+  const found: SourceFile[] = [];
+  for (let i = 0; i < paths.length; i += STAT_AT_ONCE) {
+    const infos = await Promise.all(paths.slice(i, i + STAT_AT_ONCE).map((p) => lstat(p.source).catch(() => null)));
+    infos.forEach((info, j) => info?.isFile() && found.push({ ...paths[i + j], size: info.size, mtime: info.mtime }));
+  }
   return found;
 }
 
-/** sha256 of a file, streamed. */
-export async function hashFile(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  await pipeline(createReadStream(file), hash);
-  return hash.digest('hex');
+/**
+ * A small file, whole, in one read of its listed size plus a byte (a file that grew since is read
+ * again whole). Through fs/promises' readFile, whose FileHandle costs more calls, the main thread
+ * spent 0.6 s more on 10,000 files, while gzip waited for it.
+ */
+async function readSmall(file: SourceFile): Promise<Buffer> {
+  const fd = await openFile(file.source, 'r');
+  try {
+    const buffer = Buffer.allocUnsafe(file.size + 1);
+    const { bytesRead } = await readAt(fd, buffer, 0, buffer.length, 0);
+    return bytesRead > file.size ? await readFile(file.source) : buffer.subarray(0, bytesRead);
+  } finally {
+    await closeFile(fd);
+  }
+}
+
+/**
+ * The files in order, each small one read whole while the next ones are already being read (at most
+ * READ_AHEAD_FILES and READ_AHEAD_BYTES ahead). Read one at a time, gzip sat idle between files.
+ */
+async function* readAhead(files: SourceFile[]): AsyncGenerator<{ file: SourceFile; content: Buffer | null }> {
+  const reads: Promise<Buffer | null>[] = [];
+  let started = 0;
+  let inFlight = 0;
+  const readUpTo = () => {
+    while (started < files.length && reads.length < READ_AHEAD_FILES && inFlight < READ_AHEAD_BYTES) {
+      const file = files[started++];
+      const small = file.size <= READ_WHOLE_BYTES;
+      if (small) inFlight += file.size;
+      const read = small ? readSmall(file) : Promise.resolve(null);
+      read.catch(() => undefined); // awaited in order below; this only keeps a failure ahead of its turn from being unhandled
+      reads.push(read);
+    }
+  };
+  for (let i = 0; i < files.length; i++) {
+    readUpTo();
+    const content = (await reads.shift()) ?? null;
+    if (content) inFlight -= files[i].size;
+    yield { file: files[i], content };
+  }
+}
+
+export interface WriterInput {
+  target: string;
+  files: SourceFile[];
+  manifestBase: Omit<Manifest, 'files'>;
+}
+
+export type WriterMessage =
+  | { progress: Progress }
+  | { result: Awaited<ReturnType<typeof writeArchive>> }
+  | { error: { message: string; code?: string; path?: string } };
+
+/**
+ * writeArchive in a worker thread of its own. On the main thread, a backup of 10,000 small files
+ * took the service 8.2 s, where the command line, which is free to let its heap grow, took 6.8 s:
+ * it churned the service's heap, which the service keeps small (limitHeapGrowth), into about 60 full
+ * collections. The worker's own heap is a few MB, and the service's event loop stays free.
+ * Compiled, the worker runs dist/backups/archive-writer.worker.js; from sources (tests), through ts-node.
+ */
+export function writeArchiveOffThread(input: WriterInput, onProgress?: (progress: Progress) => void): Promise<Awaited<ReturnType<typeof writeArchive>>> {
+  const fromSource = __filename.endsWith('.ts');
+  const worker = new Worker(join(__dirname, `archive-writer.worker.${fromSource ? 'ts' : 'js'}`), {
+    workerData: input,
+    execArgv: fromSource ? ['--require', 'ts-node/register/transpile-only'] : [],
+    // A small young generation: the worker's garbage is mostly buffers that are done with at once.
+    resourceLimits: { maxYoungGenerationSizeMb: 4 },
+  });
+  return new Promise((resolve, reject) => {
+    worker.on('message', (message: WriterMessage) => {
+      if ('progress' in message) return onProgress?.(message.progress);
+      if ('result' in message) resolve(message.result);
+      // The error's code is what tells a full disk (507) from anything else (see outOfSpace).
+      else reject(Object.assign(new Error(message.error.message), message.error));
+      void worker.terminate();
+    });
+    worker.on('error', reject);
+    worker.on('exit', (code) => reject(new Error(`the archive writer stopped with exit code ${code}`)));
+  });
 }
 
 /**
@@ -78,7 +163,7 @@ export async function writeArchive(
 ): Promise<{ sha256: string; size: number; manifest: Manifest }> {
   // Loaded when a backup is written: loaded with this file, it took 0.12 s of CPU of every command line start.
   const { default: archiver } = await import('archiver');
-  const archive = archiver('tar', { gzip: true, gzipOptions: { level: 6 } });
+  const archive = archiver('tar');
   const archiveHash = createHash('sha256');
   let written = 0;
   const counter = new Transform({
@@ -88,14 +173,29 @@ export async function writeArchive(
       done(null, chunk);
     },
   });
-  const done = pipeline(archive, counter, createWriteStream(target));
+  const done = pipeline(archive, gather(GZIP_INPUT_BYTES), createGzip({ level: 6, chunkSize: 64 * 1024 }), counter, createWriteStream(target));
+  try {
+    const manifest: Manifest = { ...manifestBase, files: await appendFiles(archive, files, onProgress) };
+    archive.append(Buffer.from(JSON.stringify(manifest, null, 2)), { name: MANIFEST });
+    await archive.finalize();
+    await done;
+    return { sha256: archiveHash.digest('hex'), size: written, manifest };
+  } catch (error) {
+    // A file gone since it was listed, or a full disk: every stream is stopped, so none is left open.
+    archive.destroy(error as Error);
+    await done.catch(() => undefined);
+    throw error;
+  }
+}
+
+/** Adds each file to the archive in turn; returns each one's size and sha256 as archived. */
+async function appendFiles(archive: Archiver, files: SourceFile[], onProgress?: (progress: Progress) => void): Promise<ManifestFile[]> {
   const entries: ManifestFile[] = [];
   const progress: Progress = { bytes: 0, totalBytes: files.reduce((s, f) => s + f.size, 0), files: 0, totalFiles: files.length };
-  for (const file of files) {
+  for await (const { file, content } of readAhead(files)) {
     // Each file is added only once the previous one is written: archiver would otherwise queue them all.
     const entry = once(archive, 'entry');
-    if (file.size <= READ_WHOLE_BYTES) {
-      const content = await readFile(file.source);
+    if (content) {
       entries.push({ path: file.path, size: content.length, sha256: createHash('sha256').update(content).digest('hex') });
       archive.append(content, { name: file.path, date: file.mtime });
     } else {
@@ -112,125 +212,26 @@ export async function writeArchive(
     progress.files++;
     onProgress?.(progress);
   }
-  const manifest: Manifest = { ...manifestBase, files: entries };
-  archive.append(Buffer.from(JSON.stringify(manifest, null, 2)), { name: MANIFEST });
-  await archive.finalize();
-  await done;
-  return { sha256: archiveHash.digest('hex'), size: written, manifest };
+  return entries;
 }
 
-/** Why an entry may not be in a Mission Control archive, or null when it may. */
-export function entryProblem(path: string, type: string): string | null {
-  if (type !== 'File' && type !== 'OldFile' && type !== 'Directory') return `"${path}" is a ${type} entry; only files and folders are allowed`;
-  if (path.includes('\0')) return 'an entry name holds a NUL byte';
-  if (isAbsolute(path) || /^[A-Za-z]:/.test(path) || path.startsWith('\\')) return `"${path}" is an absolute path`;
-  if (path.split(/[\\/]+/).includes('..')) return `"${path}" climbs out of its folder with ..`;
-  return null;
-}
-
-export interface ReadResult {
-  /** sha256 of the archive file itself. */
-  sha256: string;
-  manifest: Manifest | null;
-  /** Every file entry but the manifest, with its real size and sha256. */
-  files: ManifestFile[];
-  problems: string[];
-}
-
-/**
- * Reads a tar.gz through without extracting anything: each entry is checked for safety and hashed.
- * Reading stops at `maxBytes` of content, so a gzip bomb costs a bounded amount of work.
- */
-export async function readArchive(file: string, maxBytes: number): Promise<ReadResult> {
-  const result: ReadResult = { sha256: '', manifest: null, files: [], problems: [] };
-  const fileHash = createHash('sha256');
-  let total = 0;
-  const parser = new Parser({
-    strict: true,
-    onReadEntry: (entry: ReadEntry) => {
-      const problem = entryProblem(entry.path, entry.type);
-      if (problem) result.problems.push(problem);
-      const hash = createHash('sha256');
-      const chunks: Buffer[] = [];
-      let size = 0;
-      const isManifest = entry.path === MANIFEST;
-      entry.on('data', (chunk: Buffer) => {
-        size += chunk.length;
-        total += chunk.length;
-        if (total > maxBytes) return parser.abort(new Error(`the archive unpacks to more than ${maxBytes} bytes`));
-        hash.update(chunk);
-        if (isManifest) chunks.push(chunk);
-      });
-      entry.on('end', () => {
-        if (entry.type === 'Directory') return;
-        if (isManifest) result.manifest = parseManifest(Buffer.concat(chunks), result.problems);
-        else result.files.push({ path: entry.path, size, sha256: hash.digest('hex') });
-      });
-    },
-  });
-  const failed = new Promise<never>((_, reject) => parser.on('error', reject));
-  const hashing = new Transform({
+/** Passes the stream on in pieces of at least `bytes`. */
+function gather(bytes: number): Transform {
+  let pieces: Buffer[] = [];
+  let held = 0;
+  const release = () => {
+    const joined = Buffer.concat(pieces, held);
+    pieces = [];
+    held = 0;
+    return joined;
+  };
+  return new Transform({
     transform(chunk: Buffer, _encoding, done) {
-      fileHash.update(chunk);
-      done(null, chunk);
+      pieces.push(chunk);
+      held += chunk.length;
+      done(null, held >= bytes ? release() : undefined);
     },
+    flush: (done) => done(null, release()),
   });
-  await Promise.race([pipeline(createReadStream(file), hashing, parser), failed]).catch((error: Error) => {
-    result.problems.push(`not a readable tar.gz: ${error.message}`);
-  });
-  result.sha256 = fileHash.digest('hex');
-  return result;
 }
 
-export interface SnapshotRead {
-  /** sha256 of the file. */
-  sha256: string;
-  /** When it is a format 1 snapshot: its id, creation time and how many agents it records. */
-  id: string | null;
-  createdAt: string | null;
-  agents: number;
-  problems: string[];
-}
-
-/** Reads a JSON snapshot from disk: its sha256, and whether it holds a format 1 snapshot. */
-export async function readSnapshot(file: string): Promise<SnapshotRead> {
-  const content = await readFile(file);
-  const read: SnapshotRead = { sha256: createHash('sha256').update(content).digest('hex'), id: null, createdAt: null, agents: 0, problems: [] };
-  let snapshot: { format?: unknown; type?: unknown; id?: unknown; created_at?: unknown; agents?: unknown } | null;
-  try {
-    snapshot = JSON.parse(content.toString('utf8'));
-  } catch {
-    return { ...read, problems: ['it is neither a tar.gz archive nor a JSON snapshot'] };
-  }
-  if (snapshot?.format !== 1 || snapshot.type !== 'snapshot' || !Array.isArray(snapshot.agents)) return { ...read, problems: ['the JSON is not a format 1 snapshot'] };
-  const text = (value: unknown) => (typeof value === 'string' ? value : null);
-  return { ...read, id: text(snapshot.id), createdAt: text(snapshot.created_at), agents: snapshot.agents.length };
-}
-
-function parseManifest(content: Buffer, problems: string[]): Manifest | null {
-  try {
-    const manifest = JSON.parse(content.toString('utf8')) as Manifest;
-    if (manifest.format !== 1 || !Array.isArray(manifest.files)) throw new Error('it is not a format 1 manifest');
-    return manifest;
-  } catch (error) {
-    problems.push(`manifest.json cannot be read: ${(error as Error).message}`);
-    return null;
-  }
-}
-
-/** Compares what an archive holds with what its manifest says; returns the differences. */
-export function compareWithManifest(result: ReadResult): string[] {
-  const errors = [...result.problems];
-  if (!result.manifest) return errors.length ? errors : ['manifest.json is missing'];
-  const listed = new Map(result.manifest.files.map((f) => [f.path, f]));
-  const present = new Set<string>();
-  for (const file of result.files) {
-    present.add(file.path);
-    const expected = listed.get(file.path);
-    if (!expected) errors.push(`${file.path} is in the archive but not in the manifest`);
-    else if (expected.size !== file.size) errors.push(`${file.path} is ${file.size} bytes, the manifest says ${expected.size}`);
-    else if (expected.sha256 !== file.sha256) errors.push(`${file.path} does not match its sha256 in the manifest`);
-  }
-  for (const path of listed.keys()) if (!present.has(path)) errors.push(`${path} is in the manifest but not in the archive`);
-  return errors;
-}

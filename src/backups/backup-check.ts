@@ -1,7 +1,7 @@
 import { UnprocessableEntityException } from '@nestjs/common';
 import { open, stat } from 'node:fs/promises';
 import { AGENT_ID_PATTERN } from '../workspace/workspace.types';
-import { compareWithManifest, hashFile, Manifest, readArchive, readSnapshot } from './backup-archive';
+import { compareWithManifest, hashFile, Manifest, readArchive, readSnapshot } from './archive-reader';
 import { ARCHIVE_DATABASE, ARCHIVE_WORKSPACE } from './backup-names';
 import { BackupType } from './backup.entity';
 

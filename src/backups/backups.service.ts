@@ -14,7 +14,8 @@ import { copyDatabase } from '../database/database-file';
 import { DATABASE_FILE } from '../database/database.module';
 import { DomainEvent } from '../domain-events';
 import { WorkspaceService } from '../workspace/workspace.service';
-import { hashFile, listFiles, Progress, SourceFile, writeArchive } from './backup-archive';
+import { hashFile } from './archive-reader';
+import { listFiles, Progress, SourceFile, writeArchiveOffThread } from './backup-archive';
 import { checkBackupFile, inspectUpload } from './backup-check';
 import { BackupLock } from './backup-lock';
 import { ARCHIVE_DATABASE, ARCHIVE_WORKSPACE, BACKUP_ID_PATTERN, backupFileName, parseBackupFileName, timeId, WORKSPACE_SOURCES } from './backup-names';
@@ -220,7 +221,7 @@ export class BackupsService implements OnApplicationBootstrap, OnModuleDestroy {
     }
     const createdAt = new Date().toISOString();
     const base = { format: 1 as const, id, type, agent_id: agentId, created_at: createdAt, service_version: serviceVersion() };
-    const written = await writeArchive(partial, files, base, onProgress);
+    const written = await writeArchiveOffThread({ target: partial, files, manifestBase: base }, onProgress);
     const unpackedBytes = written.manifest.files.reduce((sum, f) => sum + f.size, 0) + MANIFEST_ALLOWANCE;
     return { createdAt, sha256: written.sha256, size: written.size, fileCount: files.length, unpackedBytes };
   }

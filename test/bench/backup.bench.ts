@@ -1,52 +1,47 @@
 /**
- * npm run bench:backup — a full backup and a verify of a ~200 MB workspace in 10,000 files plus a
- * database of 1,000,000 events, through the command line of the built app, against `tar czf` over the
- * same files in the same run. Figures go to test/bench/results/backup.json; the README shows the table.
+ * npm run bench:backup — a full backup and a verify of two workspaces, each against `tar czf` over the
+ * same files in the same run:
+ * - "logs": 10,000 text files of 20 KB (compressible) and a database of 1,000,000 events;
+ * - "small files": about 200 MB, as agents' workspaces are: 90% of the files JSON and markdown of
+ *   2–8 KB in many folders, 10% incompressible files of 100–200 KB, next to an empty database.
+ * Each backup is timed twice: the whole `mission-control backup` command (the bin, start-up included),
+ * and `POST /api/backups` on the running built service, where there is no start-up. Peak memory is
+ * the process's high-water mark (VmHWM). Figures go to test/bench/results/backup.json.
  */
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { closeDb, openDb, report, ROOT, run, startBuiltApp } from './bench-support';
 
-const FILES = 10_000;
-const FILE_BYTES = 20 * 1024;
-const EVENTS = 1_000_000;
 const WORDS = ['agent', 'task', 'completed', 'status', 'forge', 'scout', 'message', 'error', 'retry', 'deploy', 'queue', 'metric', 'office', 'briefing'];
+const CLI = join(ROOT, 'dist', 'cli', 'cli.js');
 
 interface Measured {
   seconds: number;
   peak_rss_mb: number;
-  output: string;
 }
 
-/** Runs a command, sampling the peak resident memory (VmHWM) of it and its children. */
-function measure(command: string, args: string[], env: Record<string, string> = {}): Promise<Measured> {
-  const started = performance.now();
-  const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout.on('data', (d) => (output += d));
-  child.stderr.on('data', (d) => (output += d));
+interface Workspace {
+  name: string;
+  files: number;
+  bytes: number;
+  events: number;
+}
+
+/** Peak resident memory (VmHWM) of a process and its children, in MB; 0 once gone. */
+function peakOf(pid: number): number {
   let peak = 0;
-  const sample = () => {
-    for (const pid of [child.pid, ...childrenOf(child.pid!)]) {
-      try {
-        const kb = Number(readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmHWM:\s+(\d+)/)?.[1] ?? 0);
-        peak = Math.max(peak, kb / 1024);
-      } catch {
-        /* gone already */
-      }
+  for (const each of [pid, ...childrenOf(pid)]) {
+    try {
+      peak = Math.max(peak, Number(readFileSync(`/proc/${each}/status`, 'utf8').match(/VmHWM:\s+(\d+)/)?.[1] ?? 0) / 1024);
+    } catch {
+      /* gone already */
     }
-  };
-  const timer = setInterval(sample, 50);
-  return new Promise((resolve, reject) =>
-    child.once('exit', (code) => {
-      clearInterval(timer);
-      if (code !== 0) return reject(new Error(`${command} ${args.join(' ')} exited ${code}:\n${output}`));
-      resolve({ seconds: (performance.now() - started) / 1000, peak_rss_mb: peak, output });
-    }),
-  );
+  }
+  return peak;
 }
 
 function childrenOf(pid: number): number[] {
@@ -57,78 +52,176 @@ function childrenOf(pid: number): number[] {
   }
 }
 
-/** Text that compresses like real logs and JSON states: words, numbers, timestamps. */
-function textOf(seed: number, bytes: number): string {
-  let out = '';
+/** Runs a whole command, timing it from spawn to exit and sampling its peak memory. */
+function measure(command: string, args: string[], env: Record<string, string> = {}): Promise<Measured & { output: string }> {
+  const started = performance.now();
+  const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (d) => (output += d));
+  child.stderr.on('data', (d) => (output += d));
+  let peak = 0;
+  const timer = setInterval(() => (peak = Math.max(peak, peakOf(child.pid!))), 50);
+  return new Promise((resolve, reject) =>
+    child.once('exit', (code) => {
+      clearInterval(timer);
+      if (code !== 0) return reject(new Error(`${command} ${args.join(' ')} exited ${code}:\n${output}`));
+      resolve({ seconds: (performance.now() - started) / 1000, peak_rss_mb: peak, output });
+    }),
+  );
+}
+
+/** A deterministic stream of numbers, so every run writes the same workspace. */
+function numbers(seed: number): () => number {
   let x = seed;
+  return () => (x = (x * 1103515245 + 12345) >>> 0);
+}
+
+/** Lines that compress like real logs: words, numbers, timestamps. */
+function logText(seed: number, bytes: number): string {
+  const next = numbers(seed);
+  let out = '';
   while (out.length < bytes) {
-    x = (x * 1103515245 + 12345) >>> 0;
+    const x = next();
     out += `${new Date(1_760_000_000_000 + x).toISOString()} ${WORDS[x % WORDS.length]} ${WORDS[(x >> 8) % WORDS.length]} id=${x % 100000} took=${x % 997}ms\n`;
   }
   return out.slice(0, bytes);
 }
 
-async function main(): Promise<void> {
+/** A JSON document of about `bytes`, shaped like an agent's state or task list. */
+function jsonText(seed: number, bytes: number): string {
+  const next = numbers(seed);
+  const items: unknown[] = [];
+  for (let size = 0; size < bytes; ) {
+    const item = { id: next() % 100000, status: WORDS[next() % WORDS.length], note: `${WORDS[next() % WORDS.length]} took ${next() % 997}ms`, at: new Date(1_760_000_000_000 + next()).toISOString() };
+    size += JSON.stringify(item, null, 2).length + 4;
+    items.push(item);
+  }
+  return JSON.stringify({ seed, items }, null, 2);
+}
+
+async function put(file: string, content: string | Buffer): Promise<number> {
+  await mkdir(join(file, '..'), { recursive: true });
+  await writeFile(file, content);
+  return Buffer.byteLength(content);
+}
+
+/** 10,000 text files of 20 KB: one valid state.json per agent folder, logs elsewhere. */
+async function writeLogsWorkspace(mc: string): Promise<Omit<Workspace, 'name' | 'events'>> {
+  let bytes = 0;
+  for (let i = 0; i < 10_000; i++) {
+    if (i % 10 === 0) bytes += await put(join(mc, `agents/agent-${i / 10}/state.json`), JSON.stringify({ id: `agent-${i / 10}`, status: 'active', log: logText(i, 20 * 1024 - 64) }));
+    else bytes += await put(join(mc, `logs/day-${i % 30}/run-${i}.log`), logText(i, 20 * 1024));
+  }
+  return { files: 10_000, bytes };
+}
+
+/** About 200 MB in 10,000 files: 9,000 JSON or markdown files of 2–8 KB, 1,000 random files of 100–200 KB. */
+async function writeSmallFilesWorkspace(mc: string): Promise<Omit<Workspace, 'name' | 'events'>> {
+  const next = numbers(7);
+  let bytes = 0;
+  for (let i = 0; i < 10_000; i++) {
+    const folder = `agents/agent-${i % 200}/${['tasks', 'memory', 'runs', 'notes'][i % 4]}/week-${i % 13}`;
+    if (i % 10 === 9) bytes += await put(join(mc, folder, `attachment-${i}.bin`), randomBytes(100 * 1024 + (next() % (100 * 1024))));
+    else if (i % 3 === 0) bytes += await put(join(mc, folder, `note-${i}.md`), `# Note ${i}\n\n${logText(i, 2048 + (next() % 6144))}`);
+    else bytes += await put(join(mc, folder, `task-${i}.json`), jsonText(i, 2048 + (next() % 6144)));
+  }
+  return { files: 10_000, bytes };
+}
+
+async function fillEvents(dbFile: string, events: number): Promise<void> {
+  const db = await openDb(dbFile);
+  const insert = `INSERT INTO "events" ("timestamp", "event_type", "agent_id", "data") VALUES ${Array(500).fill('(?, ?, ?, ?)').join(', ')}`;
+  await run(db, 'BEGIN');
+  for (let i = 0; i < events; i += 500) {
+    const rows = Array.from({ length: 500 }, (_, j) => [new Date(1_760_000_000_000 + (i + j) * 1000).toISOString(), WORDS[(i + j) % WORDS.length], `agent-${(i + j) % 1000}`, `{"n":${i + j}}`]);
+    await run(db, insert, rows.flat());
+  }
+  await run(db, 'COMMIT');
+  await closeDb(db);
+}
+
+/** CPU time (user + system) a process has used, in ms. */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+}
+
+/** Waits until the service has done its start-up work (watching the workspace): under 5% of a core for half a second. */
+async function settled(pid: number): Promise<void> {
+  for (let before = cpuMs(pid), deadline = Date.now() + 60_000; Date.now() < deadline; ) {
+    await new Promise((r) => setTimeout(r, 500));
+    const now = cpuMs(pid);
+    if (now - before < 25) return;
+    before = now;
+  }
+}
+
+/** POST /api/backups on the running service, once settled, timed from request to answer. */
+async function backupThroughApi(env: Record<string, string>): Promise<Measured> {
+  const app = await startBuiltApp(env);
+  try {
+    await settled(app.pid);
+    const started = performance.now();
+    const response = await fetch(`${app.url}/api/backups`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"type":"full"}' });
+    const seconds = (performance.now() - started) / 1000;
+    if (response.status !== 201) throw new Error(`POST /api/backups answered ${response.status}: ${await response.text()}`);
+    return { seconds, peak_rss_mb: peakOf(app.pid) };
+  } finally {
+    await app.stop();
+  }
+}
+
+async function benchWorkspace(name: string, write: (mc: string) => Promise<Omit<Workspace, 'name' | 'events'>>, events: number) {
   const dir = await mkdtemp(join(tmpdir(), 'mc-bench-backup-'));
   try {
-    const env = { MC_WORKSPACE: join(dir, 'ws'), MC_DATA_DIR: join(dir, 'data'), MC_BACKUP_DIR: join(dir, 'backups'), NO_COLOR: '1' };
-    console.log('… writing the workspace');
-    for (let i = 0; i < FILES; i++) {
-      const folder = join(env.MC_WORKSPACE, 'mission-control', i % 10 === 0 ? `agents/agent-${i / 10}` : `logs/day-${i % 30}`);
-      await mkdir(folder, { recursive: true });
-      await writeFile(join(folder, i % 10 === 0 ? 'state.json' : `run-${i}.log`), textOf(i, FILE_BYTES));
-    }
-    console.log('… filling the database');
-    await (await startBuiltApp({ ...env, MC_API_PORT: '0' })).stop();
-    const db = await openDb(join(env.MC_DATA_DIR, 'metrics.db'));
-    const insert = `INSERT INTO "events" ("timestamp", "event_type", "agent_id", "data") VALUES ${Array(500).fill('(?, ?, ?, ?)').join(', ')}`;
-    await run(db, 'BEGIN');
-    for (let i = 0; i < EVENTS; i += 500) {
-      const rows = Array.from({ length: 500 }, (_, j) => [new Date(1_760_000_000_000 + (i + j) * 1000).toISOString(), WORDS[(i + j) % WORDS.length], `agent-${(i + j) % 1000}`, `{"n":${i + j}}`]);
-      await run(db, insert, rows.flat());
-    }
-    await run(db, 'COMMIT');
-    await closeDb(db);
+    const env = { MC_WORKSPACE: join(dir, 'ws'), MC_DATA_DIR: join(dir, 'data'), MC_BACKUP_DIR: join(dir, 'backups'), HOME: dir, NO_COLOR: '1' };
+    console.log(`… ${name}: writing the workspace`);
+    const workspace: Workspace = { name, events, ...(await write(join(env.MC_WORKSPACE, 'mission-control'))) };
+    await (await startBuiltApp(env)).stop();
+    if (events) await fillEvents(join(env.MC_DATA_DIR, 'metrics.db'), events);
 
-    console.log('… tar czf');
+    console.log(`… ${name}: tar czf`);
     const tarDir = join(dir, 'tar');
     await mkdir(tarDir);
     await copyFile(join(env.MC_DATA_DIR, 'metrics.db'), join(tarDir, 'metrics.db'));
     const tar = await measure('tar', ['czf', join(dir, 'tar.tar.gz'), '-C', env.MC_WORKSPACE, 'mission-control', '-C', tarDir, 'metrics.db']);
-
-    // As `npm run cli` runs it (a small young generation keeps a long batch job's memory flat), but built.
-    const cli = (...args: string[]) => measure(process.execPath, ['--max-semi-space-size=4', join(ROOT, 'dist', 'cli', 'cli.js'), ...args], env);
-    console.log('… command line start-up');
-    const startup = await cli('list');
-    console.log('… full backup');
-    const backup = await cli('backup');
-    const id = backup.output.match(/Backup (\S+) made/)![1];
-    console.log('… verify');
-    const verify = await cli('verify', id);
-
-    const net = (m: Measured) => m.seconds - startup.seconds;
-    const figures = {
-      workspace: { files: FILES, bytes: FILES * FILE_BYTES },
-      events: EVENTS,
-      tar_czf: tar,
-      cli_startup: startup,
-      backup: { ...backup, net_seconds: net(backup) },
-      verify: { ...verify, net_seconds: net(verify) },
-      backup_vs_tar: net(backup) / tar.seconds,
-      goals: { backup_vs_tar: '<= 1.3', peak_rss_mb: '< 200' },
+    console.log(`… ${name}: mission-control backup`);
+    const cli = await measure(CLI, ['backup'], env);
+    const id = cli.output.match(/Backup (\S+) made/)![1];
+    console.log(`… ${name}: mission-control verify`);
+    const verify = await measure(CLI, ['verify', id], env);
+    console.log(`… ${name}: POST /api/backups`);
+    const api = await backupThroughApi(env);
+    const strip = ({ seconds, peak_rss_mb }: Measured) => ({ seconds, peak_rss_mb });
+    return {
+      workspace,
+      tar_czf: strip(tar),
+      cli_backup: strip(cli),
+      cli_verify: strip(verify),
+      api_backup: api,
+      api_vs_tar: api.seconds / tar.seconds,
+      cli_vs_tar: cli.seconds / tar.seconds,
     };
-    const s = (n: number) => `${n.toFixed(2)} s`;
-    const mb = (n: number) => `${n.toFixed(0)} MB`;
-    await report('backup', figures, [
-      ['tar czf over the same files (time / peak memory)', `${s(tar.seconds)} / ${mb(tar.peak_rss_mb)}`],
-      ['command-line start-up alone (npm run cli -- list)', s(startup.seconds)],
-      ['full backup, start-up subtracted (time / peak memory)', `${s(net(backup))} / ${mb(backup.peak_rss_mb)}`],
-      ['verify, start-up subtracted (time / peak memory)', `${s(net(verify))} / ${mb(verify.peak_rss_mb)}`],
-      ['backup / tar czf (goal <= 1.3)', (net(backup) / tar.seconds).toFixed(2)],
-    ]);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+async function main(): Promise<void> {
+  // BACKUP_PARTS=small measures only the small-files workspace while tuning.
+  const parts = (process.env.BACKUP_PARTS ?? 'logs,small').split(',');
+  const logs = parts.includes('logs') ? await benchWorkspace('logs', writeLogsWorkspace, 1_000_000) : null;
+  const small = parts.includes('small') ? await benchWorkspace('small files', writeSmallFilesWorkspace, 0) : null;
+  const s = (m: Measured) => `${m.seconds.toFixed(2)} s / ${m.peak_rss_mb.toFixed(0)} MB`;
+  const rows = (r: Awaited<ReturnType<typeof benchWorkspace>>): [string, string][] => [
+    [`${r.workspace.name}: tar czf over the same files`, s(r.tar_czf)],
+    [`${r.workspace.name}: POST /api/backups (full, checked, listed)`, s(r.api_backup)],
+    [`${r.workspace.name}: mission-control backup, whole command`, s(r.cli_backup)],
+    [`${r.workspace.name}: mission-control verify, whole command`, s(r.cli_verify)],
+    [`${r.workspace.name}: API / tar czf (goal <= 1.3)`, r.api_vs_tar.toFixed(2)],
+    [`${r.workspace.name}: command / tar czf`, r.cli_vs_tar.toFixed(2)],
+  ];
+  await report('backup', { logs, small_files: small, goals: { api_vs_tar: '<= 1.3', peak_rss_mb: '< 200' } }, [...(logs ? rows(logs) : []), ...(small ? rows(small) : [])]);
 }
 
 main().catch((error) => {
