@@ -21,7 +21,7 @@ export const DomainEvent = {
   AgentRemoved: 'agent.removed',
   OfficeUpdated: 'office.updated',
   TasksUpdated: 'tasks.updated',
-  EventLogged: 'event.logged',
+  EventsLogged: 'events.logged',
   MetricsCollected: 'metrics.collected',
   BackupCompleted: 'backup.completed',
   BackupFailed: 'backup.failed',
@@ -71,8 +71,9 @@ export interface LoggedEvent {
   data: Record<string, unknown>;
 }
 
-export interface EventLoggedEvent {
-  event: LoggedEvent;
+/** The events of one request (or one internal event), once committed, in order: one emission, not one per event. */
+export interface EventsLoggedEvent {
+  events: LoggedEvent[];
 }
 
 export interface MetricsCollectedEvent {
@@ -141,7 +142,7 @@ export interface DomainEventPayloads {
   [DomainEvent.AgentRemoved]: AgentRemovedEvent;
   [DomainEvent.OfficeUpdated]: OfficeUpdatedEvent;
   [DomainEvent.TasksUpdated]: TasksUpdatedEvent;
-  [DomainEvent.EventLogged]: EventLoggedEvent;
+  [DomainEvent.EventsLogged]: EventsLoggedEvent;
   [DomainEvent.MetricsCollected]: MetricsCollectedEvent;
   [DomainEvent.BackupCompleted]: BackupCompletedEvent;
   [DomainEvent.BackupFailed]: BackupFailedEvent;

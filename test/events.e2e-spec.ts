@@ -1,7 +1,7 @@
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DomainEvent, EventLoggedEvent } from '../src/domain-events';
+import { DomainEvent, EventsLoggedEvent } from '../src/domain-events';
 import { api, removeDirs, startApp, TestApp, waitFor } from './support/app-harness';
 
 describe('Events API', () => {
@@ -18,9 +18,9 @@ describe('Events API', () => {
     await removeDirs(t.workspace, t.dataDir);
   });
 
-  it('stores one event, answering with it once committed, and emits event.logged', async () => {
-    const logged: EventLoggedEvent[] = [];
-    t.app.get(EventEmitter2).on(DomainEvent.EventLogged, (e: EventLoggedEvent) => logged.push(e));
+  it('stores one event, answering with it once committed, and emits events.logged', async () => {
+    const logged: EventsLoggedEvent[] = [];
+    t.app.get(EventEmitter2).on(DomainEvent.EventsLogged, (e: EventsLoggedEvent) => logged.push(e));
     const { status, body } = await post('/api/events', {
       event_type: 'task_completed',
       agent_id: 'ghost-agent',
@@ -29,7 +29,7 @@ describe('Events API', () => {
     });
     expect(status).toBe(201);
     expect(body).toEqual({ id: expect.any(Number), timestamp: '2026-02-17T00:46:00.000Z', type: 'task_completed', agent_id: 'ghost-agent', data: { task_id: 'T1', duration: 12.5 } });
-    expect(logged.map((e) => e.event)).toContainEqual(body);
+    expect(logged.flatMap((e) => e.events)).toContainEqual(body);
 
     const page = await api(t.url, `/api/system/events?agent_id=ghost-agent`);
     expect(page.body).toEqual({ events: [body], next_cursor: null });

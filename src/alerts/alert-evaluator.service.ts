@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import { Subscription } from 'rxjs';
-import { DomainEvent, EventLoggedEvent, MetricsCollectedEvent } from '../domain-events';
+import { DomainEvent, EventsLoggedEvent, MetricsCollectedEvent } from '../domain-events';
 import { AlertRule, RULE_KINDS, RuleKind } from './alert-rule.entity';
 import { AlertsService } from './alerts.service';
 import { AgentKinds } from './evaluators/agent-kinds';
@@ -88,9 +88,10 @@ export class AlertEvaluator implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   /** Only events some rule counts are worth an evaluation. */
-  @OnEvent(DomainEvent.EventLogged)
-  onEventLogged({ event }: EventLoggedEvent): void {
-    const kinds = this.rules.enabled().filter((rule) => EventKinds.concerns(rule, event.type, event.agent_id)).map((rule) => rule.kind);
+  @OnEvent(DomainEvent.EventsLogged)
+  onEventsLogged({ events }: EventsLoggedEvent): void {
+    const rules = this.rules.enabled();
+    const kinds = rules.filter((rule) => events.some((event) => EventKinds.concerns(rule, event.type, event.agent_id))).map((rule) => rule.kind);
     if (kinds.length) this.request(kinds);
   }
 

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { DomainEvent, EventLoggedEvent, MetricsCollectedEvent } from '../domain-events';
+import { DomainEvent, EventsLoggedEvent, MetricsCollectedEvent } from '../domain-events';
 import { FleetService } from '../agents/fleet.service';
 import { EventBatcher } from '../events/event-batcher';
 import { WorkspaceService } from '../workspace/workspace.service';
@@ -56,12 +56,14 @@ export class PrometheusService {
     collectDefaultMetrics({ register: this.registry, prefix: 'mission_control_' });
   }
 
-  @OnEvent(DomainEvent.EventLogged)
-  onEventLogged({ event }: EventLoggedEvent): void {
-    const counted = this.eventTypes.has(event.type) || this.eventTypes.size < MAX_EVENT_TYPE_LABELS;
-    if (counted) this.eventTypes.add(event.type);
-    this.events.inc({ type: counted ? event.type : OTHER_EVENT_TYPES });
-    if (event.type === 'llm_usage' && event.agent_id && event.data.source === 'openclaw') this.addReported(event.agent_id, event.data);
+  @OnEvent(DomainEvent.EventsLogged)
+  onEventsLogged({ events }: EventsLoggedEvent): void {
+    for (const event of events) {
+      const counted = this.eventTypes.has(event.type) || this.eventTypes.size < MAX_EVENT_TYPE_LABELS;
+      if (counted) this.eventTypes.add(event.type);
+      this.events.inc({ type: counted ? event.type : OTHER_EVENT_TYPES });
+      if (event.type === 'llm_usage' && event.agent_id && event.data.source === 'openclaw') this.addReported(event.agent_id, event.data);
+    }
   }
 
   @OnEvent(DomainEvent.MetricsCollected)

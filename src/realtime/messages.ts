@@ -7,7 +7,7 @@ import {
   BackupDeletedEvent,
   BackupFailedEvent,
   BackupRestoredEvent,
-  EventLoggedEvent,
+  LoggedEvent,
   MetricsCollectedEvent,
   SessionStuckEvent,
   SessionUpdatedEvent,
@@ -57,7 +57,7 @@ export function agentPosition(office: OfficeState | null): Outgoing {
   return { type: 'agent_position', data: { ...(office?.raw ?? {}), positions: placeAgents(office) }, agentId: null };
 }
 
-export function fromEventLogged({ event }: EventLoggedEvent): Outgoing[] {
+export function fromLoggedEvent(event: LoggedEvent): Outgoing[] {
   if (!event.agent_id) return [];
   const messages: Outgoing[] = [
     {

@@ -23,7 +23,7 @@ import {
   BackupFailedEvent,
   BackupRestoredEvent,
   DomainEvent,
-  EventLoggedEvent,
+  EventsLoggedEvent,
   MetricsCollectedEvent,
   OfficeUpdatedEvent,
   SessionStuckEvent,
@@ -199,9 +199,9 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     this.broadcast([build.agentPosition(office)]);
   }
 
-  @OnEvent(DomainEvent.EventLogged)
-  onEventLogged(event: EventLoggedEvent): void {
-    this.broadcast(build.fromEventLogged(event));
+  @OnEvent(DomainEvent.EventsLogged)
+  onEventsLogged({ events }: EventsLoggedEvent): void {
+    this.broadcast(events.flatMap(build.fromLoggedEvent));
   }
 
   @OnEvent(DomainEvent.TasksUpdated)
@@ -251,9 +251,11 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
 
   /** Sends to every client whose subscriptions match, and keeps the message for resuming clients. */
   broadcast(messages: build.Outgoing[]): void {
+    // The messages of one domain event share their send time: a 500-event batch formats it once.
+    const timestamp = new Date().toISOString();
     for (const message of messages) {
       const seq = ++this.seq;
-      const payload = Buffer.from(this.envelope(message, seq));
+      const payload = Buffer.from(this.envelope(message, seq, timestamp));
       const buffered = { seq, channels: channelsOf(message.type, message.agentId), payload, at: Date.now() };
       this.replay.add(buffered);
       for (const [client, state] of this.clients) {
@@ -278,8 +280,8 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     for (const m of held) if (wants(state.subscriptions, m.channels)) this.sender.send(client, m.payload);
   }
 
-  private envelope(message: build.Outgoing, seq?: number): string {
-    return JSON.stringify({ type: message.type, timestamp: new Date().toISOString(), data: message.data, source: SOURCE, ...(seq ? { seq } : {}) });
+  private envelope(message: build.Outgoing, seq?: number, timestamp = new Date().toISOString()): string {
+    return JSON.stringify({ type: message.type, timestamp, data: message.data, source: SOURCE, ...(seq ? { seq } : {}) });
   }
 
   private sendHeartbeat(): void {
