@@ -1,5 +1,6 @@
 // Holds the benchmark's WebSocket clients in a thread of their own, so that receiving does not
-// delay the emitter. Latency is taken from `sent_at` (ms since the epoch, with fractions) in each message.
+// delay the emitter. Latency is taken from `sent_at` (ms since the epoch, with fractions) in each message:
+// the time its send was scheduled.
 const { parentPort, workerData } = require('node:worker_threads');
 const WebSocket = require('ws');
 
@@ -7,6 +8,7 @@ const { url, clients, expected } = workerData;
 const received = new Uint32Array(clients);
 const latencies = new Float64Array(clients * expected);
 let count = 0;
+let lastAt = 0;
 const sockets = [];
 const now = () => performance.timeOrigin + performance.now();
 
@@ -23,7 +25,8 @@ for (let i = 0; i < clients; i++) {
     const text = data.toString();
     const at = text.indexOf('"sent_at":');
     if (at < 0) return;
-    latencies[count++] = now() - parseFloat(text.slice(at + 10));
+    lastAt = now();
+    latencies[count++] = lastAt - parseFloat(text.slice(at + 10));
     received[i]++;
   });
   ws.on('error', (error) => parentPort.postMessage({ type: 'error', message: error.message }));
@@ -36,5 +39,5 @@ parentPort.on('message', (message) => {
   let lost = 0;
   for (const r of received) lost += Math.max(0, expected - r);
   for (const ws of sockets) ws.terminate();
-  parentPort.postMessage({ type: 'report', deliveries: count, lost, p50: pct(50), p99: pct(99), max: sorted[sorted.length - 1] });
+  parentPort.postMessage({ type: 'report', deliveries: count, lost, p50: pct(50), p99: pct(99), max: sorted[sorted.length - 1], last_at: lastAt });
 });
