@@ -281,7 +281,8 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
   }
 
   private envelope(message: build.Outgoing, seq?: number, timestamp = new Date().toISOString()): string {
-    return JSON.stringify({ type: message.type, timestamp, data: message.data, source: SOURCE, ...(seq ? { seq } : {}) });
+    // Written by hand around the data's JSON, in the order JSON.stringify gave: type, timestamp, data, source, seq.
+    return `{"type":${JSON.stringify(message.type)},"timestamp":"${timestamp}","data":${build.dataJson(message.data)},"source":"${SOURCE}"${seq ? `,"seq":${seq}` : ''}}`;
   }
 
   private sendHeartbeat(): void {
