@@ -72,6 +72,12 @@ export class BackupsService implements OnApplicationBootstrap, OnModuleDestroy {
     return this.reconciling;
   }
 
+  /** When the newest verified backup of any type was made (ISO 8601), or null when there is none. */
+  async lastVerifiedAt(): Promise<string | null> {
+    const row = await this.backups.createQueryBuilder('b').select('MAX(b.created_at)', 'last').where('b.status = :status', { status: 'verified' }).getRawOne<{ last: string | null }>();
+    return row?.last ?? null;
+  }
+
   list(type?: BackupType): Promise<Backup[]> {
     return this.backups.find({ where: type ? { type } : {}, order: { created_at: 'DESC', id: 'DESC' } });
   }

@@ -12,7 +12,7 @@ import { WorkspaceService } from '../workspace/workspace.service';
 import { Agent, AgentStatus } from '../workspace/workspace.types';
 import { AgentMetric } from './agent-metric.entity';
 import { fleetCounts, healthScore, pendingTasks, rates, reportedDuration, reportedStatus, StatusChange, timeInStatus } from './derivations';
-import { forEachEvent, StoredEvent } from './event-pages';
+import { EventWindowService, StoredEvent } from '../events/event-window.service';
 import { SystemMetric } from './system-metric.entity';
 import { addUsageEvent, emptyInterval, IntervalUsage, USAGE_EVENT_TYPES, UsageIntervals } from './usage-intervals';
 import { AgentUsage, OpenClawService } from '../openclaw/openclaw.service';
@@ -70,6 +70,7 @@ export class MetricsCollectorService {
     private readonly bus: DomainEventBus,
     private readonly config: AppConfig,
     private readonly openclaw: OpenClawService,
+    private readonly events: EventWindowService,
   ) {}
 
   /** Runs one collection (never two at once) and emits metrics.collected with its rows. */
@@ -83,7 +84,7 @@ export class MetricsCollectorService {
     const started = performance.now();
     if (!this.initialized) await this.initialize(now);
     const windowStart = Math.min(this.lastCollectedAt, now);
-    const [{ maxId }] = await this.db.query('SELECT COALESCE(MAX("id"), 0) AS "maxId" FROM "events"');
+    const maxId = await this.events.lastId();
     const windows = await this.readWindow(this.lastEventId, maxId);
     const timestamp = new Date(now).toISOString();
     const agents = new Map(this.fleet.listAgents().map((a) => [a.id, a]));
@@ -119,11 +120,8 @@ export class MetricsCollectorService {
     if (last?.last_event_id != null) this.lastEventId = last.last_event_id;
     else {
       // Collections stored before they recorded their high-water mark resume by time, as they did.
-      const [{ firstId, maxId }] = await this.db.query(
-        'SELECT (SELECT MIN("id") FROM "events" WHERE "timestamp" > ?) AS "firstId", (SELECT COALESCE(MAX("id"), 0) FROM "events") AS "maxId"',
-        [new Date(this.lastCollectedAt).toISOString()],
-      );
-      this.lastEventId = firstId === null ? maxId : firstId - 1;
+      const firstId = await this.events.firstIdAfter(new Date(this.lastCollectedAt).toISOString());
+      this.lastEventId = firstId === null ? await this.events.lastId() : firstId - 1;
     }
     await this.rememberOpenTasks();
     this.initialized = true;
@@ -136,24 +134,16 @@ export class MetricsCollectorService {
   private async rememberOpenTasks(): Promise<void> {
     const scratch: AgentWindow = { counts: {}, durations: [], changes: [], firstFrom: null, usage: emptyInterval() };
     const since = new Date(this.lastCollectedAt - OPEN_TASK_MEMORY_MS).toISOString();
-    await forEachEvent(this.db, { types: ['task_started', 'task_completed'], afterId: 0, upToId: this.lastEventId, since }, (event) => this.readDetail(scratch, event));
+    await this.events.forEach({ types: ['task_started', 'task_completed'], afterId: 0, upToId: this.lastEventId, since }, (event) => this.readDetail(scratch, event));
   }
 
   /**
-   * The window's events, read by id range only: `NOT INDEXED` keeps SQLite from choosing the type or
-   * agent index, which would walk the whole history to save a sort. Counts come in one query, the
-   * events read one by one a page at a time, however many the window holds.
+   * The window's events, read by id range only. Counts come in one query, the events read one by one
+   * a page at a time, however many the window holds.
    */
   private async readWindow(fromId: number, toId: number) {
-    const counts: { agent_id: string | null; event_type: string; n: number }[] = await this.db.query(
-      'SELECT "agent_id", "event_type", COUNT(*) AS "n" FROM "events" NOT INDEXED WHERE "id" > ? AND "id" <= ? GROUP BY "agent_id", "event_type"',
-      [fromId, toId],
-    );
-    const [{ responseTime }] = await this.db.query(
-      `SELECT AVG(CAST(json_extract("data", '$.response_time') AS REAL)) AS "responseTime" FROM "events" NOT INDEXED
-       WHERE "id" > ? AND "id" <= ? AND json_valid("data") AND json_type("data", '$.response_time') IN ('integer', 'real')`,
-      [fromId, toId],
-    );
+    const counts = await this.events.countsByAgentAndType(fromId, toId);
+    const responseTime = await this.events.averageResponseTime(fromId, toId);
 
     const perAgent = new Map<string, AgentWindow>();
     const windowOf = (id: string) => {
@@ -168,8 +158,8 @@ export class MetricsCollectorService {
       if (event_type === 'error' || event_type === 'task_failed') errors += n;
       if (agent_id) windowOf(agent_id).counts[event_type] = n;
     }
-    await forEachEvent(this.db, { types: DETAIL_TYPES, afterId: fromId, upToId: toId }, (event) => this.readDetail(windowOf(event.agent_id), event));
-    return { perAgent, total, errors, responseTime: responseTime === null ? null : Number(responseTime) };
+    await this.events.forEach({ types: DETAIL_TYPES, afterId: fromId, upToId: toId }, (event) => this.readDetail(windowOf(event.agent_id), event));
+    return { perAgent, total, errors, responseTime };
   }
 
   private readDetail(w: AgentWindow, event: StoredEvent): void {

@@ -4,12 +4,12 @@ import { setImmediate as yieldToRequests } from 'node:timers/promises';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/environment';
 import { DatabaseWriter } from '../database/database-writer';
+import { deleteInBatches } from '../database/delete-in-batches';
+import { EventsService } from '../events/events.service';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
 const ROLLUP_RETENTION_DAYS = 90;
-/** Rows deleted per transaction, so requests never wait long behind the prune. */
-const DELETE_BATCH = 5_000;
 
 /** How each figure of an hour is summarised: running totals keep their last value, interval figures add up, the rest average. */
 const AGENT_ROLLUP = `"agent_id", MIN("timestamp"), COUNT(*), MAX("tasks_completed"), MAX("tasks_failed"), AVG("tasks_in_progress"),
@@ -45,6 +45,7 @@ export class MetricsRetentionService {
     @InjectDataSource() private readonly db: DataSource,
     private readonly writer: DatabaseWriter,
     private readonly config: AppConfig,
+    private readonly events: EventsService,
   ) {}
 
   async prune(now = Date.now()): Promise<PruneResult> {
@@ -55,10 +56,10 @@ export class MetricsRetentionService {
       result.hours_rolled_up++;
       await yieldToRequests();
     }
-    result.events_deleted = await this.deleteInBatches('events', now - this.config.get('MC_EVENTS_RETENTION', { infer: true }) * DAY_MS);
+    result.events_deleted = await this.events.deleteOlderThan(now - this.config.get('MC_EVENTS_RETENTION', { infer: true }) * DAY_MS);
     result.rollups_deleted =
-      (await this.deleteInBatches('agent_metrics_hourly', now - ROLLUP_RETENTION_DAYS * DAY_MS)) +
-      (await this.deleteInBatches('system_metrics_hourly', now - ROLLUP_RETENTION_DAYS * DAY_MS));
+      (await deleteInBatches(this.writer, 'agent_metrics_hourly', now - ROLLUP_RETENTION_DAYS * DAY_MS)) +
+      (await deleteInBatches(this.writer, 'system_metrics_hourly', now - ROLLUP_RETENTION_DAYS * DAY_MS));
     this.logger.log(`Retention: ${result.hours_rolled_up} hours rolled up, ${result.events_deleted} events and ${result.rollups_deleted} old rollups deleted`);
     return result;
   }
@@ -80,23 +81,6 @@ export class MetricsRetentionService {
       await m.query(`DELETE FROM "agent_metrics" WHERE ${inHour}`, range);
       await m.query(`DELETE FROM "system_metrics" WHERE ${inHour}`, range);
     });
-  }
-
-  private async deleteInBatches(table: string, before: number): Promise<number> {
-    const cutoff = new Date(before).toISOString();
-    let deleted = 0;
-    for (;;) {
-      const count = await this.writer.transaction(async (m) => {
-        await m.query(
-          `DELETE FROM "${table}" WHERE "id" IN (SELECT "id" FROM "${table}" WHERE "timestamp" < ? ORDER BY "timestamp" LIMIT ${DELETE_BATCH})`,
-          [cutoff],
-        );
-        return (await m.query('SELECT changes() AS "n"'))[0].n as number;
-      });
-      deleted += count;
-      if (count < DELETE_BATCH) return deleted;
-      await yieldToRequests();
-    }
   }
 }
 

@@ -6,6 +6,7 @@ import { placeAgents, ZONE_LAYOUT } from '../workspace/office-layout';
 import { FleetService } from '../agents/fleet.service';
 import { WorkspaceService } from '../workspace/workspace.service';
 import { fleetCounts, pendingTasks, rates } from './derivations';
+import { SystemMetric } from './system-metric.entity';
 import {
   AgentHistoryDto,
   AgentHistoryPointDto,
@@ -42,6 +43,12 @@ export class MetricsService {
     private readonly workspace: WorkspaceService,
     private readonly fleet: FleetService,
   ) {}
+
+  /** When the last collection was stored (ISO 8601), or null before the first. */
+  async lastCollectionAt(): Promise<string | null> {
+    const row = await this.db.getRepository(SystemMetric).createQueryBuilder('m').select('MAX(m.timestamp)', 'last').getRawOne<{ last: string | null }>();
+    return row?.last ?? null;
+  }
 
   async agentPeriod(agentId: string, hours: number): Promise<AgentPeriodMetricsDto> {
     await this.assertKnown(agentId);

@@ -1,9 +1,7 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { Interval } from '@nestjs/schedule';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/environment';
 import { FleetService } from '../agents/fleet.service';
 import { WorkspaceService } from '../workspace/workspace.service';
@@ -12,6 +10,9 @@ import { AGENT_STATUSES } from '../workspace/workspace.types';
 import { DiskSpaceService } from '../common/disk-space.service';
 import { InsufficientStorageException } from '../common/insufficient-storage.exception';
 import { serviceVersion } from '../common/project';
+import { BackupsService } from '../backups/backups.service';
+import { EventsService } from '../events/events.service';
+import { MetricsService } from '../metrics/metrics.service';
 import { removeServiceLock, writeServiceLock } from './service-lock';
 
 const EVERY_FIVE_MINUTES = 5 * 60_000;
@@ -34,8 +35,10 @@ export class StatusService implements OnApplicationBootstrap, BeforeApplicationS
     private readonly workspace: WorkspaceService,
     private readonly fleet: FleetService,
     private readonly watcher: WorkspaceWatcher,
-    @InjectDataSource() private readonly db: DataSource,
     private readonly disk: DiskSpaceService,
+    private readonly events: EventsService,
+    private readonly metrics: MetricsService,
+    private readonly backups: BackupsService,
   ) {
     this.dataDir = config.get('MC_DATA_DIR', { infer: true });
     this.file = join(this.dataDir, 'status.json');
@@ -94,10 +97,7 @@ export class StatusService implements OnApplicationBootstrap, BeforeApplicationS
   private async collect(state: 'running' | 'stopped') {
     const agents = this.fleet.listAgents();
     const byStatus = Object.fromEntries(AGENT_STATUSES.map((s) => [s, agents.filter((a) => a.status === s).length]));
-    // The events table's AUTOINCREMENT counter: O(1), where COUNT(*) would walk millions of rows every five minutes.
-    const [logged] = await this.db.query(`SELECT "seq" FROM "sqlite_sequence" WHERE "name" = 'events'`);
-    const [{ last_collection }] = await this.db.query('SELECT MAX(timestamp) AS last_collection FROM system_metrics');
-    const [{ last_backup }] = await this.db.query(`SELECT MAX(created_at) AS last_backup FROM backups WHERE status = 'verified'`);
+    const [logged, lastCollection, lastBackup] = await Promise.all([this.events.loggedCount(), this.metrics.lastCollectionAt(), this.backups.lastVerifiedAt()]);
     const typed = this.config;
     return {
       service: 'mission-control',
@@ -109,9 +109,9 @@ export class StatusService implements OnApplicationBootstrap, BeforeApplicationS
       uptime_seconds: Math.round((Date.now() - this.startedAt.getTime()) / 1000),
       api: { host: typed.get('MC_HOST', { infer: true }), port: typed.get('MC_API_PORT', { infer: true }) },
       workspace: { path: this.workspace.missionControlDir, available: this.workspace.available, watching: this.watcher.watching },
-      counts: { agents: agents.length, agents_by_status: byStatus, tasks: this.workspace.getTaskQueue().tasks.length, events_logged: Number(logged?.seq ?? 0) },
-      last_collection: (last_collection as string | null) ?? null,
-      last_backup: (last_backup as string | null) ?? null,
+      counts: { agents: agents.length, agents_by_status: byStatus, tasks: this.workspace.getTaskQueue().tasks.length, events_logged: logged },
+      last_collection: lastCollection,
+      last_backup: lastBackup,
     };
   }
 }
