@@ -73,23 +73,26 @@ export class EventsService {
 
   /** Newest first, keyset-paginated on (timestamp, id) so pages neither skip nor repeat while events arrive. */
   async query(q: EventQuery): Promise<EventPageDto> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    const add = (sql: string, ...values: unknown[]) => (where.push(sql), params.push(...values));
-    if (q.type) add('"event_type" = ?', q.type);
-    if (q.agent_id) add('"agent_id" = ?', q.agent_id);
-    if (q.since) add('"timestamp" >= ?', new Date(q.since).toISOString());
-    if (q.until) add('"timestamp" <= ?', new Date(q.until).toISOString());
+    const query = this.db
+      .getRepository(EventRecord)
+      .createQueryBuilder('e')
+      .select('e.id', 'id')
+      .addSelect('e.timestamp', 'timestamp')
+      .addSelect('e.event_type', 'type')
+      .addSelect('e.agent_id', 'agent_id')
+      .addSelect('e.data', 'data')
+      .orderBy('e.timestamp', 'DESC')
+      .addOrderBy('e.id', 'DESC')
+      .limit(q.limit + 1);
+    if (q.type) query.andWhere('e.event_type = :type', { type: q.type });
+    if (q.agent_id) query.andWhere('e.agent_id = :agentId', { agentId: q.agent_id });
+    if (q.since) query.andWhere('e.timestamp >= :since', { since: new Date(q.since).toISOString() });
+    if (q.until) query.andWhere('e.timestamp <= :until', { until: new Date(q.until).toISOString() });
     if (q.cursor) {
       const { timestamp, id } = decodeCursor(q.cursor);
-      add('("timestamp" < ? OR ("timestamp" = ? AND "id" < ?))', timestamp, timestamp, id);
+      query.andWhere('(e.timestamp < :cursorTime OR (e.timestamp = :cursorTime AND e.id < :cursorId))', { cursorTime: timestamp, cursorId: id });
     }
-    const rows: EventRow[] = await this.db.query(
-      `SELECT "id", "timestamp", "event_type" AS "type", "agent_id", "data" FROM "events"
-       ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-       ORDER BY "timestamp" DESC, "id" DESC LIMIT ?`,
-      [...params, q.limit + 1],
-    );
+    const rows = await query.getRawMany<EventRow>();
     const page = rows.slice(0, q.limit).map(toEvent);
     const last = page[page.length - 1];
     return { events: page, next_cursor: rows.length > q.limit ? encodeCursor(last) : null };
