@@ -13,21 +13,14 @@ import { Agent, AgentStatus } from '../workspace/workspace.types';
 import { AgentMetric } from './agent-metric.entity';
 import { fleetCounts, healthScore, pendingTasks, rates, reportedDuration, reportedStatus, StatusChange, timeInStatus } from './derivations';
 import { EventWindowService, StoredEvent } from '../events/event-window.service';
+import { AGENT_FIGURES, figureNames, SYSTEM_FIGURES } from './metric-fields';
 import { SystemMetric } from './system-metric.entity';
 import { addUsageEvent, emptyInterval, IntervalUsage, USAGE_EVENT_TYPES, UsageIntervals } from './usage-intervals';
 import { AgentUsage, OpenClawService } from '../openclaw/openclaw.service';
 import { roundUsd } from '../openclaw/transcript-line';
 
-const AGENT_COLUMNS = [
-  'agent_id', 'timestamp', 'tasks_completed', 'tasks_failed', 'tasks_in_progress', 'avg_task_duration',
-  'total_work_time', 'idle_time', 'messages_sent', 'messages_received', 'error_rate', 'success_rate',
-  'tokens_in', 'tokens_out', 'cost_usd', 'cost_usd_total', 'tool_calls', 'runs',
-] as const;
-const SYSTEM_COLUMNS = [
-  'timestamp', 'total_agents', 'active_agents', 'idle_agents', 'offline_agents', 'total_tasks_completed',
-  'total_tasks_pending', 'total_tasks_failed', 'system_health_score', 'avg_response_time', 'events_per_minute',
-  'tokens_in', 'tokens_out', 'cost_usd', 'cost_usd_total', 'last_event_id',
-] as const;
+const AGENT_COLUMNS = ['agent_id' as const, 'timestamp' as const, ...figureNames(AGENT_FIGURES)];
+const SYSTEM_COLUMNS = ['timestamp' as const, ...figureNames(SYSTEM_FIGURES), 'last_event_id' as const];
 /** Events read one by one from the window; the rest are only counted. */
 const DETAIL_TYPES = [...new Set(['task_started', 'task_completed', 'status_changed', ...USAGE_EVENT_TYPES])];
 /** Open task_started events remembered per agent for durations; beyond this the oldest are forgotten. */

@@ -6,24 +6,17 @@ import { AppConfig } from '../config/environment';
 import { DatabaseWriter } from '../database/database-writer';
 import { deleteInBatches } from '../database/delete-in-batches';
 import { EventsService } from '../events/events.service';
+import { AGENT_FIGURES, columnsSql, rollupSql, SYSTEM_FIGURES } from './metric-fields';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
 const ROLLUP_RETENTION_DAYS = 90;
 
-/** How each figure of an hour is summarised: running totals keep their last value, interval figures add up, the rest average. */
-const AGENT_ROLLUP = `"agent_id", MIN("timestamp"), COUNT(*), MAX("tasks_completed"), MAX("tasks_failed"), AVG("tasks_in_progress"),
-  AVG("avg_task_duration"), SUM("total_work_time"), SUM("idle_time"), SUM("messages_sent"), SUM("messages_received"),
-  AVG("error_rate"), AVG("success_rate"), SUM("tokens_in"), SUM("tokens_out"), SUM("cost_usd"), MAX("cost_usd_total"), SUM("tool_calls"), SUM("runs")`;
-const AGENT_COLUMNS = `"agent_id", "timestamp", "samples", "tasks_completed", "tasks_failed", "tasks_in_progress", "avg_task_duration",
-  "total_work_time", "idle_time", "messages_sent", "messages_received", "error_rate", "success_rate", "tokens_in", "tokens_out", "cost_usd",
-  "cost_usd_total", "tool_calls", "runs"`;
-const SYSTEM_ROLLUP = `MIN("timestamp"), COUNT(*), AVG("total_agents"), AVG("active_agents"), AVG("idle_agents"), AVG("offline_agents"),
-  MAX("total_tasks_completed"), AVG("total_tasks_pending"), MAX("total_tasks_failed"), AVG("system_health_score"),
-  AVG("avg_response_time"), AVG("events_per_minute"), SUM("tokens_in"), SUM("tokens_out"), SUM("cost_usd"), MAX("cost_usd_total")`;
-const SYSTEM_COLUMNS = `"timestamp", "samples", "total_agents", "active_agents", "idle_agents", "offline_agents", "total_tasks_completed",
-  "total_tasks_pending", "total_tasks_failed", "system_health_score", "avg_response_time", "events_per_minute", "tokens_in", "tokens_out",
-  "cost_usd", "cost_usd_total"`;
+/** An hour of rows becomes one, dated by its first timestamp, with how many rows it summarises. */
+const AGENT_ROLLUP = `"agent_id", MIN("timestamp"), COUNT(*), ${rollupSql(AGENT_FIGURES)}`;
+const AGENT_COLUMNS = `"agent_id", "timestamp", "samples", ${columnsSql(AGENT_FIGURES)}`;
+const SYSTEM_ROLLUP = `MIN("timestamp"), COUNT(*), ${rollupSql(SYSTEM_FIGURES)}`;
+const SYSTEM_COLUMNS = `"timestamp", "samples", ${columnsSql(SYSTEM_FIGURES)}`;
 
 export interface PruneResult {
   hours_rolled_up: number;

@@ -6,6 +6,7 @@ import { placeAgents, ZONE_LAYOUT } from '../workspace/office-layout';
 import { FleetService } from '../agents/fleet.service';
 import { WorkspaceService } from '../workspace/workspace.service';
 import { fleetCounts, pendingTasks, rates } from './derivations';
+import { AGENT_FIGURES, figureNames, SYSTEM_FIGURES } from './metric-fields';
 import { SystemMetric } from './system-metric.entity';
 import {
   AgentHistoryDto,
@@ -17,16 +18,8 @@ import {
 } from './dto/metrics.dto';
 import { HistoryQuery, stepSeconds } from './dto/metrics-query.dto';
 
-const AGENT_FIGURES = [
-  'tasks_completed', 'tasks_failed', 'tasks_in_progress', 'avg_task_duration', 'total_work_time',
-  'idle_time', 'messages_sent', 'messages_received', 'error_rate', 'success_rate', 'tokens_in', 'tokens_out', 'cost_usd',
-  'cost_usd_total', 'tool_calls', 'runs',
-];
-const SYSTEM_FIGURES = [
-  'total_agents', 'active_agents', 'idle_agents', 'offline_agents', 'total_tasks_completed', 'total_tasks_pending',
-  'total_tasks_failed', 'system_health_score', 'avg_response_time', 'events_per_minute', 'tokens_in', 'tokens_out', 'cost_usd',
-  'cost_usd_total',
-];
+const AGENT_COLUMNS = figureNames(AGENT_FIGURES);
+const SYSTEM_COLUMNS = figureNames(SYSTEM_FIGURES);
 /** Beyond a week, history comes from hourly rollups; without a step it is shown hourly. */
 const RAW_HOURS = 168;
 
@@ -53,7 +46,7 @@ export class MetricsService {
   async agentPeriod(agentId: string, hours: number): Promise<AgentPeriodMetricsDto> {
     await this.assertKnown(agentId);
     const since = hoursAgo(hours);
-    const rows = `(${rowsOf('agent_metrics', AGENT_FIGURES, '"agent_id" = ?')})`;
+    const rows = `(${rowsOf('agent_metrics', AGENT_COLUMNS, '"agent_id" = ?')})`;
     const [before] = await this.db.query(`SELECT "tasks_completed", "tasks_failed" FROM ${rows} WHERE "timestamp" < ? ORDER BY "timestamp" DESC LIMIT 1`, [agentId, agentId, since]);
     const [last] = await this.db.query(`SELECT "tasks_completed", "tasks_failed" FROM ${rows} WHERE "timestamp" >= ? ORDER BY "timestamp" DESC LIMIT 1`, [agentId, agentId, since]);
     const [sums] = await this.db.query(
@@ -90,12 +83,12 @@ export class MetricsService {
 
   async agentHistory(agentId: string, query: HistoryQuery): Promise<AgentHistoryDto> {
     await this.assertKnown(agentId);
-    const history = await this.history<AgentHistoryPointDto>('agent_metrics', AGENT_FIGURES, '"agent_id" = ? AND "timestamp" >= ?', [agentId, hoursAgo(query.hours)], query);
+    const history = await this.history<AgentHistoryPointDto>('agent_metrics', AGENT_COLUMNS, '"agent_id" = ? AND "timestamp" >= ?', [agentId, hoursAgo(query.hours)], query);
     return { agent_id: agentId, history };
   }
 
   async systemHistory(query: HistoryQuery): Promise<SystemHistoryDto> {
-    return { history: await this.history<SystemHistoryPointDto>('system_metrics', SYSTEM_FIGURES, '"timestamp" >= ?', [hoursAgo(query.hours)], query) };
+    return { history: await this.history<SystemHistoryPointDto>('system_metrics', SYSTEM_COLUMNS, '"timestamp" >= ?', [hoursAgo(query.hours)], query) };
   }
 
   /** The office with positions on the shared floor plan, and live figures with the last collection's rates. */

@@ -14,6 +14,7 @@ import {
   TasksUpdatedEvent,
 } from '../domain-events';
 import { jsonOf } from '../common/json';
+import type { SystemFigure } from '../metrics/metric-fields';
 import { placeAgents } from '../workspace/office-layout';
 import { Agent, OfficeState } from '../workspace/workspace.types';
 import { BroadcastType } from './channels';
@@ -112,7 +113,8 @@ export function fromTasksUpdated({ added, updated, removed }: TasksUpdatedEvent)
   return messages;
 }
 
-const UNITS: Record<string, string> = {
+/** The collection figures broadcast as system_metric messages (those of the original protocol), with their units. */
+const UNITS: { [K in SystemFigure]?: string } = {
   total_agents: 'agents',
   active_agents: 'agents',
   idle_agents: 'agents',
@@ -128,7 +130,7 @@ const UNITS: Record<string, string> = {
 export function fromMetricsCollected({ system }: MetricsCollectedEvent): Outgoing[] {
   return Object.entries(UNITS).map(([metric, unit]) => ({
     type: 'system_metric' as const,
-    data: { metric, value: system[metric as keyof typeof system], unit },
+    data: { metric, value: system[metric as SystemFigure], unit },
     agentId: null,
   }));
 }
