@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
@@ -72,6 +73,22 @@ describe('API basics: documentation, errors, CORS', () => {
     const garbage = parse(await raw('NOT HTTP AT ALL\r\n\r\n'));
     expect(garbage).toMatchObject({ status: 400, body: { error: 'Malformed HTTP request', status_code: 400 } });
     expect((await api(t.url, '/api/health')).status).toBe(200);
+  });
+
+  it('lets a client that is still sending a large body read the 431 for its headers (the fuzzer saw the connection reset instead)', async () => {
+    const body = Buffer.alloc(1_100_000, 'x');
+    const attempt = () =>
+      new Promise<number>((resolve, reject) => {
+        const req = request(`${t.url}/api/notifications/webhooks/${'x'.repeat(20_000)}`, { method: 'DELETE', headers: { 'content-type': 'application/json' } }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on('error', reject);
+        req.end(body);
+      });
+    const statuses = [];
+    for (let i = 0; i < 50; i++) statuses.push(await attempt());
+    expect(new Set(statuses)).toEqual(new Set([431]));
   });
 
   it('refuses writes from pages of other origins, and bodies a page can send cross-site without asking, whatever the token', async () => {
