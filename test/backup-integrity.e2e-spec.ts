@@ -134,3 +134,22 @@ describe('A restore interrupted mid-swap', () => {
     }
   });
 });
+
+describe('Drafts a killed process left between writing and renaming', () => {
+  it('are removed at start: status.json drafts, and backup lock drafts of processes that are gone', async () => {
+    const dataDir = await makeTempDir('mc-data-');
+    const backups = join(dataDir, 'backups');
+    await mkdir(backups, { recursive: true });
+    const gone = 2 ** 22 + 4321;
+    await writeFile(join(dataDir, `status.json.${gone}.tmp`), '{"half":');
+    await writeFile(join(backups, `.operation.lock.${gone}.5ebc7a5b.tmp`), '{}');
+    const t = await startApp({ dataDir });
+    try {
+      expect((await readdir(dataDir)).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+      expect((await readdir(backups)).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+    } finally {
+      await t.close();
+      await removeDirs(t.workspace, dataDir);
+    }
+  });
+});

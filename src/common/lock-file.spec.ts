@@ -25,6 +25,17 @@ describe('acquireLockFile', () => {
     expect(await readdir(dir)).toEqual([]);
   });
 
+  it('removes the drafts a killed process left beside the lock, and nobody else\'s', async () => {
+    const file = join(dir, 'op.lock');
+    const dead = 2 ** 22 + 12345;
+    await writeFile(join(dir, `op.lock.${dead}.5ebc7a5b.tmp`), '{}');
+    await writeFile(join(dir, `op.lock.${dead}.0a1b2c3d.stale`), '{}');
+    await writeFile(join(dir, `op.lock.${process.pid}.0a1b2c3d.tmp`), '{}');
+    await writeFile(join(dir, `other.lock.${dead}.0a1b2c3d.tmp`), '{}');
+    await acquireLockFile(file, { pid: process.pid, started_at: new Date().toISOString() });
+    expect((await readdir(dir)).sort()).toEqual(['op.lock', `op.lock.${process.pid}.0a1b2c3d.tmp`, `other.lock.${dead}.0a1b2c3d.tmp`]);
+  });
+
   it('takes over a lock whose process is gone, and counts an unreadable one as held', async () => {
     const file = join(dir, 'op.lock');
     await writeFile(file, JSON.stringify({ pid: 2 ** 22 + 12345, started_at: '2026-01-01T00:00:00.000Z' }));

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { link, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { link, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { isAlive } from './process';
 
 /** What a lock file holds: who holds it and since when, and whatever else its owner says. */
@@ -28,12 +29,27 @@ function parseHolder(text: string): LockHolder | null {
 const aside = (file: string, what: string) => `${file}.${process.pid}.${randomBytes(4).toString('hex')}.${what}`;
 
 /**
+ * Removes the drafts and moved-aside copies (see `aside`) that a process killed between writing and
+ * linking or removing them left beside the lock: those whose process, named in the file name, is
+ * gone. This process's own are left alone: another of its acquisitions may be using one right now.
+ */
+async function removeDeadLeftovers(file: string): Promise<void> {
+  const prefix = `${basename(file)}.`;
+  for (const name of await readdir(dirname(file)).catch(() => [] as string[])) {
+    const pid = name.startsWith(prefix) ? /^(\d+)\.[0-9a-f]{8}\.(tmp|stale)$/.exec(name.slice(prefix.length))?.[1] : undefined;
+    if (pid !== undefined && Number(pid) !== process.pid && !isAlive(Number(pid))) await rm(join(dirname(file), name), { force: true });
+  }
+}
+
+/**
  * Takes an exclusive lock file. The content is written whole to a file of its own, then linked into
  * place (atomic, and refused when the lock exists), so nobody ever reads a half-written lock. A lock
  * whose process is gone is moved aside atomically and taken; `staleOwnPid` also counts a lock naming
- * this very process as stale (at start, where a restarted process may reuse its old pid).
+ * this very process as stale (at start, where a restarted process may reuse its old pid). Drafts that
+ * killed processes left are removed first.
  */
 export async function acquireLockFile(file: string, mine: LockHolder, staleOwnPid = false): Promise<void> {
+  await removeDeadLeftovers(file);
   const draft = aside(file, 'tmp');
   try {
     // Inside the try: a write that fails half-way (a full disk) must not leave the draft behind.

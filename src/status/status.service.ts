@@ -1,6 +1,6 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { Interval } from '@nestjs/schedule';
-import { rename, rm, writeFile } from 'node:fs/promises';
+import { readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AppConfig } from '../config/environment';
 import { FleetService } from '../agents/fleet.service';
@@ -46,7 +46,15 @@ export class StatusService implements OnApplicationBootstrap, BeforeApplicationS
 
   async onApplicationBootstrap(): Promise<void> {
     await this.lock();
+    if (this.locked) await this.removeLeftovers();
     await this.report('running');
+  }
+
+  /** Drafts of status.json that a killed service left between writing and renaming them; holding the service lock, none is anyone's now. */
+  private async removeLeftovers(): Promise<void> {
+    for (const name of await readdir(this.dataDir)) {
+      if (/^status\.json\.\d+\.tmp$/.test(name)) await rm(join(this.dataDir, name), { force: true });
+    }
   }
 
   async beforeApplicationShutdown(): Promise<void> {
