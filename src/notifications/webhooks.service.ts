@@ -54,11 +54,7 @@ export class WebhooksService {
     const now = new Date().toISOString();
     const channel: WebhookChannel = {
       id: randomUUID(),
-      name: body.name,
-      url: body.url,
-      format: body.format ?? 'generic',
-      secret: body.secret ?? null,
-      enabled: body.enabled ?? true,
+      ...channelFields(body),
       managed: 'api',
       created_at: now,
       updated_at: now,
@@ -91,11 +87,7 @@ export class WebhooksService {
         const before = existing.get(entry.id);
         await m.save(WebhookChannel, {
           id: entry.id,
-          name: entry.name,
-          url: entry.url,
-          format: entry.format ?? 'generic',
-          secret: entry.secret ?? null,
-          enabled: entry.enabled ?? true,
+          ...channelFields(entry),
           managed: 'file',
           created_at: before?.created_at ?? now,
           updated_at: now,
@@ -114,4 +106,9 @@ export class WebhooksService {
     }
     return channel;
   }
+}
+
+/** A channel's settings as given (over the API or in the rule file), with their defaults. */
+function channelFields(given: CreateWebhookDto): Pick<WebhookChannel, 'name' | 'url' | 'format' | 'secret' | 'enabled'> {
+  return { name: given.name, url: given.url, format: given.format ?? 'generic', secret: given.secret ?? null, enabled: given.enabled ?? true };
 }

@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { IsIn, IsInt, IsNumber, IsOptional, IsPositive, Matches, Max, Min } from 'class-validator';
 import { ClassConstructor } from 'class-transformer';
 import { EVENT_TYPE_PATTERN } from '../../events/dto/create-event.dto';
@@ -7,6 +8,12 @@ import type { RuleKind } from '../alert-rule.entity';
 const AGENT_ID_MESSAGE = 'agent_id must be an agent id: letters, digits, "_", "." and "-", at most 128 characters';
 /** The events table keeps MC_EVENTS_RETENTION days (30 by default); a longer window would only ever see part of it. */
 const MAX_WINDOW_MINUTES = 30 * 24 * 60;
+
+/** A window of up to MAX_WINDOW_MINUTES minutes. */
+function IsWindowMinutes(): PropertyDecorator {
+  const message = `window_minutes must be a positive number of minutes, at most ${MAX_WINDOW_MINUTES}`;
+  return applyDecorators(IsNumber({}, { message: 'window_minutes must be a number' }), IsPositive({ message }), Max(MAX_WINDOW_MINUTES, { message }));
+}
 
 /** agent_error, session_stuck: one agent, or every agent when absent. */
 export class AgentParams {
@@ -47,9 +54,7 @@ export class ErrorRateParams extends AgentParams {
   above!: number;
 
   /** @example 60 */
-  @IsNumber({}, { message: 'window_minutes must be a number' })
-  @IsPositive({ message: `window_minutes must be a positive number of minutes, at most ${MAX_WINDOW_MINUTES}` })
-  @Max(MAX_WINDOW_MINUTES, { message: `window_minutes must be a positive number of minutes, at most ${MAX_WINDOW_MINUTES}` })
+  @IsWindowMinutes()
   window_minutes!: number;
 
   /** @example 5 */
@@ -70,9 +75,7 @@ export class EventCountParams extends AgentParams {
   at_least!: number;
 
   /** @example 15 */
-  @IsNumber({}, { message: 'window_minutes must be a number' })
-  @IsPositive({ message: `window_minutes must be a positive number of minutes, at most ${MAX_WINDOW_MINUTES}` })
-  @Max(MAX_WINDOW_MINUTES, { message: `window_minutes must be a positive number of minutes, at most ${MAX_WINDOW_MINUTES}` })
+  @IsWindowMinutes()
   window_minutes!: number;
 }
 
