@@ -1,5 +1,6 @@
 import { INestApplication, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { Logger as PinoLogger } from 'nestjs-pino';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppModule } from './app.module';
@@ -18,9 +19,13 @@ import { RealtimeAdapter } from './realtime/realtime.adapter';
 export async function createApp(options: { logger?: false } = {}): Promise<NestExpressApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(), {
     logger: options.logger,
+    // Held until the logger is chosen, so that MC_LOG_FORMAT=json applies from the first line.
+    bufferLogs: options.logger !== false,
     abortOnError: false,
   });
   const config = app.get(AppConfig);
+  if (config.get('MC_LOG_FORMAT', { infer: true }) === 'json') app.useLogger(app.get(PinoLogger));
+  else app.flushLogs();
   const hostCheck = new HostCheckMiddleware(config);
   app.use(hostCheck.use);
   const origins = config.get('MC_CORS_ORIGINS', { infer: true });

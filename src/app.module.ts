@@ -11,6 +11,7 @@ import { EventsModule } from './events/events.module';
 import { FilesModule } from './files/files.module';
 import { foundationModules } from './foundation';
 import { HealthModule } from './health/health.module';
+import { LoggingModule } from './logging/logging.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { NotificationsModule } from './notifications/notifications.module';
 import { OpenClawModule } from './openclaw/openclaw.module';
@@ -30,6 +31,7 @@ export class AppModule implements NestModule {
       module: AppModule,
       imports: [
         ...foundationModules(),
+        LoggingModule.forRoot(),
         WorkspaceModule,
         OpenClawModule,
         AgentsModule,

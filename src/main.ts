@@ -1,18 +1,23 @@
 import { Logger } from '@nestjs/common';
 import { createApp, handleShutdownSignals, listen } from './app.factory';
 import { limitHeapGrowth } from './common/process';
+import { AppConfig } from './config/environment';
 
 async function bootstrap(): Promise<void> {
   limitHeapGrowth();
   const logger = new Logger('MissionControl');
   const app = await createApp();
   await listen(app);
-  logger.log(`REST API on ${await app.getUrl()}, documentation at ${await app.getUrl()}/docs`);
+  const instance = app.get(AppConfig).get('MC_INSTANCE_ID', { infer: true });
+  logger.log(`Instance ${instance}: REST API on ${await app.getUrl()}, documentation at ${await app.getUrl()}/docs`);
   handleShutdownSignals(app);
 }
 
 bootstrap().catch((error: Error) => {
   // A configuration or database problem: one clear message, no stack trace to dig through.
-  console.error(`Mission Control could not start: ${error.message}`);
+  const message = `Mission Control could not start: ${error.message}`;
+  // A log collector reads this line too.
+  if (process.env.MC_LOG_FORMAT === 'json') console.error(JSON.stringify({ time: new Date().toISOString(), level: 'fatal', context: 'MissionControl', message }));
+  else console.error(message);
   process.exit(1);
 });

@@ -37,4 +37,46 @@ describe('The service process', () => {
     expect(status).toMatchObject({ state: 'stopped', counts: { agents: 6 } });
     await expect(fetch(`${url}/api/health`)).rejects.toThrow();
   });
+
+  it('MC_LOG_FORMAT=json: every line is one JSON object with time, level, context, instance and message; lines written for a request carry its id', async () => {
+    const dataDir = await makeTempDir('mc-proc-');
+    const backupDir = await makeTempDir('mc-proc-backups-');
+    dirs.push(dataDir, backupDir);
+    const run = spawnService('src/main.ts', [], { MC_WORKSPACE: FIXTURE_WORKSPACE, MC_DATA_DIR: dataDir, MC_BACKUP_DIR: backupDir, MC_LOG_FORMAT: 'json', MC_INSTANCE_ID: 'mc-east-1' });
+    try {
+      const url = await run.url();
+      const health = await fetch(`${url}/api/health`);
+      expect((await health.json()).instance).toEqual({ id: 'mc-east-1' });
+      expect(health.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+      const backup = await fetch(`${url}/api/backups`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': 'req-42' }, body: '{"type":"full"}' });
+      expect(backup.status).toBe(201);
+      expect(backup.headers.get('x-request-id')).toBe('req-42');
+    } finally {
+      await run.stop();
+    }
+
+    const lines = run.stdout().trim().split('\n');
+    const entries = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    for (const entry of entries) {
+      expect(entry).toEqual(expect.objectContaining({ level: expect.any(String), instance: 'mc-east-1', message: expect.any(String) }));
+      expect(new Date(entry.time as string).toISOString()).toBe(entry.time);
+    }
+    expect(entries).toContainEqual(expect.objectContaining({ context: 'MissionControl', message: expect.stringContaining('Instance mc-east-1: REST API on') }));
+    expect(entries).toContainEqual(expect.objectContaining({ context: 'BackupsService', request_id: 'req-42', message: expect.stringMatching(/^Backup \S+ \(full\) done/) }));
+    expect(entries.filter((e) => e.request_id === undefined && e.context === 'BackupsService')).toEqual([]);
+  });
+
+  it('text logs by default name the instance at start; a bad MC_LOG_FORMAT or MC_INSTANCE_ID stops the start', async () => {
+    const dataDir = await makeTempDir('mc-proc-');
+    dirs.push(dataDir);
+    const run = spawnService('src/main.ts', [], { MC_WORKSPACE: FIXTURE_WORKSPACE, MC_DATA_DIR: dataDir });
+    await run.url().finally(() => run.stop());
+    expect(run.stdout()).toMatch(/\[MissionControl\] Instance \S+-\d+: REST API on/);
+    expect(run.stdout()).not.toMatch(/^\{/m);
+
+    const bad = spawnService('src/main.ts', [], { MC_LOG_FORMAT: 'xml', MC_INSTANCE_ID: 'two words' });
+    expect((await bad.exited).code).toBe(1);
+    expect(bad.output()).toContain('MC_LOG_FORMAT must be text or json (got "xml")');
+    expect(bad.output()).toContain('MC_INSTANCE_ID must be 1 to 128 letters');
+  });
 });

@@ -1,4 +1,4 @@
-import { homedir } from 'node:os';
+import { homedir, hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { plainToInstance, Transform, Type } from 'class-transformer';
 import { IsIn, IsInt, IsNotEmpty, IsOptional, IsPositive, IsString, isFQDN, isIP, Matches, Max, Min, registerDecorator, validateSync } from 'class-validator';
@@ -193,6 +193,14 @@ export class EnvironmentVariables {
   @Transform(toList)
   @EveryItem(isHostName, 'MC_ALLOWED_HOSTS must be comma-separated host names or IP addresses, without ports (mc.example.com, 192.168.1.20)')
   MC_ALLOWED_HOSTS: string[] = [];
+
+  /** Names this process in health and logs; several instances of one cluster need different ones. */
+  @Matches(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, { message: 'MC_INSTANCE_ID must be 1 to 128 letters, digits, dots, dashes, underscores or colons, starting with a letter or digit' })
+  MC_INSTANCE_ID: string = `${hostname()}-${process.pid}`;
+
+  /** `json`: one JSON object per line, for log collectors; `text`: Nest's coloured lines. */
+  @IsIn(['text', 'json'], { message: 'MC_LOG_FORMAT must be text or json' })
+  MC_LOG_FORMAT: 'text' | 'json' = 'text';
 }
 
 /**

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { DiskSpaceService } from '../common/disk-space.service';
+import { AppConfig } from '../config/environment';
 import { OpenClawService } from '../openclaw/openclaw.service';
 import { RealtimeGateway } from '../realtime/realtime.gateway';
 import { WorkspaceService } from '../workspace/workspace.service';
@@ -20,6 +21,7 @@ export class HealthService {
     private readonly watcher: WorkspaceWatcher,
     private readonly gateway: RealtimeGateway,
     private readonly openclaw: OpenClawService,
+    private readonly config: AppConfig,
   ) {}
 
   async check(): Promise<HealthDto> {
@@ -34,7 +36,7 @@ export class HealthService {
     const services = Object.assign({}, ...results) as Record<string, ServiceHealthDto>;
     const down = Object.keys(services).filter((name) => services[name].status === 'down');
     const status = down.some((name) => ESSENTIAL.has(name)) ? 'unhealthy' : down.length ? 'degraded' : 'healthy';
-    return { status, timestamp: new Date().toISOString(), services };
+    return { status, timestamp: new Date().toISOString(), instance: { id: this.config.get('MC_INSTANCE_ID', { infer: true }) }, services };
   }
 
   /** Free space of every folder written to; down while one is full (writes there get 507) or nearly full. */

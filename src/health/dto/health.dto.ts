@@ -6,6 +6,11 @@ export class ServiceHealthDto {
   [detail: string]: unknown;
 }
 
+export class InstanceDto {
+  /** MC_INSTANCE_ID: host name and process id unless set. */
+  id!: string;
+}
+
 export class HealthDto {
   /**
    * healthy: all up; degraded: the service runs but something is missing (workspace) or the disk is full or
@@ -16,6 +21,8 @@ export class HealthDto {
   status!: 'healthy' | 'degraded' | 'unhealthy';
   /** ISO 8601. */
   timestamp!: string;
+  /** The process that answered. */
+  instance!: InstanceDto;
   @ApiProperty({
     type: 'object',
     additionalProperties: { $ref: '#/components/schemas/ServiceHealthDto' },
