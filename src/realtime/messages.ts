@@ -1,4 +1,4 @@
-import { toAgentDto } from '../agents/agents.service';
+import { toAgentDto } from '../agents/dto/agent.dto';
 import {
   AlertChangedEvent,
   AgentRemovedEvent,

@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { AGENT_STATUSES, AgentSource, AgentStatus } from '../../workspace/workspace.types';
+import { Agent, AGENT_STATUSES, AgentSource, AgentStatus } from '../../workspace/workspace.types';
 
 const AGENT_SOURCES: AgentSource[] = ['openclaw', 'workspace'];
 
@@ -47,4 +47,35 @@ export class AgentDetailDto extends AgentDto {
 
 export class AgentListDto {
   agents!: AgentDto[];
+}
+
+/** The agent as the API and the gateway show it (the gateway's `agent_status` adds `state`). */
+export function toAgentDto(agent: Agent): AgentDto {
+  return {
+    id: agent.id,
+    name: agent.name,
+    codename: agent.codename,
+    role: agent.role,
+    status: agent.status,
+    raw_status: agent.raw_status,
+    current_tasks: agent.current_tasks,
+    tasks_completed: agent.tasks_completed,
+    tasks_failed: agent.tasks_failed,
+    last_active: agent.last_active,
+    metrics: taskRates(agent),
+    sources: agent.sources,
+    model: agent.model,
+    emoji: agent.emoji,
+  };
+}
+
+function taskRates(agent: Agent): AgentMetricsDto {
+  const finished = agent.tasks_completed + agent.tasks_failed;
+  return {
+    tasks_completed: agent.tasks_completed,
+    tasks_failed: agent.tasks_failed,
+    tasks_in_progress: agent.tasks_in_progress,
+    error_rate: finished ? agent.tasks_failed / finished : 0,
+    success_rate: finished ? agent.tasks_completed / finished : 1,
+  };
 }
