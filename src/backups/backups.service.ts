@@ -1,24 +1,22 @@
 import { BadRequestException, Injectable, Logger, NotFoundException, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { createHash } from 'node:crypto';
 import { createReadStream, ReadStream } from 'node:fs';
-import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Repository } from 'typeorm';
 import { DatabaseWriter } from '../database/database-writer';
 import { DiskSpaceService } from '../common/disk-space.service';
 import { DomainEventBus } from '../common/domain-event-bus';
-import { serviceVersion } from '../common/project';
 import { AppConfig } from '../config/environment';
-import { copyDatabase } from '../database/database-file';
 import { DATABASE_FILE } from '../database/database.module';
 import { DomainEvent } from '../domain-events';
 import { WorkspaceService } from '../workspace/workspace.service';
 import { hashFile } from './archive-reader';
-import { listFiles, Progress, SourceFile, writeArchiveOffThread } from './backup-archive';
+import { Progress } from './backup-archive';
 import { checkBackupFile, inspectUpload } from './backup-check';
 import { BackupLock } from './backup-lock';
-import { ARCHIVE_DATABASE, ARCHIVE_WORKSPACE, BACKUP_ID_PATTERN, backupFileName, parseBackupFileName, timeId, WORKSPACE_SOURCES } from './backup-names';
+import { writeArchiveBackup, writeSnapshot } from './backup-contents';
+import { BACKUP_ID_PATTERN, backupFileName, parseBackupFileName, timeId } from './backup-names';
 import { Backup, BackupTrigger, BackupType } from './backup.entity';
 
 export interface VerifyResult {
@@ -27,9 +25,6 @@ export interface VerifyResult {
   checked_files: number;
   errors: string[];
 }
-
-/** Room for manifest.json beside the files it lists, when the unpacked size of an archive is known. */
-const MANIFEST_ALLOWANCE = 16 * 1024 * 1024;
 
 /**
  * Makes, lists, verifies, deletes and imports backups. Every backup is written under a temporary
@@ -40,6 +35,7 @@ export class BackupsService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(BackupsService.name);
   readonly dir: string;
   readonly lock: BackupLock;
+  private readonly databaseFile: string;
   private reconciling: Promise<void> = Promise.resolve();
 
   constructor(
@@ -52,6 +48,7 @@ export class BackupsService implements OnApplicationBootstrap, OnModuleDestroy {
   ) {
     this.dir = config.get('MC_BACKUP_DIR', { infer: true });
     this.lock = new BackupLock(this.dir);
+    this.databaseFile = join(config.get('MC_DATA_DIR', { infer: true }), DATABASE_FILE);
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -104,7 +101,10 @@ export class BackupsService implements OnApplicationBootstrap, OnModuleDestroy {
     const partial = join(this.dir, `.${file}.partial`);
     const dbCopy = join(this.dir, `.${id}.db.partial`);
     try {
-      const made = type === 'snapshot' ? await this.writeSnapshot(partial, id) : await this.writeArchiveBackup(partial, dbCopy, type, id, agentId, onProgress);
+      const made =
+        type === 'snapshot'
+          ? await writeSnapshot(partial, id, this.workspace)
+          : await writeArchiveBackup({ partial, dbCopy, type, id, agentId, missionControlDir: this.workspace.missionControlDir, databaseFile: this.databaseFile }, onProgress);
       // Read back from disk and checked as a verify would: what gets listed is what the disk holds.
       const checked = await checkBackupFile(partial, type, `sha256:${made.sha256}`, made.unpackedBytes);
       if (checked.errors.length) throw new Error(`the new backup did not check out: ${checked.errors.join('; ')}`);
@@ -209,45 +209,6 @@ export class BackupsService implements OnApplicationBootstrap, OnModuleDestroy {
     } finally {
       await rm(upload, { force: true });
     }
-  }
-
-  private async writeArchiveBackup(partial: string, dbCopy: string, type: BackupType, id: string, agentId: string | null, onProgress?: (p: Progress) => void) {
-    const mc = this.workspace.missionControlDir;
-    let files: SourceFile[] = [];
-    if (type === 'agent_state') {
-      const dir = join(mc, 'agents', agentId ?? '');
-      if (!agentId || !(await stat(dir).then((s) => s.isDirectory(), () => false))) {
-        throw new NotFoundException({ message: 'Agent not found in the workspace', agent_id: agentId });
-      }
-      files = await listFiles(dir, `${ARCHIVE_WORKSPACE}/agents/${agentId}`);
-    } else {
-      for (const source of WORKSPACE_SOURCES) files.push(...(await listFiles(join(mc, source), `${ARCHIVE_WORKSPACE}/${source}`)));
-      await copyDatabase(join(this.config.get('MC_DATA_DIR', { infer: true }), DATABASE_FILE), dbCopy);
-      files.push({ source: dbCopy, path: ARCHIVE_DATABASE, size: (await stat(dbCopy)).size });
-    }
-    const createdAt = new Date().toISOString();
-    const base = { format: 1 as const, id, type, agent_id: agentId, created_at: createdAt, service_version: serviceVersion() };
-    const written = await writeArchiveOffThread({ target: partial, files, manifestBase: base }, onProgress);
-    const unpackedBytes = written.manifest.files.reduce((sum, f) => sum + f.size, 0) + MANIFEST_ALLOWANCE;
-    return { createdAt, sha256: written.sha256, size: written.size, fileCount: files.length, unpackedBytes };
-  }
-
-  private async writeSnapshot(partial: string, id: string) {
-    const createdAt = new Date().toISOString();
-    const snapshot = {
-      format: 1,
-      id,
-      type: 'snapshot',
-      agent_id: null,
-      created_at: createdAt,
-      service_version: serviceVersion(),
-      agents: this.workspace.listAgents(),
-      office: this.workspace.getOffice(),
-      task_queue: this.workspace.getTaskQueue(),
-    };
-    const content = Buffer.from(JSON.stringify(snapshot, null, 2));
-    await writeFile(partial, content);
-    return { createdAt, sha256: createHash('sha256').update(content).digest('hex'), size: content.length, fileCount: snapshot.agents.length, unpackedBytes: undefined };
   }
 
   /** Writes to the backups table in turn with the app's other writes (see DatabaseWriter). */
