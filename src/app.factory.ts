@@ -5,6 +5,7 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppModule } from './app.module';
 import { join } from 'node:path';
+import { ApiTokenMiddleware } from './common/api-token.middleware';
 import { HostCheckMiddleware } from './common/host-check.middleware';
 import { guardHttpServer } from './common/http-server';
 import { projectRoot, serviceVersion } from './common/project';
@@ -36,6 +37,8 @@ export async function createApp(options: { logger?: false } = {}): Promise<NestE
       allowedHeaders: ['Content-Type', 'Authorization'],
     });
   }
+  // Writes and transcripts: before anything reads a body, serves a file or routes the request.
+  app.use(new ApiTokenMiddleware(config).use);
   app.useWebSocketAdapter(new RealtimeAdapter(app, hostCheck));
   app.disable('x-powered-by');
   // The dashboard and its one library, served by the app itself: the page makes no request elsewhere.

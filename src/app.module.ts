@@ -1,10 +1,9 @@
-import { DynamicModule, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { AgentsModule } from './agents/agents.module';
 import { AlertsModule } from './alerts/alerts.module';
 import { BackupsModule } from './backups/backups.module';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
-import { ApiTokenMiddleware } from './common/api-token.middleware';
 import { createValidationPipe } from './common/validation';
 import { DashboardModule } from './dashboard/dashboard.module';
 import { EventsModule } from './events/events.module';
@@ -21,7 +20,7 @@ import { TasksModule } from './tasks/tasks.module';
 import { WorkspaceModule } from './workspace/workspace.module';
 
 @Module({})
-export class AppModule implements NestModule {
+export class AppModule {
   /**
    * The whole application. Configuration is read from the environment when this is called,
    * so each test can boot the app with its own settings.
@@ -52,9 +51,5 @@ export class AppModule implements NestModule {
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
       ],
     };
-  }
-
-  configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(ApiTokenMiddleware).forRoutes('*');
   }
 }

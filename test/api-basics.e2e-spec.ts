@@ -164,6 +164,20 @@ describe('MC_API_TOKEN', () => {
     expect(wrong.body.error).toBe('Invalid API token');
   });
 
+  it("refuses a write without the token before reading its body: neither parsed (401, not 400) nor counted among the events in progress", async () => {
+    const broken = `{"events": [${'{"event_type": "x"},'.repeat(50_000)}`;
+    const refused = await Promise.all(
+      Array.from({ length: 20 }, async () => {
+        const answer = await fetch(`${t.url}/api/events/batch`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: broken });
+        await answer.arrayBuffer();
+        return answer.status;
+      }),
+    );
+    expect(refused).toEqual(Array(20).fill(401));
+    const parsed = await api(t.url, '/api/events/batch', { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: broken });
+    expect(parsed.status).toBe(400);
+  });
+
   it('lets a request with the right token through to the route', async () => {
     const res = await api(t.url, '/api/agents/forge', { method: 'DELETE', headers: { authorization: `Bearer ${token}` } });
     expect(res.status).toBe(404);

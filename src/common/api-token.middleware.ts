@@ -1,4 +1,4 @@
-import { ForbiddenException, Injectable, NestMiddleware, UnauthorizedException, UnsupportedMediaTypeException } from '@nestjs/common';
+import { ForbiddenException, NestMiddleware, UnauthorizedException, UnsupportedMediaTypeException } from '@nestjs/common';
 import { NextFunction, Request, Response } from 'express';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { AppConfig } from '../config/environment';
@@ -30,7 +30,6 @@ export function bearerToken(header: string | undefined): string | undefined {
  *   types a page may send cross-site without asking first are not accepted;
  * - when MC_API_TOKEN is set, writes and transcripts need it (401).
  */
-@Injectable()
 export class ApiTokenMiddleware implements NestMiddleware {
   private readonly token: string | undefined;
   private readonly origins: string[];
@@ -40,7 +39,20 @@ export class ApiTokenMiddleware implements NestMiddleware {
     this.origins = config.get('MC_CORS_ORIGINS', { infer: true });
   }
 
-  use(request: Request, _response: Response, next: NextFunction): void {
+  /**
+   * Mounted in createApp ahead of the body parsers and the ingest gate: a refused request's body is
+   * never parsed and takes no room among the event requests in progress.
+   */
+  use = (request: Request, _response: Response, next: NextFunction): void => {
+    try {
+      this.check(request);
+    } catch (refusal) {
+      return next(refusal);
+    }
+    next();
+  };
+
+  private check(request: Request): void {
     const path = request.originalUrl.split('?')[0];
     const authorized = !this.token || tokenMatches(this.token, bearerToken(request.headers.authorization));
     if (CHANGING_METHODS.has(request.method)) {
@@ -54,7 +66,6 @@ export class ApiTokenMiddleware implements NestMiddleware {
     } else if (!authorized && PRIVATE_READS.some((pattern) => pattern.test(path))) {
       throw new UnauthorizedException(request.headers.authorization ? 'Invalid API token' : 'Transcripts are private: send Authorization: Bearer <MC_API_TOKEN>');
     }
-    next();
   }
 
   private checkOrigin(request: Request, authorized: boolean): void {
