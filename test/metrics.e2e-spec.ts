@@ -1,3 +1,4 @@
+import { DataSource } from 'typeorm';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MetricsCollectorService } from '../src/metrics/metrics-collector.service';
@@ -234,6 +235,15 @@ describe('Retention and rollup', () => {
       for (let minute = 0; minute < 30; minute++) await collector.collect(old + minute * MIN);
       await collector.collect(Date.now());
 
+      const [rawOfOldHour] = await t.app
+        .get(DataSource)
+        .createQueryBuilder()
+        .select('*')
+        .from('system_metrics', 's')
+        .where('s.timestamp >= :from AND s.timestamp < :to', { from: new Date(old).toISOString(), to: new Date(old + 3_600_000).toISOString() })
+        .orderBy('s.timestamp')
+        .limit(1)
+        .getRawMany();
       const result = await t.app.get(MetricsRetentionService).prune();
       expect(result.hours_rolled_up).toBe(1);
       expect(result.events_deleted).toBe(1);
@@ -249,6 +259,13 @@ describe('Retention and rollup', () => {
 
       // A second prune finds nothing left to do.
       expect(await t.app.get(MetricsRetentionService).prune()).toEqual({ hours_rolled_up: 0, events_deleted: 0, rollups_deleted: 0 });
+
+      // The hour's first raw row turning up again after its rollup (a restored backup, say) replaces the rollup.
+      const { id: _id, ...row } = rawOfOldHour;
+      await t.app.get(DataSource).createQueryBuilder().insert().into('system_metrics').values(row).execute();
+      expect((await t.app.get(MetricsRetentionService).prune()).hours_rolled_up).toBe(1);
+      const again: { timestamp: string }[] = (await api(t.url, '/api/system/metrics?hours=96')).body.history;
+      expect(again.filter((p) => p.timestamp < new Date(old + 3_600_000).toISOString()).map((p) => p.timestamp)).toEqual([new Date(old).toISOString()]);
     } finally {
       await t.close();
       await removeDirs(t.workspace, t.dataDir);

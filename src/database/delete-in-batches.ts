@@ -13,8 +13,13 @@ export async function deleteInBatches(writer: DatabaseWriter, table: string, bef
   let deleted = 0;
   for (;;) {
     const count = await writer.transaction(async (m) => {
-      await m.query(`DELETE FROM "${table}" WHERE "id" IN (SELECT "id" FROM "${table}" WHERE "timestamp" < ? ORDER BY "timestamp" LIMIT ${DELETE_BATCH})`, [cutoff]);
-      return (await m.query('SELECT changes() AS "n"'))[0].n as number;
+      const deletion = await m
+        .createQueryBuilder()
+        .delete()
+        .from(table)
+        .where(`"id" IN (SELECT "id" FROM "${table}" WHERE "timestamp" < :cutoff ORDER BY "timestamp" LIMIT ${DELETE_BATCH})`, { cutoff })
+        .execute();
+      return deletion.affected ?? 0;
     });
     deleted += count;
     if (count < DELETE_BATCH) return deleted;

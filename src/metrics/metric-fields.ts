@@ -3,7 +3,7 @@
  * last (largest) value, interval figures add up, the rest average. One list for the collector (the
  * columns it writes), the metrics service (history), retention (rollups) and the gateway (units).
  */
-type Rollup = 'MAX' | 'SUM' | 'AVG';
+export type Rollup = 'MAX' | 'SUM' | 'AVG';
 
 export const AGENT_FIGURES = {
   tasks_completed: 'MAX',

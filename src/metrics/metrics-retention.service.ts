@@ -6,7 +6,7 @@ import { AppConfig } from '../config/environment';
 import { DatabaseWriter } from '../database/database-writer';
 import { deleteInBatches } from '../database/delete-in-batches';
 import { EventsService } from '../events/events.service';
-import { AGENT_FIGURES, columnsSql, rollupSql, SYSTEM_FIGURES } from './metric-fields';
+import { AGENT_FIGURES, columnsSql, figureNames, Rollup, rollupSql, SYSTEM_FIGURES } from './metric-fields';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
@@ -17,6 +17,11 @@ const AGENT_ROLLUP = `"agent_id", MIN("timestamp"), COUNT(*), ${rollupSql(AGENT_
 const AGENT_COLUMNS = `"agent_id", "timestamp", "samples", ${columnsSql(AGENT_FIGURES)}`;
 const SYSTEM_ROLLUP = `MIN("timestamp"), COUNT(*), ${rollupSql(SYSTEM_FIGURES)}`;
 const SYSTEM_COLUMNS = `"timestamp", "samples", ${columnsSql(SYSTEM_FIGURES)}`;
+/** Raw rows that turn up for an hour already rolled up (a restored backup, say) replace its rollup. */
+const replaceRollup = (figures: Record<string, Rollup>) =>
+  ['samples', ...figureNames(figures)].map((name) => `"${name}" = excluded."${name}"`).join(', ');
+const AGENT_REPLACE = replaceRollup(AGENT_FIGURES);
+const SYSTEM_REPLACE = replaceRollup(SYSTEM_FIGURES);
 
 export interface PruneResult {
   hours_rolled_up: number;
@@ -65,14 +70,20 @@ export class MetricsRetentionService {
   }
 
   private async rollUpHour(hour: number): Promise<void> {
-    const range = [new Date(hour).toISOString(), new Date(hour + HOUR_MS).toISOString()];
-    const inHour = '"timestamp" >= ? AND "timestamp" < ?';
+    const from = new Date(hour).toISOString();
+    const to = new Date(hour + HOUR_MS).toISOString();
+    // Column lists are spliced as text (functions, in TypeORM's sql tag); the hour's bounds are parameters.
+    const text = (fragment: string) => () => fragment;
     await this.writer.transaction(async (m) => {
       // An hour is rolled up whole, once; its rollup keeps the hour's first timestamp.
-      await m.query(`INSERT OR REPLACE INTO "agent_metrics_hourly" (${AGENT_COLUMNS}) SELECT ${AGENT_ROLLUP} FROM "agent_metrics" WHERE ${inHour} GROUP BY "agent_id"`, range);
-      await m.query(`INSERT OR REPLACE INTO "system_metrics_hourly" (${SYSTEM_COLUMNS}) SELECT ${SYSTEM_ROLLUP} FROM "system_metrics" WHERE ${inHour} HAVING COUNT(*) > 0`, range);
-      await m.query(`DELETE FROM "agent_metrics" WHERE ${inHour}`, range);
-      await m.query(`DELETE FROM "system_metrics" WHERE ${inHour}`, range);
+      await m.sql`INSERT INTO "agent_metrics_hourly" (${text(AGENT_COLUMNS)}) SELECT ${text(AGENT_ROLLUP)} FROM "agent_metrics"
+        WHERE "timestamp" >= ${from} AND "timestamp" < ${to} GROUP BY "agent_id"
+        ON CONFLICT ("agent_id", "timestamp") DO UPDATE SET ${text(AGENT_REPLACE)}`;
+      await m.sql`INSERT INTO "system_metrics_hourly" (${text(SYSTEM_COLUMNS)}) SELECT ${text(SYSTEM_ROLLUP)} FROM "system_metrics"
+        WHERE "timestamp" >= ${from} AND "timestamp" < ${to} HAVING COUNT(*) > 0
+        ON CONFLICT ("timestamp") DO UPDATE SET ${text(SYSTEM_REPLACE)}`;
+      await m.sql`DELETE FROM "agent_metrics" WHERE "timestamp" >= ${from} AND "timestamp" < ${to}`;
+      await m.sql`DELETE FROM "system_metrics" WHERE "timestamp" >= ${from} AND "timestamp" < ${to}`;
     });
   }
 }
