@@ -107,7 +107,7 @@ export class MetricsCollectorService {
     const [last] = await this.db.query('SELECT "timestamp", "last_event_id" FROM "system_metrics" ORDER BY "timestamp" DESC LIMIT 1');
     this.lastCollectedAt = last ? Date.parse(last.timestamp) : now - this.config.get('MC_METRICS_INTERVAL', { infer: true }) * 1000;
     if (last) {
-      const rows: AgentMetric[] = await this.db.query('SELECT * FROM "agent_metrics" WHERE "timestamp" = ?', [last.timestamp]);
+      const rows: AgentMetric[] = await this.db.sql`SELECT * FROM "agent_metrics" WHERE "timestamp" = ${last.timestamp}`;
       for (const row of rows) this.lastRows.set(row.agent_id, row);
     }
     if (last?.last_event_id != null) this.lastEventId = last.last_event_id;

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AgentNotFoundException } from '../agents/agent-not-found.exception';
+import { namedQuery } from '../database/named-query';
 import { placeAgents, ZONE_LAYOUT } from '../workspace/office-layout';
 import { FleetService } from '../agents/fleet.service';
 import { WorkspaceService } from '../workspace/workspace.service';
@@ -20,6 +21,11 @@ import { HistoryQuery, stepSeconds } from './dto/metrics-query.dto';
 
 const AGENT_COLUMNS = figureNames(AGENT_FIGURES);
 const SYSTEM_COLUMNS = figureNames(SYSTEM_FIGURES);
+interface TaskTotals {
+  tasks_completed: number;
+  tasks_failed: number;
+}
+
 /** Beyond a week, history comes from hourly rollups; without a step it is shown hourly. */
 const RAW_HOURS = 168;
 
@@ -46,17 +52,19 @@ export class MetricsService {
   async agentPeriod(agentId: string, hours: number): Promise<AgentPeriodMetricsDto> {
     await this.assertKnown(agentId);
     const since = hoursAgo(hours);
-    const rows = `(${rowsOf('agent_metrics', AGENT_COLUMNS, '"agent_id" = ?')})`;
-    const [before] = await this.db.query(`SELECT "tasks_completed", "tasks_failed" FROM ${rows} WHERE "timestamp" < ? ORDER BY "timestamp" DESC LIMIT 1`, [agentId, agentId, since]);
-    const [last] = await this.db.query(`SELECT "tasks_completed", "tasks_failed" FROM ${rows} WHERE "timestamp" >= ? ORDER BY "timestamp" DESC LIMIT 1`, [agentId, agentId, since]);
-    const [sums] = await this.db.query(
+    const rows = `(${rowsOf('agent_metrics', AGENT_COLUMNS, '"agent_id" = :agentId')}) AS "rows"`;
+    const params = { agentId, since };
+    const [before] = await namedQuery<TaskTotals[]>(this.db, `SELECT "tasks_completed", "tasks_failed" FROM ${rows} WHERE "timestamp" < :since ORDER BY "timestamp" DESC LIMIT 1`, params);
+    const [last] = await namedQuery<TaskTotals[]>(this.db, `SELECT "tasks_completed", "tasks_failed" FROM ${rows} WHERE "timestamp" >= :since ORDER BY "timestamp" DESC LIMIT 1`, params);
+    const [sums] = await namedQuery<Record<string, number | string | null>[]>(
+      this.db,
       `SELECT COALESCE(SUM("total_work_time"), 0) AS "work", COALESCE(SUM("idle_time"), 0) AS "idle",
               COALESCE(SUM("messages_sent"), 0) AS "sent", COALESCE(SUM("messages_received"), 0) AS "received",
               AVG("avg_task_duration") AS "duration", COALESCE(SUM("tokens_in"), 0) AS "tokensIn",
               COALESCE(SUM("tokens_out"), 0) AS "tokensOut", COALESCE(SUM("cost_usd"), 0) AS "cost",
               COALESCE(SUM("tool_calls"), 0) AS "toolCalls", COALESCE(SUM("runs"), 0) AS "runs"
-       FROM ${rows} WHERE "timestamp" >= ?`,
-      [agentId, agentId, since],
+       FROM ${rows} WHERE "timestamp" >= :since`,
+      params,
     );
     // Totals are running counts: the period's share is the last minus the one before the period
     // (zero when the agent's history starts inside it), never negative (a counter may be reset).
@@ -83,12 +91,12 @@ export class MetricsService {
 
   async agentHistory(agentId: string, query: HistoryQuery): Promise<AgentHistoryDto> {
     await this.assertKnown(agentId);
-    const history = await this.history<AgentHistoryPointDto>('agent_metrics', AGENT_COLUMNS, '"agent_id" = ? AND "timestamp" >= ?', [agentId, hoursAgo(query.hours)], query);
+    const history = await this.history<AgentHistoryPointDto>('agent_metrics', AGENT_COLUMNS, '"agent_id" = :agentId AND "timestamp" >= :since', { agentId, since: hoursAgo(query.hours) }, query);
     return { agent_id: agentId, history };
   }
 
   async systemHistory(query: HistoryQuery): Promise<SystemHistoryDto> {
-    return { history: await this.history<SystemHistoryPointDto>('system_metrics', SYSTEM_COLUMNS, '"timestamp" >= ?', [hoursAgo(query.hours)], query) };
+    return { history: await this.history<SystemHistoryPointDto>('system_metrics', SYSTEM_COLUMNS, '"timestamp" >= :since', { since: hoursAgo(query.hours) }, query) };
   }
 
   /** The office with positions on the shared floor plan, and live figures with the last collection's rates. */
@@ -113,16 +121,13 @@ export class MetricsService {
     };
   }
 
-  private async history<T>(table: 'agent_metrics' | 'system_metrics', figures: string[], where: string, params: unknown[], query: HistoryQuery): Promise<T[]> {
+  private async history<T>(table: 'agent_metrics' | 'system_metrics', figures: string[], where: string, params: Record<string, unknown>, query: HistoryQuery): Promise<T[]> {
     const step = query.step ? stepSeconds(query.step) : query.hours > RAW_HOURS ? 3600 : null;
     const rows = rowsOf(table, figures, where);
-    if (step === null) return this.db.query(`${rows} ORDER BY "timestamp"`, [...params, ...params]);
+    if (step === null) return namedQuery(this.db, `${rows} ORDER BY "timestamp"`, params);
     const bucket = `(CAST(strftime('%s', "timestamp") AS INTEGER) / ${step}) * ${step}`;
     const averages = figures.map((f) => `AVG("${f}") AS "${f}"`).join(', ');
-    const points: (T & { bucket: number })[] = await this.db.query(
-      `SELECT ${bucket} AS "bucket", ${averages} FROM (${rows}) GROUP BY "bucket" ORDER BY "bucket"`,
-      [...params, ...params],
-    );
+    const points: (T & { bucket: number })[] = await namedQuery(this.db, `SELECT ${bucket} AS "bucket", ${averages} FROM (${rows}) AS "rows" GROUP BY "bucket" ORDER BY "bucket"`, params);
     return points.map(({ bucket, ...figuresOf }) => ({ timestamp: new Date(bucket * 1000).toISOString(), ...figuresOf }) as T);
   }
 
@@ -149,10 +154,7 @@ export class MetricsService {
   /** An agent is known when it has a folder or any stored metrics. */
   private async assertKnown(agentId: string): Promise<void> {
     if (this.fleet.getAgent(agentId)) return;
-    const [row] = await this.db.query(
-      'SELECT 1 FROM "agent_metrics" WHERE "agent_id" = ? UNION ALL SELECT 1 FROM "agent_metrics_hourly" WHERE "agent_id" = ? LIMIT 1',
-      [agentId, agentId],
-    );
+    const [row] = await this.db.sql`SELECT 1 FROM "agent_metrics" WHERE "agent_id" = ${agentId} UNION ALL SELECT 1 FROM "agent_metrics_hourly" WHERE "agent_id" = ${agentId} LIMIT 1`;
     if (!row) throw new AgentNotFoundException(agentId);
   }
 }
