@@ -5,10 +5,6 @@ import * as sqlite3 from 'sqlite3';
 import { SqliteConnectionOptions } from 'typeorm/driver/sqlite/SqliteConnectionOptions';
 import { AppConfig } from '../config/environment';
 import { DiskSpaceService } from '../common/disk-space.service';
-import { Backup } from '../backups/backup.entity';
-import { EventRecord } from '../events/event.entity';
-import { AgentMetric } from '../metrics/agent-metric.entity';
-import { SystemMetric } from '../metrics/system-metric.entity';
 import { databaseOpenMode, initializeDataSource, readOnlyOptions } from './database-file';
 import { DatabaseWriter } from './database-writer';
 import { InitialSchema1763800000000 } from './migrations/1763800000000-InitialSchema';
@@ -36,8 +32,7 @@ export const DATABASE_FILE = 'metrics.db';
           // percent of the CPU of ingesting events). Errors still carry the failing SQL.
           driver: { ...sqlite3, verbose: () => sqlite3 },
           database,
-          entities: [AgentMetric, SystemMetric, EventRecord, Backup],
-          // Feature modules may register their entities with TypeOrmModule.forFeature instead of here.
+          // Each feature module registers its own entities (TypeOrmModule.forFeature); the migrations are shared.
           autoLoadEntities: true,
           migrations: [InitialSchema1763800000000, HourlyRollups1763900000000, Backups1764000000000, OpenClawUsage1764100000000, CollectionHighWater1764200000000, Alerts1764400000000],
           migrationsRun: true,
