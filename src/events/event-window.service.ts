@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { inIdOrder, jsonNumber } from '../database/sqlite-sql';
 import { EventRecord } from './event.entity';
 
 /** An event as the collector reads it, its data still JSON text. */
@@ -48,20 +49,16 @@ export class EventWindowService {
     return row.id === null ? null : Number(row.id);
   }
 
-  /**
-   * How many events of each type each agent (null: about no agent) reported with ids in (fromId, toId].
-   * `NOT INDEXED` keeps SQLite from choosing the type or agent index, which would walk the whole
-   * history to save a sort.
-   */
+  /** How many events of each type each agent (null: about no agent) reported with ids in (fromId, toId]. */
   countsByAgentAndType(fromId: number, toId: number): Promise<{ agent_id: string | null; event_type: string; n: number }[]> {
-    return this.db.sql`SELECT "agent_id", "event_type", COUNT(*) AS "n" FROM "events" NOT INDEXED WHERE "id" > ${fromId} AND "id" <= ${toId} GROUP BY "agent_id", "event_type"`;
+    return this.db.sql`SELECT "agent_id", "event_type", COUNT(*) AS "n" FROM ${() => inIdOrder('events')} WHERE "id" > ${fromId} AND "id" <= ${toId} GROUP BY "agent_id", "event_type"`;
   }
 
   /** The mean of the numeric `data.response_time` of the events with ids in (fromId, toId], or null. */
   async averageResponseTime(fromId: number, toId: number): Promise<number | null> {
     const [{ responseTime }] = await this.db.sql<{ responseTime: number | null }[]>`
-      SELECT AVG(CAST(json_extract("data", '$.response_time') AS REAL)) AS "responseTime" FROM "events" NOT INDEXED
-      WHERE "id" > ${fromId} AND "id" <= ${toId} AND json_valid("data") AND json_type("data", '$.response_time') IN ('integer', 'real')`;
+      SELECT AVG(${() => jsonNumber('"data"', 'response_time')}) AS "responseTime" FROM ${() => inIdOrder('events')}
+      WHERE "id" > ${fromId} AND "id" <= ${toId}`;
     return responseTime === null ? null : Number(responseTime);
   }
 

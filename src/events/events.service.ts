@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { decodeCursor, encodeCursor } from '../common/cursor';
 import { DatabaseWriter } from '../database/database-writer';
 import { deleteInBatches } from '../database/delete-in-batches';
+import { lastIssuedId } from '../database/sqlite-sql';
 import { DomainEventBus } from '../common/domain-event-bus';
 import { parseJsonObject } from '../common/json';
 import { DomainEvent, LoggedEvent } from '../domain-events';
@@ -48,9 +49,9 @@ export class EventsService {
     return stored;
   }
 
-  /** How many events were ever logged: SQLite's AUTOINCREMENT counter, O(1) where COUNT(*) walks millions of rows. */
+  /** How many events were ever logged: the last id given out, O(1) where COUNT(*) walks millions of rows. */
   async loggedCount(): Promise<number> {
-    const [row] = await this.db.sql<{ seq: number | string }[]>`SELECT "seq" FROM "sqlite_sequence" WHERE "name" = 'events'`;
+    const [row] = await this.db.query<{ seq: number | string }[]>(lastIssuedId('events'));
     return Number(row?.seq ?? 0);
   }
 
