@@ -13,6 +13,17 @@ export interface StoredEvent {
   data: string;
 }
 
+export interface EventCount {
+  agent_id: string | null;
+  event_type: string;
+  n: number;
+}
+
+export interface WindowSummary {
+  counts: EventCount[];
+  averageResponseTime: number | null;
+}
+
 /**
  * Events read at a time. An event's data may be 16 KiB, and a window may hold any number of events:
  * a page bounds what is held at once to about 8 MiB.
@@ -49,17 +60,21 @@ export class EventWindowService {
     return row.id === null ? null : Number(row.id);
   }
 
-  /** How many events of each type each agent (null: about no agent) reported with ids in (fromId, toId]. */
-  countsByAgentAndType(fromId: number, toId: number): Promise<{ agent_id: string | null; event_type: string; n: number }[]> {
-    return this.db.sql`SELECT "agent_id", "event_type", COUNT(*) AS "n" FROM ${() => inIdOrder('events')} WHERE "id" > ${fromId} AND "id" <= ${toId} GROUP BY "agent_id", "event_type"`;
-  }
-
-  /** The mean of the numeric `data.response_time` of the events with ids in (fromId, toId], or null. */
-  async averageResponseTime(fromId: number, toId: number): Promise<number | null> {
-    const [{ responseTime }] = await this.db.sql<{ responseTime: number | null }[]>`
-      SELECT AVG(${() => jsonNumber('"data"', 'response_time')}) AS "responseTime" FROM ${() => inIdOrder('events')}
-      WHERE "id" > ${fromId} AND "id" <= ${toId}`;
-    return responseTime === null ? null : Number(responseTime);
+  /**
+   * One walk of the ids in (fromId, toId]: how many events of each type each agent (null: about no
+   * agent) reported, and the mean of their numeric `data.response_time` (null when none has one).
+   */
+  async summary(fromId: number, toId: number): Promise<WindowSummary> {
+    const rows = await this.db.sql<(EventCount & { response_sum: number | null; responses: number | string })[]>`
+      SELECT "agent_id", "event_type", COUNT(*) AS "n", SUM(${() => jsonNumber('"data"', 'response_time')}) AS "response_sum",
+             COUNT(${() => jsonNumber('"data"', 'response_time')}) AS "responses"
+      FROM ${() => inIdOrder('events')} WHERE "id" > ${fromId} AND "id" <= ${toId} GROUP BY "agent_id", "event_type"`;
+    const responses = rows.reduce((sum, row) => sum + Number(row.responses), 0);
+    const responseSum = rows.reduce((sum, row) => sum + Number(row.response_sum ?? 0), 0);
+    return {
+      counts: rows.map(({ agent_id, event_type, n }) => ({ agent_id, event_type, n: Number(n) })),
+      averageResponseTime: responses ? responseSum / responses : null,
+    };
   }
 
   /**

@@ -135,8 +135,7 @@ export class MetricsCollectorService {
    * a page at a time, however many the window holds.
    */
   private async readWindow(fromId: number, toId: number) {
-    const counts = await this.events.countsByAgentAndType(fromId, toId);
-    const responseTime = await this.events.averageResponseTime(fromId, toId);
+    const { counts, averageResponseTime: responseTime } = await this.events.summary(fromId, toId);
 
     const perAgent = new Map<string, AgentWindow>();
     const windowOf = (id: string) => {
