@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createApp } from '../src/app.factory';
 import { api, makeTempDir, removeDirs, startApp, TestApp, withEnv } from './support/app-harness';
+import { databaseEnv } from './support/test-database';
 import { WebhookReceiver } from './support/webhook-receiver';
 
 const TOKEN = 'file-token';
@@ -98,7 +99,7 @@ rules:
     await writeFile(file, JSON.stringify(content));
     const dataDir = await makeTempDir('mc-bad-rules-');
     // As main.ts starts it, short of listening: the start fails, and what it opened is closed.
-    const app = await withEnv({ MC_ALERT_RULES: file, MC_DATA_DIR: dataDir, MC_WORKSPACE: dataDir, MC_BACKUP_DIR: join(dataDir, 'backups'), MC_OPENCLAW: 'off' }, () => createApp({ logger: false }));
+    const app = await withEnv({ MC_ALERT_RULES: file, MC_DATA_DIR: dataDir, MC_WORKSPACE: dataDir, MC_BACKUP_DIR: join(dataDir, 'backups'), MC_OPENCLAW: 'off', ...databaseEnv(dataDir) }, () => createApp({ logger: false }));
     const failed = await app.init().then(
       () => null,
       (error: Error) => error,

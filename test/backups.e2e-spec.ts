@@ -9,6 +9,7 @@ import { BackupsService } from '../src/backups/backups.service';
 import { StatusService } from '../src/status/status.service';
 import { api, makeTempDir, removeDirs, startApp, TestApp, waitFor } from './support/app-harness';
 import { craftedBackup, gzipBomb, rawTar, sha256 } from './support/tar-craft';
+import { DATABASE_ENTRY, eventTypesInCopy } from './support/test-database';
 
 const STALE = { MC_STALE_MINUTES: String(60 * 24 * 365 * 50) };
 const create = (t: TestApp, json: object) => api(t.url, '/api/backups', { method: 'POST', json });
@@ -46,7 +47,7 @@ describe('Backups', () => {
     expect(body.size_human).toBe(`${(body.size_bytes / 1024).toFixed(1)} KB`);
 
     const entries = listing(file);
-    expect(entries).toEqual(expect.arrayContaining(['manifest.json', 'database/metrics.db', 'mission-control/agents/forge/state.json', 'mission-control/TASK_QUEUE.md', 'mission-control/current_office_state.json']));
+    expect(entries).toEqual(expect.arrayContaining(['manifest.json', DATABASE_ENTRY, 'mission-control/agents/forge/state.json', 'mission-control/TASK_QUEUE.md', 'mission-control/current_office_state.json']));
     const manifest = JSON.parse(execFileSync('tar', ['-xzOf', file, 'manifest.json'], { encoding: 'utf8' }));
     expect(manifest).toMatchObject({ format: 1, id: body.id, type: 'full', agent_id: null, service_version: expect.any(String) });
     expect(manifest.files.map((f: { path: string }) => f.path).sort()).toEqual(entries.filter((e) => e !== 'manifest.json').sort());
@@ -55,14 +56,10 @@ describe('Backups', () => {
     const original = await readFile(join(t.mc, 'agents', 'forge', 'state.json'));
     expect(forge).toEqual({ path: forge.path, size: original.length, sha256: sha256(original) });
 
-    // The database copy is a working SQLite file holding what was committed.
+    // The database copy is a working SQLite file (a pg_dump on PostgreSQL) holding what was committed.
     const dir = await makeTempDir('mc-db-');
-    execFileSync('tar', ['-xzf', file, '-C', dir, 'database/metrics.db']);
-    const { Database } = await import('sqlite3');
-    const count = await new Promise<number>((resolve, reject) => {
-      const db = new Database(join(dir, 'database/metrics.db'));
-      db.get('SELECT COUNT(*) AS n FROM events', (error, row: { n: number }) => db.close(() => (error ? reject(error) : resolve(row.n))));
-    });
+    execFileSync('tar', ['-xzf', file, '-C', dir, DATABASE_ENTRY]);
+    const count = (await eventTypesInCopy(join(dir, DATABASE_ENTRY))).length;
     expect(count).toBeGreaterThanOrEqual(1);
     await removeDirs(dir);
 

@@ -3,9 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { cp, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { Database } from 'sqlite3';
 import { api, FIXTURE_WORKSPACE, makeTempDir, removeDirs, startApp } from './support/app-harness';
 import { ROOT, spawnService } from './support/service-process';
+import { databaseEnv, storedEventTypes } from './support/test-database';
 
 const run = promisify(execFile);
 
@@ -34,13 +34,6 @@ async function folders(): Promise<Folders> {
   const f = { workspace: join(base, 'ws'), dataDir: join(base, 'data'), backupDir: join(base, 'backups') };
   await cp(FIXTURE_WORKSPACE, f.workspace, { recursive: true });
   return f;
-}
-
-function eventTypes(file: string): Promise<string[]> {
-  return new Promise((resolve, reject) => {
-    const db = new Database(file);
-    db.all('SELECT event_type FROM events ORDER BY id', (error, rows: { event_type: string }[]) => db.close(() => (error ? reject(error) : resolve(rows.map((r) => r.event_type)))));
-  });
 }
 
 describe('Command line', () => {
@@ -73,7 +66,7 @@ describe('Command line', () => {
 
   it('is the package\'s bin, mission-control, run from its shebang as an installed command is', async () => {
     const clean = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('MC_')));
-    const bin = await run('npm', ['exec', '--offline', '--no', '--', 'mission-control', 'list'], { cwd: ROOT, env: { ...clean, ...envOf(f) } });
+    const bin = await run('npm', ['exec', '--offline', '--no', '--', 'mission-control', 'list'], { cwd: ROOT, env: { ...clean, ...envOf(f), ...databaseEnv(f.dataDir) } });
     expect(bin.stdout).toBe((await cli(f, 'list')).stdout);
     expect(bin.stdout.trim().split('\n')).toHaveLength(3);
   });
@@ -108,7 +101,7 @@ describe('Command line', () => {
 
     const refused = await cli(f, 'restore', backup.id, '--with-database');
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toContain('Mission Control is running on this data folder');
+    expect(refused.stderr).toMatch(/Mission Control is running on this (data folder|database)/);
     await app.close();
 
     const restored = await cli(f, 'restore', backup.id, '--with-database');
@@ -116,7 +109,7 @@ describe('Command line', () => {
     expect(restored.stdout).toContain(`Restored the workspace from backup ${backup.id}`);
     expect(restored.stdout).toContain('Database');
     expect(JSON.parse(await readFile(join(f.workspace, 'mission-control', 'agents', 'forge', 'state.json'), 'utf8')).status).toBe('operational');
-    const types = await eventTypes(join(f.dataDir, 'metrics.db'));
+    const types = await storedEventTypes(f.dataDir);
     expect(types).toContain('before_backup');
     expect(types).not.toContain('after_backup');
 

@@ -3,6 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DomainEvent, EventsLoggedEvent } from '../src/domain-events';
 import { api, removeDirs, startApp, TestApp, waitFor } from './support/app-harness';
+import { holdEventsWriteLock } from './support/test-database';
 
 describe('Events API', () => {
   let t: TestApp;
@@ -159,16 +160,12 @@ describe('Events API', () => {
       return text.split('\n').filter((line) => line.startsWith(`${name} `) || line.startsWith(`${name}{`)).reduce((sum, line) => sum + Number(line.split(' ').pop()), 0);
     };
     const [commitsBefore, loggedBefore] = [await figure('mission_control_event_commits_total'), await figure('mission_control_events_logged_total')];
-    // Another connection holds the write lock, as a long write would: the app's next commit waits (its busy timeout is 5 s).
-    const { Database } = await import('sqlite3');
-    const other = new Database(join(t.dataDir, 'metrics.db'));
-    const run = (sql: string) => new Promise<void>((resolve, reject) => other.run(sql, (error) => (error ? reject(error) : resolve())));
-    await run('BEGIN IMMEDIATE');
+    // Another connection holds the write lock, as a long write would: the app's next commit waits (on SQLite, its busy timeout is 5 s).
+    const release = await holdEventsWriteLock(t.dataDir);
     const posting = Promise.all(Array.from({ length: 200 }, (_, i) => post('/api/events', { event_type: 'message_sent', agent_id: 'crowd', data: { i } })));
     // Long enough for all 200 requests to reach the app and queue behind the lock.
     await new Promise((r) => setTimeout(r, 1000));
-    await run('ROLLBACK');
-    await new Promise<void>((resolve) => other.close(() => resolve()));
+    await release();
     const results = await posting;
 
     expect(results.every((r) => r.status === 201)).toBe(true);

@@ -5,6 +5,7 @@ import { isAbsolute } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Parser, ReadEntry } from 'tar';
+import type { PostgresDumpInfo } from '../database/postgres-dump';
 
 export const MANIFEST = 'manifest.json';
 
@@ -21,6 +22,8 @@ export interface Manifest {
   agent_id: string | null;
   created_at: string;
   service_version: string;
+  /** Full backups of a service on PostgreSQL: the dump's versions, or why there is none. */
+  database?: PostgresDumpInfo;
   /** Every other file of the archive. */
   files: ManifestFile[];
 }

@@ -2,7 +2,7 @@ import { UnprocessableEntityException } from '@nestjs/common';
 import { open, stat } from 'node:fs/promises';
 import { AGENT_ID_PATTERN } from '../workspace/workspace.types';
 import { compareWithManifest, hashFile, Manifest, readArchive, readSnapshot } from './archive-reader';
-import { ARCHIVE_DATABASE, ARCHIVE_WORKSPACE } from './backup-names';
+import { ARCHIVE_DATABASES, ARCHIVE_WORKSPACE } from './backup-names';
 import { BackupType } from './backup.entity';
 
 /** An archive may unpack to this many times its size (plus a margin) before it counts as a gzip bomb. */
@@ -37,7 +37,7 @@ export async function checkBackupFile(path: string, type: BackupType, integrityH
   const errors = [
     ...(integrityHash && integrityHash !== `sha256:${read.sha256}` ? ['the archive does not match its recorded sha256'] : []),
     ...compareWithManifest(read),
-    ...read.files.filter((f) => !f.path.startsWith(`${ARCHIVE_WORKSPACE}/`) && f.path !== ARCHIVE_DATABASE).map((f) => `${f.path} is outside the backup's folders`),
+    ...read.files.filter((f) => !f.path.startsWith(`${ARCHIVE_WORKSPACE}/`) && !ARCHIVE_DATABASES.includes(f.path)).map((f) => `${f.path} is outside the backup's folders`),
   ];
   return { errors, checkedFiles: read.files.length, manifest: read.manifest };
 }

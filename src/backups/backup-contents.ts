@@ -3,10 +3,11 @@ import { createHash } from 'node:crypto';
 import { stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { serviceVersion } from '../common/project';
-import { copyDatabase } from '../database/database-file';
+import { DatabaseCopier } from '../database/database-copier';
 import { WorkspaceService } from '../workspace/workspace.service';
+import { Manifest } from './archive-reader';
 import { listFiles, Progress, SourceFile, writeArchiveOffThread } from './backup-archive';
-import { ARCHIVE_DATABASE, ARCHIVE_WORKSPACE, WORKSPACE_SOURCES } from './backup-names';
+import { ARCHIVE_DATABASE, ARCHIVE_POSTGRES_DUMP, ARCHIVE_WORKSPACE, WORKSPACE_SOURCES } from './backup-names';
 import { BackupType } from './backup.entity';
 
 /** What was written, for the check and the backups table. */
@@ -17,6 +18,8 @@ export interface Written {
   fileCount: number;
   /** The most an archive may unpack to, when known. */
   unpackedBytes: number | undefined;
+  /** Why the backup lacks something a user would expect in it. */
+  warning?: string;
 }
 
 /** Room for manifest.json beside the files it lists, when the unpacked size of an archive is known. */
@@ -31,13 +34,14 @@ export interface ArchiveBackup {
   id: string;
   agentId: string | null;
   missionControlDir: string;
-  databaseFile: string;
+  database: DatabaseCopier;
 }
 
 /** A full backup (the workspace's sources and the database) or one agent's folder, as a .tar.gz with its manifest. */
 export async function writeArchiveBackup(backup: ArchiveBackup, onProgress?: (p: Progress) => void): Promise<Written> {
   const { partial, dbCopy, type, id, agentId, missionControlDir: mc } = backup;
   let files: SourceFile[] = [];
+  let database: Manifest['database'];
   if (type === 'agent_state') {
     const dir = join(mc, 'agents', agentId ?? '');
     if (!agentId || !(await stat(dir).then((s) => s.isDirectory(), () => false))) {
@@ -46,14 +50,15 @@ export async function writeArchiveBackup(backup: ArchiveBackup, onProgress?: (p:
     files = await listFiles(dir, `${ARCHIVE_WORKSPACE}/agents/${agentId}`);
   } else {
     for (const source of WORKSPACE_SOURCES) files.push(...(await listFiles(join(mc, source), `${ARCHIVE_WORKSPACE}/${source}`)));
-    await copyDatabase(backup.databaseFile, dbCopy);
-    files.push({ source: dbCopy, path: ARCHIVE_DATABASE, size: (await stat(dbCopy)).size });
+    const copy = await backup.database.copy(dbCopy);
+    if (copy.format !== 'sqlite') database = copy.info;
+    if (copy.format) files.push({ source: dbCopy, path: copy.format === 'sqlite' ? ARCHIVE_DATABASE : ARCHIVE_POSTGRES_DUMP, size: (await stat(dbCopy)).size });
   }
   const createdAt = new Date().toISOString();
-  const base = { format: 1 as const, id, type, agent_id: agentId, created_at: createdAt, service_version: serviceVersion() };
+  const base = { format: 1 as const, id, type, agent_id: agentId, created_at: createdAt, service_version: serviceVersion(), ...(database && { database }) };
   const written = await writeArchiveOffThread({ target: partial, files, manifestBase: base }, onProgress);
   const unpackedBytes = written.manifest.files.reduce((sum, f) => sum + f.size, 0) + MANIFEST_ALLOWANCE;
-  return { createdAt, sha256: written.sha256, size: written.size, fileCount: files.length, unpackedBytes };
+  return { createdAt, sha256: written.sha256, size: written.size, fileCount: files.length, unpackedBytes, warning: database?.skipped };
 }
 
 /** The workspace's parsed state (agents, office, task queue) as one JSON file. */

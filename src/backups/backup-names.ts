@@ -9,6 +9,9 @@ export const WORKSPACE_SOURCES = ['agents', 'dashboard', 'logs', 'workflows', 'T
 /** Where things sit inside an archive. */
 export const ARCHIVE_WORKSPACE = 'mission-control';
 export const ARCHIVE_DATABASE = 'database/metrics.db';
+/** A full backup of a service on PostgreSQL holds a pg_dump instead. */
+export const ARCHIVE_POSTGRES_DUMP = 'database/mission-control.pgdump';
+export const ARCHIVE_DATABASES = [ARCHIVE_DATABASE, ARCHIVE_POSTGRES_DUMP];
 
 export function timeId(date: Date): string {
   return date.toISOString().replace(/[-:]/g, '').replace('T', '_').slice(0, 15);

@@ -8,7 +8,7 @@ import { DatabaseWriter } from '../database/database-writer';
 import { DiskSpaceService } from '../common/disk-space.service';
 import { DomainEventBus } from '../common/domain-event-bus';
 import { AppConfig } from '../config/environment';
-import { DATABASE_FILE } from '../database/database.module';
+import { DatabaseCopier } from '../database/database-copier';
 import { DomainEvent } from '../domain-events';
 import { WorkspaceService } from '../workspace/workspace.service';
 import { hashFile } from './archive-reader';
@@ -35,7 +35,6 @@ export class BackupsService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(BackupsService.name);
   readonly dir: string;
   readonly lock: BackupLock;
-  private readonly databaseFile: string;
   private reconciling: Promise<void> = Promise.resolve();
 
   constructor(
@@ -45,10 +44,10 @@ export class BackupsService implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly bus: DomainEventBus,
     private readonly config: AppConfig,
     private readonly disk: DiskSpaceService,
+    private readonly database: DatabaseCopier,
   ) {
     this.dir = config.get('MC_BACKUP_DIR', { infer: true });
     this.lock = new BackupLock(this.dir);
-    this.databaseFile = join(config.get('MC_DATA_DIR', { infer: true }), DATABASE_FILE);
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -104,7 +103,7 @@ export class BackupsService implements OnApplicationBootstrap, OnModuleDestroy {
       const made =
         type === 'snapshot'
           ? await writeSnapshot(partial, id, this.workspace)
-          : await writeArchiveBackup({ partial, dbCopy, type, id, agentId, missionControlDir: this.workspace.missionControlDir, databaseFile: this.databaseFile }, onProgress);
+          : await writeArchiveBackup({ partial, dbCopy, type, id, agentId, missionControlDir: this.workspace.missionControlDir, database: this.database }, onProgress);
       // Read back from disk and checked as a verify would: what gets listed is what the disk holds.
       const checked = await checkBackupFile(partial, type, `sha256:${made.sha256}`, made.unpackedBytes);
       if (checked.errors.length) throw new Error(`the new backup did not check out: ${checked.errors.join('; ')}`);
@@ -122,6 +121,7 @@ export class BackupsService implements OnApplicationBootstrap, OnModuleDestroy {
       });
       await rename(partial, join(this.dir, file));
       await this.write((r) => r.save(backup));
+      if (made.warning) this.logger.warn(`Backup ${id}: ${made.warning}`);
       this.logger.log(`Backup ${id} (${type}${agentId ? ` of ${agentId}` : ''}) done: ${made.fileCount} files, ${made.size} bytes`);
       this.bus.emit(DomainEvent.BackupCompleted, { backup });
       return backup;

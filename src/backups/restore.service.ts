@@ -11,7 +11,7 @@ import { WorkspaceService } from '../workspace/workspace.service';
 import { AGENT_ID_PATTERN } from '../workspace/workspace.types';
 import { listFiles } from './backup-archive';
 import { checkBackupFile } from './backup-check';
-import { ARCHIVE_DATABASE, ARCHIVE_WORKSPACE, WORKSPACE_SOURCES } from './backup-names';
+import { ARCHIVE_WORKSPACE, WORKSPACE_SOURCES } from './backup-names';
 import { Backup } from './backup.entity';
 import { BackupsService } from './backups.service';
 
@@ -135,13 +135,19 @@ export class RestoreService implements OnModuleInit {
     });
   }
 
-  /** Extracts the database file of a verified full backup to `target` (used offline by the command line). */
-  async extractDatabase(backup: Backup, target: string): Promise<void> {
+  /**
+   * Extracts the database entry (ARCHIVE_DATABASES) of a verified full backup to `target`, for the
+   * command line's offline restore. False when the backup holds no such entry.
+   */
+  async extractDatabase(backup: Backup, target: string, entry: string): Promise<boolean> {
     const staging = join(dirname(target), `.restore-db-${randomBytes(4).toString('hex')}`);
     await mkdir(staging, { recursive: true });
     try {
-      await extract({ file: this.backups.pathOf(backup), cwd: staging, strict: true, filter: (path) => path === ARCHIVE_DATABASE });
-      await rename(join(staging, ARCHIVE_DATABASE), target);
+      await extract({ file: this.backups.pathOf(backup), cwd: staging, strict: true, filter: (path) => path === entry });
+      return await rename(join(staging, entry), target).then(
+        () => true,
+        (error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? false : Promise.reject(error)),
+      );
     } finally {
       await rm(staging, { recursive: true, force: true });
     }

@@ -16,7 +16,7 @@
  */
 import { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { copyFile, rename, rm, stat } from 'node:fs/promises';
+import { copyFile, rename, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SingleBar } from 'cli-progress';
@@ -26,12 +26,10 @@ import { BACKUP_TYPES, BackupType } from '../backups/backup.entity';
 import { BackupsService } from '../backups/backups.service';
 import { RestoreService } from '../backups/restore.service';
 import { validateEnvironment } from '../config/environment';
-import { quickCheck } from '../database/database-file';
-import { DATABASE_FILE } from '../database/database.module';
-import { runningService } from '../status/service-lock';
 import { WorkspaceService } from '../workspace/workspace.service';
 import { AGENT_ID_PATTERN } from '../workspace/workspace.types';
 import { CliModule } from './cli.module';
+import { DatabaseRestore } from './database-restore';
 
 const USAGE = `Usage: mission-control <command>   (in the project folder: npm run cli -- <command>)
   backup [--type full|agent_state|snapshot] [--agent ID]   make a backup (full by default)
@@ -136,35 +134,20 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
-/** Files through the service; the database only offline, swapped in by rename once the copy checks out. */
+/** Files through the service; the database only offline (see DatabaseRestore). */
 async function restore(id: string, agent: string | null, withDatabase: boolean): Promise<void> {
-  const config = validateEnvironment(process.env);
-  const dbFile = join(config.MC_DATA_DIR, DATABASE_FILE);
-  const staged = join(config.MC_DATA_DIR, `.${DATABASE_FILE}.restore`);
-  if (withDatabase) {
-    if (agent) throw new UsageError('--with-database restores a whole backup: leave out --agent');
-    const pid = await runningService(config.MC_DATA_DIR);
-    if (pid) throw new Error(`Mission Control is running on this data folder (pid ${pid}): stop it before restoring the database`);
-  }
-  const result = await withServices(async (app) => {
-    const restores = app.get(RestoreService);
-    const outcome = await restores.restore(id, agent);
-    if (withDatabase) await restores.extractDatabase(await app.get(BackupsService).get(id), staged);
-    return outcome;
-  });
-  console.log(`${result.message}: ${result.restored_files} files. Safety backup: ${result.safety_backup_id}`);
-  if (!withDatabase) return;
+  if (withDatabase && agent) throw new UsageError('--with-database restores a whole backup: leave out --agent');
+  const database = withDatabase ? new DatabaseRestore(validateEnvironment(process.env)) : null;
   try {
-    const check = await quickCheck(staged);
-    if (check !== 'ok') throw new Error(`the database in the backup fails its integrity check: ${check}`);
-    // The old database's write-ahead log must not be replayed onto the restored file.
-    await rm(`${dbFile}-wal`, { force: true });
-    await rm(`${dbFile}-shm`, { force: true });
-    await rename(staged, dbFile);
+    const result = await withServices(async (app) => {
+      await database?.stage(app, id);
+      return app.get(RestoreService).restore(id, agent);
+    });
+    console.log(`${result.message}: ${result.restored_files} files. Safety backup: ${result.safety_backup_id}`);
+    if (database) console.log(`${await database.apply()} restored from backup ${id}.`);
   } finally {
-    await rm(staged, { force: true });
+    await database?.discard();
   }
-  console.log(`Database ${dbFile} restored from backup ${id}.`);
 }
 
 main(process.argv.slice(2)).then(

@@ -107,6 +107,17 @@ describe('validateEnvironment', () => {
     expect(() => validateEnvironment({ [name]: value })).toThrow(message);
   });
 
+  it('selects PostgreSQL and Redis by URL, refuses Redis alone, and never repeats a password', () => {
+    expect(validateEnvironment({}).MC_DATABASE_URL).toBeUndefined();
+    const url = 'postgres://mc:s3cret@db.internal:5432/mission';
+    expect(validateEnvironment({ MC_DATABASE_URL: url, MC_REDIS_URL: 'redis://cache:6379' })).toMatchObject({ MC_DATABASE_URL: url, MC_REDIS_URL: 'redis://cache:6379' });
+    expect(() => validateEnvironment({ MC_REDIS_URL: 'redis://cache:6379' })).toThrow(/MC_REDIS_URL is set without MC_DATABASE_URL/);
+    const bad = () => validateEnvironment({ MC_DATABASE_URL: 'mysql://mc:s3cret@db/mission' });
+    expect(bad).toThrow(/MC_DATABASE_URL must be a postgres:\/\/ or postgresql:\/\/ URL .*\(got "mysql:\/\/mc:\*\*\*@db\/mission"\)/);
+    expect(bad).not.toThrow(/s3cret/);
+    expect(() => validateEnvironment({ MC_DATABASE_URL: url, MC_REDIS_URL: 'http://cache' })).toThrow(/MC_REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL/);
+  });
+
   it('lists every bad variable at once', () => {
     expect(() => validateEnvironment({ MC_API_PORT: 'x', MC_WS_PORT: 'y' })).toThrow(/MC_API_PORT[\s\S]*MC_WS_PORT/);
   });

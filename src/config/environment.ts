@@ -198,6 +198,16 @@ export class EnvironmentVariables {
   @Matches(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, { message: 'MC_INSTANCE_ID must be 1 to 128 letters, digits, dots, dashes, underscores or colons, starting with a letter or digit' })
   MC_INSTANCE_ID: string = `${hostname()}-${process.pid}`;
 
+  /** `postgres://…`: PostgreSQL instead of SQLite at <MC_DATA_DIR>/metrics.db. */
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'MC_DATABASE_URL must be a postgres:// or postgresql:// URL (postgres://user:password@host:5432/database)' })
+  MC_DATABASE_URL?: string;
+
+  /** `redis://…`: the event bus of a cluster of instances; needs MC_DATABASE_URL. */
+  @IsOptional()
+  @Matches(/^rediss?:\/\/\S*$/, { message: 'MC_REDIS_URL must be a redis:// or rediss:// URL (redis://host:6379)' })
+  MC_REDIS_URL?: string;
+
   /** `json`: one JSON object per line, for log collectors; `text`: Nest's coloured lines. */
   @IsIn(['text', 'json'], { message: 'MC_LOG_FORMAT must be text or json' })
   MC_LOG_FORMAT: 'text' | 'json' = 'text';
@@ -215,10 +225,20 @@ export function validateEnvironment(raw: Record<string, unknown>): EnvironmentVa
   const env = plainToInstance(EnvironmentVariables, present, { exposeDefaultValues: true });
   const errors = validateSync(env);
   if (errors.length > 0) {
-    const lines = errors.map((e) => `${Object.values(e.constraints ?? {})[0]} (got "${String(present[e.property])}")`);
+    const lines = errors.map((e) => `${Object.values(e.constraints ?? {})[0]} (got "${withoutPassword(String(present[e.property]))}")`);
     throw new Error(`Invalid configuration:\n  - ${lines.join('\n  - ')}`);
   }
+  if (env.MC_REDIS_URL && !env.MC_DATABASE_URL) {
+    throw new Error(
+      'Invalid configuration:\n  - MC_REDIS_URL is set without MC_DATABASE_URL: instances of a cluster share their data through PostgreSQL, which SQLite files cannot do. Set both, or neither for one instance on SQLite',
+    );
+  }
   return env;
+}
+
+/** A URL as it may be shown in messages and logs: its password, if any, replaced by ***. */
+export function withoutPassword(url: string): string {
+  return url.replace(/^([a-z]+:\/\/[^:@/]*:)[^@/]*@/i, '$1***@');
 }
 
 /**

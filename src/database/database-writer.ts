@@ -2,6 +2,7 @@ import { Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { DiskSpaceService } from '../common/disk-space.service';
+import { EngineSql, engineSql } from './engine-sql';
 
 /**
  * The write settings of the app's connection (the ingest benchmark's raw baseline uses them too).
@@ -16,10 +17,12 @@ import { DiskSpaceService } from '../common/disk-space.service';
 export const WRITE_PRAGMAS = ['synchronous = NORMAL', 'wal_autocheckpoint = 10000', 'journal_size_limit = 67108864', 'cache_size = -16384'];
 
 /**
- * Orders the writes on the one connection TypeORM's SQLite driver shares, on which two concurrent
- * transactions would silently nest as savepoints and commit or roll back together. A transaction
- * runs alone; single statements run after the transactions queued before them and before the ones
- * queued after, but not one at a time. A write that finds the disk full is a 507 (see DiskSpaceService).
+ * The door for writes. On SQLite it orders them on the one connection TypeORM's driver shares, on
+ * which two concurrent transactions would silently nest as savepoints and commit or roll back
+ * together: a transaction runs alone; single statements run after the transactions queued before
+ * them and before the ones queued after, but not one at a time. A write that finds the disk full is a
+ * 507 (see DiskSpaceService). On PostgreSQL each transaction takes a connection of the pool, and the
+ * server orders them.
  */
 @Injectable()
 export class DatabaseWriter implements OnModuleInit {
@@ -28,26 +31,35 @@ export class DatabaseWriter implements OnModuleInit {
   /** Settles when the last transaction queued so far has. */
   private lastTransaction: Promise<unknown> = Promise.resolve();
 
+  /** The engine's SQL fragments, for statements written here by other modules. */
+  readonly sql: EngineSql;
+  private readonly sqlite: boolean;
+
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly disk: DiskSpaceService,
-  ) {}
+  ) {
+    this.sql = engineSql(db);
+    this.sqlite = db.options.type === 'sqlite';
+  }
 
   async onModuleInit(): Promise<void> {
-    for (const pragma of WRITE_PRAGMAS) await this.db.query(`PRAGMA ${pragma}`);
+    if (this.sqlite) for (const pragma of WRITE_PRAGMAS) await this.db.query(`PRAGMA ${pragma}`);
   }
 
   transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    if (!this.sqlite) return this.db.transaction(work);
     const run = this.tail.then(() => this.write(() => this.inTransaction(work)));
     this.tail = this.lastTransaction = run.catch(() => undefined);
     return run;
   }
 
   /**
-   * One statement, which SQLite commits atomically by itself. Statements do not wait for one another:
+   * One statement, which the database commits atomically by itself. Statements do not wait for one another:
    * handed to the driver together, the next is prepared and queued while one runs.
    */
   statement<T>(sql: string, params: unknown[]): Promise<T> {
+    if (!this.sqlite) return this.db.query(sql, params);
     const run: Promise<T> = this.lastTransaction.then(() => this.write(() => this.db.query(sql, params)));
     this.tail = Promise.all([this.tail, run.catch(() => undefined)]);
     return run;

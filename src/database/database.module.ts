@@ -6,23 +6,23 @@ import { SqliteConnectionOptions } from 'typeorm/driver/sqlite/SqliteConnectionO
 import { AppConfig } from '../config/environment';
 import { DiskSpaceService } from '../common/disk-space.service';
 import { databaseOpenMode, initializeDataSource, readOnlyOptions } from './database-file';
+import { DATABASE_FILE, DatabaseCopier } from './database-copier';
 import { DatabaseWriter } from './database-writer';
-import { InitialSchema1763800000000 } from './migrations/1763800000000-InitialSchema';
-import { HourlyRollups1763900000000 } from './migrations/1763900000000-HourlyRollups';
-import { Backups1764000000000 } from './migrations/1764000000000-Backups';
-import { OpenClawUsage1764100000000 } from './migrations/1764100000000-OpenClawUsage';
-import { CollectionHighWater1764200000000 } from './migrations/1764200000000-CollectionHighWater';
-import { Alerts1764400000000 } from './migrations/1764400000000-Alerts';
+import { SQLITE_MIGRATIONS } from './migrations/sqlite';
+import { initializePostgres, postgresOptions } from './postgres-database';
 
-export const DATABASE_FILE = 'metrics.db';
-
-/** SQLite through TypeORM; the schema comes from migrations run at start, never from synchronize. */
+/**
+ * SQLite in <MC_DATA_DIR> by default, PostgreSQL when MC_DATABASE_URL is set, through TypeORM; the
+ * schema comes from each engine's migrations, run at start, never from synchronize.
+ */
 @Module({
   imports: [
     TypeOrmModule.forRootAsync({
       inject: [AppConfig, DiskSpaceService],
-      dataSourceFactory: (options) => initializeDataSource(options as SqliteConnectionOptions),
+      dataSourceFactory: (options) => (options?.type === 'postgres' ? initializePostgres(options) : initializeDataSource(options as SqliteConnectionOptions)),
       useFactory: async (config: AppConfig, disk: DiskSpaceService) => {
+        const url = config.get('MC_DATABASE_URL', { infer: true });
+        if (url) return postgresOptions(url, config.get('MC_INSTANCE_ID', { infer: true }));
         const dataDir = config.get('MC_DATA_DIR', { infer: true });
         const database = join(dataDir, DATABASE_FILE);
         const readOnly = (await databaseOpenMode(database, dataDir, disk)) === 'read-only';
@@ -32,9 +32,9 @@ export const DATABASE_FILE = 'metrics.db';
           // percent of the CPU of ingesting events). Errors still carry the failing SQL.
           driver: { ...sqlite3, verbose: () => sqlite3 },
           database,
-          // Each feature module registers its own entities (TypeOrmModule.forFeature); the migrations are shared.
+          // Each feature module registers its own entities (TypeOrmModule.forFeature).
           autoLoadEntities: true,
-          migrations: [InitialSchema1763800000000, HourlyRollups1763900000000, Backups1764000000000, OpenClawUsage1764100000000, CollectionHighWater1764200000000, Alerts1764400000000],
+          migrations: SQLITE_MIGRATIONS,
           migrationsRun: true,
           synchronize: false,
           enableWAL: true,
@@ -47,7 +47,7 @@ export const DATABASE_FILE = 'metrics.db';
       },
     }),
   ],
-  providers: [DatabaseWriter],
-  exports: [DatabaseWriter],
+  providers: [DatabaseWriter, DatabaseCopier],
+  exports: [DatabaseWriter, DatabaseCopier],
 })
 export class DatabaseModule {}

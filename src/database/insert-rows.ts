@@ -1,6 +1,7 @@
 import { EntityManager } from 'typeorm';
+import { EngineSql, engineSql } from './engine-sql';
 
-/** The SQLite bundled with sqlite3 5 takes up to 32766 parameters per statement. */
+/** Under both engines' limits: 32,766 parameters per statement for SQLite's, 65,535 for PostgreSQL. */
 const MAX_PARAMETERS = 32_000;
 
 /** How many rows of `columnCount` columns one INSERT statement can take. */
@@ -8,16 +9,12 @@ export function rowsPerStatement(columnCount: number): number {
   return Math.max(1, Math.floor(MAX_PARAMETERS / columnCount));
 }
 
-/** One multi-row INSERT; at most rowsPerStatement(columns.length) rows. */
-export function insertStatement<Row extends Record<string, unknown>>(table: string, columns: readonly (keyof Row & string)[], rows: Row[]): [string, unknown[]] {
-  const placeholder = `(${columns.map(() => '?').join(', ')})`;
-  const sql = `INSERT INTO "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) VALUES ${rows.map(() => placeholder).join(', ')}`;
-  return [sql, rows.flatMap((row) => columns.map((c) => row[c] ?? null))];
-}
-
-/** The ids of the rows of one multi-row INSERT, given the last: SQLite gives them consecutive ids. */
-export function insertedIds(lastId: number, count: number): number[] {
-  return Array.from({ length: count }, (_, i) => lastId - count + 1 + i);
+/** One multi-row INSERT that answers with the new ids (read them with `sql.insertedIds`); at most rowsPerStatement(columns.length) rows. */
+export function insertStatement<Row extends Record<string, unknown>>(sql: EngineSql, table: string, columns: readonly (keyof Row & string)[], rows: Row[]): [string, unknown[]] {
+  let n = 0;
+  const values = rows.map(() => `(${columns.map(() => sql.parameter(++n)).join(', ')})`);
+  const statement = `INSERT INTO "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) VALUES ${values.join(', ')}${sql.returningIds}`;
+  return [statement, rows.flatMap((row) => columns.map((c) => row[c] ?? null))];
 }
 
 /**
@@ -30,12 +27,12 @@ export async function insertRows<Row extends Record<string, unknown>>(
   columns: readonly (keyof Row & string)[],
   rows: Row[],
 ): Promise<number[]> {
+  const sql = engineSql(manager.connection);
   const ids: number[] = [];
   const perStatement = rowsPerStatement(columns.length);
   for (let i = 0; i < rows.length; i += perStatement) {
     const chunk = rows.slice(i, i + perStatement);
-    const lastId: number = await manager.query(...insertStatement(table, columns, chunk));
-    ids.push(...insertedIds(lastId, chunk.length));
+    ids.push(...sql.insertedIds(await manager.query(...insertStatement(sql, table, columns, chunk)), chunk.length));
   }
   return ids;
 }

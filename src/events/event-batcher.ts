@@ -1,6 +1,6 @@
 import { Injectable, OnModuleDestroy } from '@nestjs/common';
 import { DatabaseWriter } from '../database/database-writer';
-import { insertedIds, insertStatement, rowsPerStatement } from '../database/insert-rows';
+import { insertStatement, rowsPerStatement } from '../database/insert-rows';
 import { jsonOf } from '../common/json';
 import { LoggedEvent } from '../domain-events';
 
@@ -17,7 +17,7 @@ interface Waiting {
 }
 
 const COLUMNS = ['timestamp', 'event_type', 'agent_id', 'data'] as const;
-/** A group is one INSERT statement, which SQLite commits atomically by itself. */
+/** A group is one INSERT statement, which the database commits atomically by itself. */
 const MAX_GROUP_ROWS = rowsPerStatement(COLUMNS.length);
 /**
  * The driver and SQLite each copy a statement's values outside the JavaScript heap, so groups of large
@@ -91,7 +91,8 @@ export class EventBatcher implements OnModuleDestroy {
   private async write(group: Waiting[]): Promise<void> {
     const records = group.flatMap((w) => w.records);
     try {
-      const ids = insertedIds(await this.writer.statement<number>(...insertStatement('events', COLUMNS, records)), records.length);
+      const { sql } = this.writer;
+      const ids = sql.insertedIds(await this.writer.statement(...insertStatement(sql, 'events', COLUMNS, records)), records.length);
       this.committed++;
       let offset = 0;
       for (const w of group) {

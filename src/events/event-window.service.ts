@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { inIdOrder, jsonNumber } from '../database/sqlite-sql';
+import { engineSql } from '../database/engine-sql';
 import { EventRecord } from './event.entity';
 
 /** An event as the collector reads it, its data still JSON text. */
@@ -65,6 +65,7 @@ export class EventWindowService {
    * agent) reported, and the mean of their numeric `data.response_time` (null when none has one).
    */
   async summary(fromId: number, toId: number): Promise<WindowSummary> {
+    const { jsonNumber, inIdOrder } = engineSql(this.db);
     const rows = await this.db.sql<(EventCount & { response_sum: number | null; responses: number | string })[]>`
       SELECT "agent_id", "event_type", COUNT(*) AS "n", SUM(${() => jsonNumber('"data"', 'response_time')}) AS "response_sum",
              COUNT(${() => jsonNumber('"data"', 'response_time')}) AS "responses"

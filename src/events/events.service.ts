@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { decodeCursor, encodeCursor } from '../common/cursor';
 import { DatabaseWriter } from '../database/database-writer';
 import { deleteInBatches } from '../database/delete-in-batches';
-import { lastIssuedId } from '../database/sqlite-sql';
+import { engineSql } from '../database/engine-sql';
 import { DomainEventBus } from '../common/domain-event-bus';
 import { parseJsonObject } from '../common/json';
 import { DomainEvent, LoggedEvent } from '../domain-events';
@@ -51,7 +51,7 @@ export class EventsService {
 
   /** How many events were ever logged: the last id given out, O(1) where COUNT(*) walks millions of rows. */
   async loggedCount(): Promise<number> {
-    const [row] = await this.db.query<{ seq: number | string }[]>(lastIssuedId('events'));
+    const [row] = await this.db.query<{ seq: number | string }[]>(engineSql(this.db).lastIssuedId('events'));
     return Number(row?.seq ?? 0);
   }
 

@@ -64,7 +64,7 @@ export class MetricsRetentionService {
 
   private async oldestRawHour(): Promise<number | null> {
     const [row] = await this.db.query(
-      'SELECT MIN("t") AS "oldest" FROM (SELECT MIN("timestamp") AS "t" FROM "agent_metrics" UNION ALL SELECT MIN("timestamp") FROM "system_metrics")',
+      'SELECT MIN("t") AS "oldest" FROM (SELECT MIN("timestamp") AS "t" FROM "agent_metrics" UNION ALL SELECT MIN("timestamp") FROM "system_metrics") AS "oldest_rows"',
     );
     return row.oldest === null ? null : floorHour(Date.parse(row.oldest));
   }

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AgentNotFoundException } from '../agents/agent-not-found.exception';
 import { namedQuery } from '../database/named-query';
-import { epochSeconds } from '../database/sqlite-sql';
+import { engineSql } from '../database/engine-sql';
 import { placeAgents, ZONE_LAYOUT } from '../workspace/office-layout';
 import { FleetService } from '../agents/fleet.service';
 import { WorkspaceService } from '../workspace/workspace.service';
@@ -126,7 +126,7 @@ export class MetricsService {
     const step = query.step ? stepSeconds(query.step) : query.hours > RAW_HOURS ? 3600 : null;
     const rows = rowsOf(table, figures, where);
     if (step === null) return namedQuery(this.db, `${rows} ORDER BY "timestamp"`, params);
-    const bucket = `(${epochSeconds('"timestamp"')} / ${step}) * ${step}`;
+    const bucket = `(${engineSql(this.db).epochSeconds('"timestamp"')} / ${step}) * ${step}`;
     const averages = figures.map((f) => `AVG("${f}") AS "${f}"`).join(', ');
     const points: (T & { bucket: number })[] = await namedQuery(this.db, `SELECT ${bucket} AS "bucket", ${averages} FROM (${rows}) AS "rows" GROUP BY "bucket" ORDER BY "bucket"`, params);
     return points.map(({ bucket, ...figuresOf }) => ({ timestamp: new Date(bucket * 1000).toISOString(), ...figuresOf }) as T);

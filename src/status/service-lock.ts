@@ -1,4 +1,4 @@
-import { rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { acquireLockFile, LockHeldError, lockHolder } from '../common/lock-file';
 
@@ -7,6 +7,8 @@ const LOCK_FILE = 'service.lock';
 
 /** Takes the data folder for this service; another live service on it stops the start with a message. */
 export async function writeServiceLock(dataDir: string): Promise<void> {
+  // On SQLite the database is there first; on PostgreSQL the lock may be the folder's first file.
+  await mkdir(dataDir, { recursive: true });
   try {
     await acquireLockFile(join(dataDir, LOCK_FILE), { pid: process.pid, started_at: new Date().toISOString() }, true);
   } catch (error) {

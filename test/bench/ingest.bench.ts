@@ -11,7 +11,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WRITE_PRAGMAS } from '../../src/database/database-writer';
-import { InitialSchema1763800000000 } from '../../src/database/migrations/1763800000000-InitialSchema';
+import { InitialSchema1763800000000 } from '../../src/database/migrations/sqlite/1763800000000-InitialSchema';
 import { closeDb, openDb, report, ROOT, run, startBuiltApp } from './bench-support';
 
 const BATCH = 500;

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApp, listen } from '../../src/app.factory';
 import { RealtimeGateway } from '../../src/realtime/realtime.gateway';
+import { databaseEnv } from './test-database';
 
 export const FIXTURE_WORKSPACE = join(__dirname, '..', 'fixtures', 'workspace');
 
@@ -48,7 +49,10 @@ export async function makeTempDir(prefix = 'mc-test-'): Promise<string> {
   return mkdtemp(join(tmpdir(), prefix));
 }
 
-/** Boots the real application on temporary folders and a temporary SQLite file, on 127.0.0.1:0. */
+/**
+ * Boots the real application on temporary folders and a temporary SQLite file (a temporary PostgreSQL
+ * database under `npm run test:pg`), on 127.0.0.1:0.
+ */
 export async function startApp(options: StartOptions = {}): Promise<TestApp> {
   const workspace = options.workspace ?? (await makeTempDir('mc-ws-'));
   const dataDir = options.dataDir ?? (await makeTempDir('mc-data-'));
@@ -62,6 +66,7 @@ export async function startApp(options: StartOptions = {}): Promise<TestApp> {
       MC_WS_PORT: '0',
       // Never the developer's own ~/.openclaw: tests that read one say which.
       MC_OPENCLAW_HOME: join(dataDir, 'no-openclaw-home'),
+      ...databaseEnv(dataDir),
       ...options.env,
     },
     () => createApp({ logger: false }),

@@ -1,5 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { databaseEnv } from './test-database';
 
 export const ROOT = join(__dirname, '..', '..');
 
@@ -18,14 +19,15 @@ export interface ServiceProcess {
 /**
  * Runs a Mission Control entry point in a child process, as a user would: a source file through
  * ts-node (`src/main.ts`) or a built one (`dist/main.js`, `dist/cli/cli.js`). MC_* variables of this
- * process are not passed on; ports default to 0 on 127.0.0.1.
+ * process are not passed on; ports default to 0 on 127.0.0.1. Under `npm run test:pg`, the data
+ * folder's PostgreSQL database.
  */
 export function spawnService(entry: string, args: string[] = [], env: Record<string, string> = {}): ServiceProcess {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('MC_')));
   const runner = entry.endsWith('.ts') ? ['-r', 'ts-node/register/transpile-only'] : [];
   const child = spawn(process.execPath, [...runner, entry, ...args], {
     cwd: ROOT,
-    env: { ...clean, NO_COLOR: '1', MC_HOST: '127.0.0.1', MC_API_PORT: '0', MC_WS_PORT: '0', ...env },
+    env: { ...clean, NO_COLOR: '1', MC_HOST: '127.0.0.1', MC_API_PORT: '0', MC_WS_PORT: '0', ...databaseEnv(env.MC_DATA_DIR), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

@@ -4,7 +4,7 @@ const INTERVAL = ['tokens_in', 'tokens_out', 'tool_calls', 'runs'];
 
 /**
  * Token usage and cost from OpenClaw: per interval (tokens, cost, tool calls, runs) and as a running
- * total of cost, on raw rows and their hourly rollups. Plain ALTER TABLE, which both engines run.
+ * total of cost, on raw rows and their hourly rollups.
  */
 export class OpenClawUsage1764100000000 implements MigrationInterface {
   name = 'OpenClawUsage1764100000000';

@@ -8,7 +8,7 @@ const time = (name: string, nullable = false) => text(name, 32, nullable);
 
 /**
  * Alert rules, the alerts they open, webhook channels, and the outbox of notifications to deliver.
- * Written with TypeORM's Table API, so the same migration runs on SQLite and PostgreSQL.
+ * Written with TypeORM's Table API.
  */
 export class Alerts1764400000000 implements MigrationInterface {
   name = 'Alerts1764400000000';

@@ -1,0 +1,16 @@
+import type { EngineSql } from './engine-sql';
+
+/** PostgreSQL's side of EngineSql. */
+export const postgresSql: EngineSql = {
+  // FLOOR, as strftime('%s') drops fractions of a second where a cast to bigint would round them.
+  epochSeconds: (column) => `CAST(FLOOR(EXTRACT(EPOCH FROM CAST(${column} AS timestamptz))) AS bigint)`,
+  inIdOrder: (table) => `"${table}"`,
+  // Only Mission Control writes this database, always valid JSON (PostgreSQL 15 has no json_valid).
+  jsonNumber: (column, key) =>
+    `CASE WHEN jsonb_typeof(CAST(${column} AS jsonb) -> '${key}') = 'number' THEN CAST(CAST(${column} AS jsonb) ->> '${key}' AS double precision) END`,
+  lastIssuedId: (table) => `SELECT CASE WHEN "is_called" THEN "last_value" ELSE 0 END AS "seq" FROM "${table}_id_seq"`,
+  parameter: (n) => `$${n}`,
+  returningIds: ' RETURNING "id"',
+  // Ids from a sequence shared by concurrent transactions need not be consecutive: each row says its own.
+  insertedIds: (rows) => (rows as { id: number }[]).map((row) => Number(row.id)),
+};
