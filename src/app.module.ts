@@ -3,6 +3,7 @@ import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { AgentsModule } from './agents/agents.module';
 import { AlertsModule } from './alerts/alerts.module';
 import { BackupsModule } from './backups/backups.module';
+import { ClusterModule } from './cluster/cluster.module';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { createValidationPipe } from './common/validation';
 import { DashboardModule } from './dashboard/dashboard.module';
@@ -31,6 +32,7 @@ export class AppModule {
       imports: [
         ...foundationModules(),
         LoggingModule.forRoot(),
+        ClusterModule,
         WorkspaceModule,
         OpenClawModule,
         AgentsModule,

@@ -37,6 +37,20 @@ export const DomainEvent = {
 
 export type DomainEventName = (typeof DomainEvent)[keyof typeof DomainEvent];
 
+/**
+ * What watching the workspace and OpenClaw finds. Every instance of a cluster watches, to answer from
+ * its own view, but only the leader emits these: the gateway broadcasts them through the bus, the
+ * event log records them and alerts evaluate them once for the whole cluster.
+ */
+export const LEADER_ONLY_EVENTS = new Set<DomainEventName>([
+  DomainEvent.AgentUpdated,
+  DomainEvent.AgentRemoved,
+  DomainEvent.OfficeUpdated,
+  DomainEvent.TasksUpdated,
+  DomainEvent.SessionUpdated,
+  DomainEvent.SessionStuck,
+]);
+
 export interface SourceAgentChangedEvent {
   agent_id: string;
 }

@@ -46,7 +46,7 @@ describe('The service process', () => {
     try {
       const url = await run.url();
       const health = await fetch(`${url}/api/health`);
-      expect((await health.json()).instance).toEqual({ id: 'mc-east-1' });
+      expect((await health.json()).instance).toEqual({ id: 'mc-east-1', role: 'leader' });
       expect(health.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
       const backup = await fetch(`${url}/api/backups`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': 'req-42' }, body: '{"type":"full"}' });
       expect(backup.status).toBe(201);

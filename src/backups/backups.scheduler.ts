@@ -1,10 +1,11 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { slotJob, slotsOf } from '../common/schedule-slots';
+import { ClusterService } from '../cluster/cluster.service';
 import { AppConfig } from '../config/environment';
 import { BackupsService } from './backups.service';
 
-/** A full backup every MC_BACKUP_INTERVAL hours, then the retention prune. */
+/** A full backup every MC_BACKUP_INTERVAL hours, then the retention prune; in a cluster, by the leader, once per slot. */
 @Injectable()
 export class BackupsScheduler implements OnApplicationBootstrap {
   private readonly logger = new Logger(BackupsScheduler.name);
@@ -13,12 +14,18 @@ export class BackupsScheduler implements OnApplicationBootstrap {
     private readonly backups: BackupsService,
     private readonly registry: SchedulerRegistry,
     private readonly config: AppConfig,
+    private readonly cluster: ClusterService,
   ) {}
 
   /** On wall-clock slots: 00:00, 06:00, 12:00 and 18:00 UTC by default (see slotsOf). */
   onApplicationBootstrap(): void {
     const slots = slotsOf(Math.round(this.config.get('MC_BACKUP_INTERVAL', { infer: true }) * 3_600));
-    this.registry.addCronJob('scheduled-backup', slotJob(slots, () => void this.backupAndPrune()));
+    this.registry.addCronJob('scheduled-backup', slotJob(slots, (slot) => void this.onSlot(slot)));
+  }
+
+  private async onSlot(slot: Date): Promise<void> {
+    const ours = await this.cluster.claim('scheduled-backup', slot).catch((error: Error) => this.logger.error(`Scheduled backup failed: ${error.message}`));
+    if (ours) await this.backupAndPrune();
   }
 
   async backupAndPrune(): Promise<void> {

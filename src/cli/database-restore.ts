@@ -1,6 +1,6 @@
 import { INestApplicationContext } from '@nestjs/common';
 import { getDataSourceToken } from '@nestjs/typeorm';
-import { mkdtemp, rename, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { ARCHIVE_DATABASE, ARCHIVE_POSTGRES_DUMP } from '../backups/backup-names';
@@ -37,6 +37,8 @@ export class DatabaseRestore {
       if (pid) throw new Error(`Mission Control is running on this data folder (pid ${pid}): stop it before restoring the database`);
     }
     const entry = this.postgres ? ARCHIVE_POSTGRES_DUMP : ARCHIVE_DATABASE;
+    // On PostgreSQL the data folder may not exist yet: the database is elsewhere.
+    if (this.postgres) await mkdir(this.config.MC_DATA_DIR, { recursive: true });
     const folder = this.postgres ? await mkdtemp(join(this.config.MC_DATA_DIR, '.restore-')) : this.config.MC_DATA_DIR;
     this.staged = join(folder, this.postgres ? 'mission-control.pgdump' : `.${DATABASE_FILE}.restore`);
     const found = await app.get(RestoreService).extractDatabase(await app.get(BackupsService).get(id), this.staged, entry);

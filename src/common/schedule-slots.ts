@@ -26,14 +26,14 @@ export function slotsOf(seconds: number): Slots {
   throw new Error('must divide a minute, an hour or a day evenly, or be whole days');
 }
 
-/** Starts a cron job on those slots, in UTC. */
-export function slotJob(slots: Slots, run: () => void): CronJob {
+/** Starts a cron job on those slots, in UTC; `run` gets the slot's time (to the second). */
+export function slotJob(slots: Slots, run: (slot: Date) => void): CronJob {
   return CronJob.from({
     cronTime: slots.cron,
     timeZone: 'UTC',
     start: true,
     onTick: () => {
-      if (Math.floor(Date.now() / (DAY * 1000)) % slots.everyDays === 0) run();
+      if (Math.floor(Date.now() / (DAY * 1000)) % slots.everyDays === 0) run(new Date(Math.round(Date.now() / 1000) * 1000));
     },
   });
 }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { ClusterService } from '../cluster/cluster.service';
 import { DiskSpaceService } from '../common/disk-space.service';
 import { AppConfig } from '../config/environment';
 import { OpenClawService } from '../openclaw/openclaw.service';
@@ -22,10 +23,12 @@ export class HealthService {
     private readonly gateway: RealtimeGateway,
     private readonly openclaw: OpenClawService,
     private readonly config: AppConfig,
+    private readonly cluster: ClusterService,
   ) {}
 
   async check(): Promise<HealthDto> {
-    const results = await Promise.all([
+    const [cluster, ...results] = await Promise.all([
+      this.cluster.health(),
       this.indicators.check('api').up(),
       this.db.pingCheck('database', { timeout: 2000 }),
       this.checkWorkspace(),
@@ -33,10 +36,12 @@ export class HealthService {
       this.checkWebSocket(),
       this.checkOpenClaw(),
     ]);
-    const services = Object.assign({}, ...results) as Record<string, ServiceHealthDto>;
+    const bus = cluster.bus && { bus: { status: cluster.bus.up ? 'up' : 'down', lag: cluster.bus.lag } };
+    const services = Object.assign({}, ...results, bus) as Record<string, ServiceHealthDto>;
     const down = Object.keys(services).filter((name) => services[name].status === 'down');
     const status = down.some((name) => ESSENTIAL.has(name)) ? 'unhealthy' : down.length ? 'degraded' : 'healthy';
-    return { status, timestamp: new Date().toISOString(), instance: { id: this.config.get('MC_INSTANCE_ID', { infer: true }) }, services };
+    const instance = { id: this.config.get('MC_INSTANCE_ID', { infer: true }), role: cluster.role };
+    return { status, timestamp: new Date().toISOString(), instance, cluster: { members: cluster.members, bus: cluster.bus }, services };
   }
 
   /** Free space of every folder written to; down while one is full (writes there get 507) or nearly full. */

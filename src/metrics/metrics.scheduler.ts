@@ -1,11 +1,15 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { Cron, SchedulerRegistry } from '@nestjs/schedule';
 import { slotJob, slotsOf } from '../common/schedule-slots';
+import { ClusterService } from '../cluster/cluster.service';
 import { AppConfig } from '../config/environment';
 import { MetricsCollectorService } from './metrics-collector.service';
 import { MetricsRetentionService } from './metrics-retention.service';
 
-/** When the pipeline runs: a collection every MC_METRICS_INTERVAL seconds, the retention prune nightly. */
+/**
+ * When the pipeline runs: a collection every MC_METRICS_INTERVAL seconds, the retention prune nightly;
+ * in a cluster, on the leader, once per slot (ClusterService.claim).
+ */
 @Injectable()
 export class MetricsScheduler implements OnApplicationBootstrap {
   private readonly logger = new Logger(MetricsScheduler.name);
@@ -15,20 +19,29 @@ export class MetricsScheduler implements OnApplicationBootstrap {
     private readonly retention: MetricsRetentionService,
     private readonly registry: SchedulerRegistry,
     private readonly config: AppConfig,
+    private readonly cluster: ClusterService,
   ) {}
 
   /** On wall-clock slots: each minute at second 0 by default (see slotsOf). */
   onApplicationBootstrap(): void {
     const slots = slotsOf(this.config.get('MC_METRICS_INTERVAL', { infer: true }));
-    this.registry.addCronJob('metrics-collection', slotJob(slots, () => void this.collect()));
+    this.registry.addCronJob('metrics-collection', slotJob(slots, (slot) => void this.collect(slot)));
   }
 
-  async collect(): Promise<void> {
-    await this.collector.collect().catch((error: Error) => this.logger.error(`Metrics collection failed: ${error.message}`));
+  async collect(slot: Date): Promise<void> {
+    try {
+      if (await this.cluster.claim('metrics-collection', slot)) await this.collector.collect();
+    } catch (error) {
+      this.logger.error(`Metrics collection failed: ${(error as Error).message}`);
+    }
   }
 
   @Cron('0 30 3 * * *', { name: 'metrics-retention' })
   async prune(): Promise<void> {
-    await this.retention.prune().catch((error: Error) => this.logger.error(`Retention prune failed: ${error.message}`));
+    try {
+      if (await this.cluster.claim('metrics-retention', new Date(Math.round(Date.now() / 60_000) * 60_000))) await this.retention.prune();
+    } catch (error) {
+      this.logger.error(`Retention prune failed: ${(error as Error).message}`);
+    }
   }
 }

@@ -4,6 +4,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { Counter } from 'prom-client';
 import { FindOptionsWhere, In, LessThanOrEqual, MoreThan, Not, Repository } from 'typeorm';
 import { serviceVersion } from '../common/project';
+import { ClusterService } from '../cluster/cluster.service';
 import { AppConfig } from '../config/environment';
 import { DatabaseWriter } from '../database/database-writer';
 import { DomainEvent } from '../domain-events';
@@ -22,6 +23,7 @@ const GIVE_UP_MS = 24 * 3_600_000;
 const BATCH = 100;
 /** The timer is only a backstop: enqueues and finished sends wake the worker. */
 const MAX_SLEEP_MS = 60_000;
+const CLUSTER_POLL_MS = 5_000;
 /** A delivery whose attempt could not be recorded (the database failing) waits this long before it is tried again. */
 const HOLD_MS = 30_000;
 
@@ -41,6 +43,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly baseMs: number;
   private readonly outcomes: Counter<'channel' | 'outcome'>;
   private timer: NodeJS.Timeout | null = null;
+  private poll: NodeJS.Timeout | null = null;
   private passing: Promise<void> | null = null;
   private again = false;
 
@@ -49,6 +52,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly writer: DatabaseWriter,
     config: AppConfig,
     prometheus: PrometheusService,
+    private readonly cluster: ClusterService,
   ) {
     this.baseMs = config.get('MC_WEBHOOK_RETRY_BASE', { infer: true }) * 1000;
     this.outcomes = new Counter({
@@ -60,6 +64,9 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   onApplicationBootstrap(): void {
+    this.cluster.whenLeadershipChanges((leader) => leader && this.kick());
+    // Other instances of a cluster queue notifications too: the leader looks for them as often.
+    if (this.cluster.clustered) this.poll = setInterval(() => this.kick(), CLUSTER_POLL_MS).unref();
     this.kick();
   }
 
@@ -67,6 +74,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
   async onModuleDestroy(): Promise<void> {
     this.stop.abort();
     if (this.timer) clearTimeout(this.timer);
+    if (this.poll) clearInterval(this.poll);
     await this.passing;
     await Promise.all(this.inFlight.values());
   }
@@ -85,7 +93,8 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** Runs a pass now, or right after the one running. */
   private kick(): void {
-    if (this.stop.signal.aborted) return;
+    // One instance of a cluster delivers, so no notification goes out twice.
+    if (this.stop.signal.aborted || !this.cluster.isLeader) return;
     if (this.passing) return void (this.again = true);
     this.passing = this.pass()
       .catch((error: Error) => this.logger.error(`Delivery pass failed: ${error.message}`))

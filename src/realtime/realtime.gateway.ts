@@ -1,4 +1,4 @@
-import { Logger, OnModuleDestroy } from '@nestjs/common';
+import { Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import {
   ConnectedSocket,
@@ -31,6 +31,8 @@ import {
   TasksUpdatedEvent,
 } from '../domain-events';
 import { FleetService } from '../agents/fleet.service';
+import { ClusterService } from '../cluster/cluster.service';
+import { DeliveredMessage } from '../cluster/redis-bus';
 import { WorkspaceService } from '../workspace/workspace.service';
 import { AGENT_ID_PATTERN } from '../workspace/workspace.types';
 import { CHANNEL_OF, channelsOf, isChannel, wants } from './channels';
@@ -59,6 +61,8 @@ interface ClientState {
    */
   held: BufferedMessage[] | null;
   heldBytes: number;
+  /** Waiting for the bus to replay: what arrives meanwhile stays held, to go after the replay. */
+  resuming?: boolean;
 }
 
 type Reply = Record<string, unknown>;
@@ -69,11 +73,14 @@ type Reply = Record<string, unknown>;
  * `seq` and is serialised once, whatever the number of clients.
  */
 @WebSocketGateway()
-export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect, OnModuleDestroy {
+export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect, OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(RealtimeGateway.name);
   @WebSocketServer() private readonly server!: WsServer;
-  readonly serverId = randomUUID();
+  /** This process's start; in cluster mode, the cluster's epoch. */
+  serverId: string = randomUUID();
   private seq = 0;
+  /** Broadcasts go through the cluster's bus (MC_REDIS_URL) rather than straight to this process's clients. */
+  private onBus = false;
   private readonly clients = new Map<WebSocket, ClientState>();
   private readonly replay: ReplayBuffer;
   private readonly sender: ClientSender;
@@ -83,9 +90,26 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     private readonly workspace: WorkspaceService,
     private readonly fleet: FleetService,
     private readonly config: AppConfig,
+    private readonly cluster: ClusterService,
   ) {
     this.replay = new ReplayBuffer(config.get('MC_WS_REPLAY_MAX_MB', { infer: true }) * 1024 * 1024);
     this.sender = new ClientSender(config.get('MC_WS_CLIENT_MAX_MB', { infer: true }) * 1024 * 1024);
+  }
+
+  async onModuleInit(): Promise<void> {
+    this.onBus = await this.cluster.joinBus({
+      deliver: (messages) => {
+        for (const m of messages) this.deliver(m);
+      },
+      newEpoch: (epoch, seq) => {
+        const restarted = this.seq > 0 || this.clients.size > 0;
+        this.serverId = epoch;
+        this.seq = seq;
+        this.replay.restartAt(seq);
+        // Redis lost the stream: as after a restart, clients reconnect, find a new server_id and resync.
+        if (restarted) for (const client of this.clients.keys()) client.close(1012, 'event bus restarted');
+      },
+    });
   }
 
   afterInit(): void {
@@ -158,7 +182,7 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
    * back since; sent later, it replays up to the connection, as everything after came live.
    */
   @SubscribeMessage('resume')
-  resume(@ConnectedSocket() client: WebSocket, @MessageBody() message: Reply): Reply {
+  async resume(@ConnectedSocket() client: WebSocket, @MessageBody() message: Reply): Promise<Reply> {
     const state = this.clients.get(client);
     const since = message.since;
     if (!state) return { type: 'error', message: 'not connected' };
@@ -168,14 +192,29 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     }
     const upTo = state.held ? this.seq : state.liveFrom;
     const wanted = (m: { seq: number; channels: string[] }) => m.seq <= upTo && wants(state.subscriptions, m.channels);
-    const missed = message.server_id === this.serverId && since <= this.seq ? this.replay.since(since, wanted) : null;
+    const known = message.server_id === this.serverId && since <= this.seq;
+    let missed = known ? this.replay.since(since, wanted) : null;
+    if (known && missed === null && this.onBus) {
+      // A client that was on another instance: the bus holds what this process never kept.
+      state.resuming = true;
+      missed = await this.fromBus(since, upTo).finally(() => (state.resuming = false));
+    }
     if (missed === null) {
       this.release(client);
       return { type: 'resync_required', server_id: this.serverId, seq: this.seq };
     }
+    // Held since: what arrived while the bus was asked is sent after the replay, in order.
+    const held = state.held ?? [];
     state.held = null;
-    for (const m of missed) this.sender.send(client, m.payload);
+    for (const m of missed) if (wanted(m)) this.sender.send(client, m.payload);
+    for (const m of held) if (m.seq > upTo && wants(state.subscriptions, m.channels)) this.sender.send(client, m.payload);
     return { type: 'resumed', seq: this.seq };
+  }
+
+  /** Broadcasts after `since` up to `upTo` as the bus holds them, or null when it no longer holds them all. */
+  private async fromBus(since: number, upTo: number): Promise<BufferedMessage[] | null> {
+    const messages = await this.cluster.replay(since + 1, upTo).catch(() => null);
+    return messages && messages.map((m) => ({ seq: m.seq, channels: m.channels, payload: Buffer.from(sealed(m.prefix, m.seq)), at: Date.now() }));
   }
 
   @SubscribeMessage(INVALID_MESSAGE)
@@ -249,19 +288,26 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     this.broadcast(build.fromAlertChanged(event));
   }
 
-  /** Sends to every client whose subscriptions match, and keeps the message for resuming clients. */
+  /**
+   * Sends to every client whose subscriptions match, and keeps the message for resuming clients; in
+   * cluster mode, through the bus, which numbers the messages and brings them back to every instance.
+   */
   broadcast(messages: build.Outgoing[]): void {
     // The messages of one domain event share their send time: a 500-event batch formats it once.
     const timestamp = new Date().toISOString();
-    for (const message of messages) {
-      const seq = ++this.seq;
-      const payload = Buffer.from(this.envelope(message, seq, timestamp));
-      const buffered = { seq, channels: channelsOf(message.type, message.agentId), payload, at: Date.now() };
-      this.replay.add(buffered);
-      for (const [client, state] of this.clients) {
-        if (state.held) this.hold(client, state, buffered);
-        else if (wants(state.subscriptions, buffered.channels)) this.sender.send(client, payload);
-      }
+    const open = messages.map((message) => ({ channels: channelsOf(message.type, message.agentId), prefix: this.open(message, timestamp) }));
+    if (this.onBus) return this.cluster.publish(open);
+    for (const message of open) this.deliver({ ...message, seq: this.seq + 1 });
+  }
+
+  private deliver({ seq, channels, prefix }: DeliveredMessage): void {
+    this.seq = seq;
+    const payload = Buffer.from(sealed(prefix, seq));
+    const buffered = { seq, channels, payload, at: Date.now() };
+    this.replay.add(buffered);
+    for (const [client, state] of this.clients) {
+      if (state.held) this.hold(client, state, buffered);
+      else if (wants(state.subscriptions, buffered.channels)) this.sender.send(client, payload);
     }
   }
 
@@ -274,15 +320,19 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
   /** Sends what was held back for a new client and delivers live from now on. */
   private release(client: WebSocket): void {
     const state = this.clients.get(client);
-    if (!state?.held) return;
+    if (!state?.held || state.resuming) return;
     const held = state.held;
     state.held = null;
     for (const m of held) if (wants(state.subscriptions, m.channels)) this.sender.send(client, m.payload);
   }
 
-  private envelope(message: build.Outgoing, seq?: number, timestamp = new Date().toISOString()): string {
-    // Written by hand around the data's JSON, in the order JSON.stringify gave: type, timestamp, data, source, seq.
-    return `{"type":${JSON.stringify(message.type)},"timestamp":"${timestamp}","data":${build.dataJson(message.data)},"source":"${SOURCE}"${seq ? `,"seq":${seq}` : ''}}`;
+  private envelope(message: build.Outgoing): string {
+    return `${this.open(message)}}`;
+  }
+
+  /** The envelope up to its seq. Written by hand around the data's JSON, in the order JSON.stringify gave: type, timestamp, data, source, seq. */
+  private open(message: build.Outgoing, timestamp = new Date().toISOString()): string {
+    return `{"type":${JSON.stringify(message.type)},"timestamp":"${timestamp}","data":${build.dataJson(message.data)},"source":"${SOURCE}"`;
   }
 
   private sendHeartbeat(): void {
@@ -299,6 +349,9 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     }
   }
 }
+
+/** A broadcast envelope closed with its seq. */
+const sealed = (prefix: string, seq: number) => `${prefix},"seq":${seq}}`;
 
 /**
  * Names what came without writing it out whole: a channel may be anything a frame holds, up to 64 KiB

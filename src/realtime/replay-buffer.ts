@@ -67,6 +67,18 @@ export class ReplayBuffer {
     }
   }
 
+  /**
+   * Forgets every message and goes on from `seq`: an instance joining a cluster holds nothing of what
+   * came before, and a new epoch makes earlier seqs meaningless.
+   */
+  restartAt(seq: number): void {
+    this.entries = [];
+    this.start = 0;
+    this.head = 0;
+    this.heldBytes = 0;
+    this.lastSeq = seq;
+  }
+
   get size(): number {
     return this.entries.length - this.start;
   }

@@ -9,6 +9,31 @@ export class ServiceHealthDto {
 export class InstanceDto {
   /** MC_INSTANCE_ID: host name and process id unless set. */
   id!: string;
+  /** leader: runs the scheduled work (collections, backups, retention, notifications) and broadcasts what watching finds; always so on SQLite. */
+  @ApiProperty({ enum: ['leader', 'follower'] })
+  role!: 'leader' | 'follower';
+}
+
+export class MemberDto {
+  id!: string;
+  @ApiProperty({ enum: ['leader', 'follower'] })
+  role!: 'leader' | 'follower';
+  /** ISO 8601: its last heartbeat (every 5 s; a member silent for 15 s is gone). */
+  last_seen!: string;
+}
+
+export class BusDto {
+  /** Both connections to Redis are ready. */
+  up!: boolean;
+  /** Messages on the bus this instance has not delivered yet; null when Redis does not answer. */
+  lag!: number | null;
+}
+
+export class ClusterDto {
+  /** The instances with a recent heartbeat (cluster mode), else this one. */
+  members!: MemberDto[];
+  /** The event bus (MC_REDIS_URL); null outside cluster mode. */
+  bus!: BusDto | null;
 }
 
 export class HealthDto {
@@ -23,6 +48,7 @@ export class HealthDto {
   timestamp!: string;
   /** The process that answered. */
   instance!: InstanceDto;
+  cluster!: ClusterDto;
   @ApiProperty({
     type: 'object',
     additionalProperties: { $ref: '#/components/schemas/ServiceHealthDto' },

@@ -1,0 +1,173 @@
+import { Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import Redis from 'ioredis';
+
+/** One broadcast message on the bus: its channels, and its JSON envelope up to (not including) `,"seq":N}`. */
+export interface BusMessage {
+  channels: string[];
+  prefix: string;
+}
+
+export interface DeliveredMessage extends BusMessage {
+  seq: number;
+}
+
+/** Keys share one hash tag, so the publishing script's keys sit on one node of a Redis Cluster too. */
+const STREAM = '{mc}:broadcast';
+const SEQ = '{mc}:seq';
+const EPOCH = '{mc}:epoch';
+const PUBLISHED = '{mc}:published:';
+/**
+ * Messages the stream keeps (MAXLEN ~, so a little more): the most a gateway's replay buffer holds,
+ * so a client resuming on any instance reaches as far back as it could on one.
+ */
+const KEEP = 100_000;
+const BLOCK_MS = 1_000;
+
+/**
+ * Appends a batch atomically: each message gets the next seq from one counter and the stream id
+ * `<seq>-0`, so seq is gap-free and the same on every instance. The epoch is created by whoever
+ * finds it missing (first start, or Redis lost its data). A batch sent twice (a reconnecting client
+ * resends what had no answer) is appended once.
+ */
+const PUBLISH = `
+if redis.call('SET', KEYS[4], '1', 'NX', 'EX', 3600) == false then return 0 end
+redis.call('SET', KEYS[3], ARGV[1], 'NX')
+local epoch = redis.call('GET', KEYS[3])
+for i = 3, #ARGV, 2 do
+  local seq = redis.call('INCR', KEYS[2])
+  redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], seq .. '-0', 'e', epoch, 'c', ARGV[i], 'p', ARGV[i + 1])
+end
+return 1`;
+
+type Entry = [id: string, fields: string[]];
+
+/**
+ * The cluster's broadcast bus on one Redis Stream: every instance appends what it produces and reads
+ * everything, its own messages included, from its last id on a connection of its own (XREAD BLOCK),
+ * so every client of every instance sees the same messages in the same order with the same seq.
+ * Publishing never waits for Redis: while it is unreachable, commands queue in the client and go
+ * out in order once it is back.
+ */
+export class RedisBus {
+  private readonly logger = new Logger('EventBus');
+  private readonly commands: Redis;
+  private readonly reader: Redis;
+  private readonly origin = randomUUID();
+  private published = 0;
+  private lastSeq = 0;
+  private stopped = false;
+  private loop: Promise<void> = Promise.resolve();
+  epoch = '';
+
+  constructor(
+    url: string,
+    private readonly deliver: (messages: DeliveredMessage[]) => void,
+    private readonly onEpoch: (epoch: string, seq: number) => void,
+  ) {
+    const options = { maxRetriesPerRequest: null, retryStrategy: (times: number) => Math.min(100 * 2 ** times, 5_000), lazyConnect: true };
+    this.commands = new Redis(url, { ...options, connectionName: 'mission-control' });
+    this.reader = new Redis(url, { ...options, connectionName: 'mission-control-reader' });
+    this.commands.defineCommand('mcPublish', { numberOfKeys: 4, lua: PUBLISH });
+    for (const connection of [this.commands, this.reader]) connection.on('error', (error: Error) => this.logger.warn(`Redis: ${error.message}`));
+  }
+
+  /** Joins the bus: reads the epoch and the last seq, then delivers everything appended after it. */
+  async start(): Promise<void> {
+    await Promise.all([this.commands.connect(), this.reader.connect()]);
+    await this.syncEpoch();
+    this.loop = this.read();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.reader.disconnect();
+    await this.loop;
+    await this.commands.quit().catch(() => this.commands.disconnect());
+  }
+
+  /** The connection for other commands (heartbeats). */
+  get connection(): Redis {
+    return this.commands;
+  }
+
+  get up(): boolean {
+    return this.commands.status === 'ready' && this.reader.status === 'ready';
+  }
+
+  /** Messages appended to the stream that this instance has not delivered yet; null while Redis is away. */
+  async lag(): Promise<number | null> {
+    const seq = await this.ask(() => this.commands.get(SEQ));
+    return seq === undefined ? null : Math.max(0, Number(seq ?? 0) - this.lastSeq);
+  }
+
+  /**
+   * A command whose answer is worth having only now (health): undefined at once while Redis is away,
+   * or after a second, rather than waiting in the queue for Redis to come back.
+   */
+  async ask<T>(command: () => Promise<T>): Promise<T | undefined> {
+    if (this.commands.status !== 'ready') return undefined;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), 1_000)));
+    try {
+      return await Promise.race([command().catch(() => undefined), late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  publish(messages: BusMessage[]): void {
+    if (!messages.length) return;
+    const args = messages.flatMap((m) => [m.channels.join(','), m.prefix]);
+    const key = `${PUBLISHED}${this.origin}:${++this.published}`;
+    (this.commands as Redis & { mcPublish(...args: unknown[]): Promise<number> })
+      .mcPublish(STREAM, SEQ, EPOCH, key, randomUUID(), KEEP, ...args)
+      .catch((error: Error) => this.logger.error(`Publishing ${messages.length} messages failed: ${error.message}`));
+  }
+
+  /** Messages `from`…`to` from the stream, or null when it no longer holds `from`. */
+  async range(from: number, to: number): Promise<DeliveredMessage[] | null> {
+    if (from > to) return [];
+    const entries = (await this.commands.xrange(STREAM, `${from}-0`, `${to}-0`)) as Entry[];
+    const messages = entries.map(toMessage);
+    return messages[0]?.seq === from ? messages : null;
+  }
+
+  /** The epoch and the counter now; a new epoch (Redis lost its data) starts the count again. */
+  private async syncEpoch(): Promise<void> {
+    await this.commands.set(EPOCH, randomUUID(), 'NX');
+    const [epoch, seq] = await this.commands.mget(EPOCH, SEQ);
+    if (epoch === this.epoch) return;
+    // At start, what comes next; under a new epoch, everything in it: all of it is new to every client.
+    this.lastSeq = this.epoch ? 0 : Number(seq ?? 0);
+    this.epoch = epoch as string;
+    this.onEpoch(this.epoch, this.lastSeq);
+  }
+
+  private async read(): Promise<void> {
+    let failures = 0;
+    while (!this.stopped) {
+      try {
+        const answer = (await this.reader.xread('COUNT', 1000, 'BLOCK', BLOCK_MS, 'STREAMS', STREAM, `${this.lastSeq}-0`)) as [string, Entry[]][] | null;
+        const messages = (answer?.[0]?.[1] ?? []).map(toMessage).filter((m) => m.epoch === this.epoch);
+        if (messages.length) {
+          this.lastSeq = messages[messages.length - 1].seq;
+          this.deliver(messages);
+        } else {
+          // Idle: the time to notice that Redis lost its data (the stream starts over under a new epoch).
+          await this.syncEpoch();
+        }
+        failures = 0;
+      } catch (error) {
+        if (this.stopped) return;
+        this.logger.warn(`Reading the bus failed: ${(error as Error).message}`);
+        await new Promise((resolve) => setTimeout(resolve, Math.min(100 * 2 ** ++failures, 5_000)));
+      }
+    }
+  }
+}
+
+function toMessage([id, fields]: Entry): DeliveredMessage & { epoch: string } {
+  const field = (name: string) => fields[fields.indexOf(name) + 1];
+  return { seq: Number(id.split('-')[0]), epoch: field('e'), channels: field('c') ? field('c').split(',') : [], prefix: field('p') };
+}

@@ -1,0 +1,228 @@
+import { api, waitFor } from '../support/app-harness';
+import { TestSocket } from '../support/ws-client';
+import { psql } from '../support/test-database';
+import { ADMIN_URL, Cluster, redis, startRedis, stopRedis, streamEntries } from './cluster-harness';
+
+/** The agent_activity messages of events this test posted, as a client saw them. */
+const activity = (socket: TestSocket, agent: string) =>
+  socket.messages.filter((m) => m.type === 'agent_activity' && m.data.agent === agent).map((m) => ({ seq: m.seq as number, n: m.data.activity.n as number }));
+
+/** The broadcasts a client received (not welcome or resumed, which carry a seq too), in arrival order. */
+const broadcasts = (socket: TestSocket) => socket.messages.filter((m) => m.source === 'mission-control' && typeof m.seq === 'number');
+/** Their seqs: consecutive when nothing was missed. */
+const seqs = (socket: TestSocket) => broadcasts(socket).map((m) => m.seq as number);
+
+function expectGapFree(list: number[]): void {
+  expect(list.length).toBeGreaterThan(0);
+  const gaps = list.slice(1).filter((seq, i) => seq !== list[i] + 1);
+  expect(gaps).toEqual([]);
+}
+
+async function post(url: string, agent: string, n: number): Promise<number> {
+  const { status } = await api(url, '/api/events', { method: 'POST', json: { event_type: 'message_sent', agent_id: agent, data: { n } } });
+  return status;
+}
+
+describe('Cluster mode: three instances on one PostgreSQL and one Redis', () => {
+  let cluster: Cluster;
+  const sockets: TestSocket[] = [];
+
+  beforeAll(async () => {
+    cluster = await Cluster.create({ MC_METRICS_INTERVAL: '1' });
+    await cluster.start('a', 'b', 'c');
+  });
+
+  afterAll(async () => {
+    for (const s of sockets) s.close();
+    await cluster?.close();
+  });
+
+  const open = async (id: string) => {
+    const socket = await TestSocket.open(cluster.get(id).wsUrl);
+    sockets.push(socket);
+    return socket;
+  };
+
+  it('elects exactly one leader, and every instance lists the three members', async () => {
+    const leader = await cluster.leader();
+    expect(['a', 'b', 'c']).toContain(leader);
+    const health = await cluster.health('b');
+    expect(health.cluster.members.map((m: { id: string }) => m.id)).toEqual(['a', 'b', 'c']);
+    expect(health.cluster.bus).toMatchObject({ up: true });
+    expect(health.services.bus).toMatchObject({ status: 'up' });
+    const welcomes = await Promise.all(['a', 'b', 'c'].map(async (id) => (await (await open(id)).next((m) => m.type === 'welcome')).server_id));
+    // One epoch for the whole cluster.
+    expect(new Set(welcomes).size).toBe(1);
+  });
+
+  it('delivers an event posted to B to the clients of A, B and C; 1,000 posted round-robin arrive everywhere in one order with a gap-free seq', async () => {
+    const clients = await Promise.all(['a', 'b', 'c'].map((id) => open(id)));
+    await Promise.all(clients.map((c) => c.next((m) => m.type === 'welcome')));
+    expect(await post(cluster.get('b').url, 'one', 1)).toBe(201);
+    for (const c of clients) await c.next((m) => m.type === 'agent_activity' && m.data.agent === 'one', 5_000);
+
+    const ids = ['a', 'b', 'c'];
+    for (let i = 0; i < 1000; i += 50) {
+      const statuses = await Promise.all(Array.from({ length: 50 }, (_, j) => post(cluster.get(ids[(i + j) % 3]).url, 'round', i + j)));
+      expect(statuses.every((s) => s === 201)).toBe(true);
+    }
+    await waitFor(async () => clients.every((c) => activity(c, 'round').length >= 1000), 30_000, 'every client to receive the 1,000 events');
+    const orders = clients.map((c) => activity(c, 'round'));
+    for (const order of orders) {
+      expect(order).toHaveLength(1000);
+      expect(new Set(order.map((m) => m.n)).size).toBe(1000);
+      expect(order).toEqual(orders[0]);
+    }
+    for (const c of clients) expectGapFree(seqs(c));
+  });
+
+  it('resumes on C a client that was on A, with no gap and no duplicate; after FLUSHALL, resync_required', async () => {
+    const onA = await open('a');
+    const welcome = await onA.next((m) => m.type === 'welcome');
+    await post(cluster.get('a').url, 'resume', 0);
+    await onA.next((m) => m.type === 'agent_activity' && m.data.agent === 'resume', 5_000);
+    const last = Math.max(...seqs(onA));
+    onA.close();
+    for (let n = 1; n <= 50; n++) expect(await post(cluster.get(['a', 'b', 'c'][n % 3]).url, 'resume', n)).toBe(201);
+
+    const onC = await open('c');
+    const cWelcome = await onC.next((m) => m.type === 'welcome');
+    onC.send({ type: 'resume', server_id: welcome.server_id, since: last });
+    const resumed = await onC.next((m) => m.type === 'resumed', 5_000);
+    const replayed = broadcasts(onC).filter((m) => m.seq <= cWelcome.seq);
+    expect(replayed[0].seq).toBe(last + 1);
+    expectGapFree(replayed.map((m) => m.seq));
+    expect(replayed.at(-1).seq).toBe(cWelcome.seq);
+    expect(activity(onC, 'resume').map((m) => m.n).filter((n, i, all) => all.indexOf(n) !== i)).toEqual([]);
+    expect(activity(onC, 'resume').map((m) => m.n).sort((x, y) => x - y)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+    expect(resumed.seq).toBeGreaterThanOrEqual(cWelcome.seq);
+
+    // An instance started since never had those messages in its own buffer: the bus replays them.
+    const [d] = await cluster.start('d');
+    const onD = await TestSocket.open(d.wsUrl);
+    sockets.push(onD);
+    const dWelcome = await onD.next((m) => m.type === 'welcome');
+    onD.send({ type: 'resume', server_id: welcome.server_id, since: last });
+    await onD.next((m) => m.type === 'resumed', 5_000);
+    const fromBus = broadcasts(onD).filter((m) => m.seq <= dWelcome.seq);
+    expect(fromBus[0].seq).toBe(last + 1);
+    expectGapFree(fromBus.map((m) => m.seq));
+    expect(fromBus.at(-1).seq).toBe(dWelcome.seq);
+    expect(activity(onD, 'resume').map((m) => m.n).sort((x, y) => x - y)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+
+    redis('FLUSHALL');
+    // Each instance notices the lost epoch at its next idle read of the bus (under a second).
+    await new Promise((r) => setTimeout(r, 2_500));
+    const again = await open('b');
+    await again.next((m) => m.type === 'welcome');
+    again.send({ type: 'resume', server_id: welcome.server_id, since: last });
+    const answer = await again.next((m) => m.type === 'resync_required' || m.type === 'resumed', 5_000);
+    expect(answer.type).toBe('resync_required');
+    expect(answer.server_id).not.toBe(welcome.server_id);
+  });
+
+  it('collects every 1-second slot exactly once; after SIGKILL of the leader another leads within 10 s and collection goes on with no duplicate slot', async () => {
+    const slots = () => cluster.query(`SELECT substr("timestamp", 1, 19) FROM "system_metrics" ORDER BY "timestamp"`);
+    await waitFor(async () => slots().length >= 3, 10_000, 'collections');
+    const leader = await cluster.leader();
+    const killedAt = Date.now();
+    await cluster.kill(leader);
+    const rest = ['a', 'b', 'c', 'd'].filter((id) => id !== leader);
+    const next = await cluster.leader(rest, 10_000);
+    expect(rest).toContain(next);
+    expect(Date.now() - killedAt).toBeLessThan(10_000);
+    const before = slots().length;
+    await waitFor(async () => slots().length >= before + 3, 10_000, 'collections by the new leader');
+    const all = slots();
+    expect(new Set(all).size).toBe(all.length);
+    const runs = cluster.query(`SELECT COUNT(*) FROM "scheduled_runs" WHERE "job" = 'metrics-collection'`);
+    expect(Number(runs[0])).toBeGreaterThanOrEqual(all.length);
+  });
+
+  it('loses no acknowledged event when an instance is SIGKILLed in the middle of a 5,000-event load: each is stored once and reached the clients of the others', async () => {
+    const leader = await cluster.leader();
+    const ids = [...cluster.instances.keys()];
+    const victim = ids.find((id) => id !== leader) as string;
+    const survivors = ids.filter((id) => id !== victim);
+    const clients = await Promise.all(survivors.map((id) => open(id)));
+    await Promise.all(clients.map((c) => c.next((m) => m.type === 'welcome')));
+
+    const acknowledged: number[] = [];
+    let next = 0;
+    const worker = async () => {
+      while (next < 5000) {
+        const n = next++;
+        const target = ids[n % ids.length];
+        const url = cluster.instances.get(target)?.url;
+        if (!url) continue;
+        const status = await post(url, 'load', n).catch(() => 0);
+        if (status === 201) acknowledged.push(n);
+      }
+    };
+    const load = Promise.all(Array.from({ length: 20 }, worker));
+    await waitFor(async () => next >= 2000, 30_000, '2,000 events sent');
+    await cluster.kill(victim);
+    await load;
+    expect(acknowledged.length).toBeGreaterThan(3000);
+
+    const stored = cluster.query(`SELECT "data" FROM "events" WHERE "agent_id" = 'load'`).map((d) => JSON.parse(d).n as number);
+    const counts = new Map<number, number>();
+    for (const n of stored) counts.set(n, (counts.get(n) ?? 0) + 1);
+    expect([...counts.values()].filter((c) => c > 1)).toEqual([]);
+    expect(acknowledged.filter((n) => !counts.has(n))).toEqual([]);
+    await waitFor(async () => clients.every((c) => acknowledged.every((n) => activity(c, 'load').some((m) => m.n === n))), 15_000, 'every acknowledged event at every surviving client');
+    for (const c of clients) {
+      const seen = activity(c, 'load').map((m) => m.n);
+      expect(new Set(seen).size).toBe(seen.length);
+    }
+  });
+
+  it('keeps committing while Redis is down for 5 s, and broadcasts every event once Redis is back', async () => {
+    const ids = [...cluster.instances.keys()];
+    const before = await streamEntries();
+    expect(before.length).toBeGreaterThan(0);
+    stopRedis();
+    const sent: number[] = [];
+    const started = Date.now();
+    try {
+      for (let n = 0; Date.now() - started < 5_000; n++) {
+        expect(await post(cluster.get(ids[n % ids.length]).url, 'outage', n)).toBe(201);
+        sent.push(n);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      expect((await cluster.health(ids[0])).services.bus.status).toBe('down');
+    } finally {
+      await startRedis();
+    }
+    expect(sent.length).toBeGreaterThan(50);
+    expect(cluster.query(`SELECT COUNT(*) FROM "events" WHERE "agent_id" = 'outage'`)).toEqual([String(sent.length)]);
+    const broadcast = async () => (await streamEntries()).filter((e) => e.envelope.type === 'agent_activity' && e.envelope.data.agent === 'outage').map((e) => e.envelope.data.activity.n as number);
+    await waitFor(async () => (await broadcast()).length >= sent.length, 20_000, 'the events of the outage on the bus');
+    const seen = await broadcast();
+    expect(seen.slice().sort((x, y) => x - y)).toEqual(sent);
+    await waitFor(async () => (await cluster.health(ids[0])).services.bus.status === 'up', 10_000, 'the bus to be up again');
+  });
+
+  it('makes a full backup in PostgreSQL mode that the command line restores into an empty database with the same row counts', async () => {
+    await cluster.stopAll();
+    const made = await cluster.cli(['backup']);
+    expect(made.code).toBe(0);
+    const id = made.output.match(/Backup (\S+) made and verified/)?.[1] as string;
+    expect(id).toBeDefined();
+
+    const empty = `${cluster.databaseUrl}_restored`;
+    const name = new URL(empty).pathname.slice(1);
+    psql(ADMIN_URL, `CREATE DATABASE "${name}"`);
+    try {
+      const restored = await cluster.cli(['restore', id, '--with-database'], empty);
+      expect(restored).toMatchObject({ code: 0, output: expect.stringContaining(`restored from backup ${id}`) });
+      // Every table but backups, which records the backup itself after its dump (and so does the event log).
+      const tables = [`events WHERE "event_type" <> 'backup_completed'`, 'agent_metrics', 'system_metrics', 'agent_metrics_hourly', 'system_metrics_hourly', 'alerts', 'alert_rules', 'webhook_channels', 'notification_outbox'];
+      const counts = (url: string) => tables.map((t) => `${t} ${psql(url, `SELECT COUNT(*) FROM ${t.replace(/^\w+/, '"$&"')}`).trim()}`);
+      expect(counts(empty)).toEqual(counts(cluster.databaseUrl));
+      expect(Number(psql(empty, 'SELECT COUNT(*) FROM "events"'))).toBeGreaterThan(5000);
+    } finally {
+      psql(ADMIN_URL, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    }
+  });
+});
