@@ -22,6 +22,8 @@ export const DomainEvent = {
   OfficeUpdated: 'office.updated',
   TasksUpdated: 'tasks.updated',
   EventsLogged: 'events.logged',
+  /** Cluster mode: events whose broadcast never reached the bus (their instance died first), for the gateway only. */
+  EventsRepublished: 'events.republished',
   MetricsCollected: 'metrics.collected',
   BackupCompleted: 'backup.completed',
   BackupFailed: 'backup.failed',
@@ -88,6 +90,8 @@ export interface LoggedEvent {
 /** The events of one request (or one internal event), once committed, in order: one emission, not one per event. */
 export interface EventsLoggedEvent {
   events: LoggedEvent[];
+  /** Cluster mode: the outbox row that keeps these events for the bus (see EventsOutbox). */
+  outbox?: number | null;
 }
 
 export interface MetricsCollectedEvent {
@@ -157,6 +161,7 @@ export interface DomainEventPayloads {
   [DomainEvent.OfficeUpdated]: OfficeUpdatedEvent;
   [DomainEvent.TasksUpdated]: TasksUpdatedEvent;
   [DomainEvent.EventsLogged]: EventsLoggedEvent;
+  [DomainEvent.EventsRepublished]: EventsLoggedEvent;
   [DomainEvent.MetricsCollected]: MetricsCollectedEvent;
   [DomainEvent.BackupCompleted]: BackupCompletedEvent;
   [DomainEvent.BackupFailed]: BackupFailedEvent;

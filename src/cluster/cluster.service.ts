@@ -38,6 +38,7 @@ export class ClusterService implements OnApplicationBootstrap, OnModuleDestroy {
   private heartbeat: NodeJS.Timeout | null = null;
   private readonly onLeadership: ((leader: boolean) => void)[] = [];
   private claims = 0;
+  private taken: number[] = [];
 
   constructor(
     private readonly config: AppConfig,
@@ -75,8 +76,20 @@ export class ClusterService implements OnApplicationBootstrap, OnModuleDestroy {
     return true;
   }
 
-  publish(messages: BusMessage[]): void {
-    this.bus?.publish(messages);
+  /** Appends to the bus; the messages of an events outbox row are appended once, whoever sends them. */
+  publish(messages: BusMessage[], outbox?: number | null): void {
+    void this.bus?.publish(messages, outbox ? `outbox:${outbox}` : undefined).then((taken) => taken && outbox && this.taken.push(outbox));
+  }
+
+  /** The outbox rows whose messages Redis took since the last call (their rows can go). */
+  takeConfirmed(): number[] {
+    return this.taken.splice(0);
+  }
+
+  /** Which of these outbox rows' messages the bus has taken; null while Redis does not answer. */
+  async published(outboxIds: number[]): Promise<Set<number> | null> {
+    const taken = await this.bus?.taken(outboxIds.map((id) => `outbox:${id}`));
+    return taken ? new Set(outboxIds.filter((_, i) => taken[i])) : null;
   }
 
   /** Broadcast messages `from`…`to` as the bus still holds them, or null when it no longer does. */

@@ -116,13 +116,28 @@ export class RedisBus {
     }
   }
 
-  publish(messages: BusMessage[]): void {
-    if (!messages.length) return;
+  /**
+   * Appends a batch, once: under `id` (an outbox row's), or a name of its own, the script skips a
+   * batch it has taken within the hour. Resolves true once Redis has it.
+   */
+  publish(messages: BusMessage[], id?: string): Promise<boolean> {
+    // An outbox row's batch goes even empty (events about no agent make no message): its key records it as handled.
+    if (!messages.length && !id) return Promise.resolve(true);
+    const key = `${PUBLISHED}${id ?? `${this.origin}:${++this.published}`}`;
     const args = messages.flatMap((m) => [m.channels.join(','), m.prefix]);
-    const key = `${PUBLISHED}${this.origin}:${++this.published}`;
-    (this.commands as Redis & { mcPublish(...args: unknown[]): Promise<number> })
-      .mcPublish(STREAM, SEQ, EPOCH, key, randomUUID(), KEEP, ...args)
-      .catch((error: Error) => this.logger.error(`Publishing ${messages.length} messages failed: ${error.message}`));
+    return (this.commands as Redis & { mcPublish(...args: unknown[]): Promise<number> }).mcPublish(STREAM, SEQ, EPOCH, key, randomUUID(), KEEP, ...args).then(
+      () => true,
+      (error: Error) => {
+        this.logger.error(`Publishing ${messages.length} messages failed: ${error.message}`);
+        return false;
+      },
+    );
+  }
+
+  /** For each id, whether a batch under it was appended (within the hour); undefined while Redis is away. */
+  taken(ids: string[]): Promise<boolean[] | undefined> {
+    if (!ids.length) return Promise.resolve([]);
+    return this.ask(async () => (await this.commands.mget(...ids.map((id) => `${PUBLISHED}${id}`))).map((v) => v !== null));
   }
 
   /** Messages `from`…`to` from the stream, or null when it no longer holds `from`. */

@@ -1,4 +1,5 @@
 import { Injectable, OnModuleDestroy } from '@nestjs/common';
+import { AppConfig } from '../config/environment';
 import { DatabaseWriter } from '../database/database-writer';
 import { insertStatement, rowsPerStatement } from '../database/insert-rows';
 import { jsonOf } from '../common/json';
@@ -6,13 +7,19 @@ import { LoggedEvent } from '../domain-events';
 
 export type NewEvent = Omit<LoggedEvent, 'id'>;
 
+export interface Appended {
+  events: LoggedEvent[];
+  /** Cluster mode: the request's outbox row, committed with its events. */
+  outbox: number | null;
+}
+
 interface Waiting {
   rows: NewEvent[];
   /** The rows as inserted, their data serialised once. */
   records: Record<(typeof COLUMNS)[number], string | null>[];
   /** Length of the serialised data, in characters (bytes, for ASCII). */
   bytes: number;
-  resolve: (stored: LoggedEvent[]) => void;
+  resolve: (stored: Appended) => void;
   reject: (error: unknown) => void;
 }
 
@@ -44,9 +51,17 @@ export class EventBatcher implements OnModuleDestroy {
   private readonly inFlight = new Set<Promise<void>>();
   private committed = 0;
 
-  constructor(private readonly writer: DatabaseWriter) {}
+  /** Cluster mode: each request's events also get an outbox row, in the same transaction (see EventsOutbox). */
+  private readonly outbox: boolean;
 
-  append(rows: NewEvent[]): Promise<LoggedEvent[]> {
+  constructor(
+    private readonly writer: DatabaseWriter,
+    config: AppConfig,
+  ) {
+    this.outbox = Boolean(config.get('MC_REDIS_URL', { infer: true }));
+  }
+
+  append(rows: NewEvent[]): Promise<Appended> {
     return new Promise((resolve, reject) => {
       const records = rows.map((r) => ({ timestamp: r.timestamp, event_type: r.type, agent_id: r.agent_id, data: jsonOf(r.data) ?? '{}' }));
       const bytes = records.reduce((sum, r) => sum + r.data.length, 0);
@@ -91,15 +106,30 @@ export class EventBatcher implements OnModuleDestroy {
   private async write(group: Waiting[]): Promise<void> {
     const records = group.flatMap((w) => w.records);
     try {
-      const { sql } = this.writer;
-      const ids = sql.insertedIds(await this.writer.statement(...insertStatement(sql, 'events', COLUMNS, records)), records.length);
+      const { ids, boxes } = this.outbox ? await this.writeWithOutbox(group, records) : { ids: await this.insert(records), boxes: [] };
       this.committed++;
       let offset = 0;
-      for (const w of group) {
-        w.resolve(w.rows.map((row) => ({ id: ids[offset++], ...row })));
-      }
+      group.forEach((w, i) => w.resolve({ events: w.rows.map((row) => ({ id: ids[offset++], ...row })), outbox: boxes[i] ?? null }));
     } catch (error) {
       for (const w of group) w.reject(error);
     }
+  }
+
+  /** One statement, which the database commits atomically by itself. */
+  private async insert(records: Waiting['records']): Promise<number[]> {
+    const { sql } = this.writer;
+    return sql.insertedIds(await this.writer.statement(...insertStatement(sql, 'events', COLUMNS, records)), records.length);
+  }
+
+  private writeWithOutbox(group: Waiting[], records: Waiting['records']): Promise<{ ids: number[]; boxes: number[] }> {
+    const { sql } = this.writer;
+    return this.writer.transaction(async (m) => {
+      const ids = sql.insertedIds(await m.query(...insertStatement(sql, 'events', COLUMNS, records)), records.length);
+      const createdAt = new Date().toISOString();
+      let offset = 0;
+      const rows = group.map((w) => ({ event_ids: JSON.stringify(ids.slice(offset, (offset += w.rows.length))), created_at: createdAt }));
+      const boxes = sql.insertedIds(await m.query(...insertStatement(sql, 'events_outbox', ['event_ids', 'created_at'], rows)), rows.length);
+      return { ids, boxes };
+    });
   }
 }

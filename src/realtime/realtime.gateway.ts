@@ -1,5 +1,4 @@
 import { Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import { OnEvent } from '@nestjs/event-emitter';
 import {
   ConnectedSocket,
   MessageBody,
@@ -14,22 +13,6 @@ import { randomUUID } from 'node:crypto';
 import { AddressInfo } from 'node:net';
 import { WebSocket, WebSocketServer as WsServer } from 'ws';
 import { AppConfig } from '../config/environment';
-import {
-  AlertChangedEvent,
-  AgentRemovedEvent,
-  AgentUpdatedEvent,
-  BackupCompletedEvent,
-  BackupDeletedEvent,
-  BackupFailedEvent,
-  BackupRestoredEvent,
-  DomainEvent,
-  EventsLoggedEvent,
-  MetricsCollectedEvent,
-  OfficeUpdatedEvent,
-  SessionStuckEvent,
-  SessionUpdatedEvent,
-  TasksUpdatedEvent,
-} from '../domain-events';
 import { FleetService } from '../agents/fleet.service';
 import { ClusterService } from '../cluster/cluster.service';
 import { DeliveredMessage } from '../cluster/redis-bus';
@@ -68,9 +51,10 @@ interface ClientState {
 type Reply = Record<string, unknown>;
 
 /**
- * The only code that knows sockets: it turns domain events into broadcast messages, keeps the last
- * ones for clients that resume, and answers what clients ask. Every broadcast message gets the next
- * `seq` and is serialised once, whatever the number of clients.
+ * The only code that knows sockets: it broadcasts the messages RealtimeListener makes of domain
+ * events, keeps the last ones for clients that resume, and answers what clients ask. Every broadcast
+ * message gets the next `seq` (in cluster mode, from the bus) and is serialised once, whatever the
+ * number of clients.
  */
 @WebSocketGateway()
 export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect, OnModuleInit, OnModuleDestroy {
@@ -223,80 +207,16 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     return { type: 'error', message: reason };
   }
 
-  @OnEvent(DomainEvent.AgentUpdated)
-  onAgentUpdated(event: AgentUpdatedEvent): void {
-    this.broadcast(build.fromAgentUpdated(event));
-  }
-
-  @OnEvent(DomainEvent.AgentRemoved)
-  onAgentRemoved(event: AgentRemovedEvent): void {
-    this.broadcast(build.fromAgentRemoved(event));
-  }
-
-  @OnEvent(DomainEvent.OfficeUpdated)
-  onOfficeUpdated({ office }: OfficeUpdatedEvent): void {
-    this.broadcast([build.agentPosition(office)]);
-  }
-
-  @OnEvent(DomainEvent.EventsLogged)
-  onEventsLogged({ events }: EventsLoggedEvent): void {
-    this.broadcast(events.flatMap(build.fromLoggedEvent));
-  }
-
-  @OnEvent(DomainEvent.TasksUpdated)
-  onTasksUpdated(event: TasksUpdatedEvent): void {
-    this.broadcast(build.fromTasksUpdated(event));
-  }
-
-  @OnEvent(DomainEvent.MetricsCollected)
-  onMetricsCollected(event: MetricsCollectedEvent): void {
-    this.broadcast(build.fromMetricsCollected(event));
-  }
-
-  @OnEvent(DomainEvent.SessionUpdated)
-  onSessionUpdated(event: SessionUpdatedEvent): void {
-    this.broadcast(build.fromSessionUpdated(event));
-  }
-
-  @OnEvent(DomainEvent.SessionStuck)
-  onSessionStuck(event: SessionStuckEvent): void {
-    this.broadcast(build.fromSessionStuck(event));
-  }
-
-  @OnEvent(DomainEvent.BackupCompleted)
-  onBackupCompleted(event: BackupCompletedEvent): void {
-    this.broadcast(build.fromBackupCompleted(event));
-  }
-
-  @OnEvent(DomainEvent.BackupFailed)
-  onBackupFailed(event: BackupFailedEvent): void {
-    this.broadcast(build.fromBackupFailed(event));
-  }
-
-  @OnEvent(DomainEvent.BackupDeleted)
-  onBackupDeleted(event: BackupDeletedEvent): void {
-    this.broadcast(build.fromBackupDeleted(event));
-  }
-
-  @OnEvent(DomainEvent.BackupRestored)
-  onBackupRestored(event: BackupRestoredEvent): void {
-    this.broadcast(build.fromBackupRestored(event));
-  }
-
-  @OnEvent(DomainEvent.AlertChanged)
-  onAlertChanged(event: AlertChangedEvent): void {
-    this.broadcast(build.fromAlertChanged(event));
-  }
-
   /**
    * Sends to every client whose subscriptions match, and keeps the message for resuming clients; in
-   * cluster mode, through the bus, which numbers the messages and brings them back to every instance.
+   * cluster mode, through the bus, which numbers the messages and brings them back to every instance
+   * (once, whoever sends them, for messages of an `outbox` row).
    */
-  broadcast(messages: build.Outgoing[]): void {
+  broadcast(messages: build.Outgoing[], outbox?: number | null): void {
     // The messages of one domain event share their send time: a 500-event batch formats it once.
     const timestamp = new Date().toISOString();
     const open = messages.map((message) => ({ channels: channelsOf(message.type, message.agentId), prefix: this.open(message, timestamp) }));
-    if (this.onBus) return this.cluster.publish(open);
+    if (this.onBus) return this.cluster.publish(open, outbox);
     for (const message of open) this.deliver({ ...message, seq: this.seq + 1 });
   }
 

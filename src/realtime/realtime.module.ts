@@ -4,11 +4,12 @@ import { WorkspaceModule } from '../workspace/workspace.module';
 import { ClientController } from './client.controller';
 import { RealtimeController } from './realtime.controller';
 import { RealtimeGateway } from './realtime.gateway';
+import { RealtimeListener } from './realtime.listener';
 
 @Module({
   imports: [WorkspaceModule, AgentsModule],
   controllers: [RealtimeController, ClientController],
-  providers: [RealtimeGateway],
+  providers: [RealtimeGateway, RealtimeListener],
   exports: [RealtimeGateway],
 })
 export class RealtimeModule {}

@@ -1,0 +1,60 @@
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { DomainEventBus } from '../common/domain-event-bus';
+import { DomainEvent } from '../domain-events';
+import { EventsService } from '../events/events.service';
+import { ClusterService } from './cluster.service';
+
+const TICK_MS = 1_000;
+/** The leader looks for rows left behind every this many ticks. */
+const SWEEP_EVERY = 5;
+/** A row younger than this may still be on its way to the bus from the instance that wrote it. */
+const GRACE_MS = 10_000;
+
+/**
+ * Cluster mode: every request's events get an outbox row in the transaction that stores them (see
+ * EventBatcher and EventsService.outboxBefore), and their broadcast is appended to the bus under that
+ * row's id, once. Each instance deletes, every second, the rows whose broadcast Redis took. The
+ * leader sweeps rows older than 10 s: those the bus has taken are deleted; the others (their instance
+ * died before Redis took them, or Redis lost them) are broadcast again from the stored events, and
+ * deleted once the bus has them. So no acknowledged event's broadcast is lost, and none is appended
+ * twice.
+ */
+@Injectable()
+export class OutboxSweeper implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(OutboxSweeper.name);
+  private timer: NodeJS.Timeout | null = null;
+  private ticks = 0;
+
+  constructor(
+    private readonly cluster: ClusterService,
+    private readonly events: EventsService,
+    private readonly bus: DomainEventBus,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (this.cluster.clustered) this.timer = setInterval(() => void this.tick().catch((error: Error) => this.logger.error(`Outbox sweep failed: ${error.message}`)), TICK_MS);
+  }
+
+  onModuleDestroy(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  private async tick(): Promise<void> {
+    await this.events.clearOutbox(this.cluster.takeConfirmed());
+    if (++this.ticks % SWEEP_EVERY === 0 && this.cluster.isLeader) await this.sweep();
+  }
+
+  /** The rows left behind, a page at a time. */
+  private async sweep(): Promise<void> {
+    const rows = await this.events.outboxBefore(new Date(Date.now() - GRACE_MS));
+    if (!rows.length) return;
+    const taken = await this.cluster.published(rows.map((row) => row.id));
+    if (!taken) return;
+    await this.events.clearOutbox(rows.filter((row) => taken.has(row.id)).map((row) => row.id));
+    for (const row of rows.filter((r) => !taken.has(r.id))) {
+      const events = await this.events.byIds(row.event_ids);
+      this.logger.warn(`Broadcasting again ${events.length} events the bus never took (outbox row ${row.id})`);
+      this.bus.emit(DomainEvent.EventsRepublished, { events, outbox: row.id });
+    }
+  }
+}
