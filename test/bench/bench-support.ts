@@ -11,6 +11,16 @@ export interface RunningApp {
   stop(): Promise<unknown>;
 }
 
+/**
+ * An event as an agent reports it (one of 1,000 agents): dated by the service on arrival, so the
+ * timestamp index grows at its end as in real use.
+ */
+export const benchEvent = (i: number) => ({
+  event_type: ['message_sent', 'message_received', 'task_started', 'task_completed'][i % 4],
+  agent_id: `agent-${i % 1000}`,
+  data: { task_id: `t${i % 5000}`, response_time: i % 700, note: 'benchmark event' },
+});
+
 /** Starts the built app (`dist/main.js`) as a user would, on the given folders. */
 export async function startBuiltApp(env: Record<string, string>): Promise<RunningApp> {
   const service = spawnService(join(ROOT, 'dist', 'main.js'), [], env);

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WRITE_PRAGMAS } from '../../src/database/database-writer';
 import { InitialSchema1763800000000 } from '../../src/database/migrations/sqlite/1763800000000-InitialSchema';
-import { closeDb, openDb, report, ROOT, run, startBuiltApp } from './bench-support';
+import { benchEvent, closeDb, openDb, report, ROOT, run, startBuiltApp } from './bench-support';
 
 const BATCH = 500;
 const RAW_EVENTS = 100_000;
@@ -25,15 +25,6 @@ const LOAD_SECONDS = 5;
 const ROUNDS = 3;
 const AGENTS = 1_000;
 
-/**
- * An event as an agent reports it: dated by the service on arrival (or, for the raw baseline, with
- * increasing times as arrival gives them), so the timestamp index grows at its end as in real use.
- */
-const event = (i: number) => ({
-  event_type: ['message_sent', 'message_received', 'task_started', 'task_completed'][i % 4],
-  agent_id: `agent-${i % AGENTS}`,
-  data: { task_id: `t${i % 5000}`, response_time: i % 700, note: 'benchmark event' },
-});
 
 /**
  * The driver's raw rate: a fresh database file with the events table and its indexes, 500-row
@@ -42,7 +33,7 @@ const event = (i: number) => ({
  */
 async function rawRate(dir: string, settings: 'default' | 'app'): Promise<number> {
   const start = Date.now();
-  const rows = Array.from({ length: RAW_EVENTS }, (_, i) => event(i)).map((e, i) => [new Date(start + i).toISOString(), e.event_type, e.agent_id, JSON.stringify(e.data)]);
+  const rows = Array.from({ length: RAW_EVENTS }, (_, i) => benchEvent(i)).map((e, i) => [new Date(start + i).toISOString(), e.event_type, e.agent_id, JSON.stringify(e.data)]);
   const insert = `INSERT INTO "events" ("timestamp", "event_type", "agent_id", "data") VALUES ${Array(BATCH).fill('(?, ?, ?, ?)').join(', ')}`;
   const db = await openDb(join(dir, `raw-${settings}.db`));
   await run(db, 'PRAGMA journal_mode = WAL');
@@ -74,7 +65,7 @@ async function requestRate(options: autocannon.Options, seconds = LOAD_SECONDS):
 async function httpRates(dir: string): Promise<{ batch: number; single: number }> {
   const app = await startBuiltApp({ MC_WORKSPACE: join(dir, 'no-workspace'), MC_DATA_DIR: join(dir, 'http'), MC_METRICS_INTERVAL: '3600' });
   try {
-    const body = JSON.stringify({ events: Array.from({ length: BATCH }, (_, i) => event(i)) });
+    const body = JSON.stringify({ events: Array.from({ length: BATCH }, (_, i) => benchEvent(i)) });
     const batches = await requestRate({ url: `${app.url}/api/events/batch`, method: 'POST', headers: { 'content-type': 'application/json' }, body, connections: BATCH_SENDERS }, BATCH_SECONDS);
     const single = await requestRate({ url: `${app.url}/api/events`, ...SINGLE_EVENT_REQUEST });
     return { batch: batches * BATCH, single };
@@ -83,7 +74,7 @@ async function httpRates(dir: string): Promise<{ batch: number; single: number }
   }
 }
 
-const SINGLE_EVENT_REQUEST = { method: 'POST' as const, headers: { 'content-type': 'application/json' }, body: JSON.stringify(event(1)) };
+const SINGLE_EVENT_REQUEST = { method: 'POST' as const, headers: { 'content-type': 'application/json' }, body: JSON.stringify(benchEvent(1)) };
 
 /** Single POSTs per second to a bare server of test/bench/bare-server.ts (`express` or `nest`). */
 async function bareServerRate(kind: 'express' | 'nest'): Promise<number> {
@@ -119,7 +110,7 @@ async function collectionTimes(dir: string, total: number): Promise<{ cold: numb
   await run(db, 'BEGIN');
   for (let i = 0; i < total; i += BATCH) {
     const rows = Array.from({ length: BATCH }, (_, j) => {
-      const e = event(i + j);
+      const e = benchEvent(i + j);
       return [new Date(start + ((i + j) / total) * (Date.now() - start - 60_000)).toISOString(), e.event_type, e.agent_id, JSON.stringify(e.data)];
     });
     await run(db, insert, rows.flat());
@@ -133,7 +124,7 @@ async function collectionTimes(dir: string, total: number): Promise<{ cold: numb
     const cold = await collect();
     const warm = [];
     for (let round = 0; round < 5; round++) {
-      await post(`${app.url}/api/events/batch`, { events: Array.from({ length: BATCH }, (_, i) => event(i)) });
+      await post(`${app.url}/api/events/batch`, { events: Array.from({ length: BATCH }, (_, i) => benchEvent(i)) });
       warm.push(await collect());
     }
     return { cold, warm: warm.sort((a, b) => a - b)[2] };
