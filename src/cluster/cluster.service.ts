@@ -146,7 +146,7 @@ export class ClusterService implements OnApplicationBootstrap, OnModuleDestroy {
       return keys.length ? bus.connection.mget(...keys) : [];
     });
     if (!values) return [self];
-    return values.flatMap((v) => (v ? [JSON.parse(v) as Member] : [])).sort((a, b) => a.id.localeCompare(b.id));
+    return values.flatMap((v) => parseMember(v)).sort((a, b) => a.id.localeCompare(b.id));
   }
 
   private async beat(): Promise<void> {
@@ -159,5 +159,17 @@ export class ClusterService implements OnApplicationBootstrap, OnModuleDestroy {
   private leadershipChanged(leader: boolean): void {
     void this.beat();
     for (const listener of this.onLeadership) listener(leader);
+  }
+}
+
+/** A heartbeat as stored, or nothing for a value that is not one (Redis is shared; read it as untrusted). */
+function parseMember(value: string | null): Member[] {
+  try {
+    const member = JSON.parse(value ?? 'null') as Partial<Member> | null;
+    return member && typeof member.id === 'string' && (member.role === 'leader' || member.role === 'follower') && typeof member.last_seen === 'string'
+      ? [{ id: member.id, role: member.role, last_seen: member.last_seen }]
+      : [];
+  } catch {
+    return [];
   }
 }

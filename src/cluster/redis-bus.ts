@@ -83,7 +83,9 @@ export class RedisBus {
     this.stopped = true;
     this.reader.disconnect();
     await this.loop;
-    await this.commands.quit().catch(() => this.commands.disconnect());
+    // QUIT waits for its answer; a Redis that is away must not hold up the shutdown.
+    await this.ask(() => this.commands.quit());
+    this.commands.disconnect();
   }
 
   /** The connection for other commands (heartbeats). */

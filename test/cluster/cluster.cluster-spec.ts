@@ -1,3 +1,5 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { api, waitFor } from '../support/app-harness';
 import { TestSocket } from '../support/ws-client';
 import { psql } from '../support/test-database';
@@ -74,6 +76,20 @@ describe('Cluster mode: three instances on one PostgreSQL and one Redis', () => 
       expect(order).toEqual(orders[0]);
     }
     for (const c of clients) expectGapFree(seqs(c));
+  });
+
+  it('broadcasts what watching the shared workspace finds once, from the leader, though every instance watches', async () => {
+    const clients = await Promise.all(['a', 'b', 'c'].map((id) => open(id)));
+    await Promise.all(clients.map((c) => c.next((m) => m.type === 'welcome')));
+    const file = join(cluster.workspace, 'mission-control', 'agents', 'forge', 'state.json');
+    const state = JSON.parse(await readFile(file, 'utf8'));
+    await writeFile(file, JSON.stringify({ ...state, current_task: { description: 'cluster-watch-marker' } }));
+    const marked = (c: TestSocket) => c.messages.filter((m) => m.type === 'agent_status' && m.data.agent === 'forge' && JSON.stringify(m.data).includes('cluster-watch-marker'));
+    await waitFor(async () => clients.every((c) => marked(c).length > 0), 10_000, 'the change at every client');
+    // Every instance's watcher has seen the file by now (each reports within the second).
+    await new Promise((r) => setTimeout(r, 2_000));
+    expect(clients.map((c) => marked(c).length)).toEqual([1, 1, 1]);
+    expect(new Set(clients.map((c) => marked(c)[0].seq)).size).toBe(1);
   });
 
   it('resumes on C a client that was on A, with no gap and no duplicate; after FLUSHALL, resync_required', async () => {
