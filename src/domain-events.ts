@@ -90,7 +90,7 @@ export interface LoggedEvent {
 /** The events of one request (or one internal event), once committed, in order: one emission, not one per event. */
 export interface EventsLoggedEvent {
   events: LoggedEvent[];
-  /** Cluster mode: the outbox row that keeps these events for the bus (see EventsOutbox). */
+  /** Cluster mode: the outbox row that keeps these events for the bus (see OutboxSweeper). */
   outbox?: number | null;
 }
 

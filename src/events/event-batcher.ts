@@ -51,7 +51,7 @@ export class EventBatcher implements OnModuleDestroy {
   private readonly inFlight = new Set<Promise<void>>();
   private committed = 0;
 
-  /** Cluster mode: each request's events also get an outbox row, in the same transaction (see EventsOutbox). */
+  /** Cluster mode: each request's events also get an outbox row, in the same transaction (see OutboxSweeper). */
   private readonly outbox: boolean;
 
   constructor(

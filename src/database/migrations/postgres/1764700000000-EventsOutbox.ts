@@ -2,7 +2,7 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
  * Cluster mode: each request's events, by id, written in the transaction that stores them, until the
- * bus is known to have them (see EventsOutbox).
+ * bus is known to have them (see OutboxSweeper).
  */
 export class EventsOutbox1764700000000 implements MigrationInterface {
   name = 'EventsOutbox1764700000000';
