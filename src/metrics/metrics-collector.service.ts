@@ -52,7 +52,7 @@ export class MetricsCollectorService {
   private readonly statusAt = new Map<string, AgentStatus>();
   /** agent id → task id → when it started (ms). */
   private readonly openTasks = new Map<string, Map<string, number>>();
-  private readonly usage = new UsageIntervals();
+  private usage = new UsageIntervals();
   private running: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -100,6 +100,23 @@ export class MetricsCollectorService {
     const event: MetricsCollectedEvent = { ...stored, duration_ms: performance.now() - started };
     this.bus.emit(DomainEvent.MetricsCollected, event);
     return event;
+  }
+
+  /**
+   * Starts again from the stored collections, as after a restart (after any collection under way):
+   * another instance of a cluster may have collected since this one last did, and its windows and
+   * running figures must not be counted twice.
+   */
+  forget(): Promise<void> {
+    const reset = this.running.then(() => {
+      this.initialized = false;
+      this.lastRows.clear();
+      this.statusAt.clear();
+      this.openTasks.clear();
+      this.usage = new UsageIntervals();
+    });
+    this.running = reset;
+    return reset;
   }
 
   /** After a restart: continue from the last stored collection rather than from the beginning of history. */

@@ -26,6 +26,8 @@ export class MetricsScheduler implements OnApplicationBootstrap {
   onApplicationBootstrap(): void {
     const slots = slotsOf(this.config.get('MC_METRICS_INTERVAL', { infer: true }));
     this.registry.addCronJob('metrics-collection', slotJob(slots, (slot) => void this.collect(slot)));
+    // A leader that led before and lost it resumes from what the others stored meanwhile.
+    this.cluster.whenLeadershipChanges((leader) => leader && void this.collector.forget());
   }
 
   async collect(slot: Date): Promise<void> {
