@@ -23,6 +23,13 @@ const PUBLISHED = '{mc}:published:';
  */
 const KEEP = 100_000;
 const BLOCK_MS = 1_000;
+/**
+ * What may wait for Redis in this process's queue while Redis is away. Beyond it broadcasts are
+ * dropped rather than piling up in memory: those of events stay in the outbox, which the leader
+ * sends again once Redis is back; the rest (agent and metric updates) clients get again when they
+ * resync, which a Redis that lost its data makes them do.
+ */
+const MAX_WAITING_BYTES = 64 * 2 ** 20;
 
 /**
  * Appends a batch atomically: each message gets the next seq from one counter and the stream id
@@ -46,8 +53,8 @@ type Entry = [id: string, fields: string[]];
  * The cluster's broadcast bus on one Redis Stream: every instance appends what it produces and reads
  * everything, its own messages included, from its last id on a connection of its own (XREAD BLOCK),
  * so every client of every instance sees the same messages in the same order with the same seq.
- * Publishing never waits for Redis: while it is unreachable, commands queue in the client and go
- * out in order once it is back.
+ * Publishing never waits for Redis: while it is unreachable, commands queue in the client (up to
+ * MAX_WAITING_BYTES) and go out in order once it is back.
  */
 export class RedisBus {
   private readonly logger = new Logger('EventBus');
@@ -55,6 +62,9 @@ export class RedisBus {
   private readonly reader: Redis;
   private readonly origin = randomUUID();
   private published = 0;
+  /** Bytes of batches handed to Redis and not answered yet. */
+  private waitingBytes = 0;
+  private dropping = false;
   private lastSeq = 0;
   private stopped = false;
   private loop: Promise<void> = Promise.resolve();
@@ -127,13 +137,24 @@ export class RedisBus {
     if (!messages.length && !id) return Promise.resolve(true);
     const key = `${PUBLISHED}${id ?? `${this.origin}:${++this.published}`}`;
     const args = messages.flatMap((m) => [m.channels.join(','), m.prefix]);
-    return (this.commands as Redis & { mcPublish(...args: unknown[]): Promise<number> }).mcPublish(STREAM, SEQ, EPOCH, key, randomUUID(), KEEP, ...args).then(
-      () => true,
-      (error: Error) => {
-        this.logger.error(`Publishing ${messages.length} messages failed: ${error.message}`);
-        return false;
-      },
-    );
+    const bytes = args.reduce((sum, a) => sum + a.length, 0);
+    if (this.commands.status !== 'ready' && this.waitingBytes + bytes > MAX_WAITING_BYTES) {
+      if (!this.dropping) this.logger.warn(`Redis has been away too long: broadcasts beyond ${MAX_WAITING_BYTES / 2 ** 20} MB waiting are dropped until it is back (events' are sent again from the outbox)`);
+      this.dropping = true;
+      return Promise.resolve(false);
+    }
+    this.dropping = false;
+    this.waitingBytes += bytes;
+    return (this.commands as Redis & { mcPublish(...args: unknown[]): Promise<number> })
+      .mcPublish(STREAM, SEQ, EPOCH, key, randomUUID(), KEEP, ...args)
+      .then(
+        () => true,
+        (error: Error) => {
+          this.logger.error(`Publishing ${messages.length} messages failed: ${error.message}`);
+          return false;
+        },
+      )
+      .finally(() => (this.waitingBytes -= bytes));
   }
 
   /** For each id, whether a batch under it was appended (within the hour); undefined while Redis is away. */
