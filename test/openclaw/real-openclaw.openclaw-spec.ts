@@ -85,8 +85,8 @@ describe('Mission Control against a real OpenClaw', () => {
     }
   };
 
-  beforeAll(async () => {
-    if (!openclawInstalled()) throw new Error('OpenClaw is not in .cache/openclaw-test: run `bash scripts/openclaw-cache.sh` (npm run test:openclaw does)');
+  /** Starts the fake model, OpenClaw's gateway and Mission Control, and runs the turns. */
+  const setUp = async () => {
     const started = Date.now();
     llm = await startFakeLlm(0);
     home = await makeTempDir('mc-openclaw-home-');
@@ -141,14 +141,35 @@ describe('Mission Control against a real OpenClaw', () => {
       }
     }
     timings['setup and turns, total'] = Date.now() - started;
-  }, 270_000);
+  };
 
-  afterAll(async () => {
+  /** Stops what a setup started. */
+  const tearDown = async () => {
     ws?.terminate();
     await t?.close();
     await oc?.killAll();
     await llm?.close();
     await removeDirs(home, t?.workspace, t?.dataDir);
+  };
+
+  beforeAll(async () => {
+    if (!openclawInstalled()) throw new Error('OpenClaw is not in .cache/openclaw-test: run `bash scripts/openclaw-cache.sh` (npm run test:openclaw does)');
+    try {
+      await setUp();
+    } catch (error) {
+      // The pinned OpenClaw's gateway now and then fails a turn in its own resource cleanup (2 runs in 11
+      // on this machine, always the first turn of a second agent). Whether Mission Control's read-only
+      // reader plays a part is not known; one failure of exactly that kind is tried again once, from scratch.
+      if (!/Agent database cleanup failed/.test(String(error))) throw error;
+      console.warn(`OpenClaw failed a turn in its own cleanup; setting up again from scratch:\n${String(error).slice(0, 500)}`);
+      await tearDown();
+      received.length = 0;
+      await setUp();
+    }
+  }, 540_000);
+
+  afterAll(async () => {
+    await tearDown();
     console.log(
       [
         'OpenClaw e2e timings (ms):',
