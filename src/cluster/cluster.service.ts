@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/environment';
 import { LeaderElection } from './leader-election';
-import { BusMessage, DeliveredMessage, RedisBus } from './redis-bus';
+import { BusListener, BusMessage, DeliveredMessage, RedisBus } from './redis-bus';
 
 export type Role = 'leader' | 'follower';
 
@@ -16,13 +16,6 @@ export interface Member {
 const HEARTBEAT_MS = 5_000;
 const MEMBER_TTL_S = 15;
 const MEMBER = '{mc}:member:';
-
-/** What the gateway does with the bus's messages. */
-export interface BusListener {
-  deliver(messages: DeliveredMessage[]): void;
-  /** A new epoch: the seq counts from `seq` again, and nothing before is replayable. */
-  newEpoch(epoch: string, seq: number): void;
-}
 
 /**
  * The door to cluster mode. On SQLite this instance is alone and leads. On PostgreSQL
@@ -70,7 +63,7 @@ export class ClusterService implements OnApplicationBootstrap, OnModuleDestroy {
   async joinBus(listener: BusListener): Promise<boolean> {
     const url = this.config.get('MC_REDIS_URL', { infer: true });
     if (!url) return false;
-    this.bus = new RedisBus(url, (messages) => listener.deliver(messages), (epoch, seq) => listener.newEpoch(epoch, seq));
+    this.bus = new RedisBus(url, listener);
     await this.bus.start();
     this.logger.log(`Joined the event bus (epoch ${this.bus.epoch})`);
     return true;

@@ -49,6 +49,16 @@ return 1`;
 
 type Entry = [id: string, fields: string[]];
 
+/** Waits between attempts at Redis: doubling from 200 ms, at most 5 s. */
+const backoff = (attempt: number) => Math.min(100 * 2 ** attempt, 5_000);
+
+/** What the gateway does with the bus's messages. */
+export interface BusListener {
+  deliver(messages: DeliveredMessage[]): void;
+  /** A new epoch: the seq counts from `seq` again, and nothing before is replayable. */
+  newEpoch(epoch: string, seq: number): void;
+}
+
 /**
  * The cluster's broadcast bus on one Redis Stream: every instance appends what it produces and reads
  * everything, its own messages included, from its last id on a connection of its own (XREAD BLOCK),
@@ -72,10 +82,9 @@ export class RedisBus {
 
   constructor(
     url: string,
-    private readonly deliver: (messages: DeliveredMessage[]) => void,
-    private readonly onEpoch: (epoch: string, seq: number) => void,
+    private readonly listener: BusListener,
   ) {
-    const options = { maxRetriesPerRequest: null, retryStrategy: (times: number) => Math.min(100 * 2 ** times, 5_000), lazyConnect: true };
+    const options = { maxRetriesPerRequest: null, retryStrategy: backoff, lazyConnect: true };
     this.commands = new Redis(url, { ...options, connectionName: 'mission-control' });
     this.reader = new Redis(url, { ...options, connectionName: 'mission-control-reader' });
     this.commands.defineCommand('mcPublish', { numberOfKeys: 4, lua: PUBLISH });
@@ -179,7 +188,7 @@ export class RedisBus {
     // At start, what comes next; under a new epoch, everything in it: all of it is new to every client.
     this.lastSeq = this.epoch ? 0 : Number(seq ?? 0);
     this.epoch = epoch as string;
-    this.onEpoch(this.epoch, this.lastSeq);
+    this.listener.newEpoch(this.epoch, this.lastSeq);
   }
 
   private async read(): Promise<void> {
@@ -190,7 +199,7 @@ export class RedisBus {
         const messages = (answer?.[0]?.[1] ?? []).map(toMessage).filter((m) => m.epoch === this.epoch);
         if (messages.length) {
           this.lastSeq = messages[messages.length - 1].seq;
-          this.deliver(messages);
+          this.listener.deliver(messages);
         } else {
           // Idle: the time to notice that Redis lost its data (the stream starts over under a new epoch).
           await this.syncEpoch();
@@ -199,7 +208,7 @@ export class RedisBus {
       } catch (error) {
         if (this.stopped) return;
         this.logger.warn(`Reading the bus failed: ${(error as Error).message}`);
-        await new Promise((resolve) => setTimeout(resolve, Math.min(100 * 2 ** ++failures, 5_000)));
+        await new Promise((resolve) => setTimeout(resolve, backoff(++failures)));
       }
     }
   }

@@ -10,17 +10,15 @@
  * answer. Figures go to test/bench/results/cluster.json; the README shows the latest table.
  */
 import autocannon from 'autocannon';
-import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { psql } from '../support/test-database';
+import { ADMIN_URL, redis, REDIS_URL } from '../cluster/cluster-harness';
+import { createDatabase, dropDatabase } from '../support/test-database';
 import { spawnService } from '../support/service-process';
 import { benchEvent, report, ROOT } from './bench-support';
 
-const ADMIN_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/5';
 const BATCH = 500;
 const SENDERS = 4;
 const SECONDS = 15;
@@ -51,13 +49,9 @@ async function start(dir: string, id: string, env: Record<string, string>): Prom
 
 /** A fresh database and an empty Redis database for each measurement, so none inherits another's rows. */
 async function cluster(dir: string, tag: string, size: number): Promise<Instance[]> {
-  const name = `mc_bench_${tag}_${process.pid}`;
-  psql(ADMIN_URL, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`, `CREATE DATABASE "${name}"`);
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${name}`;
-  const redis = new URL(REDIS_URL);
-  execFileSync('redis-cli', ['-h', redis.hostname, '-p', redis.port || '6379', '-n', redis.pathname.slice(1) || '0', 'FLUSHDB']);
-  const env = { MC_DATABASE_URL: url.href, MC_REDIS_URL: REDIS_URL };
+  const url = createDatabase(ADMIN_URL, `mc_bench_${tag}_${process.pid}`);
+  redis('FLUSHDB');
+  const env = { MC_DATABASE_URL: url, MC_REDIS_URL: REDIS_URL };
   const instances: Instance[] = [];
   // One after the other: the first creates the schema.
   for (let i = 0; i < size; i++) instances.push(await start(dir, `${tag}-${i}`, env));
@@ -65,7 +59,7 @@ async function cluster(dir: string, tag: string, size: number): Promise<Instance
 }
 
 async function dropDatabases(tags: string[]): Promise<void> {
-  for (const tag of tags) psql(ADMIN_URL, `DROP DATABASE IF EXISTS "mc_bench_${tag}_${process.pid}" WITH (FORCE)`);
+  for (const tag of tags) dropDatabase(ADMIN_URL, `mc_bench_${tag}_${process.pid}`);
 }
 
 /** Events per second committed by batches from SENDERS senders, split evenly over the instances. */

@@ -4,7 +4,7 @@ import { cp } from 'node:fs/promises';
 import { join } from 'node:path';
 import { api, FIXTURE_WORKSPACE, makeTempDir, removeDirs, waitFor } from '../support/app-harness';
 import { ServiceProcess, spawnService } from '../support/service-process';
-import { psql } from '../support/test-database';
+import { createDatabase, dropDatabase, psql } from '../support/test-database';
 
 export const ADMIN_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 /** A database index of its own on the machine's Redis, which the tests flush. */
@@ -51,12 +51,9 @@ export class Cluster {
     const base = await makeTempDir('mc-cluster-');
     const workspace = join(base, 'workspace');
     await cp(FIXTURE_WORKSPACE, workspace, { recursive: true });
-    const name = `mc_cluster_${process.pid}_${Date.now().toString(36)}`;
-    psql(ADMIN_URL, `CREATE DATABASE "${name}"`);
-    const url = new URL(ADMIN_URL);
-    url.pathname = `/${name}`;
+    const url = createDatabase(ADMIN_URL, `mc_cluster_${process.pid}_${Date.now().toString(36)}`);
     redis('FLUSHDB');
-    return new Cluster(url.href, workspace, base, env);
+    return new Cluster(url, workspace, base, env);
   }
 
   async start(...ids: string[]): Promise<Instance[]> {
@@ -133,7 +130,7 @@ export class Cluster {
 
   async close(): Promise<void> {
     await this.stopAll();
-    psql(ADMIN_URL, `DROP DATABASE IF EXISTS "${new URL(this.databaseUrl).pathname.slice(1)}" WITH (FORCE)`);
+    dropDatabase(ADMIN_URL, new URL(this.databaseUrl).pathname.slice(1));
     await removeDirs(this.base);
   }
 }

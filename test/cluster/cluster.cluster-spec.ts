@@ -2,7 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { api, waitFor } from '../support/app-harness';
 import { TestSocket } from '../support/ws-client';
-import { psql } from '../support/test-database';
+import { createDatabase, dropDatabase, psql } from '../support/test-database';
 import { ADMIN_URL, Cluster, redis, startRedis, stopRedis, streamEntries } from './cluster-harness';
 
 /** The agent_activity messages of events this test posted, as a client saw them. */
@@ -238,9 +238,8 @@ describe('Cluster mode: three instances on one PostgreSQL and one Redis', () => 
     const id = made.output.match(/Backup (\S+) made and verified/)?.[1] as string;
     expect(id).toBeDefined();
 
-    const empty = `${cluster.databaseUrl}_restored`;
-    const name = new URL(empty).pathname.slice(1);
-    psql(ADMIN_URL, `CREATE DATABASE "${name}"`);
+    const name = `${new URL(cluster.databaseUrl).pathname.slice(1)}_restored`;
+    const empty = createDatabase(ADMIN_URL, name);
     try {
       const restored = await cluster.cli(['restore', id, '--with-database'], empty);
       expect(restored).toMatchObject({ code: 0, output: expect.stringContaining(`restored from backup ${id}`) });
@@ -250,7 +249,7 @@ describe('Cluster mode: three instances on one PostgreSQL and one Redis', () => 
       expect(counts(empty)).toEqual(counts(cluster.databaseUrl));
       expect(Number(psql(empty, 'SELECT COUNT(*) FROM "events"'))).toBeGreaterThan(5000);
     } finally {
-      psql(ADMIN_URL, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      dropDatabase(ADMIN_URL, name);
     }
   });
 });

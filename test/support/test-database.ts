@@ -18,14 +18,22 @@ export function databaseEnv(dataDir: string | undefined): Record<string, string>
   let url = databases.get(dataDir);
   if (!url) {
     // Unique across workers and across the test files one worker runs in turn.
-    const name = `${DATABASE_PREFIX}${process.pid}_${Date.now().toString(36)}_${databases.size}`;
-    psql(ADMIN_URL, `CREATE DATABASE "${name}"`);
-    const parsed = new URL(ADMIN_URL);
-    parsed.pathname = `/${name}`;
-    url = parsed.href;
+    url = createDatabase(ADMIN_URL, `${DATABASE_PREFIX}${process.pid}_${Date.now().toString(36)}_${databases.size}`);
     databases.set(dataDir, url);
   }
   return { MC_DATABASE_URL: url };
+}
+
+/** Creates database `name` (dropping any left by an interrupted run) on the server of `adminUrl`; returns its URL. */
+export function createDatabase(adminUrl: string, name: string): string {
+  psql(adminUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`, `CREATE DATABASE "${name}"`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return url.href;
+}
+
+export function dropDatabase(adminUrl: string, name: string): void {
+  psql(adminUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
 }
 
 /** Runs statements with psql, synchronously: child processes are spawned synchronously too. */
