@@ -4,12 +4,13 @@ import { WorkspaceModule } from '../workspace/workspace.module';
 import { AgentsController } from './agents.controller';
 import { AgentsService } from './agents.service';
 import { FleetService } from './fleet.service';
+import { FleetViewSync } from './fleet-view-sync';
 
-/** The fleet: workspace agents and OpenClaw's, merged; FleetService is the door for other modules. */
+/** The fleet: workspace agents and OpenClaw's, merged, and shared by a cluster's leader; FleetService is the door for other modules. */
 @Module({
   imports: [WorkspaceModule, OpenClawModule],
   controllers: [AgentsController],
-  providers: [AgentsService, FleetService],
+  providers: [AgentsService, FleetService, FleetViewSync],
   exports: [AgentsService, FleetService],
 })
 export class AgentsModule {}

@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/environment';
 import { LeaderElection } from './leader-election';
@@ -16,6 +17,8 @@ export interface Member {
 const HEARTBEAT_MS = 5_000;
 const MEMBER_TTL_S = 15;
 const MEMBER = '{mc}:member:';
+/** The leader's view of the workspace and OpenClaw: a hash of `version` and `body`. */
+const VIEW = '{mc}:view';
 
 /**
  * The door to cluster mode. On SQLite this instance is alone and leads. On PostgreSQL
@@ -48,6 +51,14 @@ export class ClusterService implements OnApplicationBootstrap, OnModuleDestroy {
 
   get isLeader(): boolean {
     return this.election ? this.election.leader : true;
+  }
+
+  /**
+   * Whether this instance reads the workspace and OpenClaw itself: alone, or as a cluster's leader.
+   * A cluster's followers serve the leader's view instead (see FleetViewSync).
+   */
+  get readsSources(): boolean {
+    return !this.clustered || this.isLeader;
   }
 
   get role(): Role {
@@ -88,6 +99,22 @@ export class ClusterService implements OnApplicationBootstrap, OnModuleDestroy {
   /** Broadcast messages `from`…`to` as the bus still holds them, or null when it no longer does. */
   replay(from: number, to: number): Promise<DeliveredMessage[] | null> {
     return this.bus ? this.bus.range(from, to) : Promise.resolve(null);
+  }
+
+  /** Cluster mode, the leader: hands its view of the sources (JSON) to the followers; false while Redis is away. */
+  async shareView(body: string): Promise<boolean> {
+    const bus = this.bus;
+    if (!bus) return false;
+    return (await bus.ask(() => bus.connection.hset(VIEW, { version: randomUUID(), body }))) !== undefined;
+  }
+
+  /** Cluster mode, a follower: the leader's view, unless its version is still `known`; null while Redis is away. */
+  async sharedView(known: string | null): Promise<{ version: string; body: string } | null> {
+    const bus = this.bus;
+    const version = await bus?.ask(() => bus.connection.hget(VIEW, 'version'));
+    if (!bus || !version || version === known) return null;
+    const [latest, body] = (await bus.ask(() => bus.connection.hmget(VIEW, 'version', 'body'))) ?? [];
+    return latest && body ? { version: latest, body } : null;
   }
 
   async onApplicationBootstrap(): Promise<void> {

@@ -6,7 +6,6 @@ import { AppConfig } from '../config/environment';
 import { OpenClawService } from '../openclaw/openclaw.service';
 import { RealtimeGateway } from '../realtime/realtime.gateway';
 import { WorkspaceService } from '../workspace/workspace.service';
-import { WorkspaceWatcher } from '../workspace/workspace.watcher';
 import { HealthDto, ServiceHealthDto } from './dto/health.dto';
 
 /** The database is essential; everything else only degrades the service. */
@@ -19,7 +18,6 @@ export class HealthService {
     private readonly db: TypeOrmHealthIndicator,
     private readonly disk: DiskSpaceService,
     private readonly workspace: WorkspaceService,
-    private readonly watcher: WorkspaceWatcher,
     private readonly gateway: RealtimeGateway,
     private readonly openclaw: OpenClawService,
     private readonly config: AppConfig,
@@ -70,8 +68,8 @@ export class HealthService {
   /** A missing workspace degrades the service only when there is no OpenClaw home to show instead. */
   private checkWorkspace() {
     const check = this.indicators.check('workspace');
-    const details = { path: this.workspace.missionControlDir, watching: this.watcher.watching, agents: this.workspace.listAgents().length };
-    if (this.workspace.available && this.watcher.watching) return check.up(details);
+    const details = { path: this.workspace.missionControlDir, watching: this.workspace.watching, agents: this.workspace.listAgents().length };
+    if (this.workspace.available && this.workspace.watching) return check.up(details);
     const openclaw = this.openclaw.health().state;
     if (openclaw === 'ok' || openclaw === 'partial') return check.up({ ...details, message: "workspace folder not found; OpenClaw's own records are shown" });
     return check.down({ ...details, message: 'workspace folder not found' });

@@ -1,5 +1,6 @@
 import type { AgentStatus } from '../workspace/workspace.types';
 import type { RosterAgent } from './openclaw-config';
+import type { SessionUsage } from './openclaw-share';
 import type { SessionTracker } from './session-tracker';
 import { addUsage, emptyUsage, Usage } from './transcript-line';
 
@@ -88,7 +89,7 @@ export class AgentTally {
   }
 }
 
-export function usageByAgent(trackers: Iterable<SessionTracker>): Map<string, AgentUsage> {
+export function usageByAgent(trackers: Iterable<SessionUsage>): Map<string, AgentUsage> {
   const agents = new Map<string, AgentUsage>();
   for (const tracker of trackers) {
     const id = tracker.meta.agentId;

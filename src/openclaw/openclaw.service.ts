@@ -1,38 +1,26 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { readdir, readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy, Optional } from '@nestjs/common';
+import { stat } from 'node:fs/promises';
+import { ClusterService } from '../cluster/cluster.service';
 import { DomainEventBus } from '../common/domain-event-bus';
 import { AppConfig } from '../config/environment';
 import { DomainEvent } from '../domain-events';
-import { AGENT_ID_PATTERN } from '../workspace/workspace.types';
-import { AgentDatabase } from './agent-database';
 import { SessionStore, StoreChanges } from './session-store';
-import { LegacySessions } from './legacy-sessions';
 import { AgentTally, AgentUsage, OpenClawAgent, usageByAgent } from './openclaw-agents';
-import { ModelPrice, parseOpenClawConfig, RosterAgent } from './openclaw-config';
+import { ModelPrice } from './openclaw-config';
+import { discoverStores, OpenClawConfigFile, storeAt } from './openclaw-home';
+import { OpenClawHealth, OpenClawView, SessionUsage, SharedOpenClaw, sharedSession } from './openclaw-share';
 import { SessionTracker, SessionView } from './session-tracker';
 import { parseTranscriptLine } from './transcript-line';
 
 export type { AgentUsage, OpenClawAgent } from './openclaw-agents';
-
-const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
-
-export interface OpenClawHealth {
-  home: string;
-  state: 'ok' | 'not found' | 'partial' | 'off';
-  agents: number;
-  sessions: number;
-  schema_versions: Record<string, number | null>;
-  problems: string[];
-  last_poll_at: string | null;
-  last_poll_ms: number | null;
-}
+export type { OpenClawHealth, OpenClawView } from './openclaw-share';
 
 /**
  * Mission Control's view of OpenClaw's own records under MC_OPENCLAW_HOME, read-only: the roster from
  * openclaw.json, and every agent's sessions from its SQLite store (or the legacy sessions.json and
  * transcripts), polled every MC_OPENCLAW_POLL seconds for what changed. It emits a domain event for every
- * session and agent that changes and for every session that gets stuck.
+ * session and agent that changes and for every session that gets stuck. In a cluster only the leader
+ * reads; followers adopt its view (see FleetViewSync) and read transcripts on request.
  */
 @Injectable()
 export class OpenClawService implements OnApplicationBootstrap, OnModuleDestroy {
@@ -42,9 +30,7 @@ export class OpenClawService implements OnApplicationBootstrap, OnModuleDestroy 
   private readonly pollMs: number;
   private readonly stuckMs: number;
   private readonly staleMs: number;
-  private roster: RosterAgent[] = [];
-  private modelPrices = new Map<string, ModelPrice>();
-  private configStamp = '';
+  private readonly config: OpenClawConfigFile;
   private readonly stores = new Map<string, SessionStore>();
   private readonly trackers = new Map<string, SessionTracker>();
   private readonly views = new Map<string, SessionView>();
@@ -57,13 +43,19 @@ export class OpenClawService implements OnApplicationBootstrap, OnModuleDestroy 
   private lastPoll: { at: number; ms: number } | null = null;
   private timer: NodeJS.Timeout | null = null;
   private polling: Promise<void> = Promise.resolve();
-  private stopped = false;
+  /** Whether this instance polls OpenClaw now: enabled, not stopping, and not a cluster's follower. */
+  private reading = false;
+  /** A follower's: the leader's view, adopted instead of polling. */
+  private shared: SharedOpenClaw | null = null;
 
   constructor(
     config: AppConfig,
     private readonly bus: DomainEventBus,
+    // The command line has no cluster.
+    @Optional() private readonly cluster?: ClusterService,
   ) {
     this.home = config.get('MC_OPENCLAW_HOME', { infer: true });
+    this.config = new OpenClawConfigFile(this.home);
     this.enabled = config.get('MC_OPENCLAW', { infer: true }) === 'on';
     this.pollMs = config.get('MC_OPENCLAW_POLL', { infer: true }) * 1000;
     this.stuckMs = config.get('MC_STUCK_MINUTES', { infer: true }) * 60_000;
@@ -71,11 +63,23 @@ export class OpenClawService implements OnApplicationBootstrap, OnModuleDestroy 
   }
 
   onApplicationBootstrap(): void {
-    if (this.enabled) this.schedule(0);
+    if (!this.enabled) return;
+    this.cluster?.whenLeadershipChanges(() => this.followRole());
+    this.followRole();
+  }
+
+  private followRole(): void {
+    const reads = this.cluster?.readsSources ?? true;
+    if (reads === this.reading) return;
+    this.reading = reads;
+    if (reads) {
+      this.shared = null;
+      this.schedule(0);
+    } else if (this.timer) clearTimeout(this.timer);
   }
 
   async onModuleDestroy(): Promise<void> {
-    this.stopped = true;
+    this.reading = false;
     if (this.timer) clearTimeout(this.timer);
     await this.polling;
     await Promise.all([...this.stores.values()].map((store) => store.close()));
@@ -98,30 +102,65 @@ export class OpenClawService implements OnApplicationBootstrap, OnModuleDestroy 
     return this.views.get(key);
   }
 
-  sessionTrackers(): IterableIterator<SessionTracker> {
-    return this.trackers.values();
+  /** Every session's usage sums. */
+  sessionUsage(): Iterable<SessionUsage> {
+    return this.shared?.usage() ?? this.trackers.values();
   }
 
   /** USD per million tokens by `provider/model`, from openclaw.json. */
   get prices(): Map<string, ModelPrice> {
-    return this.modelPrices;
+    return this.shared?.prices ?? this.config.prices;
   }
 
   /** Whether the first read is done, so totals are whole. */
   get ready(): boolean {
-    return this.lastPoll !== null;
+    return this.shared?.view.ready ?? this.lastPoll !== null;
   }
 
   /** Usage by agent, summed over every session (for metrics collections and Prometheus, not per request). */
   agentUsage(): Map<string, AgentUsage> {
-    return usageByAgent(this.trackers.values());
+    return usageByAgent(this.sessionUsage());
   }
 
+  /** Every session id a session key has had, oldest first. */
+  sessionIds(agentId: string, key: string): string[] {
+    return this.shared?.sessionIds(key) ?? this.stores.get(agentId)?.sessionIds(key) ?? [];
+  }
+
+  /** The agent's session store, to read transcripts from; a follower opens it on request, without polling it. */
   store(agentId: string): SessionStore | undefined {
+    const layout = this.shared?.layouts.get(agentId);
+    if (layout && !this.stores.has(agentId)) this.stores.set(agentId, storeAt(this.home, agentId, layout));
     return this.stores.get(agentId);
   }
 
+  /** The view as other instances of a cluster are given it. */
+  share(): OpenClawView {
+    if (this.shared) return this.shared.view;
+    const usage = [...this.trackers.values()].map((t) => sharedSession(t, this.sessionIds(t.meta.agentId, t.meta.key)));
+    const layouts = [...this.stores].map(([id, store]) => [id, store.layout] as [string, 'sqlite' | 'legacy']);
+    return { health: this.health(), ready: this.ready, agents: this.listAgents(), sessions: this.listSessions(), usage, prices: [...this.prices], layouts };
+  }
+
+  /**
+   * A follower's update: the leader's view replaces this one, with an agent change event for every agent
+   * that differs, as if it had been polled here. Ignored while this instance reads OpenClaw itself.
+   */
+  adopt(view: OpenClawView): void {
+    if (this.reading) return;
+    this.shared = new SharedOpenClaw(view);
+    this.views.clear();
+    for (const session of view.sessions) this.views.set(session.key, session);
+    const before = new Map(this.agents);
+    this.agents.clear();
+    for (const agent of view.agents) this.agents.set(agent.id, agent);
+    for (const id of new Set([...before.keys(), ...this.agents.keys()])) {
+      if (JSON.stringify(before.get(id)) !== JSON.stringify(this.agents.get(id))) this.bus.emit(DomainEvent.OpenClawAgentChanged, { agent_id: id });
+    }
+  }
+
   health(): OpenClawHealth {
+    if (this.shared) return this.shared.view.health;
     const partial = this.problems.length > 0 || [...this.stores.values()].some((s) => s.problems.length);
     return {
       home: this.home,
@@ -143,7 +182,7 @@ export class OpenClawService implements OnApplicationBootstrap, OnModuleDestroy 
   }
 
   private schedule(delay: number): void {
-    if (this.stopped) return;
+    if (!this.reading) return;
     this.timer = setTimeout(() => {
       // A failed poll is logged by poll(); the next one tries again.
       void this.poll()
@@ -159,49 +198,15 @@ export class OpenClawService implements OnApplicationBootstrap, OnModuleDestroy 
     const dirty = new Set<string>();
     this.found = await stat(this.home).then((info) => info.isDirectory(), () => false);
     if (this.found) {
-      await this.readConfig(problems);
+      await this.config.read(problems);
+      await discoverStores(this.home, this.stores);
       // Agents' databases are read side by side: SQLite works in the thread pool while this thread counts.
-      await Promise.all((await this.discoverStores()).map((store) => this.pollStore(store, problems, dirty)));
+      await Promise.all([...this.stores.values()].map((store) => this.pollStore(store, problems, dirty)));
     }
     this.problems = problems;
     for (const problem of this.health().problems) this.logOnce(problem);
     this.refresh(now, dirty);
     this.lastPoll = { at: now, ms: performance.now() - started };
-  }
-
-  private async readConfig(problems: string[]): Promise<void> {
-    const path = join(this.home, 'openclaw.json');
-    const info = await stat(path).catch(() => null);
-    if (!info) return void (this.roster = []);
-    const stamp = `${info.ino}:${info.size}:${info.mtimeMs}`;
-    if (stamp === this.configStamp) return;
-    try {
-      if (info.size > MAX_CONFIG_BYTES) throw new Error(`over ${MAX_CONFIG_BYTES / 1048576} MiB`);
-      const config = parseOpenClawConfig(await readFile(path, 'utf8'));
-      this.roster = config.agents;
-      this.modelPrices = config.prices;
-      this.configStamp = stamp;
-    } catch (error) {
-      // Keeps the last good roster: the file may be caught mid-write.
-      problems.push(`openclaw.json: ${(error as Error).message}`);
-    }
-  }
-
-  /** Every agent folder with a session store, the SQLite one when an agent has both (OpenClaw imported the legacy one). */
-  private async discoverStores(): Promise<SessionStore[]> {
-    const dirs = await readdir(join(this.home, 'agents'), { withFileTypes: true }).catch(() => []);
-    for (const dir of dirs) {
-      if (!dir.isDirectory() || !AGENT_ID_PATTERN.test(dir.name)) continue;
-      const base = join(this.home, 'agents', dir.name);
-      const sqlitePath = join(base, 'agent', 'openclaw-agent.sqlite');
-      const existing = this.stores.get(dir.name);
-      if (existing?.layout === 'sqlite') continue;
-      if (await isFile(sqlitePath)) this.stores.set(dir.name, new AgentDatabase(dir.name, sqlitePath));
-      else if (!existing && (await isFile(join(base, 'sessions', 'sessions.json')))) {
-        this.stores.set(dir.name, new LegacySessions(dir.name, join(base, 'sessions')));
-      }
-    }
-    return [...this.stores.values()];
   }
 
   private async pollStore(store: SessionStore, problems: string[], dirty: Set<string>): Promise<void> {
@@ -265,11 +270,11 @@ export class OpenClawService implements OnApplicationBootstrap, OnModuleDestroy 
         this.bus.emit(DomainEvent.SessionStuck, { session: view, idle_minutes: Math.round(idle * 10) / 10 });
       }
     }
-    const ids = new Set([...this.roster.map((a) => a.id), ...this.stores.keys()]);
+    const ids = new Set([...this.config.roster.map((a) => a.id), ...this.stores.keys()]);
     for (const id of new Set([...ids, ...this.agents.keys()])) {
       const before = this.agents.get(id);
       if (!ids.has(id)) this.agents.delete(id);
-      else this.agents.set(id, (this.tallies.get(id) ?? new AgentTally()).agent(id, this.roster.find((a) => a.id === id), now, this.staleMs));
+      else this.agents.set(id, (this.tallies.get(id) ?? new AgentTally()).agent(id, this.config.roster.find((a) => a.id === id), now, this.staleMs));
       if (JSON.stringify(before) !== JSON.stringify(this.agents.get(id))) this.bus.emit(DomainEvent.OpenClawAgentChanged, { agent_id: id });
     }
   }
@@ -293,8 +298,4 @@ function changed(a: SessionView, b: SessionView): boolean {
     a.session_id !== b.session_id ||
     a.model !== b.model
   );
-}
-
-function isFile(path: string): Promise<boolean> {
-  return stat(path).then((info) => info.isFile(), () => false);
 }

@@ -42,7 +42,7 @@ export class SessionsService {
     const runs: RunDto[] = [];
     const tools = new Map<string, { count: number; failed: number }>();
     let pendingStart: number | null = null;
-    const lines = store ? await Promise.all(store.sessionIds(key).map(async (id) => ({ id, lines: await store.readLines(id, { limit: DETAIL_LINES }) }))) : [];
+    const lines = store ? await Promise.all(this.openclaw.sessionIds(session.agent_id, key).map(async (id) => ({ id, lines: await store.readLines(id, { limit: DETAIL_LINES }) }))) : [];
     for (const { id: sessionId, lines: read } of lines) {
       for (const { position, line } of read) {
         const m = parseTranscriptLine(line, this.openclaw.prices);
@@ -106,7 +106,7 @@ export class SessionsService {
     const until = query.until?.slice(0, 10) ?? '9999-99-99';
     const rows = new Map<string, Usage & { sessions: Set<string>; runs: number }>();
     const total = { ...emptyUsage(), sessions: new Set<string>(), runs: 0 };
-    for (const tracker of this.openclaw.sessionTrackers()) {
+    for (const tracker of this.openclaw.sessionUsage()) {
       const { agentId, key: sessionKey } = tracker.meta;
       if (query.agent_id && agentId !== query.agent_id) continue;
       for (const bucket of tracker.buckets.values()) {

@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { AppConfig } from '../config/environment';
 import { FleetService } from '../agents/fleet.service';
 import { WorkspaceService } from '../workspace/workspace.service';
-import { WorkspaceWatcher } from '../workspace/workspace.watcher';
 import { AGENT_STATUSES } from '../workspace/workspace.types';
 import { DiskSpaceService } from '../common/disk-space.service';
 import { InsufficientStorageException } from '../common/insufficient-storage.exception';
@@ -34,7 +33,6 @@ export class StatusService implements OnApplicationBootstrap, BeforeApplicationS
     private readonly config: AppConfig,
     private readonly workspace: WorkspaceService,
     private readonly fleet: FleetService,
-    private readonly watcher: WorkspaceWatcher,
     private readonly disk: DiskSpaceService,
     private readonly events: EventsService,
     private readonly metrics: MetricsService,
@@ -116,7 +114,7 @@ export class StatusService implements OnApplicationBootstrap, BeforeApplicationS
       updated_at: new Date().toISOString(),
       uptime_seconds: Math.round((Date.now() - this.startedAt.getTime()) / 1000),
       api: { host: typed.get('MC_HOST', { infer: true }), port: typed.get('MC_API_PORT', { infer: true }) },
-      workspace: { path: this.workspace.missionControlDir, available: this.workspace.available, watching: this.watcher.watching },
+      workspace: { path: this.workspace.missionControlDir, available: this.workspace.available, watching: this.workspace.watching },
       counts: { agents: agents.length, agents_by_status: byStatus, tasks: this.workspace.getTaskQueue().tasks.length, events_logged: logged },
       last_collection: lastCollection,
       last_backup: lastBackup,

@@ -5,6 +5,6 @@ import { WorkspaceWatcher } from './workspace.watcher';
 /** Reads and watches the OpenClaw workspace; other modules use WorkspaceService's read methods. */
 @Module({
   providers: [WorkspaceService, WorkspaceWatcher],
-  exports: [WorkspaceService, WorkspaceWatcher],
+  exports: [WorkspaceService],
 })
 export class WorkspaceModule {}

@@ -14,6 +14,15 @@ import { Agent, AGENT_ID_PATTERN, OfficeState, Task, TaskQueue } from './workspa
 
 const MAX_FILE_BYTES = 4 * 1024 * 1024;
 
+/** What followers of a cluster serve of the workspace: the leader's view of it (see FleetViewSync). */
+export interface WorkspaceView {
+  agents: Agent[];
+  office: OfficeState | null;
+  queue: TaskQueue;
+  available: boolean;
+  watching: boolean;
+}
+
 /** The last good reading of one file: kept when a later reading fails. */
 interface Reading<T> {
   value: T;
@@ -44,6 +53,10 @@ export class WorkspaceService {
   private queueReadings: { json?: Reading<Task[]>; md?: Reading<Task[]> } = {};
   private readonly failing = new Map<string, string>();
   private work: Promise<void> = Promise.resolve();
+  /** Whether the watcher is on the files (it says so). */
+  private watchingFiles = false;
+  /** A follower's: the leader's view, adopted instead of reading files. */
+  private leaderView: Pick<WorkspaceView, 'available' | 'watching'> | null = null;
 
   constructor(
     config: AppConfig,
@@ -71,9 +84,43 @@ export class WorkspaceService {
     return this.queue;
   }
 
-  /** Whether the workspace folder was there at the last look. */
+  /** Whether the workspace folder was there at the last look (the leader's, on a follower). */
   get available(): boolean {
-    return this.realRoot !== null;
+    return this.leaderView?.available ?? this.realRoot !== null;
+  }
+
+  /** Whether the files are watched for changes (by the leader, on a follower). */
+  get watching(): boolean {
+    return this.leaderView?.watching ?? this.watchingFiles;
+  }
+
+  /** Called by the watcher: the files are now watched, or no longer. */
+  set watched(watching: boolean) {
+    this.watchingFiles = watching;
+  }
+
+  /** Called by the watcher as it starts: from now on the files are the source, not a leader's view. */
+  readOwnFiles(): void {
+    this.leaderView = null;
+  }
+
+  /** The view as other instances of a cluster are given it. */
+  share(): WorkspaceView {
+    return { agents: this.listAgents(), office: this.getOffice(), queue: this.queue, available: this.available, watching: this.watching };
+  }
+
+  /**
+   * A follower's update: the leader's view replaces this one, with the same domain events as if the
+   * files had changed here. The agents' file readings are dropped: if this instance comes to lead, it
+   * reads every file again before anything else.
+   */
+  adopt(view: WorkspaceView): void {
+    this.leaderView = { available: view.available, watching: view.watching };
+    const ids = new Set(view.agents.map((a) => a.id));
+    for (const id of this.agents.keys()) if (!ids.has(id)) this.removeAgent(id);
+    for (const agent of view.agents) this.put(agent.id, agent, {});
+    this.setOffice(view.office ? { value: view.office, modifiedMs: 0 } : null);
+    this.setQueue(view.queue);
   }
 
   /** Runs reloads one at a time, in order, so an older read never overwrites a newer one. */
@@ -115,9 +162,7 @@ export class WorkspaceService {
     const office = await this.read(join(this.missionControlDir, 'current_office_state.json'), this.office ?? undefined, (text) =>
       parseOffice(parseLenientJson(text)),
     );
-    const changed = JSON.stringify(office?.value) !== JSON.stringify(this.office?.value);
-    this.office = office ?? null;
-    if (changed && office) this.events.emit(DomainEvent.OfficeUpdated, { office: office.value });
+    this.setOffice(office ?? null);
   }
 
   async loadTasks(): Promise<void> {
@@ -133,6 +178,16 @@ export class WorkspaceService {
       : md
         ? { source: 'TASK_QUEUE.md', tasks: md.value }
         : { source: null, tasks: [] };
+    this.setQueue(next);
+  }
+
+  private setOffice(office: Reading<OfficeState> | null): void {
+    const changed = JSON.stringify(office?.value) !== JSON.stringify(this.office?.value);
+    this.office = office;
+    if (changed && office) this.events.emit(DomainEvent.OfficeUpdated, { office: office.value });
+  }
+
+  private setQueue(next: TaskQueue): void {
     const diff = diffTasks(this.queue.tasks, next.tasks);
     this.queue = next;
     if (diff.added.length || diff.updated.length || diff.removed.length) {
@@ -153,6 +208,10 @@ export class WorkspaceService {
       Date.now(),
       this.staleMs,
     );
+    this.put(id, agent, files);
+  }
+
+  private put(id: string, agent: Agent, files: AgentFiles): void {
     const previous = this.agents.get(id)?.agent ?? null;
     this.agents.set(id, { agent, files });
     if (JSON.stringify(previous) !== JSON.stringify(agent)) this.events.emit(DomainEvent.WorkspaceAgentChanged, { agent_id: id });

@@ -1,8 +1,9 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy, Optional } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import { FSWatcher, watch } from 'chokidar';
 import { access } from 'node:fs/promises';
 import { relative, sep } from 'node:path';
+import { ClusterService } from '../cluster/cluster.service';
 import { AppConfig } from '../config/environment';
 import { DomainEvent } from '../domain-events';
 import { WorkspaceService } from './workspace.service';
@@ -15,7 +16,8 @@ const MISSING_POLL_MS = 1_000;
 /**
  * Watches `<workspace>/mission-control/` with chokidar and tells WorkspaceService what to reload.
  * Only the files Mission Control reads are watched, so large `logs/` folders cost nothing.
- * A workspace that does not exist yet is polled for until it appears.
+ * A workspace that does not exist yet is polled for until it appears. In a cluster only the leader
+ * watches; followers are given its view (see FleetViewSync).
  */
 @Injectable()
 export class WorkspaceWatcher implements OnApplicationBootstrap, OnModuleDestroy {
@@ -26,7 +28,8 @@ export class WorkspaceWatcher implements OnApplicationBootstrap, OnModuleDestroy
   private lastRescan = 0;
   private lastStaleCheck = 0;
   private checking = false;
-  private stopped = false;
+  /** Whether this instance watches now: not stopping, and not a cluster's follower. */
+  private active = false;
   private missingLogged = false;
   private readonly staleCheckMs: number;
   /** A safety net for events the OS dropped (inotify limits, network drives): a full rescan this often. */
@@ -35,34 +38,49 @@ export class WorkspaceWatcher implements OnApplicationBootstrap, OnModuleDestroy
   constructor(
     private readonly workspace: WorkspaceService,
     config: AppConfig,
+    // The command line has no cluster.
+    @Optional() private readonly cluster?: ClusterService,
   ) {
     const staleMs = config.get('MC_STALE_MINUTES', { infer: true }) * 60_000;
     this.staleCheckMs = Math.max(250, Math.min(10_000, staleMs / 4));
     this.rescanMs = config.get('MC_RESCAN_INTERVAL', { infer: true }) * 1000;
   }
 
-  get watching(): boolean {
-    return this.watcher !== null;
-  }
-
   async onApplicationBootstrap(): Promise<void> {
-    await this.check();
+    this.cluster?.whenLeadershipChanges(() => void this.followRole());
+    await this.followRole();
+  }
+
+  private async followRole(): Promise<void> {
+    if (this.cluster?.readsSources ?? true) await this.begin();
+    else await this.end();
+  }
+
+  private async begin(): Promise<void> {
+    if (this.active) return;
+    this.active = true;
+    this.workspace.readOwnFiles();
     this.tick = setInterval(() => void this.checkOnce(), Math.min(MISSING_POLL_MS, this.staleCheckMs));
+    await this.checkOnce();
   }
 
-  private async checkOnce(): Promise<void> {
-    if (this.checking || this.stopped) return;
-    this.checking = true;
-    await this.check().finally(() => (this.checking = false));
-  }
-
-  async onModuleDestroy(): Promise<void> {
-    this.stopped = true;
+  private async end(): Promise<void> {
+    this.active = false;
     if (this.tick) clearInterval(this.tick);
     this.tick = null;
     for (const timer of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
     await this.stopWatching();
+  }
+
+  private async checkOnce(): Promise<void> {
+    if (this.checking || !this.active) return;
+    this.checking = true;
+    await this.check().finally(() => (this.checking = false));
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.end();
     await this.workspace.enqueue(async () => undefined);
   }
 
@@ -112,9 +130,10 @@ export class WorkspaceWatcher implements OnApplicationBootstrap, OnModuleDestroy
     watcher.on('all', (_event, path) => this.route(relative(root, path)));
     watcher.on('error', (error) => this.logger.warn(`Watcher error: ${(error as Error).message}`));
     await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
-    // The application may have begun to stop while chokidar was getting ready.
-    if (this.stopped) return void (await watcher.close());
+    // The application may have begun to stop, or this instance to follow, while chokidar was getting ready.
+    if (!this.active) return void (await watcher.close());
     this.watcher = watcher;
+    this.workspace.watched = true;
     this.lastRescan = Date.now();
     this.logger.log(`Watching ${root}`);
     await this.workspace.enqueue(() => this.workspace.scan());
@@ -123,6 +142,7 @@ export class WorkspaceWatcher implements OnApplicationBootstrap, OnModuleDestroy
   private async stopWatching(): Promise<void> {
     const watcher = this.watcher;
     this.watcher = null;
+    this.workspace.watched = false;
     await watcher?.close();
   }
 

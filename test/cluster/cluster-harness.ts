@@ -60,7 +60,8 @@ export class Cluster {
     return Promise.all(ids.map((id) => this.startOne(id)));
   }
 
-  private async startOne(id: string): Promise<Instance> {
+  /** Starts one instance with variables of its own on top of the cluster's. */
+  async startOne(id: string, env: Record<string, string> = {}): Promise<Instance> {
     const proc = spawnService('dist/main.js', [], {
       MC_DATABASE_URL: this.databaseUrl,
       MC_REDIS_URL: REDIS_URL,
@@ -70,6 +71,7 @@ export class Cluster {
       MC_BACKUP_DIR: join(this.base, 'backups'),
       MC_OPENCLAW: 'off',
       ...this.env,
+      ...env,
     });
     const url = await proc.url();
     const ws = await waitFor(async () => proc.output().match(/WebSocket gateway on (ws:\/\/[^\s]+)/)?.[1], 30_000, `${id}'s gateway`);

@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { api, waitFor } from '../support/app-harness';
 import { TestSocket } from '../support/ws-client';
@@ -78,7 +78,7 @@ describe('Cluster mode: three instances on one PostgreSQL and one Redis', () => 
     for (const c of clients) expectGapFree(seqs(c));
   });
 
-  it('broadcasts what watching the shared workspace finds once, from the leader, though every instance watches', async () => {
+  it('broadcasts what the leader, the one instance that watches the workspace, finds there once to the clients of all', async () => {
     const clients = await Promise.all(['a', 'b', 'c'].map((id) => open(id)));
     await Promise.all(clients.map((c) => c.next((m) => m.type === 'welcome')));
     const file = join(cluster.workspace, 'mission-control', 'agents', 'forge', 'state.json');
@@ -86,7 +86,7 @@ describe('Cluster mode: three instances on one PostgreSQL and one Redis', () => 
     await writeFile(file, JSON.stringify({ ...state, current_task: { description: 'cluster-watch-marker' } }));
     const marked = (c: TestSocket) => c.messages.filter((m) => m.type === 'agent_status' && m.data.agent === 'forge' && JSON.stringify(m.data).includes('cluster-watch-marker'));
     await waitFor(async () => clients.every((c) => marked(c).length > 0), 10_000, 'the change at every client');
-    // Every instance's watcher has seen the file by now (each reports within the second).
+    // Anything said twice would have arrived by now.
     await new Promise((r) => setTimeout(r, 2_000));
     expect(clients.map((c) => marked(c).length)).toEqual([1, 1, 1]);
     expect(new Set(clients.map((c) => marked(c)[0].seq)).size).toBe(1);
@@ -251,5 +251,74 @@ describe('Cluster mode: three instances on one PostgreSQL and one Redis', () => 
     } finally {
       dropDatabase(ADMIN_URL, name);
     }
+  });
+});
+
+describe("Cluster mode: followers serve the leader's view of the workspace and OpenClaw", () => {
+  let cluster: Cluster;
+  /** Same on every instance: followers that serve the leader's view answer these as it does. */
+  const VIEWS = ['/api/agents', '/api/tasks', '/api/sessions', '/api/usage?group_by=agent', '/api/usage?group_by=day'];
+  const same = async (a: string, b: string) => {
+    for (const path of VIEWS) {
+      const [x, y] = await Promise.all([api(cluster.get(a).url, path), api(cluster.get(b).url, path)]);
+      if (JSON.stringify(x.body) !== JSON.stringify(y.body)) return undefined;
+    }
+    return true;
+  };
+
+  beforeAll(async () => {
+    cluster = await Cluster.create({ MC_OPENCLAW: 'on', MC_OPENCLAW_POLL: '0.5' });
+    const home = join(cluster.base, 'openclaw-home');
+    await cp(join(__dirname, '..', 'fixtures', 'openclaw', 'home-sqlite'), home, { recursive: true });
+    await cluster.startOne('lead', { MC_OPENCLAW_HOME: home });
+    await cluster.leader(['lead']);
+    // Folders of its own that do not exist: all it serves must come from the leader.
+    const nowhere = join(cluster.base, 'nowhere');
+    await cluster.startOne('follower', { MC_WORKSPACE: nowhere, MC_OPENCLAW_HOME: nowhere });
+    // And one that sees the same OpenClaw home, as instances on shared storage do: it reads transcripts there on request.
+    await cluster.startOne('sharing', { MC_OPENCLAW_HOME: home });
+  });
+
+  afterAll(async () => {
+    await cluster?.close();
+  });
+
+  it('answers on a follower that reads no file what the leader answers, agents, tasks, sessions and usage, and follows changes within seconds', async () => {
+    await waitFor(async () => (await api(cluster.get('lead').url, '/api/sessions')).body.sessions.length > 0 || undefined, 10_000, "the leader's sessions");
+    await waitFor(() => same('lead', 'follower'), 10_000, "the follower to serve the leader's view");
+    const { body: agents } = await api(cluster.get('follower').url, '/api/agents');
+    for (const source of ['openclaw', 'workspace']) expect(agents.agents.some((a: { sources: string[] }) => a.sources.includes(source))).toBe(true);
+    const health = await cluster.health('follower');
+    expect(health.instance.role).toBe('follower');
+    expect(health.services.workspace).toMatchObject({ status: 'up', watching: true });
+    expect(health.services.openclaw).toMatchObject({ status: 'up', state: 'ok' });
+
+    const folder = join(cluster.workspace, 'mission-control', 'agents', 'newcomer');
+    await mkdir(folder, { recursive: true });
+    await writeFile(join(folder, 'state.json'), JSON.stringify({ status: 'active', current_task: { description: 'joined late' } }));
+    await waitFor(async () => (await api(cluster.get('follower').url, '/api/agents/newcomer')).status === 200 || undefined, 10_000, 'the new agent on the follower');
+  });
+
+  it("reads a session's runs and transcript on request on a follower that sees the same OpenClaw home", async () => {
+    await waitFor(() => same('lead', 'sharing'), 10_000, "the second follower to serve the leader's view");
+    const { body } = await api(cluster.get('sharing').url, '/api/sessions');
+    const key = encodeURIComponent(body.sessions[0].key);
+    for (const path of [`/api/sessions/${key}`, `/api/sessions/${key}/transcript`]) {
+      const [lead, sharing] = await Promise.all([api(cluster.get('lead').url, path), api(cluster.get('sharing').url, path)]);
+      expect(sharing.status).toBe(200);
+      expect(sharing.body).toEqual(lead.body);
+    }
+    const transcript = (await api(cluster.get('sharing').url, `/api/sessions/${key}/transcript`)).body;
+    expect(transcript.messages.length).toBeGreaterThan(0);
+    await cluster.get('sharing').process.stop();
+    cluster.instances.delete('sharing');
+  });
+
+  it('reads its own folders once it leads: after SIGKILL of the leader, the follower leads within 10 s and serves what it finds itself', async () => {
+    await cluster.kill('lead');
+    await cluster.leader(['follower'], 10_000);
+    // Its own folders are empty: what it served before came from the leader, what it serves now from them.
+    await waitFor(async () => (await api(cluster.get('follower').url, '/api/agents')).body.agents.length === 0 || undefined, 10_000, 'the follower to serve its own (empty) folders');
+    expect((await cluster.health('follower')).services.openclaw).toMatchObject({ state: 'not found' });
   });
 });

@@ -1,0 +1,119 @@
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { OnEvent } from '@nestjs/event-emitter';
+import { ClusterService } from '../cluster/cluster.service';
+import { isPlainObject } from '../common/json';
+import { DomainEvent } from '../domain-events';
+import { OpenClawService, OpenClawView } from '../openclaw/openclaw.service';
+import { WorkspaceService, WorkspaceView } from '../workspace/workspace.service';
+
+const TICK_MS = 500;
+/** The leader shares its view at least this often, so that a Redis that lost its data has it again soon. */
+const REFRESH_MS = 5_000;
+
+interface FleetView {
+  workspace: WorkspaceView;
+  openclaw: OpenClawView;
+}
+
+/**
+ * Cluster mode: only the leader reads the workspace and OpenClaw. Within half a second of a change it
+ * hands its view to the followers through Redis, and they adopt it, so that every instance's API
+ * serves the same agents, office, tasks and sessions without watching any file. (Their WebSocket
+ * clients get the leader's updates through the bus as they happen.) A follower that becomes leader
+ * starts from the adopted view and reads the files again; what differs is announced as a change.
+ */
+@Injectable()
+export class FleetViewSync implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger('Cluster');
+  private timer: NodeJS.Timeout | null = null;
+  private dirty = true;
+  private lastShared = 0;
+  private known: string | null = null;
+  private busy = false;
+  private lastProblem = '';
+
+  constructor(
+    private readonly workspace: WorkspaceService,
+    private readonly openclaw: OpenClawService,
+    private readonly cluster: ClusterService,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (!this.cluster.clustered) return;
+    this.timer = setInterval(() => void this.tick(), TICK_MS);
+  }
+
+  onModuleDestroy(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  @OnEvent(DomainEvent.WorkspaceAgentChanged)
+  @OnEvent(DomainEvent.OpenClawAgentChanged)
+  @OnEvent(DomainEvent.OfficeUpdated)
+  @OnEvent(DomainEvent.TasksUpdated)
+  @OnEvent(DomainEvent.SessionUpdated)
+  onChange(): void {
+    this.dirty = true;
+  }
+
+  private async tick(): Promise<void> {
+    if (this.busy) return;
+    this.busy = true;
+    try {
+      if (this.cluster.readsSources) await this.share();
+      else await this.adopt();
+    } catch (error) {
+      this.report(`Sharing the fleet's view failed: ${(error as Error).message}`);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private async share(): Promise<void> {
+    this.known = null;
+    if (!this.dirty && Date.now() - this.lastShared < REFRESH_MS) return;
+    this.dirty = false;
+    const view: FleetView = { workspace: this.workspace.share(), openclaw: this.openclaw.share() };
+    if (await this.cluster.shareView(JSON.stringify(view))) this.lastShared = Date.now();
+    else this.dirty = true;
+  }
+
+  private async adopt(): Promise<void> {
+    const shared = await this.cluster.sharedView(this.known);
+    if (!shared) return;
+    const view = parseFleetView(shared.body);
+    this.known = shared.version;
+    if (!view) return this.report("The leader's shared view is not one this version reads; keeping the last one");
+    this.workspace.adopt(view.workspace);
+    this.openclaw.adopt(view.openclaw);
+    this.lastProblem = '';
+  }
+
+  private report(problem: string): void {
+    if (problem !== this.lastProblem) this.logger.warn(problem);
+    this.lastProblem = problem;
+  }
+}
+
+/**
+ * The view as Redis holds it, checked for the shape this version reads (an instance of another
+ * version may lead for a while during an upgrade); null when it is not that.
+ */
+function parseFleetView(body: string): FleetView | null {
+  let view: unknown;
+  try {
+    view = JSON.parse(body);
+  } catch {
+    return null;
+  }
+  if (!isPlainObject(view) || !isPlainObject(view.workspace) || !isPlainObject(view.openclaw)) return null;
+  const { workspace, openclaw } = view;
+  const arrays = (o: Record<string, unknown>, keys: string[]) => keys.every((k) => Array.isArray(o[k]));
+  const valid =
+    arrays(workspace, ['agents']) &&
+    isPlainObject(workspace.queue) &&
+    Array.isArray(workspace.queue.tasks) &&
+    arrays(openclaw, ['agents', 'sessions', 'usage', 'prices', 'layouts']) &&
+    isPlainObject(openclaw.health);
+  return valid ? (view as unknown as FleetView) : null;
+}
