@@ -314,6 +314,17 @@ describe("Cluster mode: followers serve the leader's view of the workspace and O
     cluster.instances.delete('sharing');
   });
 
+  it('keeps its last view when what Redis holds is not a view, and takes the next good one', async () => {
+    const before = (await api(cluster.get('follower').url, '/api/agents')).body;
+    redis('HSET', '{mc}:view', 'version', 'not-a-view', 'body', '{"workspace": 1}');
+    await waitFor(async () => /is not one this version reads/.test(cluster.get('follower').process.output()) || undefined, 5_000, 'the follower to refuse it');
+    expect((await api(cluster.get('follower').url, '/api/agents')).body).toEqual(before);
+    const folder = join(cluster.workspace, 'mission-control', 'agents', 'latecomer');
+    await mkdir(folder, { recursive: true });
+    await writeFile(join(folder, 'state.json'), JSON.stringify({ status: 'idle' }));
+    await waitFor(async () => (await api(cluster.get('follower').url, '/api/agents/latecomer')).status === 200 || undefined, 10_000, 'the next view on the follower');
+  });
+
   it('reads its own folders once it leads: after SIGKILL of the leader, the follower leads within 10 s and serves what it finds itself', async () => {
     await cluster.kill('lead');
     await cluster.leader(['follower'], 10_000);
