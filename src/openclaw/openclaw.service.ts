@@ -9,7 +9,7 @@ import { AgentTally, AgentUsage, OpenClawAgent, usageByAgent } from './openclaw-
 import { ModelPrice } from './openclaw-config';
 import { discoverStores, OpenClawConfigFile, storeAt } from './openclaw-home';
 import { OpenClawHealth, OpenClawView, SessionUsage, SharedOpenClaw, sharedSession } from './openclaw-share';
-import { SessionTracker, SessionView } from './session-tracker';
+import { SessionTracker, SessionView, viewChanged } from './session-tracker';
 import { parseTranscriptLine } from './transcript-line';
 
 export type { AgentUsage, OpenClawAgent } from './openclaw-agents';
@@ -183,6 +183,8 @@ export class OpenClawService implements OnApplicationBootstrap, OnModuleDestroy 
 
   private schedule(delay: number): void {
     if (!this.reading) return;
+    // One timer at a time, also when leadership came back while a poll was still running.
+    if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       // A failed poll is logged by poll(); the next one tries again.
       void this.poll()
@@ -261,7 +263,7 @@ export class OpenClawService implements OnApplicationBootstrap, OnModuleDestroy 
       this.views.set(key, view);
       if (tracker.running) this.runningKeys.add(key);
       else this.runningKeys.delete(key);
-      if (!previous || changed(previous, view)) this.bus.emit(DomainEvent.SessionUpdated, { session: view, previous });
+      if (!previous || viewChanged(previous, view)) this.bus.emit(DomainEvent.SessionUpdated, { session: view, previous });
       let tally = this.tallies.get(tracker.meta.agentId);
       if (!tally) this.tallies.set(tracker.meta.agentId, (tally = new AgentTally()));
       tally.update(tracker);
@@ -284,18 +286,4 @@ export class OpenClawService implements OnApplicationBootstrap, OnModuleDestroy 
     this.logged.add(problem);
     this.logger.warn(`OpenClaw (${this.home}): ${problem}`);
   }
-}
-
-function changed(a: SessionView, b: SessionView): boolean {
-  return (
-    a.status !== b.status ||
-    a.stuck !== b.stuck ||
-    a.total_tokens !== b.total_tokens ||
-    a.input_tokens !== b.input_tokens ||
-    a.output_tokens !== b.output_tokens ||
-    a.cost_usd !== b.cost_usd ||
-    a.run_count !== b.run_count ||
-    a.session_id !== b.session_id ||
-    a.model !== b.model
-  );
 }

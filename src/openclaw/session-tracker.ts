@@ -237,3 +237,18 @@ export class SessionTracker {
     return bucket;
   }
 }
+
+/** Whether a session changed in what its clients are told about (session updates). */
+export function viewChanged(a: SessionView, b: SessionView): boolean {
+  return (
+    a.status !== b.status ||
+    a.stuck !== b.stuck ||
+    a.total_tokens !== b.total_tokens ||
+    a.input_tokens !== b.input_tokens ||
+    a.output_tokens !== b.output_tokens ||
+    a.cost_usd !== b.cost_usd ||
+    a.run_count !== b.run_count ||
+    a.session_id !== b.session_id ||
+    a.model !== b.model
+  );
+}

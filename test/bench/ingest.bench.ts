@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WRITE_PRAGMAS } from '../../src/database/database-writer';
 import { InitialSchema1763800000000 } from '../../src/database/migrations/sqlite/1763800000000-InitialSchema';
-import { benchEvent, closeDb, openDb, report, ROOT, run, startBuiltApp } from './bench-support';
+import { benchEvent, closeDb, medians, openDb, report, ROOT, run, startBuiltApp } from './bench-support';
 
 const BATCH = 500;
 const RAW_EVENTS = 100_000;
@@ -131,12 +131,6 @@ async function collectionTimes(dir: string, total: number): Promise<{ cold: numb
   } finally {
     await app.stop();
   }
-}
-
-/** The median of each figure over the rounds. */
-function medians<T extends Record<string, number>>(rounds: T[]): T {
-  const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)];
-  return Object.fromEntries(Object.keys(rounds[0]).map((key) => [key, median(rounds.map((r) => r[key]))])) as T;
 }
 
 async function main(): Promise<void> {
