@@ -1,6 +1,7 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy, Optional } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import { Subscription } from 'rxjs';
+import { ClusterService } from '../cluster/cluster.service';
 import { DomainEvent, EventsLoggedEvent, MetricsCollectedEvent } from '../domain-events';
 import { AlertRule, RULE_KINDS, RuleKind } from './alert-rule.entity';
 import { AlertsService } from './alerts.service';
@@ -24,12 +25,18 @@ interface Batch {
 
 const AGENT_KINDS: RuleKind[] = ['agent_offline', 'agent_error'];
 const BACKUP_KINDS: RuleKind[] = ['backup_failed', 'no_backup'];
+const EVENT_KINDS: RuleKind[] = ['error_rate', 'event_count'];
+/** Cluster mode: how often rules, alerts and the events that other instances logged are looked at again. */
+const CLUSTER_TICK_MS = 5_000;
 
 /**
  * Decides when rules are evaluated: on the domain events that can change their verdict, and after
  * every metrics collection (all kinds, at the collection's time, so time alone fires "offline for N
  * minutes" and "no backup for N hours" on time). Evaluations run one after another; requests that
  * arrive meanwhile are merged into one, so a burst of events costs one evaluation, not one each.
+ * On PostgreSQL only the leader evaluates, so each alert opens and notifies once. In cluster mode
+ * every instance reads rules and firing alerts again every 5 s (another may have changed them), and
+ * the leader then counts the events logged on any instance.
  */
 @Injectable()
 export class AlertEvaluator implements OnApplicationBootstrap, OnModuleDestroy {
@@ -39,6 +46,7 @@ export class AlertEvaluator implements OnApplicationBootstrap, OnModuleDestroy {
   private started = false;
   private subscription: Subscription | null = null;
   private readonly failing = new Set<string>();
+  private tick: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly rules: RulesService,
@@ -47,18 +55,53 @@ export class AlertEvaluator implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly eventKinds: EventKinds,
     private readonly costs: CostBudgets,
     private readonly serviceKinds: ServiceKinds,
+    // The command line has no cluster.
+    @Optional() private readonly cluster?: ClusterService,
   ) {}
 
-  /** Catches up with what happened while starting (health waits for the first collection: everything is still coming up). */
   onApplicationBootstrap(): void {
     this.started = true;
     this.subscription = this.rules.changes.subscribe((change) => this.onRuleChanged(change));
+    this.cluster?.whenLeadershipChanges((leader) => leader && void this.catchUp());
+    if (this.cluster?.clustered) this.tick = setInterval(() => void this.lookAgain(), CLUSTER_TICK_MS);
+    void this.catchUp();
+  }
+
+  /** Whether this instance evaluates: started, and the leader (alone, every instance leads). */
+  private get active(): boolean {
+    return this.started && (this.cluster?.isLeader ?? true);
+  }
+
+  /**
+   * Catches up with what happened while starting, or while another instance led (health waits for
+   * the first collection: everything is still coming up).
+   */
+  private async catchUp(): Promise<void> {
+    if (!this.active) return;
+    await this.reread();
     this.enqueue({ kinds: new Set(), ruleId: null, at: null, close: 'orphans' });
     this.request(RULE_KINDS.filter((k) => k !== 'health'));
   }
 
+  private async lookAgain(): Promise<void> {
+    await this.reread();
+    this.request(EVENT_KINDS);
+  }
+
+  /** Cluster mode: rules and firing alerts as stored; a failure is logged, and the next tick tries again. */
+  private async reread(): Promise<void> {
+    if (!this.cluster?.clustered) return;
+    try {
+      await this.rules.refresh();
+      await this.alerts.reload();
+    } catch (error) {
+      this.logger.warn(`Reading alert rules and alerts again failed: ${(error as Error).message}`);
+    }
+  }
+
   async onModuleDestroy(): Promise<void> {
     this.started = false;
+    if (this.tick) clearInterval(this.tick);
     this.subscription?.unsubscribe();
     this.queue.length = 0;
     await this.running;
@@ -116,7 +159,7 @@ export class AlertEvaluator implements OnApplicationBootstrap, OnModuleDestroy {
    * counters, stuck sessions) has seen it by then.
    */
   private enqueue(batch: Batch): void {
-    if (!this.started) return;
+    if (!this.active) return;
     this.queue.push(batch);
     this.run();
   }

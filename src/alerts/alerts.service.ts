@@ -1,6 +1,6 @@
 import { ConflictException, Injectable, NotFoundException, OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
+import { EntityManager, Repository } from 'typeorm';
 import { decodeCursor, encodeCursor } from '../common/cursor';
 import { DomainEventBus } from '../common/domain-event-bus';
 import { DatabaseWriter } from '../database/database-writer';
@@ -66,13 +66,28 @@ export class AlertsService implements OnModuleInit {
   /** Records who acknowledged it and notifies `acked`; it does not stop the alert from resolving. */
   ack(id: number, body: AckAlertDto): Promise<AlertDto> {
     return this.serially(async () => {
-      const alert = [...this.firing.values()].find((a) => a.id === id) ?? (await this.alerts.findOneBy({ id }));
+      // From the database: in a cluster the leader may have changed it since this instance last looked.
+      const alert = await this.alerts.findOneBy({ id });
       if (!alert) throw new NotFoundException({ message: 'Alert not found', alert_id: id });
       if (alert.acked_at) throw new ConflictException({ message: `Alert ${id} was already acknowledged by ${alert.acked_by ?? 'someone'} at ${alert.acked_at}`, alert_id: id });
       const rule = this.rules.find(alert.rule_id);
-      const acked = await this.record({ ...alert, acked_at: new Date().toISOString(), acked_by: body.by ?? null, ack_note: body.note ?? null }, 'acked', rule ? toRuleDto(rule) : null);
+      const ack = { acked_at: new Date().toISOString(), acked_by: body.by ?? null, ack_note: body.note ?? null };
+      const acked = await this.record((m) => patch(m, id, ack), 'acked', rule ? toRuleDto(rule) : null);
       if (acked.state === 'firing') this.firing.set(keyOf(acked.rule_id, acked.subject), acked);
       return toAlertDto(acked);
+    });
+  }
+
+  /**
+   * Cluster mode: the firing alerts as stored, and cooldowns read again when next needed, so that
+   * this instance sees what the others changed (an acknowledgement, or the alerts of a leader before it).
+   */
+  reload(): Promise<void> {
+    return this.serially(async () => {
+      const firing = await this.alerts.findBy({ state: 'firing' });
+      this.firing.clear();
+      for (const alert of firing) this.firing.set(keyOf(alert.rule_id, alert.subject), alert);
+      this.lastNotified.clear();
     });
   }
 
@@ -136,25 +151,25 @@ export class AlertsService implements OnModuleInit {
       ack_note: null,
       last_notified_at: iso(now),
     };
-    this.firing.set(keyOf(rule.id, subject), await this.record(opened, 'fired', toRuleDto(rule)));
+    this.firing.set(keyOf(rule.id, subject), await this.record((m) => m.save(Alert, opened), 'fired', toRuleDto(rule)));
     this.lastNotified.set(keyOf(rule.id, subject), now);
   }
 
   private async resolve(rule: AlertRule | null, alert: Alert, now: number): Promise<void> {
     const announce = rule?.notify_resolved ?? false;
     const lastNotified = announce ? iso(now) : alert.last_notified_at;
-    await this.record({ ...alert, state: 'resolved', resolved_at: iso(now), last_notified_at: lastNotified }, 'resolved', rule && toRuleDto(rule), announce);
+    await this.record((m) => patch(m, alert.id, { state: 'resolved', resolved_at: iso(now), last_notified_at: lastNotified }), 'resolved', rule && toRuleDto(rule), announce);
     this.firing.delete(keyOf(alert.rule_id, alert.subject));
     this.lastNotified.set(keyOf(alert.rule_id, alert.subject), Date.parse(lastNotified));
   }
 
   /**
    * Writes the alert and its outbox rows in one transaction, then tells the rest of the service.
-   * Works on a copy, so memory changes only once the change is committed.
+   * Memory changes only once the change is committed.
    */
-  private async record(alert: Omit<Alert, 'id'> & { id?: number }, change: AlertChange, rule: RuleDto | null, announce = true): Promise<Alert> {
+  private async record(write: (m: EntityManager) => Promise<Alert>, change: AlertChange, rule: RuleDto | null, announce = true): Promise<Alert> {
     const saved = await this.writer.transaction(async (m) => {
-      const stored = await m.save(Alert, { ...alert });
+      const stored = await write(m);
       if (rule && announce) await this.notifications.enqueue(m, toAlertDto(stored), rule, change);
       return stored;
     });
@@ -167,4 +182,13 @@ export class AlertsService implements OnModuleInit {
     this.queue = run.catch(() => undefined);
     return run;
   }
+}
+
+/**
+ * Changes only the given columns of a stored alert: an acknowledgement made on one instance and a
+ * resolution by the leader touch different columns, so neither undoes the other.
+ */
+async function patch(m: EntityManager, id: number, fields: Partial<Alert>): Promise<Alert> {
+  await m.update(Alert, { id }, fields);
+  return m.findOneByOrFail(Alert, { id });
 }

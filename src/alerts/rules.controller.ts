@@ -21,8 +21,8 @@ export class RulesController {
 
   /** Every alert rule, by name. */
   @Get()
-  list(): RuleListDto {
-    return { rules: this.rules.list().map(toRuleDto) };
+  async list(): Promise<RuleListDto> {
+    return { rules: (await this.rules.all()).map(toRuleDto) };
   }
 
   /** Adds a rule; it is evaluated at once. */
@@ -34,8 +34,8 @@ export class RulesController {
 
   @Get(':id')
   @ApiNotFoundResponse({ type: ErrorDto })
-  get(@Param() params: RuleIdParams): RuleDto {
-    return toRuleDto(this.rules.get(params.id));
+  async get(@Param() params: RuleIdParams): Promise<RuleDto> {
+    return toRuleDto(await this.rules.one(params.id));
   }
 
   /** Changes the fields given (`params` as a whole). Disabling a rule resolves its firing alerts. */

@@ -1,9 +1,10 @@
-import { ConflictException, Injectable, NotFoundException, OnModuleInit } from '@nestjs/common';
+import { ConflictException, Injectable, NotFoundException, OnModuleInit, Optional } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { Subject } from 'rxjs';
 import { In, Repository } from 'typeorm';
+import { ClusterService } from '../cluster/cluster.service';
 import { definedFields } from '../common/patch';
 import { DatabaseWriter } from '../database/database-writer';
 import { DomainEvent, WebhookDeletedEvent } from '../domain-events';
@@ -22,7 +23,10 @@ export interface RuleChange {
   removed: boolean;
 }
 
-/** Alert rules: kept in the database and, for evaluation, in memory (there are few). */
+/**
+ * Alert rules: kept in the database and, for evaluation, in memory (there are few). In a cluster the
+ * memory is read again from the database before the API answers, and every 5 s (see AlertEvaluator).
+ */
 @Injectable()
 export class RulesService implements OnModuleInit {
   private readonly rules = new Map<string, AlertRule>();
@@ -33,6 +37,7 @@ export class RulesService implements OnModuleInit {
     private readonly writer: DatabaseWriter,
     private readonly webhooks: WebhooksService,
     private readonly ruleFile: RuleFileLoader,
+    @Optional() private readonly cluster?: ClusterService,
   ) {}
 
   /** Loads the rules, then the rule file's over them (a bad file stops the start). */
@@ -43,6 +48,34 @@ export class RulesService implements OnModuleInit {
     await this.replaceFromFile(fromFile.rules);
     // Domain events are not delivered yet while the app starts.
     for (const id of fromFile.removedChannels) await this.onWebhookDeleted({ channel_id: id });
+  }
+
+  /** Every rule, as the API lists them. */
+  async all(): Promise<AlertRule[]> {
+    await this.refresh();
+    return this.list();
+  }
+
+  /** One rule, as the API shows it. */
+  async one(id: string): Promise<AlertRule> {
+    await this.refresh();
+    return this.get(id);
+  }
+
+  /**
+   * Cluster mode: the rules as stored, where another instance may have created, changed or deleted
+   * some. Each difference is announced as a change, so the leader's evaluator checks the rule again
+   * or closes its alerts.
+   */
+  async refresh(): Promise<void> {
+    if (!this.cluster?.clustered) return;
+    const stored = new Map((await this.repository.find()).map((rule) => [rule.id, rule]));
+    for (const [id, rule] of this.rules) {
+      if (stored.has(id)) continue;
+      this.rules.delete(id);
+      this.changes.next({ rule, removed: true });
+    }
+    for (const [id, rule] of stored) if (JSON.stringify(this.rules.get(id)) !== JSON.stringify(rule)) this.changed(rule);
   }
 
   list(): AlertRule[] {
@@ -72,14 +105,14 @@ export class RulesService implements OnModuleInit {
   }
 
   async update(id: string, body: UpdateRuleDto): Promise<AlertRule> {
-    const before = assertEditable(this.get(id));
+    const before = assertEditable(await this.one(id));
     const rule = await this.checked({ ...before, ...definedFields(body), updated_at: new Date().toISOString() });
     await this.writer.transaction((m) => m.save(AlertRule, rule));
     return this.changed(rule);
   }
 
   async delete(id: string): Promise<AlertRule> {
-    const rule = assertEditable(this.get(id));
+    const rule = assertEditable(await this.one(id));
     await this.writer.transaction((m) => m.delete(AlertRule, { id }));
     this.rules.delete(id);
     this.changes.next({ rule, removed: true });

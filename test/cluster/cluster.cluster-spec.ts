@@ -325,6 +325,31 @@ describe("Cluster mode: followers serve the leader's view of the workspace and O
     await waitFor(async () => (await api(cluster.get('follower').url, '/api/agents/latecomer')).status === 200 || undefined, 10_000, 'the next view on the follower');
   });
 
+  it('opens an alert once, on the leader, for a rule made on a follower and events posted to it; an acknowledgement made there survives the resolution', async () => {
+    const follower = cluster.get('follower').url;
+    const lead = cluster.get('lead').url;
+    const created = await api(follower, '/api/alerts/rules', { method: 'POST', json: { name: 'Cluster alarms', kind: 'event_count', params: { event_type: 'cluster_alarm', at_least: 3, window_minutes: 5 }, cooldown_minutes: 0 } });
+    expect(created.status).toBe(201);
+    const rule = created.body.id;
+    // Every instance answers with the rule at once.
+    expect((await api(lead, `/api/alerts/rules/${rule}`)).status).toBe(200);
+    for (let i = 0; i < 3; i++) expect((await api(follower, '/api/events', { method: 'POST', json: { event_type: 'cluster_alarm', data: { i } } })).status).toBe(201);
+    const alertsOf = async (url: string) => (await api(url, `/api/alerts?rule_id=${rule}`)).body.alerts;
+    const [alert] = await waitFor(async () => ((await alertsOf(follower)).length ? alertsOf(follower) : undefined), 15_000, 'the alert');
+    expect(alert).toMatchObject({ state: 'firing', value: 3 });
+    const acked = await api(follower, `/api/alerts/${alert.id}/ack`, { method: 'POST', json: { by: 'ops', note: 'on it' } });
+    expect(acked.status).toBe(200);
+    // Disabled on the follower: the leader resolves the alert, and keeps who acknowledged it.
+    expect((await api(follower, `/api/alerts/rules/${rule}`, { method: 'PATCH', json: { enabled: false } })).status).toBe(200);
+    await waitFor(async () => (await alertsOf(lead))[0].state === 'resolved' || undefined, 15_000, 'the resolution');
+    const alerts = await alertsOf(lead);
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]).toMatchObject({ state: 'resolved', acked_by: 'ops', ack_note: 'on it' });
+    // Opened and resolved once, by one instance: two rows of the event log, not one per instance.
+    const logged = cluster.query(`SELECT "event_type" FROM "events" WHERE "event_type" LIKE 'alert_%' AND "data" LIKE '%${rule}%' ORDER BY "id"`);
+    expect(logged).toEqual(['alert_fired', 'alert_acked', 'alert_resolved']);
+  });
+
   it('reads its own folders once it leads: after SIGKILL of the leader, the follower leads within 10 s and serves what it finds itself', async () => {
     await cluster.kill('lead');
     await cluster.leader(['follower'], 10_000);
