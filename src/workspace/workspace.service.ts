@@ -95,7 +95,7 @@ export class WorkspaceService {
   }
 
   /** Called by the watcher: the files are now watched, or no longer. */
-  set watched(watching: boolean) {
+  setWatching(watching: boolean): void {
     this.watchingFiles = watching;
   }
 

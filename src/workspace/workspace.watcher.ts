@@ -133,7 +133,7 @@ export class WorkspaceWatcher implements OnApplicationBootstrap, OnModuleDestroy
     // The application may have begun to stop, or this instance to follow, while chokidar was getting ready.
     if (!this.active) return void (await watcher.close());
     this.watcher = watcher;
-    this.workspace.watched = true;
+    this.workspace.setWatching(true);
     this.lastRescan = Date.now();
     this.logger.log(`Watching ${root}`);
     await this.workspace.enqueue(() => this.workspace.scan());
@@ -142,7 +142,7 @@ export class WorkspaceWatcher implements OnApplicationBootstrap, OnModuleDestroy
   private async stopWatching(): Promise<void> {
     const watcher = this.watcher;
     this.watcher = null;
-    this.workspace.watched = false;
+    this.workspace.setWatching(false);
     await watcher?.close();
   }
 
