@@ -5,6 +5,7 @@ import { isPlainObject } from '../common/json';
 import { DomainEvent } from '../domain-events';
 import { OpenClawService, OpenClawView } from '../openclaw/openclaw.service';
 import { WorkspaceService, WorkspaceView } from '../workspace/workspace.service';
+import { AGENT_ID_PATTERN } from '../workspace/workspace.types';
 
 const TICK_MS = 500;
 /** The leader shares its view at least this often, so that a Redis that lost its data has it again soon. */
@@ -108,7 +109,7 @@ export class FleetViewSync implements OnApplicationBootstrap, OnModuleDestroy {
 
 /**
  * The view as Redis holds it, checked for the shape this version reads (an instance of another
- * version may lead for a while during an upgrade); null when it is not that.
+ * version may lead for a while during an upgrade, and Redis is shared); null when it is not that.
  */
 function parseFleetView(body: string): FleetView | null {
   let view: unknown;
@@ -119,12 +120,20 @@ function parseFleetView(body: string): FleetView | null {
   }
   if (!isPlainObject(view) || !isPlainObject(view.workspace) || !isPlainObject(view.openclaw)) return null;
   const { workspace, openclaw } = view;
-  const arrays = (o: Record<string, unknown>, keys: string[]) => keys.every((k) => Array.isArray(o[k]));
   const valid =
-    arrays(workspace, ['agents']) &&
+    listOf(workspace.agents, (a) => isPlainObject(a) && typeof a.id === 'string') &&
     isPlainObject(workspace.queue) &&
-    Array.isArray(workspace.queue.tasks) &&
-    arrays(openclaw, ['agents', 'sessions', 'usage', 'prices', 'layouts']) &&
+    listOf(workspace.queue.tasks, isPlainObject) &&
+    listOf(openclaw.agents, (a) => isPlainObject(a) && typeof a.id === 'string') &&
+    listOf(openclaw.sessions, (s) => isPlainObject(s) && typeof s.key === 'string') &&
+    listOf(openclaw.usage, (u) => isPlainObject(u) && isPlainObject(u.meta) && typeof u.meta.key === 'string' && Array.isArray(u.buckets) && Array.isArray(u.sessionIds)) &&
+    listOf(openclaw.prices, (p) => Array.isArray(p) && typeof p[0] === 'string' && isPlainObject(p[1])) &&
+    // Layouts name the folders a follower opens to read transcripts: ids only, never a path.
+    listOf(openclaw.layouts, (l) => Array.isArray(l) && typeof l[0] === 'string' && AGENT_ID_PATTERN.test(l[0]) && (l[1] === 'sqlite' || l[1] === 'legacy')) &&
     isPlainObject(openclaw.health);
   return valid ? (view as unknown as FleetView) : null;
+}
+
+function listOf(value: unknown, each: (item: unknown) => boolean): boolean {
+  return Array.isArray(value) && value.every(each);
 }

@@ -316,9 +316,19 @@ describe("Cluster mode: followers serve the leader's view of the workspace and O
 
   it('keeps its last view when what Redis holds is not a view, and takes the next good one', async () => {
     const before = (await api(cluster.get('follower').url, '/api/agents')).body;
+    const good = redis('HGET', '{mc}:view', 'body');
     redis('HSET', '{mc}:view', 'version', 'not-a-view', 'body', '{"workspace": 1}');
     await waitFor(async () => /is not one this version reads/.test(cluster.get('follower').process.output()) || undefined, 5_000, 'the follower to refuse it');
     expect((await api(cluster.get('follower').url, '/api/agents')).body).toEqual(before);
+    // Well formed but for a store layout that names a path, not an agent: refused whole.
+    const view = JSON.parse(good);
+    view.workspace.agents.push({ ...view.workspace.agents[0], id: 'intruder' });
+    view.openclaw.layouts.push(['../../elsewhere', 'sqlite']);
+    redis('HSET', '{mc}:view', 'version', 'a-path', 'body', JSON.stringify(view));
+    // It would be adopted within half a second (before the leader's next share), if it were.
+    for (let i = 0; i < 15; i++, await new Promise((r) => setTimeout(r, 100))) {
+      expect((await api(cluster.get('follower').url, '/api/agents/intruder')).status).toBe(404);
+    }
     const folder = join(cluster.workspace, 'mission-control', 'agents', 'latecomer');
     await mkdir(folder, { recursive: true });
     await writeFile(join(folder, 'state.json'), JSON.stringify({ status: 'idle' }));
