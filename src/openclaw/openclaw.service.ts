@@ -127,11 +127,15 @@ export class OpenClawService implements OnApplicationBootstrap, OnModuleDestroy 
     return this.shared?.sessionIds(key) ?? this.stores.get(agentId)?.sessionIds(key) ?? [];
   }
 
-  /** The agent's session store, to read transcripts from; a follower opens it on request, without polling it. */
+  /**
+   * The agent's session store, to read transcripts from. A follower gets one of its own for each
+   * request, never polled nor kept (its reads open their own connections), so nothing of it outlives
+   * the request, not even into leadership.
+   */
   store(agentId: string): SessionStore | undefined {
-    const layout = this.shared?.layouts.get(agentId);
-    if (layout && !this.stores.has(agentId)) this.stores.set(agentId, storeAt(this.home, agentId, layout));
-    return this.stores.get(agentId);
+    if (!this.shared) return this.stores.get(agentId);
+    const layout = this.shared.layouts.get(agentId);
+    return layout && storeAt(this.home, agentId, layout);
   }
 
   /** The view as other instances of a cluster are given it. */

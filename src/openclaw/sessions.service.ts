@@ -1,7 +1,8 @@
-import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
+import { BadRequestException, Injectable, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
 import { SessionDetailDto, SessionListDto, RunDto, ToolCallsDto, TranscriptDto, TranscriptMessageDto, UsageDto, UsageRowDto } from './dto/session.dto';
 import { SessionListQuery, TranscriptQuery, UsageQuery } from './dto/session-query.dto';
 import { OpenClawService } from './openclaw.service';
+import { SessionStore } from './session-store';
 import { SessionView } from './session-tracker';
 import { addUsage, emptyUsage, endsRun, isFailedStop, isoOrNull as iso, parseTranscriptLine, roundUsd as round, runOf, Usage } from './transcript-line';
 
@@ -38,11 +39,11 @@ export class SessionsService {
 
   async get(key: string): Promise<SessionDetailDto> {
     const session = this.find(key);
-    const store = this.openclaw.store(session.agent_id);
     const runs: RunDto[] = [];
     const tools = new Map<string, { count: number; failed: number }>();
     let pendingStart: number | null = null;
-    const lines = store ? await Promise.all(this.openclaw.sessionIds(session.agent_id, key).map(async (id) => ({ id, lines: await store.readLines(id, { limit: DETAIL_LINES }) }))) : [];
+    const ids = this.openclaw.sessionIds(session.agent_id, key);
+    const lines = await this.read(session.agent_id, (store) => Promise.all(ids.map(async (id) => ({ id, lines: await store.readLines(id, { limit: DETAIL_LINES }) }))));
     for (const { id: sessionId, lines: read } of lines) {
       for (const { position, line } of read) {
         const m = parseTranscriptLine(line, this.openclaw.prices);
@@ -77,8 +78,7 @@ export class SessionsService {
 
   async transcript(key: string, query: TranscriptQuery): Promise<TranscriptDto> {
     const session = this.find(key);
-    const store = this.openclaw.store(session.agent_id);
-    const lines = store ? await store.readLines(session.session_id, { before: query.before, limit: query.limit }) : [];
+    const lines = await this.read(session.agent_id, (store) => store.readLines(session.session_id, { before: query.before, limit: query.limit }));
     const messages: TranscriptMessageDto[] = [];
     for (const { position, line } of lines) {
       const m = parseTranscriptLine(line, this.openclaw.prices);
@@ -125,6 +125,20 @@ export class SessionsService {
     const list: UsageRowDto[] = [...rows].map(([key, r]) => ({ key, ...out(r) }));
     list.sort(query.group_by === 'day' ? (a, b) => a.key.localeCompare(b.key) : (a, b) => b.cost_usd - a.cost_usd || a.key.localeCompare(b.key));
     return { group_by: query.group_by, rows: list, total: out(total) };
+  }
+
+  /**
+   * Reads an agent's transcripts from OpenClaw's files (nothing when it has no store). A store that
+   * cannot be read now (moved away, locked, or not on this instance's storage) is a 503 that says why.
+   */
+  private async read<T>(agentId: string, reading: (store: SessionStore) => Promise<T[]>): Promise<T[]> {
+    const store = this.openclaw.store(agentId);
+    if (!store) return [];
+    try {
+      return await reading(store);
+    } catch (error) {
+      throw new ServiceUnavailableException({ message: `OpenClaw's records of agent ${agentId} cannot be read now: ${(error as Error).message}`, agent_id: agentId });
+    }
   }
 
   private find(key: string): SessionView {

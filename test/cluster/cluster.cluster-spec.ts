@@ -293,6 +293,12 @@ describe("Cluster mode: followers serve the leader's view of the workspace and O
     expect(health.services.workspace).toMatchObject({ status: 'up', watching: true });
     expect(health.services.openclaw).toMatchObject({ status: 'up', state: 'ok' });
 
+    // Its OpenClaw home is not the leader's: a session's transcript cannot be read there, and it says so.
+    const session = (await api(cluster.get('follower').url, '/api/sessions')).body.sessions[0];
+    const unreadable = await api(cluster.get('follower').url, `/api/sessions/${encodeURIComponent(session.key)}/transcript`);
+    expect(unreadable.status).toBe(503);
+    expect(unreadable.body).toMatchObject({ agent_id: session.agent_id, error: expect.stringContaining(`OpenClaw's records of agent ${session.agent_id} cannot be read now`) });
+
     const folder = join(cluster.workspace, 'mission-control', 'agents', 'newcomer');
     await mkdir(folder, { recursive: true });
     await writeFile(join(folder, 'state.json'), JSON.stringify({ status: 'active', current_task: { description: 'joined late' } }));
