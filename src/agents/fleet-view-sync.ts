@@ -7,7 +7,8 @@ import { OpenClawService, OpenClawView } from '../openclaw/openclaw.service';
 import { WorkspaceService, WorkspaceView } from '../workspace/workspace.service';
 import { AGENT_ID_PATTERN } from '../workspace/workspace.types';
 
-const TICK_MS = 500;
+/** Leader and followers each look this often: a follower's API showed a file change 0.2 s after the leader's. */
+const TICK_MS = 250;
 /** The leader shares its view at least this often, so that a Redis that lost its data has it again soon. */
 const REFRESH_MS = 5_000;
 /**
@@ -24,7 +25,7 @@ interface FleetView {
 }
 
 /**
- * Cluster mode: only the leader reads the workspace and OpenClaw. Within half a second of a change it
+ * Cluster mode: only the leader reads the workspace and OpenClaw. Within a quarter second of a change it
  * hands its view to the followers through Redis, and they adopt it, so that every instance's API
  * serves the same agents, office, tasks and sessions without watching any file. (Their WebSocket
  * clients get the leader's updates through the bus as they happen.) A follower that becomes leader
@@ -92,7 +93,8 @@ export class FleetViewSync implements OnApplicationBootstrap, OnModuleDestroy {
 
   private async adopt(): Promise<void> {
     const shared = await this.cluster.sharedView(this.known);
-    if (!shared) return;
+    // Leadership may have come meanwhile: a leader reads its own files.
+    if (!shared || this.cluster.readsSources) return;
     const view = parseFleetView(shared.body);
     this.known = shared.version;
     if (!view) return this.report("The leader's shared view is not one this version reads; keeping the last one");
