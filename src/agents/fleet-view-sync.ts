@@ -9,7 +9,7 @@ import { AGENT_ID_PATTERN } from '../workspace/workspace.types';
 
 /** Leader and followers each look this often: a follower's API showed a file change 0.2 s after the leader's. */
 const TICK_MS = 250;
-/** The leader shares its view at least this often, so that a Redis that lost its data has it again soon. */
+/** The leader checks this often that Redis still holds its view, so that a Redis that lost its data has it again soon. */
 const REFRESH_MS = 5_000;
 /**
  * A view grows with OpenClaw's sessions, about 1 KB each: 20,000 sessions make 20 MB, which took
@@ -83,6 +83,8 @@ export class FleetViewSync implements OnApplicationBootstrap, OnModuleDestroy {
     this.known = null;
     const since = Date.now() - this.lastShared;
     if (since < this.lastCostMs * COST_FACTOR || (!this.dirty && since < REFRESH_MS)) return;
+    // Unchanged: written again only when Redis no longer holds it, so followers do not read it again for nothing.
+    if (!this.dirty && (await this.cluster.holdsSharedView())) return void (this.lastShared = Date.now());
     this.dirty = false;
     const started = performance.now();
     const view: FleetView = { workspace: this.workspace.share(), openclaw: this.openclaw.share() };

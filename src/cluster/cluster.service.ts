@@ -35,6 +35,7 @@ export class ClusterService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly onLeadership: ((leader: boolean) => void)[] = [];
   private claims = 0;
   private taken: number[] = [];
+  private sharedVersion: string | null = null;
 
   constructor(
     private readonly config: AppConfig,
@@ -105,7 +106,17 @@ export class ClusterService implements OnApplicationBootstrap, OnModuleDestroy {
   async shareView(body: string): Promise<boolean> {
     const bus = this.bus;
     if (!bus) return false;
-    return (await bus.ask(() => bus.connection.hset(VIEW, { version: randomUUID(), body }))) !== undefined;
+    const version = randomUUID();
+    const done = (await bus.ask(() => bus.connection.hset(VIEW, { version, body }))) !== undefined;
+    if (done) this.sharedVersion = version;
+    return done;
+  }
+
+  /** Whether Redis still holds the view this instance shared last (not lost, nor replaced by another leader's). */
+  async holdsSharedView(): Promise<boolean> {
+    const bus = this.bus;
+    if (!bus || !this.sharedVersion) return false;
+    return (await bus.ask(() => bus.connection.hget(VIEW, 'version'))) === this.sharedVersion;
   }
 
   /** Cluster mode, a follower: the leader's view, unless its version is still `known`; null while Redis is away. */

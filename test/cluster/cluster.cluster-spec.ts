@@ -339,6 +339,9 @@ describe("Cluster mode: followers serve the leader's view of the workspace and O
     await mkdir(folder, { recursive: true });
     await writeFile(join(folder, 'state.json'), JSON.stringify({ status: 'idle' }));
     await waitFor(async () => (await api(cluster.get('follower').url, '/api/agents/latecomer')).status === 200 || undefined, 10_000, 'the next view on the follower');
+    // A Redis that lost the view (a restart without persistence) has it again within the leader's 5-second check, unchanged.
+    redis('DEL', '{mc}:view');
+    await waitFor(async () => redis('HEXISTS', '{mc}:view', 'body') === '1' || undefined, 8_000, 'the view written again');
   });
 
   it('opens an alert once, on the leader, for a rule made on a follower and events posted to it; an acknowledgement made there survives the resolution', async () => {
