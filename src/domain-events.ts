@@ -40,9 +40,9 @@ export const DomainEvent = {
 export type DomainEventName = (typeof DomainEvent)[keyof typeof DomainEvent];
 
 /**
- * What watching the workspace and OpenClaw finds. Every instance of a cluster watches, to answer from
- * its own view, but only the leader emits these: the gateway broadcasts them through the bus, the
- * event log records them and alerts evaluate them once for the whole cluster.
+ * What watching the workspace and OpenClaw finds. In a cluster only the leader watches; followers
+ * adopt its view (FleetViewSync), which derives these again, so only the leader emits them: the
+ * gateway broadcasts them through the bus, the event log records them and alerts evaluate them once.
  */
 export const LEADER_ONLY_EVENTS = new Set<DomainEventName>([
   DomainEvent.AgentUpdated,

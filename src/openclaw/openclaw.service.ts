@@ -155,12 +155,16 @@ export class OpenClawService implements OnApplicationBootstrap, OnModuleDestroy 
     this.shared = new SharedOpenClaw(view);
     this.views.clear();
     for (const session of view.sessions) this.views.set(session.key, session);
-    const before = new Map(this.agents);
-    this.agents.clear();
-    for (const agent of view.agents) this.agents.set(agent.id, agent);
-    for (const id of new Set([...before.keys(), ...this.agents.keys()])) {
-      if (JSON.stringify(before.get(id)) !== JSON.stringify(this.agents.get(id))) this.bus.emit(DomainEvent.OpenClawAgentChanged, { agent_id: id });
-    }
+    const agents = new Map(view.agents.map((agent) => [agent.id, agent]));
+    for (const id of new Set([...this.agents.keys(), ...agents.keys()])) this.setAgent(id, agents.get(id));
+  }
+
+  /** Sets or removes one agent, and says so when it changed. */
+  private setAgent(id: string, agent: OpenClawAgent | undefined): void {
+    const before = this.agents.get(id);
+    if (agent) this.agents.set(id, agent);
+    else this.agents.delete(id);
+    if (JSON.stringify(before) !== JSON.stringify(agent)) this.bus.emit(DomainEvent.OpenClawAgentChanged, { agent_id: id });
   }
 
   health(): OpenClawHealth {
@@ -278,10 +282,8 @@ export class OpenClawService implements OnApplicationBootstrap, OnModuleDestroy 
     }
     const ids = new Set([...this.config.roster.map((a) => a.id), ...this.stores.keys()]);
     for (const id of new Set([...ids, ...this.agents.keys()])) {
-      const before = this.agents.get(id);
-      if (!ids.has(id)) this.agents.delete(id);
-      else this.agents.set(id, (this.tallies.get(id) ?? new AgentTally()).agent(id, this.config.roster.find((a) => a.id === id), now, this.staleMs));
-      if (JSON.stringify(before) !== JSON.stringify(this.agents.get(id))) this.bus.emit(DomainEvent.OpenClawAgentChanged, { agent_id: id });
+      const roster = this.config.roster.find((a) => a.id === id);
+      this.setAgent(id, ids.has(id) ? (this.tallies.get(id) ?? new AgentTally()).agent(id, roster, now, this.staleMs) : undefined);
     }
   }
 
