@@ -1,10 +1,10 @@
 import { Logger } from '@nestjs/common';
 import { createApp, handleShutdownSignals, listen } from './app.factory';
-import { limitHeapGrowth } from './common/process';
+import { tuneHeap } from './common/process';
 import { AppConfig } from './config/environment';
 
 async function bootstrap(): Promise<void> {
-  limitHeapGrowth();
+  tuneHeap();
   const logger = new Logger('MissionControl');
   const app = await createApp();
   await listen(app);

@@ -125,7 +125,7 @@ export type WriterMessage =
 /**
  * writeArchive in a worker thread of its own. On the main thread, a backup of 10,000 small files
  * took the service 8.2 s, and 6.8 s with V8's default heap growth: its garbage drove the service's
- * heap, kept small (limitHeapGrowth), into about 60 full collections. The worker's own heap is a few
+ * heap, kept small (tuneHeap), into about 60 full collections. The worker's own heap is a few
  * MB, and the service's event loop stays free for dashboards meanwhile.
  * Compiled, the worker runs dist/backups/archive-writer.worker.js; from sources (tests), through ts-node.
  */

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { join } from 'node:path';
 import { createApp, handleShutdownSignals, listen } from '../app.factory';
-import { limitHeapGrowth } from '../common/process';
+import { tuneHeap } from '../common/process';
 import { validateEnvironment } from '../config/environment';
 import { generateDemoOpenClaw, OpenClawSimulator } from './openclaw-simulator';
 import { WorkspaceSimulator } from './simulator';
@@ -36,7 +36,7 @@ async function runDemo(): Promise<void> {
   logger.log(`Generated an OpenClaw home in ${openclawHome}: SQLite and legacy agents, two days of sessions`);
 
   const simulator = new WorkspaceSimulator(workspace, { intervalMs: SIMULATOR_INTERVAL_MS });
-  limitHeapGrowth();
+  tuneHeap();
   const app = await createApp();
   await listen(app);
   handleShutdownSignals(app, async () => {
