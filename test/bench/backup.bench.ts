@@ -31,17 +31,18 @@ interface Workspace {
   events: number;
 }
 
+/** A memory figure of /proc/<pid>/status (VmRSS now, VmHWM the peak so far), in MB; 0 once gone. */
+function statusMb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
+  try {
+    return Number(readFileSync(`/proc/${pid}/status`, 'utf8').match(new RegExp(`${field}:\\s+(\\d+)`))?.[1] ?? 0) / 1024;
+  } catch {
+    return 0;
+  }
+}
+
 /** Peak resident memory (VmHWM) of a process and its children, in MB; 0 once gone. */
 function peakOf(pid: number): number {
-  let peak = 0;
-  for (const each of [pid, ...childrenOf(pid)]) {
-    try {
-      peak = Math.max(peak, Number(readFileSync(`/proc/${each}/status`, 'utf8').match(/VmHWM:\s+(\d+)/)?.[1] ?? 0) / 1024);
-    } catch {
-      /* gone already */
-    }
-  }
-  return peak;
+  return Math.max(...[pid, ...childrenOf(pid)].map((each) => statusMb(each, 'VmHWM')));
 }
 
 function childrenOf(pid: number): number[] {
@@ -156,16 +157,20 @@ async function settled(pid: number): Promise<void> {
   }
 }
 
-/** POST /api/backups on the running service, once settled, timed from request to answer. */
-async function backupThroughApi(env: Record<string, string>): Promise<Measured> {
+/**
+ * POST /api/backups on the running service, once settled, timed from request to answer. `before`: the
+ * service's memory once settled, before the backup (its peak then is that of its start-up).
+ */
+async function backupThroughApi(env: Record<string, string>): Promise<Measured & { before: { rss_mb: number; peak_rss_mb: number } }> {
   const app = await startBuiltApp(env);
   try {
     await settled(app.pid);
+    const before = { rss_mb: statusMb(app.pid, 'VmRSS'), peak_rss_mb: statusMb(app.pid, 'VmHWM') };
     const started = performance.now();
     const response = await fetch(`${app.url}/api/backups`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"type":"full"}' });
     const seconds = (performance.now() - started) / 1000;
     if (response.status !== 201) throw new Error(`POST /api/backups answered ${response.status}: ${await response.text()}`);
-    return { seconds, peak_rss_mb: peakOf(app.pid) };
+    return { seconds, peak_rss_mb: peakOf(app.pid), before };
   } finally {
     await app.stop();
   }
