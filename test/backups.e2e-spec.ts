@@ -139,6 +139,27 @@ describe('Backups', () => {
     expect(`sha256:${sha256(Buffer.from(await res.arrayBuffer()))}`).toBe(backup.integrity_hash);
   });
 
+  it('answers 404 in the error shape for a listed backup whose file is gone or is not a file', async () => {
+    const backup = (await create(t, { type: 'agent_state', agent_id: 'scribe' })).body;
+    const file = join(t.dataDir, 'backups', `agent_scribe_${backup.id}.tar.gz`);
+    await rm(file);
+    // A folder where the file was: opened by name it is no stream of a backup either.
+    await mkdir(file);
+    for (const attempt of ['a folder', 'nothing']) {
+      const res = await api(t.url, `/api/backups/${backup.id}/download`);
+      expect([attempt, res.status, res.body]).toEqual([attempt, 404, expect.objectContaining({ status_code: 404, error: expect.stringContaining('missing from the backup folder') })]);
+      await rm(file, { recursive: true, force: true });
+    }
+  });
+
+  it('sends a download whole when the backup is deleted while it is under way', async () => {
+    const backup = (await create(t, { type: 'full' })).body;
+    const res = await fetch(`${t.url}/api/backups/${backup.id}/download`);
+    expect(res.status).toBe(200);
+    expect((await api(t.url, `/api/backups/${backup.id}`, { method: 'DELETE' })).status).toBe(200);
+    expect(`sha256:${sha256(Buffer.from(await res.arrayBuffer()))}`).toBe(backup.integrity_hash);
+  });
+
   it('deletes a backup, file and listing', async () => {
     const backup = (await create(t, { type: 'snapshot' })).body;
     expect((await api(t.url, `/api/backups/${backup.id}`, { method: 'DELETE' })).status).toBe(200);

@@ -1,7 +1,7 @@
 import { BadRequestException, Injectable, Logger, NotFoundException, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { createReadStream, ReadStream } from 'node:fs';
-import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { ReadStream } from 'node:fs';
+import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Repository } from 'typeorm';
 import { DatabaseWriter } from '../database/database-writer';
@@ -170,12 +170,24 @@ export class BackupsService implements OnApplicationBootstrap, OnModuleDestroy {
     return this.backups.findOne({ where: { type: 'full', status: 'verified' }, order: { created_at: 'DESC', id: 'DESC' } });
   }
 
-  /** Streams a backup out, with what a download needs to say about it. */
+  /**
+   * Streams a backup out, with what a download needs to say about it. The file is opened here rather
+   * than when the answer starts: one deleted in between was answered with a bare 400 from the stream,
+   * and one deleted once opened is still sent whole.
+   */
   async download(id: string): Promise<{ stream: ReadStream; backup: Backup; size: number }> {
     const backup = await this.get(id);
-    const info = await stat(this.pathOf(backup)).catch(() => null);
-    if (!info) throw new NotFoundException({ message: 'The backup file is missing from the backup folder', backup_id: id });
-    return { stream: createReadStream(this.pathOf(backup)), backup, size: info.size };
+    const missing = new NotFoundException({ message: 'The backup file is missing from the backup folder', backup_id: id });
+    const file = await open(this.pathOf(backup), 'r').catch(() => null);
+    if (!file) throw missing;
+    try {
+      const info = await file.stat();
+      if (!info.isFile()) throw missing;
+      return { stream: file.createReadStream(), backup, size: info.size };
+    } catch (error) {
+      await file.close();
+      throw error;
+    }
   }
 
   /**
