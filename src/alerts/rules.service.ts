@@ -70,11 +70,7 @@ export class RulesService implements OnModuleInit {
   async refresh(): Promise<void> {
     if (!this.cluster?.clustered) return;
     const stored = new Map((await this.repository.find()).map((rule) => [rule.id, rule]));
-    for (const [id, rule] of this.rules) {
-      if (stored.has(id)) continue;
-      this.rules.delete(id);
-      this.changes.next({ rule, removed: true });
-    }
+    for (const [id, rule] of this.rules) if (!stored.has(id)) this.removed(rule);
     for (const [id, rule] of stored) if (JSON.stringify(this.rules.get(id)) !== JSON.stringify(rule)) this.changed(rule);
   }
 
@@ -114,9 +110,7 @@ export class RulesService implements OnModuleInit {
   async delete(id: string): Promise<AlertRule> {
     const rule = assertEditable(await this.one(id));
     await this.writer.transaction((m) => m.delete(AlertRule, { id }));
-    this.rules.delete(id);
-    this.changes.next({ rule, removed: true });
-    return rule;
+    return this.removed(rule);
   }
 
   /**
@@ -156,6 +150,12 @@ export class RulesService implements OnModuleInit {
   private changed(rule: AlertRule): AlertRule {
     this.rules.set(rule.id, rule);
     this.changes.next({ rule, removed: false });
+    return rule;
+  }
+
+  private removed(rule: AlertRule): AlertRule {
+    this.rules.delete(rule.id);
+    this.changes.next({ rule, removed: true });
     return rule;
   }
 }
