@@ -16,8 +16,8 @@ export interface EngineSql {
   jsonNumber(column: string, key: string): string;
   /** A query whose one row's `seq` is the last id given out in `table`, whatever was deleted since. */
   lastIssuedId(table: string): string;
-  /** The placeholder of the n-th parameter of a statement (from 1). */
-  parameter(n: number): string;
+  /** The VALUES list of a multi-row INSERT: `rows` tuples of `columns` placeholders, numbered in order. */
+  valuesList(rows: number, columns: number): string;
   /** What ends a multi-row INSERT whose new ids insertedIds reads from its result. */
   returningIds: string;
   /** The ids of the `count` rows of one multi-row INSERT, in the order of its VALUES. */

@@ -11,10 +11,10 @@ export function rowsPerStatement(columnCount: number): number {
 
 /** One multi-row INSERT that answers with the new ids (read them with `sql.insertedIds`); at most rowsPerStatement(columns.length) rows. */
 export function insertStatement<Row extends Record<string, unknown>>(sql: EngineSql, table: string, columns: readonly (keyof Row & string)[], rows: Row[]): [string, unknown[]] {
-  let n = 0;
-  const values = rows.map(() => `(${columns.map(() => sql.parameter(++n)).join(', ')})`);
-  const statement = `INSERT INTO "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) VALUES ${values.join(', ')}${sql.returningIds}`;
-  return [statement, rows.flatMap((row) => columns.map((c) => row[c] ?? null))];
+  const statement = `INSERT INTO "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) VALUES ${sql.valuesList(rows.length, columns.length)}${sql.returningIds}`;
+  const parameters: unknown[] = [];
+  for (const row of rows) for (const column of columns) parameters.push(row[column] ?? null);
+  return [statement, parameters];
 }
 
 /**

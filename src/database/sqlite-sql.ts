@@ -11,7 +11,11 @@ export const sqliteSql: EngineSql = {
     `CASE WHEN json_valid(${column}) AND json_type(${column}, '$.${key}') IN ('integer', 'real') THEN CAST(json_extract(${column}, '$.${key}') AS REAL) END`,
   // O(1) where COUNT(*) walks every row.
   lastIssuedId: (table) => `SELECT "seq" FROM "sqlite_sequence" WHERE "name" = '${table}'`,
-  parameter: () => '?',
+  // Repeated rather than built per row: writing the list of a 1,000-row group took 3% of the main thread.
+  valuesList: (rows, columns) => {
+    const tuple = `(${'?, '.repeat(columns - 1)}?)`;
+    return `${tuple}${`, ${tuple}`.repeat(rows - 1)}`;
+  },
   returningIds: '',
   // The driver answers an INSERT with the last id, and SQLite gives one statement's rows consecutive ids.
   insertedIds: (lastId, count) => Array.from({ length: count }, (_, i) => (lastId as number) - count + 1 + i),

@@ -222,13 +222,17 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
 
   private deliver({ seq, channels, prefix }: DeliveredMessage): void {
     this.seq = seq;
-    const payload = Buffer.from(sealed(prefix, seq));
-    const buffered = { seq, channels, payload, at: Date.now() };
-    this.replay.add(buffered);
+    const text = sealed(prefix, seq);
+    const at = Date.now();
+    // Encoded once for every client that gets it, and only when one does.
+    let buffered: BufferedMessage | null = null;
     for (const [client, state] of this.clients) {
+      if (!state.held && !wants(state.subscriptions, channels)) continue;
+      buffered ??= { seq, channels, payload: Buffer.from(text), at };
       if (state.held) this.hold(client, state, buffered);
-      else if (wants(state.subscriptions, buffered.channels)) this.sender.send(client, payload);
+      else this.sender.send(client, buffered.payload);
     }
+    this.replay.add(buffered ?? { seq, channels, payload: text, at });
   }
 
   private hold(client: WebSocket, state: ClientState, message: BufferedMessage): void {

@@ -25,6 +25,16 @@ describe('ReplayBuffer', () => {
     }
   });
 
+  it('holds text as its UTF-8 bytes, beside messages given as bytes', () => {
+    const buffer = new ReplayBuffer(60);
+    const texts = ['{"note":"café ☕"}', '{"agent":"🤖 scout"}', '{"n":3}'];
+    texts.forEach((text, i) => buffer.add({ seq: i + 1, channels: ['*'], payload: i === 1 ? Buffer.from(text) : text, at: 0 }));
+    expect(buffer.bytes).toBe(texts.reduce((sum, t) => sum + Buffer.byteLength(t), 0));
+    expect(buffer.since(0)?.map((m) => m.payload.toString('utf8'))).toEqual(texts);
+    buffer.add({ seq: 4, channels: ['*'], payload: 'é'.repeat(20), at: 0 });
+    expect(buffer.since(2)?.map((m) => m.payload.toString('utf8'))).toEqual(['{"n":3}', 'é'.repeat(20)]);
+  });
+
   it('hands out copies, so a message waiting to be sent is not written over', () => {
     const buffer = new ReplayBuffer(1_000);
     buffer.add(message(1, 600));
