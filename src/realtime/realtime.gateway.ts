@@ -15,7 +15,6 @@ import { WebSocket, WebSocketServer as WsServer } from 'ws';
 import { AppConfig } from '../config/environment';
 import { FleetService } from '../agents/fleet.service';
 import { ClusterService } from '../cluster/cluster.service';
-import { DeliveredMessage } from '../cluster/redis-bus';
 import { WorkspaceService } from '../workspace/workspace.service';
 import { AGENT_ID_PATTERN } from '../workspace/workspace.types';
 import { CHANNEL_OF, channelsOf, isChannel, wants } from './channels';
@@ -83,7 +82,7 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
   async onModuleInit(): Promise<void> {
     this.onBus = await this.cluster.joinBus({
       deliver: (messages) => {
-        for (const m of messages) this.deliver(m);
+        for (const m of messages) this.deliver(m.seq, m.channels, m.prefix);
       },
       newEpoch: (epoch, seq) => {
         const restarted = this.seq > 0 || this.clients.size > 0;
@@ -217,10 +216,11 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     const timestamp = new Date().toISOString();
     const open = messages.map((message) => ({ channels: channelsOf(message.type, message.agentId), prefix: this.open(message, timestamp) }));
     if (this.onBus) return this.cluster.publish(open, outbox);
-    for (const message of open) this.deliver({ ...message, seq: this.seq + 1 });
+    // Not deliver({ ...message, seq }): copying each message into a new object took a fifth of a broadcast.
+    for (const message of open) this.deliver(this.seq + 1, message.channels, message.prefix);
   }
 
-  private deliver({ seq, channels, prefix }: DeliveredMessage): void {
+  private deliver(seq: number, channels: string[], prefix: string): void {
     this.seq = seq;
     const text = sealed(prefix, seq);
     const at = Date.now();
