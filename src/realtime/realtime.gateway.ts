@@ -216,7 +216,7 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     const timestamp = new Date().toISOString();
     const open = messages.map((message) => ({ channels: channelsOf(message.type, message.agentId), prefix: this.open(message, timestamp) }));
     if (this.onBus) return this.cluster.publish(open, outbox);
-    // Not deliver({ ...message, seq }): copying each message into a new object took a fifth of a broadcast.
+    // Not deliver({ ...message, seq }): copying each message into a new object took a third of a broadcast with no client.
     for (const message of open) this.deliver(this.seq + 1, message.channels, message.prefix);
   }
 
