@@ -177,12 +177,12 @@ export class BackupsService implements OnApplicationBootstrap, OnModuleDestroy {
    */
   async download(id: string): Promise<{ stream: ReadStream; backup: Backup; size: number }> {
     const backup = await this.get(id);
-    const missing = new NotFoundException({ message: 'The backup file is missing from the backup folder', backup_id: id });
+    const missing = () => new NotFoundException({ message: 'The backup file is missing from the backup folder', backup_id: id });
     const file = await open(this.pathOf(backup), 'r').catch(() => null);
-    if (!file) throw missing;
+    if (!file) throw missing();
     try {
       const info = await file.stat();
-      if (!info.isFile()) throw missing;
+      if (!info.isFile()) throw missing();
       return { stream: file.createReadStream(), backup, size: info.size };
     } catch (error) {
       await file.close();

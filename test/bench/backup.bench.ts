@@ -14,7 +14,7 @@ import { readFileSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { closeDb, openDb, report, ROOT, run, startBuiltApp } from './bench-support';
+import { closeDb, openDb, report, ROOT, run, startBuiltApp, statusMb } from './bench-support';
 
 const WORDS = ['agent', 'task', 'completed', 'status', 'forge', 'scout', 'message', 'error', 'retry', 'deploy', 'queue', 'metric', 'office', 'briefing'];
 const CLI = join(ROOT, 'dist', 'cli', 'cli.js');
@@ -29,15 +29,6 @@ interface Workspace {
   files: number;
   bytes: number;
   events: number;
-}
-
-/** A memory figure of /proc/<pid>/status (VmRSS now, VmHWM the peak so far), in MB; 0 once gone. */
-function statusMb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
-  try {
-    return Number(readFileSync(`/proc/${pid}/status`, 'utf8').match(new RegExp(`${field}:\\s+(\\d+)`))?.[1] ?? 0) / 1024;
-  } catch {
-    return 0;
-  }
 }
 
 /** Peak resident memory (VmHWM) of a process and its children, in MB; 0 once gone. */

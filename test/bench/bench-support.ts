@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Database } from 'sqlite3';
@@ -56,4 +57,13 @@ export async function report(name: string, figures: Record<string, unknown>, tab
 export function medians<T extends Record<string, number>>(rounds: T[]): T {
   const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)];
   return Object.fromEntries(Object.keys(rounds[0]).map((key) => [key, median(rounds.map((r) => r[key]))])) as T;
+}
+
+/** A memory figure of /proc/<pid>/status (VmRSS now, VmHWM the peak so far), in MB; 0 once gone. */
+export function statusMb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
+  try {
+    return Number(readFileSync(`/proc/${pid}/status`, 'utf8').match(new RegExp(`${field}:\\s+(\\d+)`))?.[1] ?? 0) / 1024;
+  } catch {
+    return 0;
+  }
 }

@@ -6,13 +6,12 @@
  * SELECTs of the changed rows with the raw sqlite3 driver. Generation is timed for information only.
  * Figures go to test/bench/results/openclaw.json.
  */
-import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as sqlite3 from 'sqlite3';
 import { GeneratedSession, OpenClawHome } from '../../src/demo/openclaw-generator';
-import { report, RunningApp, startBuiltApp } from './bench-support';
+import { report, RunningApp, startBuiltApp, statusMb } from './bench-support';
 
 const AGENTS = 20;
 /** OPENCLAW_BENCH_SESSIONS=100 makes a quick run while tuning; the goals are set for 1,000. */
@@ -99,11 +98,6 @@ function pollAfter(app: RunningApp, after: number): Promise<Health> {
   }, 60_000, 50);
 }
 
-function rssMb(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmRSS:\s+(\d+)/);
-  return line ? Number(line[1]) / 1024 : NaN;
-}
-
 function query<T>(db: sqlite3.Database, sql: string, params: unknown[] = []): Promise<T[]> {
   return new Promise((resolve, reject) => db.all(sql, params, (error, rows) => (error ? reject(error) : resolve(rows as T[]))));
 }
@@ -176,7 +170,7 @@ async function measure(dir: string, home: OpenClawHome, sessions: number, label:
       return h.sessions === sessions && h.last_poll_ms !== null ? h : null;
     }, 30 * 60_000, 200);
     const firstReadS = (performance.now() - started) / 1000;
-    const rss = rssMb(app.pid);
+    const rss = statusMb(app.pid, 'VmRSS');
     console.log(`… ${label}: ${ROUNDS} incremental polls`);
     const rounds: Poll[] = [];
     for (let round = 1; round <= ROUNDS; round++) rounds.push(await incrementalRound(app, home, raw, round));

@@ -7,12 +7,11 @@
  * phase. Figures go to test/bench/results/realtime.json; the README shows the latest table.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { report, startBuiltApp } from './bench-support';
+import { report, startBuiltApp, statusMb } from './bench-support';
 
 const CLIENTS = 1_000;
 const MAX_IN_FLIGHT = 16;
@@ -33,11 +32,6 @@ interface Result {
   /** Deliveries from the first scheduled send to the last delivery. */
   deliveries_per_s: number;
   server_rss_mb: { peak: number; mean: number };
-}
-
-function rssMb(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmRSS:\s+(\d+)/);
-  return line ? Number(line[1]) / 1024 : NaN;
 }
 
 /** Connects the clients in a worker, posts the phase's events on schedule, and collects the figures. */
@@ -64,7 +58,7 @@ async function measure(httpUrl: string, wsUrl: string, pid: number, phase: Phase
   await new Promise((r) => setTimeout(r, 1000));
 
   const memory: number[] = [];
-  const sampler = setInterval(() => memory.push(rssMb(pid)), 100);
+  const sampler = setInterval(() => memory.push(statusMb(pid, 'VmRSS')), 100);
   const started = performance.now();
   const inFlight = new Set<Promise<unknown>>();
   for (let i = 0; i < phase.messages; i++) {
