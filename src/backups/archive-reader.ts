@@ -55,9 +55,10 @@ export interface ReadResult {
 
 /**
  * Reads a tar.gz through without extracting anything: each entry is checked for safety and hashed.
- * Reading stops at `maxBytes` of content, so a gzip bomb costs a bounded amount of work.
+ * Reading stops at `maxBytes` of content, so a gzip bomb costs a bounded amount of work. `source` is
+ * the archive's path, or its bytes as they come (an archive read back while it is written).
  */
-export async function readArchive(file: string, maxBytes: number): Promise<ReadResult> {
+export async function readArchive(source: string | AsyncIterable<Buffer>, maxBytes: number): Promise<ReadResult> {
   const result: ReadResult = { sha256: '', manifest: null, files: [], problems: [] };
   const fileHash = createHash('sha256');
   let total = 0;
@@ -92,7 +93,8 @@ export async function readArchive(file: string, maxBytes: number): Promise<ReadR
     },
   });
   // Read in 1 MiB pieces rather than 64 KiB: the check of a 200 MB backup went from 0.92 s to 0.69 s.
-  await Promise.race([pipeline(createReadStream(file, { highWaterMark: 1024 * 1024 }), hashing, parser), failed]).catch((error: Error) => {
+  const bytes = typeof source === 'string' ? createReadStream(source, { highWaterMark: 1024 * 1024 }) : source;
+  await Promise.race([pipeline(bytes, hashing, parser), failed]).catch((error: Error) => {
     result.problems.push(`not a readable tar.gz: ${error.message}`);
   });
   result.sha256 = fileHash.digest('hex');
