@@ -1,9 +1,7 @@
 import { createHash } from 'node:crypto';
 import { FileHandle, open } from 'node:fs/promises';
 import { Writable } from 'node:stream';
-
-/** How much of the file the reader behind the writer takes at a time. */
-const READ_BACK_BYTES = 1024 * 1024;
+import { ARCHIVE_READ_BYTES } from './archive-reader';
 
 /**
  * The end of an archive's pipeline: writes the archive to `path`, hashing and counting the bytes as
@@ -54,7 +52,7 @@ export class ArchiveFile extends Writable {
     for (let position = 0; ; ) {
       const ended = this.ended;
       if (position < this.written) {
-        const wanted = Math.min(this.written - position, READ_BACK_BYTES);
+        const wanted = Math.min(this.written - position, ARCHIVE_READ_BYTES);
         const piece = await readPiece(this.path, position, wanted);
         position += piece.length;
         yield piece;

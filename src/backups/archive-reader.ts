@@ -8,6 +8,8 @@ import { Parser, ReadEntry } from 'tar';
 import type { PostgresDumpInfo } from '../database/postgres-dump';
 
 export const MANIFEST = 'manifest.json';
+/** Archives are read in 1 MiB pieces rather than 64 KiB: the check of a 200 MB backup went from 0.92 s to 0.69 s. */
+export const ARCHIVE_READ_BYTES = 1024 * 1024;
 
 export interface ManifestFile {
   path: string;
@@ -92,8 +94,7 @@ export async function readArchive(source: string | AsyncIterable<Buffer>, maxByt
       done(null, chunk);
     },
   });
-  // Read in 1 MiB pieces rather than 64 KiB: the check of a 200 MB backup went from 0.92 s to 0.69 s.
-  const bytes = typeof source === 'string' ? createReadStream(source, { highWaterMark: 1024 * 1024 }) : source;
+  const bytes = typeof source === 'string' ? createReadStream(source, { highWaterMark: ARCHIVE_READ_BYTES }) : source;
   await Promise.race([pipeline(bytes, hashing, parser), failed]).catch((error: Error) => {
     result.problems.push(`not a readable tar.gz: ${error.message}`);
   });

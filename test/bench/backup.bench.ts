@@ -17,7 +17,7 @@ import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promi
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { listFiles } from '../../src/backups/backup-archive';
-import { closeDb, openDb, report, ROOT, run, startBuiltApp, statusMb } from './bench-support';
+import { closeDb, median, openDb, report, ROOT, run, startBuiltApp, statusMb } from './bench-support';
 
 const WORDS = ['agent', 'task', 'completed', 'status', 'forge', 'scout', 'message', 'error', 'retry', 'deploy', 'queue', 'metric', 'office', 'briefing'];
 const CLI = join(ROOT, 'dist', 'cli', 'cli.js');
@@ -161,8 +161,6 @@ const REST_MS = 20_000;
 
 /** tar and the API backup alternate this many times; the figures are each one's median. */
 const ROUNDS = 3;
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 /** The measurement whose time is the median. */
 function middle<T extends Measured>(runs: T[]): T {

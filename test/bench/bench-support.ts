@@ -53,9 +53,10 @@ export async function report(name: string, figures: Record<string, unknown>, tab
   console.log(`\nwritten to test/bench/results/${name}.json`);
 }
 
+export const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
 /** The median of each figure over the rounds. */
 export function medians<T extends Record<string, number>>(rounds: T[]): T {
-  const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)];
   return Object.fromEntries(Object.keys(rounds[0]).map((key) => [key, median(rounds.map((r) => r[key]))])) as T;
 }
 

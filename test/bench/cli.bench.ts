@@ -14,7 +14,7 @@ import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FIXTURE_WORKSPACE } from '../support/app-harness';
-import { report, ROOT } from './bench-support';
+import { median, report, ROOT } from './bench-support';
 
 const ROUNDS = 11;
 const NODE_OPTIONS = ['--max-semi-space-size=4'];
@@ -54,8 +54,6 @@ function runOnce(command: string[], env: Record<string, string>): Promise<Run> {
     }),
   );
 }
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'mc-bench-cli-'));
