@@ -9,16 +9,35 @@ export function isInside(root: string, child: string): boolean {
 
 export class UnsafeFileError extends Error {}
 
+/** What tells one version of a file from the next: a write, a rename over it or a restore changes at least one. */
+export interface FileVersion {
+  ino: number;
+  size: number;
+  mtimeMs: number;
+  ctimeMs: number;
+}
+
+/**
+ * A file changed this recently when it was read may change again within the same tick of the file
+ * system's clock, to the same size, and look unchanged: its reading is not trusted to skip the next
+ * (git's "racy" files).
+ */
+const RACY_MS = 2_000;
+
 /**
  * Reads a workspace file as text, refusing what an agent's folder could use to reach elsewhere:
  * links that resolve outside `realRoot`, anything that is not a regular file (a FIFO would block
- * the reader forever), and files over `maxBytes`. Returns null when the file does not exist.
+ * the reader forever), and files over `maxBytes`. Returns null when the file does not exist, and
+ * 'unchanged' when it is still the `known` version of an earlier reading: the watcher's periodic
+ * rescan then costs three file-system calls per file, not a read and a parse (for 1,000 agents'
+ * state files of 20 KB, 20 MB of text and its objects every 30 s, which grew the heap by tens of MB).
  */
 export async function readWorkspaceFile(
   realRoot: string,
   path: string,
   maxBytes: number,
-): Promise<{ text: string; modifiedMs: number } | null> {
+  known?: FileVersion | null,
+): Promise<{ text: string; modifiedMs: number; version: FileVersion | null } | 'unchanged' | null> {
   try {
     await lstat(path);
   } catch (error) {
@@ -31,5 +50,8 @@ export async function readWorkspaceFile(
   const info = await stat(real);
   if (!info.isFile()) throw new UnsafeFileError('is not a regular file');
   if (info.size > maxBytes) throw new UnsafeFileError(`is ${info.size} bytes, over the ${maxBytes}-byte limit`);
-  return { text: await readFile(real, 'utf8'), modifiedMs: info.mtimeMs };
+  const { ino, size, mtimeMs, ctimeMs } = info;
+  if (known && known.ino === ino && known.size === size && known.mtimeMs === mtimeMs && known.ctimeMs === ctimeMs) return 'unchanged';
+  const version = Date.now() - ctimeMs > RACY_MS ? { ino, size, mtimeMs, ctimeMs } : null;
+  return { text: await readFile(real, 'utf8'), modifiedMs: mtimeMs, version };
 }

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { lstat, readdir, realpath } from 'node:fs/promises';
 import { join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { DomainEventBus } from '../common/domain-event-bus';
 import { AppConfig } from '../config/environment';
 import { DomainEvent } from '../domain-events';
@@ -8,7 +9,7 @@ import { normalizeAgent } from './agent.normalizer';
 import { isPlainObject } from '../common/json';
 import { parseLenientJson } from './lenient-json';
 import { parseOffice } from './office.parser';
-import { readWorkspaceFile } from './safe-path';
+import { FileVersion, readWorkspaceFile } from './safe-path';
 import { parseTaskQueueJson, parseTaskQueueMarkdown } from './task-queue.parser';
 import { Agent, AGENT_ID_PATTERN, OfficeState, Task, TaskQueue } from './workspace.types';
 
@@ -27,6 +28,8 @@ export interface WorkspaceView {
 interface Reading<T> {
   value: T;
   modifiedMs: number;
+  /** The file's version when read; null when it cannot tell a later change (see readWorkspaceFile). */
+  version: FileVersion | null;
 }
 
 interface AgentFiles {
@@ -119,7 +122,7 @@ export class WorkspaceService {
     const ids = new Set(view.agents.map((a) => a.id));
     for (const id of this.agents.keys()) if (!ids.has(id)) this.removeAgent(id);
     for (const agent of view.agents) this.put(agent.id, agent, {});
-    this.setOffice(view.office ? { value: view.office, modifiedMs: 0 } : null);
+    this.setOffice(view.office ? { value: view.office, modifiedMs: 0, version: null } : null);
     this.setQueue(view.queue);
   }
 
@@ -214,7 +217,9 @@ export class WorkspaceService {
   private put(id: string, agent: Agent, files: AgentFiles): void {
     const previous = this.agents.get(id)?.agent ?? null;
     this.agents.set(id, { agent, files });
-    if (JSON.stringify(previous) !== JSON.stringify(agent)) this.events.emit(DomainEvent.WorkspaceAgentChanged, { agent_id: id });
+    // A deep comparison stops at the raw state an unchanged file shares with the previous agent, where
+    // comparing the two as JSON text serialised every state twice at every staleness check.
+    if (!isDeepStrictEqual(previous, agent)) this.events.emit(DomainEvent.WorkspaceAgentChanged, { agent_id: id });
   }
 
   private removeAgent(id: string): void {
@@ -233,14 +238,15 @@ export class WorkspaceService {
    */
   private async read<T>(path: string, lastGood: Reading<T> | undefined, parse: (text: string) => T): Promise<Reading<T> | undefined> {
     try {
-      const file = this.realRoot ? await readWorkspaceFile(this.realRoot, path, MAX_FILE_BYTES) : null;
+      const file = this.realRoot ? await readWorkspaceFile(this.realRoot, path, MAX_FILE_BYTES, lastGood?.version) : null;
+      if (file === 'unchanged') return lastGood;
       if (file === null) {
         this.failing.delete(path);
         return undefined;
       }
       const value = parse(file.text);
       if (this.failing.delete(path)) this.logger.log(`${path} reads again`);
-      return { value, modifiedMs: file.modifiedMs };
+      return { value, modifiedMs: file.modifiedMs, version: file.version };
     } catch (error) {
       const message = (error as Error).message;
       if (this.failing.get(path) !== message) {
