@@ -11,6 +11,8 @@ export interface CheckResult {
   errors: string[];
   checkedFiles: number;
   manifest: Manifest | null;
+  /** The file's sha256 as read for the check: whole when `errors` is empty. */
+  sha256: string;
 }
 
 /**
@@ -21,15 +23,15 @@ export interface CheckResult {
  */
 export async function checkBackupFile(path: string, type: BackupType, integrityHash?: string): Promise<CheckResult> {
   const size = (await stat(path).catch(() => null))?.size;
-  if (size === undefined) return { errors: ['the backup file is missing'], checkedFiles: 0, manifest: null };
+  if (size === undefined) return { errors: ['the backup file is missing'], checkedFiles: 0, manifest: null, sha256: '' };
   if (type === 'snapshot') {
     const read = await readSnapshot(path);
     const errors = [...(integrityHash && integrityHash !== `sha256:${read.sha256}` ? ['the file does not match its recorded sha256'] : []), ...read.problems];
-    return { errors, checkedFiles: 1, manifest: null };
+    return { errors, checkedFiles: 1, manifest: null, sha256: read.sha256 };
   }
   const ours = integrityHash !== undefined && integrityHash === `sha256:${await hashFile(path)}`;
   const read = await readArchive(path, ours ? Number.POSITIVE_INFINITY : size * MAX_RATIO + MIN_UNPACKED_ALLOWANCE);
-  return { errors: archiveErrors(read, integrityHash), checkedFiles: read.files.length, manifest: read.manifest };
+  return { errors: archiveErrors(read, integrityHash), checkedFiles: read.files.length, manifest: read.manifest, sha256: read.sha256 };
 }
 
 /** What is wrong with an archive as read: its hash, its contents against its manifest, entries outside the backup's folders. */

@@ -1,7 +1,7 @@
 import { UnprocessableEntityException } from '@nestjs/common';
 import { open, stat } from 'node:fs/promises';
 import { AGENT_ID_PATTERN } from '../workspace/workspace.types';
-import { hashFile, Manifest, readSnapshot } from './archive-reader';
+import { Manifest, readSnapshot } from './archive-reader';
 import { checkBackupFile } from './backup-check';
 import { BackupType } from './backup.entity';
 
@@ -27,7 +27,7 @@ async function inspectArchive(path: string) {
   const agentId = type === 'agent_state' ? (manifest?.agent_id ?? null) : null;
   if (type === 'agent_state' && (!agentId || !AGENT_ID_PATTERN.test(agentId))) read.errors.push('an agent_state manifest must name a valid agent_id');
   if (read.errors.length || !manifest) throw refuse(read.errors);
-  return { type: type as BackupType, manifest, createdAt: manifest.created_at ?? new Date().toISOString(), sha256: await hashFile(path), fileCount: read.checkedFiles, agentId };
+  return { type: type as BackupType, manifest, createdAt: manifest.created_at ?? new Date().toISOString(), sha256: read.sha256, fileCount: read.checkedFiles, agentId };
 }
 
 async function inspectSnapshot(path: string) {

@@ -11,7 +11,6 @@ import { AppConfig } from '../config/environment';
 import { DatabaseCopier } from '../database/database-copier';
 import { DomainEvent } from '../domain-events';
 import { WorkspaceService } from '../workspace/workspace.service';
-import { hashFile } from './archive-reader';
 import { Progress } from './backup-archive';
 import { checkBackupFile } from './backup-check';
 import { inspectUpload } from './backup-upload';
@@ -280,7 +279,7 @@ export class BackupsService implements OnApplicationBootstrap, OnModuleDestroy {
         created_at: checked.manifest?.created_at ?? (await stat(path)).mtime.toISOString(),
         size_bytes: (await stat(path)).size,
         file_count: checked.checkedFiles,
-        integrity_hash: `sha256:${await hashFile(path)}`,
+        integrity_hash: `sha256:${checked.sha256}`,
         status: 'verified',
         trigger: 'found',
       });
