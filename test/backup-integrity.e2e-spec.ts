@@ -11,7 +11,7 @@ const create = (t: TestApp, json: object) => api(t.url, '/api/backups', { method
 
 /** Every file under `dir` by its path, with its sha256: two trees are the same when these are equal. */
 async function tree(dir: string): Promise<Record<string, string>> {
-  const files = await listFiles(dir, '');
+  const files = listFiles(dir, '');
   return Object.fromEntries(await Promise.all(files.map(async (f) => [f.path, sha256(await readFile(f.source))])));
 }
 

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import { closeSync, createReadStream, openSync, readFileSync, readSync } from 'node:fs';
-import { lstat, readdir } from 'node:fs/promises';
+import { closeSync, createReadStream, lstatSync, openSync, readdirSync, readFileSync, readSync, Stats } from 'node:fs';
 import { join, posix } from 'node:path';
 import { Transform } from 'node:stream';
 import { createGzip } from 'node:zlib';
@@ -27,7 +26,6 @@ export interface Progress {
 
 /** Files at most this large are read whole, so what is archived and hashed is one consistent read. */
 const READ_WHOLE_BYTES = 8 * 1024 * 1024;
-const STAT_AT_ONCE = 64;
 /**
  * tar-stream writes each header and each file as its own chunk, and zlib's stream sends each chunk to
  * its thread pool as one job: gathered into 256 KiB, a backup of 10,000 small files went from 7.1 s
@@ -42,28 +40,37 @@ const GZIP_OUTPUT_BYTES = 256 * 1024;
 
 /**
  * Every regular file below `dir`, with its archive path under `prefix`. Links and special files are left
- * out. Files are looked at STAT_AT_ONCE at a time: one `lstat` after another, listing 10,000 files
- * took 0.8 s; all at once, the pending calls took 35 MB.
+ * out. Synchronous, on the archive's worker thread (see readSmall): a worker listing 10,000 files took
+ * 70 ms and grew the process by 25 MB, against 260–360 ms and 32 MB with a promise per `lstat`, 64 at a
+ * time (the restore counts what it extracts instead, so nothing lists on the service's event loop).
  */
-export async function listFiles(dir: string, prefix: string): Promise<SourceFile[]> {
-  const top = await lstat(dir).catch(() => null);
+export function listFiles(dir: string, prefix: string): SourceFile[] {
+  const top = lstatOrNull(dir);
   if (top?.isFile()) return [{ source: dir, path: prefix, size: top.size, mtime: top.mtime }];
   if (!top?.isDirectory()) return [];
-  const paths: { source: string; path: string }[] = [];
-  const walk = async (abs: string, rel: string): Promise<void> => {
-    for (const entry of (await readdir(abs, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1))) {
-      const next = { source: join(abs, entry.name), path: posix.join(rel, entry.name) };
-      if (entry.isDirectory()) await walk(next.source, next.path);
-      else if (entry.isFile()) paths.push(next);
+  const found: SourceFile[] = [];
+  const walk = (abs: string, rel: string): void => {
+    for (const entry of readdirSync(abs, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const source = join(abs, entry.name);
+      const path = posix.join(rel, entry.name);
+      if (entry.isDirectory()) walk(source, path);
+      else if (entry.isFile()) {
+        const info = lstatOrNull(source);
+        if (info?.isFile()) found.push({ source, path, size: info.size, mtime: info.mtime });
+      }
     }
   };
-  await walk(dir, prefix);
-  const found: SourceFile[] = [];
-  for (let i = 0; i < paths.length; i += STAT_AT_ONCE) {
-    const infos = await Promise.all(paths.slice(i, i + STAT_AT_ONCE).map((p) => lstat(p.source).catch(() => null)));
-    infos.forEach((info, j) => info?.isFile() && found.push({ ...paths[i + j], size: info.size, mtime: info.mtime }));
-  }
+  walk(dir, prefix);
   return found;
+}
+
+/** A file gone or unreadable since its folder was read is left out, as a link is. */
+function lstatOrNull(path: string): Stats | null {
+  try {
+    return lstatSync(path);
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -125,6 +132,7 @@ async function appendFiles(pack: Pack, files: SourceFile[], onProgress?: (progre
       const content = readSmall(file);
       entries.push({ path: file.path, size: content.length, sha256: createHash('sha256').update(content).digest('hex') });
       await addEntry(pack, { name: file.path, mtime: file.mtime }, content);
+      progress.bytes += file.size;
     } else {
       // A large file (a log) may still grow: archive the size it had when listed.
       const hash = createHash('sha256');
@@ -132,13 +140,15 @@ async function appendFiles(pack: Pack, files: SourceFile[], onProgress?: (progre
       const hashing = new Transform({
         transform(chunk: Buffer, _encoding, done) {
           hash.update(chunk);
+          // Reported as it goes: the database alone may be hundreds of megabytes.
+          progress.bytes += chunk.length;
+          onProgress?.(progress);
           done(null, chunk);
         },
       });
-      await pipeline(createReadStream(file.source, { end: file.size - 1 }), hashing, entry);
+      await pipeline(createReadStream(file.source, { end: file.size - 1, highWaterMark: GZIP_INPUT_BYTES }), hashing, entry);
       entries.push({ path: file.path, size: file.size, sha256: hash.digest('hex') });
     }
-    progress.bytes += file.size;
     progress.files++;
     onProgress?.(progress);
   }
@@ -155,7 +165,8 @@ function gather(bytes: number): Transform {
   let pieces: Buffer[] = [];
   let held = 0;
   const release = () => {
-    const joined = Buffer.concat(pieces, held);
+    // A large file's pieces come at the size wanted: passed on as they are, not copied.
+    const joined = pieces.length === 1 ? pieces[0] : Buffer.concat(pieces, held);
     pieces = [];
     held = 0;
     return joined;

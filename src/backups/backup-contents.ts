@@ -57,7 +57,7 @@ export async function writeArchiveBackup(backup: ArchiveBackup, onProgress?: (p:
   const createdAt = new Date().toISOString();
   const base = { format: 1 as const, id, type, agent_id: agentId, created_at: createdAt, service_version: serviceVersion(), ...(database && { database }) };
   const written = await writeCheckedArchiveOffThread({ target: partial, sources, files, manifestBase: base }, onProgress);
-  return { createdAt, sha256: written.sha256, size: written.size, fileCount: written.manifest.files.length, errors: written.errors, warning: database?.skipped };
+  return { createdAt, sha256: written.sha256, size: written.size, fileCount: written.fileCount, errors: written.errors, warning: database?.skipped };
 }
 
 /** The workspace's parsed state (agents, office, task queue) as one JSON file, checked. */

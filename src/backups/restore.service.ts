@@ -9,7 +9,6 @@ import { AppConfig } from '../config/environment';
 import { DomainEvent } from '../domain-events';
 import { WorkspaceService } from '../workspace/workspace.service';
 import { AGENT_ID_PATTERN } from '../workspace/workspace.types';
-import { listFiles } from './backup-archive';
 import { checkBackupFile } from './backup-check';
 import { ARCHIVE_WORKSPACE, WORKSPACE_SOURCES } from './backup-names';
 import { Backup } from './backup.entity';
@@ -168,17 +167,22 @@ export class RestoreService implements OnModuleInit {
     await mkdir(staging, { recursive: true });
     try {
       // Entries were checked by the verify above (no links, no absolute paths, no ..); node-tar refuses them as well.
+      let restored = 0;
       await extract({
         file: this.backups.pathOf(backup),
         cwd: staging,
         strict: true,
         preservePaths: false,
-        filter: (path, entry) => path.startsWith(prefix) && ('type' in entry ? entry.type === 'File' || entry.type === 'Directory' : true),
+        filter: (path, entry) => {
+          const type = 'type' in entry ? entry.type : 'File';
+          const taken = path.startsWith(prefix) && (type === 'File' || type === 'Directory');
+          if (taken && type === 'File') restored++;
+          return taken;
+        },
       });
       const target = agentId ? join(this.workspace.missionControlDir, 'agents', agentId) : this.workspace.missionControlDir;
       const staged = join(staging, ...prefix.split('/').filter(Boolean));
       await mkdir(staged, { recursive: true });
-      const restored = (await listFiles(staged, '')).length;
       if (!agentId) await this.keepUnbackedEntries(target, staged);
       await mkdir(dirname(target), { recursive: true });
       await this.swap({ target, staged, old: join(root, `.mc-old-${tag}`), staging });

@@ -173,7 +173,7 @@ function middle<T extends Measured>(runs: T[]): T {
  * read files it had just written while the service's backups, a minute later, read them from disk.
  */
 async function warmCache(dirs: string[]): Promise<void> {
-  for (const dir of dirs) for (const file of await listFiles(dir, '')) await readFile(file.source);
+  for (const dir of dirs) for (const file of listFiles(dir, '')) await readFile(file.source);
 }
 
 /**
