@@ -20,6 +20,7 @@ describe('The alert rule file (MC_ALERT_RULES)', () => {
 
   afterEach(async () => {
     await t?.close();
+    await removeDirs(t?.workspace, t?.dataDir);
     t = undefined;
   });
 

@@ -19,7 +19,7 @@ describe('Alert kind session_stuck, from a generated OpenClaw home', () => {
   afterAll(async () => {
     await oc?.close();
     await t?.close();
-    await removeDirs(dir);
+    await removeDirs(dir, t?.workspace, t?.dataDir);
   });
 
   it('fires for a session stuck with a run in progress, and resolves when the run ends', async () => {

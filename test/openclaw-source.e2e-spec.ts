@@ -42,7 +42,7 @@ describe('OpenClaw source: a real OpenClaw run (committed fixture)', () => {
 
   afterAll(async () => {
     await t?.close();
-    await removeDirs(home);
+    await removeDirs(home, t?.workspace, t?.dataDir);
   });
 
   it('lists the roster from openclaw.json with sources, names and models', async () => {
@@ -179,7 +179,7 @@ describe('OpenClaw source: the legacy sessions.json + JSONL layout (committed fi
 
   afterAll(async () => {
     await t?.close();
-    await removeDirs(home);
+    await removeDirs(home, t?.workspace, t?.dataDir);
   });
 
   it('reads the keyed roster and the same sessions with the same figures', async () => {
@@ -243,7 +243,7 @@ describe('OpenClaw source: a live home (generated in the real formats)', () => {
   afterAll(async () => {
     await oc?.close();
     await t?.close();
-    await removeDirs(dir);
+    await removeDirs(dir, t?.workspace, t?.dataDir);
   });
 
   it('reads compressed transcript rows', async () => {
@@ -432,7 +432,7 @@ describe('OpenClaw source: hostile and broken records', () => {
 
   afterAll(async () => {
     await t?.close();
-    await removeDirs(dir);
+    await removeDirs(dir, t?.workspace, t?.dataDir);
   });
 
   it('reads what it can, counts nothing it cannot, and keeps serving', async () => {
@@ -467,7 +467,7 @@ describe('OpenClaw source: OpenClaw without a mission-control workspace', () => 
       expect((await api(t.url, '/api/agents')).body.agents.map((a: { id: string }) => a.id)).toEqual(['main', 'scout']);
     } finally {
       await t.close();
-      await removeDirs(dir);
+      await removeDirs(dir, t.dataDir);
     }
   });
 });
@@ -484,6 +484,7 @@ describe('OpenClaw source: no OpenClaw on the machine', () => {
       expect((await api(t.url, '/api/agents')).body.agents.length).toBeGreaterThan(0);
     } finally {
       await t.close();
+      await removeDirs(t.workspace, t.dataDir);
     }
   });
 
@@ -500,6 +501,7 @@ describe('OpenClaw source: no OpenClaw on the machine', () => {
       expect(doc.components.schemas.AgentDto.properties.sources.items.enum).toEqual(['openclaw', 'workspace']);
     } finally {
       await t.close();
+      await removeDirs(t.workspace, t.dataDir);
     }
   });
 });

@@ -57,6 +57,16 @@ export async function startApp(options: StartOptions = {}): Promise<TestApp> {
   const workspace = options.workspace ?? (await makeTempDir('mc-ws-'));
   const dataDir = options.dataDir ?? (await makeTempDir('mc-data-'));
   if (!options.workspace && options.fixture !== false) await cp(FIXTURE_WORKSPACE, workspace, { recursive: true });
+  try {
+    return await boot(workspace, dataDir, options);
+  } catch (error) {
+    // A start that fails leaves nothing behind: the folders made here go with it.
+    await removeDirs(options.workspace ? undefined : workspace, options.dataDir ? undefined : dataDir);
+    throw error;
+  }
+}
+
+async function boot(workspace: string, dataDir: string, options: StartOptions): Promise<TestApp> {
   const app = await withEnv(
     {
       MC_WORKSPACE: workspace,
