@@ -22,10 +22,11 @@ const COLLECT_EVERY_BYTES = 1024 * 1024;
  * instead of 10.3 (every 4 MiB: 212–219 MB; a full collection every 8 MiB: 220 MB). `gc` is got as
  * Jest's leak detector gets it, unless Node was started with it.
  */
-const collectGarbage = ((): ((options: { type: 'minor' }) => void) => {
-  if (typeof globalThis.gc === 'function') return globalThis.gc as (options: { type: 'minor' }) => void;
+type Collect = (options: { type: 'minor' }) => void;
+const collectGarbage = ((): Collect => {
+  if (typeof globalThis.gc === 'function') return globalThis.gc as Collect;
   setFlagsFromString('--expose-gc');
-  const gc = runInNewContext('gc') as (options: { type: 'minor' }) => void;
+  const gc = runInNewContext('gc') as Collect;
   setFlagsFromString('--no-expose-gc');
   return gc;
 })();
