@@ -1,11 +1,12 @@
 import { Logger } from '@nestjs/common';
-import { readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { normalizeAgent } from '../workspace/agent.normalizer';
 import { isPlainObject } from '../common/json';
-import { parseLenientJson } from '../workspace/lenient-json';
 import { AGENT_ID_PATTERN } from '../workspace/workspace.types';
-import { jsonText, OFFICE_ZONES, officeStateText, taskId } from './workspace-generator';
+import { taskId } from './demo-task-queue';
+import { jsonText, OFFICE_ZONES, officeStateText } from './workspace-generator';
+import { DemoFiles, JsonObject } from './demo-files';
 import { Stepper } from './stepper';
 
 export interface SimulatorOptions {
@@ -15,16 +16,12 @@ export interface SimulatorOptions {
   seed?: number;
 }
 
-type JsonObject = Record<string, unknown>;
-
 /**
  * Agents Mission Control already shows as offline (quiet this long, or without a known status) are
  * left alone, so the demo keeps its stale and status-less agents instead of reviving them.
  */
 const LEAVE_ALONE_AFTER_MS = 30 * 60_000;
 const HALF_WRITE_CHANCE = 1 / 15;
-/** How long a deliberately half-written state.json stays that way: longer than the watcher's settle time. */
-const HALF_WRITE_MS = 300;
 const TASK_CHANGE_CHANCE = 0.35;
 const OPEN_TASKS_WANTED = 5;
 /** Beyond this many tasks a finished one moves to history, so long runs do not grow the queue forever. */
@@ -61,10 +58,7 @@ export class WorkspaceSimulator {
   private readonly dir: string;
   private readonly random: () => number;
   private readonly stepper: Stepper;
-  /** Half-written state.json files, each with the full text due and the timer that will write it. */
-  private readonly halfWritten = new Map<string, { text: string; timer: NodeJS.Timeout }>();
-  private writes: Promise<void> = Promise.resolve();
-  private tempCounter = 0;
+  private readonly files = new DemoFiles();
 
   constructor(root: string, options: SimulatorOptions = {}) {
     this.dir = join(root, 'mission-control');
@@ -79,8 +73,7 @@ export class WorkspaceSimulator {
   /** Stops stepping and completes any half-written file, so the workspace is left readable. */
   async stop(): Promise<void> {
     await this.stepper.stop();
-    await Promise.all([...this.halfWritten.keys()].map((path) => this.completeHalfWrite(path)));
-    await this.writes;
+    await this.files.settle();
   }
 
   /** One round of changes: 1–3 agents' states, 1–2 office moves, and sometimes the task queue. */
@@ -104,11 +97,11 @@ export class WorkspaceSimulator {
     for (const id of this.shuffle(ids)) {
       if (changed === count) return;
       const path = join(this.dir, 'agents', id, 'state.json');
-      const state = await this.readJson(path);
+      const state = await this.files.readJson(path);
       if (!state || normalizeAgent(id, { state }, Date.now(), LEAVE_ALONE_AFTER_MS).status === 'offline') continue;
       const text = jsonText(this.nextState(state));
-      if (halfWriteOne && changed === 0) await this.writeHalfThenWhole(path, text);
-      else await this.write(path, text);
+      if (halfWriteOne && changed === 0) await this.files.writeHalfThenWhole(path, text);
+      else await this.files.write(path, text);
       changed++;
     }
   }
@@ -145,11 +138,11 @@ export class WorkspaceSimulator {
 
   private async moveAgents(ids: string[], count: number): Promise<void> {
     const path = join(this.dir, 'current_office_state.json');
-    const office = await this.readJson(path);
+    const office = await this.files.readJson(path);
     if (!office) return;
     const positions = isPlainObject(office.positions) ? { ...office.positions } : {};
     for (const id of this.shuffle(ids).slice(0, count)) positions[id] = this.newPosition(zoneOf(positions[id]));
-    await this.write(path, officeStateText({ ...office, timestamp: new Date().toISOString(), positions }));
+    await this.files.write(path, officeStateText({ ...office, timestamp: new Date().toISOString(), positions }));
   }
 
   /** Another zone than the current one, as a bare zone name or as `{x, y, zone}`: the office writes both. */
@@ -161,7 +154,7 @@ export class WorkspaceSimulator {
 
   private async changeTaskQueue(agentIds: string[]): Promise<void> {
     const path = join(this.dir, 'TASK_QUEUE.json');
-    const queue = await this.readJson(path);
+    const queue = await this.files.readJson(path);
     if (!queue || !Array.isArray(queue.tasks)) return;
     const now = new Date().toISOString();
     const tasks: unknown[] = [...queue.tasks];
@@ -181,7 +174,7 @@ export class WorkspaceSimulator {
       const task = this.pick(open);
       tasks[tasks.indexOf(task)] = this.advance(task, now);
     }
-    await this.write(path, jsonText({ ...queue, tasks, history, nextId, updated: now }));
+    await this.files.write(path, jsonText({ ...queue, tasks, history, nextId, updated: now }));
   }
 
   /** pending → in_progress → completed, or now and then failed. */
@@ -214,60 +207,6 @@ export class WorkspaceSimulator {
       parentId: null,
       subtasks: [],
     };
-  }
-
-  /**
-   * The file's object, or null when it is missing or not a JSON object. A file this simulator left
-   * half-written reads as the text it is about to complete, so whether the completing timer has run
-   * yet never changes what a seeded run does.
-   */
-  private async readJson(path: string): Promise<JsonObject | null> {
-    await this.writes;
-    try {
-      const value = parseLenientJson(this.halfWritten.get(path)?.text ?? (await readFile(path, 'utf8')));
-      return isPlainObject(value) ? value : null;
-    } catch {
-      return null;
-    }
-  }
-
-  /**
-   * Queues a write behind the others, so a delayed completion can never land after a newer write.
-   * Atomic unless told otherwise: temp file in the same folder, then rename, so readers see the old
-   * file or the new one, never part of it.
-   */
-  private write(path: string, text: string, { atomic = true } = {}): Promise<void> {
-    // This write supersedes any completion still waiting for the same file.
-    clearTimeout(this.halfWritten.get(path)?.timer);
-    this.halfWritten.delete(path);
-    const write = this.writes.then(() => (atomic ? this.replaceFile(path, text) : writeFile(path, text)));
-    this.writes = write.catch(() => undefined);
-    return write;
-  }
-
-  private async replaceFile(path: string, text: string): Promise<void> {
-    const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${++this.tempCounter}.tmp`);
-    try {
-      await writeFile(temp, text);
-      await rename(temp, path);
-    } catch (error) {
-      await rm(temp, { force: true });
-      throw error;
-    }
-  }
-
-  /** What agents do now and then: the file is truncated in place for a moment before the rest arrives. */
-  private async writeHalfThenWhole(path: string, text: string): Promise<void> {
-    await this.write(path, text.slice(0, Math.floor(text.length / 2)), { atomic: false });
-    const timer = setTimeout(() => {
-      this.completeHalfWrite(path).catch((error: Error) => this.logger.warn(`Completing ${path} failed: ${error.message}`));
-    }, HALF_WRITE_MS);
-    this.halfWritten.set(path, { text, timer });
-  }
-
-  private completeHalfWrite(path: string): Promise<void> {
-    const pending = this.halfWritten.get(path);
-    return pending ? this.write(path, pending.text) : Promise.resolve();
   }
 
   private int(below: number): number {
