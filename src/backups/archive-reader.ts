@@ -53,6 +53,8 @@ export interface ReadResult {
   /** Every file entry but the manifest, with its real size and sha256. */
   files: ManifestFile[];
   problems: string[];
+  /** Reading stopped at `maxBytes` of content; `sha256` then covers only what was read. */
+  overBound: boolean;
 }
 
 /**
@@ -61,7 +63,7 @@ export interface ReadResult {
  * the archive's path, or its bytes as they come (an archive read back while it is written).
  */
 export async function readArchive(source: string | AsyncIterable<Buffer>, maxBytes: number): Promise<ReadResult> {
-  const result: ReadResult = { sha256: '', manifest: null, files: [], problems: [] };
+  const result: ReadResult = { sha256: '', manifest: null, files: [], problems: [], overBound: false };
   const fileHash = createHash('sha256');
   let total = 0;
   const parser = new Parser({
@@ -76,7 +78,10 @@ export async function readArchive(source: string | AsyncIterable<Buffer>, maxByt
       entry.on('data', (chunk: Buffer) => {
         size += chunk.length;
         total += chunk.length;
-        if (total > maxBytes) return parser.abort(new Error(`the archive unpacks to more than ${maxBytes} bytes`));
+        if (total > maxBytes) {
+          result.overBound = true;
+          return parser.abort(new Error(`the archive unpacks to more than ${maxBytes} bytes`));
+        }
         hash.update(chunk);
         if (isManifest) chunks.push(chunk);
       });
