@@ -31,6 +31,11 @@ export function normalizeStatus(raw: string | null): AgentStatus {
   return (raw && STATUS_WORDS[raw.trim().toLowerCase()]) || 'offline';
 }
 
+/** When an agent last active at `lastActive` goes quiet: from then on it shows as offline. */
+export function quietAfter(lastActive: string | null, staleMs: number): number {
+  return lastActive === null ? Number.NEGATIVE_INFINITY : Date.parse(lastActive) + staleMs;
+}
+
 /** Builds the normalised agent. `now` and `staleMs` decide whether it has gone quiet. */
 export function normalizeAgent(id: string, sources: AgentSources, now: number, staleMs: number): Agent {
   const state = sources.state ?? {};
@@ -43,7 +48,7 @@ export function normalizeAgent(id: string, sources: AgentSources, now: number, s
   const lastActive =
     firstDate(state.lastActive, state.last_active, stats.lastActive, stats.last_active, meta.lastActive, meta.last_active, metaMetrics.last_active, metaMetrics.lastActive) ??
     (sources.modifiedMs !== undefined ? new Date(sources.modifiedMs).toISOString() : null);
-  const stale = lastActive === null || now - Date.parse(lastActive) > staleMs;
+  const stale = now > quietAfter(lastActive, staleMs);
 
   const currentTasks = readCurrentTasks(state);
   const count = (...keys: string[]) =>
