@@ -22,9 +22,15 @@ export const benchEvent = (i: number) => ({
   data: { task_id: `t${i % 5000}`, response_time: i % 700, note: 'benchmark event' },
 });
 
-/** Starts the built app (`dist/main.js`) as a user would, on the given folders. */
+/** The environment `npm run start:prod` gives the service (its `NAME=value` assignments: the allocator's tuning). */
+function startEnvironment(): Record<string, string> {
+  const script: string = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts['start:prod'];
+  return Object.fromEntries([...script.matchAll(/\b([A-Z_]+)=(\S+)/g)].map(([, name, value]) => [name, value]));
+}
+
+/** Starts the built app (`dist/main.js`) as `npm run start:prod` does, on the given folders. */
 export async function startBuiltApp(env: Record<string, string>): Promise<RunningApp> {
-  const service = spawnService(join(ROOT, 'dist', 'main.js'), [], env);
+  const service = spawnService(join(ROOT, 'dist', 'main.js'), [], { ...startEnvironment(), ...env });
   return { url: await service.url(120_000), pid: service.child.pid!, stop: service.stop };
 }
 
