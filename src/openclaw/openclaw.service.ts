@@ -45,6 +45,7 @@ export class OpenClawService implements OnApplicationBootstrap, OnModuleDestroy 
   private polling: Promise<void> = Promise.resolve();
   /** Whether this instance polls OpenClaw now: enabled, not stopping, and not a cluster's follower. */
   private reading = false;
+  private stopped = false;
   /** A follower's: the leader's view, adopted instead of polling. */
   private shared: SharedOpenClaw | null = null;
 
@@ -69,7 +70,9 @@ export class OpenClawService implements OnApplicationBootstrap, OnModuleDestroy 
   }
 
   private followRole(): void {
-    const reads = this.cluster?.readsSources ?? true;
+    // Stepping down as the application stops must not start reading again: the agents' databases
+    // it opened stayed open after the application closed.
+    const reads = !this.stopped && (this.cluster?.readsSources ?? true);
     if (reads === this.reading) return;
     this.reading = reads;
     if (reads) {
@@ -79,6 +82,7 @@ export class OpenClawService implements OnApplicationBootstrap, OnModuleDestroy 
   }
 
   async onModuleDestroy(): Promise<void> {
+    this.stopped = true;
     this.reading = false;
     if (this.timer) clearTimeout(this.timer);
     await this.polling;

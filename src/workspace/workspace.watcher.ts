@@ -30,6 +30,7 @@ export class WorkspaceWatcher implements OnApplicationBootstrap, OnModuleDestroy
   private checking = false;
   /** Whether this instance watches now: not stopping, and not a cluster's follower. */
   private active = false;
+  private stopped = false;
   private missingLogged = false;
   private readonly staleCheckMs: number;
   /** A safety net for events the OS dropped (inotify limits, network drives): a full rescan this often. */
@@ -52,6 +53,9 @@ export class WorkspaceWatcher implements OnApplicationBootstrap, OnModuleDestroy
   }
 
   private async followRole(): Promise<void> {
+    // Stepping down as the application stops (on PostgreSQL without Redis every instance reads its
+    // own files) must not start watching again: the watches outlived the application.
+    if (this.stopped) return;
     if (this.cluster?.readsSources ?? true) await this.begin();
     else await this.end();
   }
@@ -80,6 +84,7 @@ export class WorkspaceWatcher implements OnApplicationBootstrap, OnModuleDestroy
   }
 
   async onModuleDestroy(): Promise<void> {
+    this.stopped = true;
     await this.end();
     await this.workspace.enqueue(async () => undefined);
   }
