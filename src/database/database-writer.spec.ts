@@ -33,6 +33,7 @@ describe('DatabaseWriter on a real SQLite file', () => {
   });
 
   afterEach(async () => {
+    await writer.onModuleDestroy();
     await db.destroy();
     await rm(dir, { recursive: true, force: true });
   });

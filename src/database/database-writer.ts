@@ -1,8 +1,10 @@
-import { Injectable, OnModuleInit } from '@nestjs/common';
+import { Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import type { SqliteDriver } from 'typeorm/driver/sqlite/SqliteDriver';
 import { DiskSpaceService } from '../common/disk-space.service';
 import { EngineSql, engineSql } from './engine-sql';
+import { SqliteStatements } from './sqlite-statements';
 
 /**
  * The write settings of the app's connection (the ingest benchmark's raw baseline uses them too).
@@ -25,7 +27,7 @@ export const WRITE_PRAGMAS = ['synchronous = NORMAL', 'wal_autocheckpoint = 1000
  * server orders them.
  */
 @Injectable()
-export class DatabaseWriter implements OnModuleInit {
+export class DatabaseWriter implements OnModuleInit, OnModuleDestroy {
   /** Settles when every write queued so far has. */
   private tail: Promise<unknown> = Promise.resolve();
   /** Settles when the last transaction queued so far has. */
@@ -34,6 +36,8 @@ export class DatabaseWriter implements OnModuleInit {
   /** The engine's SQL fragments, for statements written here by other modules. */
   readonly sql: EngineSql;
   private readonly sqlite: boolean;
+  /** SQLite: the statements kept prepared, until the module stops. */
+  private prepared: SqliteStatements | null = null;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -44,7 +48,16 @@ export class DatabaseWriter implements OnModuleInit {
   }
 
   async onModuleInit(): Promise<void> {
-    if (this.sqlite) for (const pragma of WRITE_PRAGMAS) await this.db.query(`PRAGMA ${pragma}`);
+    if (!this.sqlite) return;
+    for (const pragma of WRITE_PRAGMAS) await this.db.query(`PRAGMA ${pragma}`);
+    this.prepared = new SqliteStatements((this.db.driver as SqliteDriver).databaseConnection);
+  }
+
+  /** After the modules that write (destroyed first) have finished; later statements are prepared each time. */
+  async onModuleDestroy(): Promise<void> {
+    const prepared = this.prepared;
+    this.prepared = null;
+    await prepared?.close();
   }
 
   transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
@@ -55,12 +68,14 @@ export class DatabaseWriter implements OnModuleInit {
   }
 
   /**
-   * One statement, which the database commits atomically by itself. Statements do not wait for one another:
-   * handed to the driver together, the next is prepared and queued while one runs.
+   * One INSERT, which the database commits atomically by itself; answers as TypeORM's query does (the
+   * last id on SQLite, the RETURNING rows on PostgreSQL). Statements do not wait for one another:
+   * handed to the driver together, the next is queued while one runs. On SQLite the statement stays
+   * prepared for the next INSERT of the same text (see SqliteStatements).
    */
-  statement<T>(sql: string, params: unknown[]): Promise<T> {
+  statement(sql: string, params: unknown[]): Promise<unknown> {
     if (!this.sqlite) return this.db.query(sql, params);
-    const run: Promise<T> = this.lastTransaction.then(() => this.write(() => this.db.query(sql, params)));
+    const run = this.lastTransaction.then(() => this.write(() => (this.prepared ? this.prepared.run(sql, params) : this.db.query(sql, params))));
     this.tail = Promise.all([this.tail, run.catch(() => undefined)]);
     return run;
   }
