@@ -82,7 +82,7 @@ export class EventBatcher implements OnModuleDestroy {
 
   private pump(): void {
     while (this.inFlight.size < GROUPS_IN_FLIGHT && this.waiting.length) {
-      const written: Promise<void> = this.write(this.takeGroup()).finally(() => {
+      const written: Promise<void> = this.write(this.takeGroup(), () => {
         this.inFlight.delete(written);
         this.pump();
       });
@@ -103,18 +103,26 @@ export class EventBatcher implements OnModuleDestroy {
     return this.waiting.splice(0, count);
   }
 
-  private async write(group: Waiting[]): Promise<void> {
+  /** Writes a group, calls `written` once the database has answered, then answers the group's requests. */
+  private async write(group: Waiting[], written: () => void): Promise<void> {
     const records = group.flatMap((w) => w.records);
-    try {
-      const { ids, boxes } = this.outbox ? await this.writeWithOutbox(group, records) : { ids: await this.insert(records), boxes: [] };
-      this.committed++;
-      let offset = 0;
-      // Written out rather than { id, ...row }: 0.03 µs a row against 0.15 for the spread copy.
-      const stored = (row: NewEvent): LoggedEvent => ({ id: ids[offset++], timestamp: row.timestamp, type: row.type, agent_id: row.agent_id, data: row.data });
-      group.forEach((w, i) => w.resolve({ events: w.rows.map(stored), outbox: boxes[i] ?? null }));
-    } catch (error) {
-      for (const w of group) w.reject(error);
+    const outcome = await (this.outbox ? this.writeWithOutbox(group, records) : this.insert(records).then((ids) => ({ ids, boxes: [] })))
+      .then((stored) => ({ stored }), (error: unknown) => ({ error }));
+    written();
+    // The next group goes to the database before this one's answers are worked out (broadcasts and
+    // responses, which run on when a request resumes): answered at once, they kept SQLite's thread
+    // waiting for them. 500-event batches from 4 senders +9% (median of twelve alternating rounds).
+    await new Promise((resolve) => setImmediate(resolve));
+    if ('error' in outcome) {
+      for (const w of group) w.reject(outcome.error);
+      return;
     }
+    const { ids, boxes } = outcome.stored;
+    this.committed++;
+    let offset = 0;
+    // Written out rather than { id, ...row }: 0.03 µs a row against 0.15 for the spread copy.
+    const stored = (row: NewEvent): LoggedEvent => ({ id: ids[offset++], timestamp: row.timestamp, type: row.type, agent_id: row.agent_id, data: row.data });
+    group.forEach((w, i) => w.resolve({ events: w.rows.map(stored), outbox: boxes[i] ?? null }));
   }
 
   /** One statement, which the database commits atomically by itself. */
