@@ -1,8 +1,9 @@
 /**
  * npm run bench:ingest — event ingestion over HTTP against the raw sqlite3 driver and against a bare
  * Nest app, and the time of a metrics collection (the first after start, and later ones) with 1,000
- * agents over 1M and 10M events of the last 24 hours. Each round measures every rate once, the
- * baselines beside the app; figures are medians of three rounds, ratios taken within a round.
+ * agents over 1M and 10M events of the last 24 hours. Each round measures every rate, the baselines
+ * beside the app (the raw one before and after the HTTP load, the bare servers in turn with the app);
+ * figures are medians of three rounds, ratios taken within a round.
  * Figures go to test/bench/results/ingest.json; the README shows the latest table.
  */
 import autocannon from 'autocannon';
@@ -19,7 +20,7 @@ const RAW_EVENTS = 100_000;
 const BATCH_SENDERS = 4;
 const BATCH_SECONDS = 15;
 const CLIENTS = 50;
-/** Seconds of each single-event autocannon run, after one second of warm-up. */
+/** Seconds of single-event load on each server, after one second of warm-up. */
 const LOAD_SECONDS = 5;
 /** Ingestion rates swing by a third from run to run on a shared machine: each is the median of rounds. */
 const ROUNDS = 3;
@@ -31,11 +32,11 @@ const AGENTS = 1_000;
  * INSERTs inside one transaction, no ORM. `settings`: SQLite's defaults but WAL (the baseline), or
  * the app's own write settings as well (WRITE_PRAGMAS), reported beside it.
  */
-async function rawRate(dir: string, settings: 'default' | 'app'): Promise<number> {
+async function rawRate(file: string, settings: 'default' | 'app'): Promise<number> {
   const start = Date.now();
   const rows = Array.from({ length: RAW_EVENTS }, (_, i) => benchEvent(i)).map((e, i) => [new Date(start + i).toISOString(), e.event_type, e.agent_id, JSON.stringify(e.data)]);
   const insert = `INSERT INTO "events" ("timestamp", "event_type", "agent_id", "data") VALUES ${Array(BATCH).fill('(?, ?, ?, ?)').join(', ')}`;
-  const db = await openDb(join(dir, `raw-${settings}.db`));
+  const db = await openDb(file);
   await run(db, 'PRAGMA journal_mode = WAL');
   if (settings === 'app') for (const pragma of WRITE_PRAGMAS) await run(db, `PRAGMA ${pragma}`);
   await new InitialSchema1763800000000().up({ query: (sql: string) => run(db, sql) } as never);
@@ -55,35 +56,47 @@ async function post(url: string, body: unknown): Promise<void> {
 }
 
 /** Requests per second from autocannon, a load generator much lighter than fetch, so the server is what is measured. */
-async function requestRate(options: autocannon.Options, seconds = LOAD_SECONDS): Promise<number> {
-  await autocannon({ connections: CLIENTS, duration: 1, ...options });
-  const result = await autocannon({ connections: CLIENTS, ...options, duration: seconds });
+async function requestRate(options: autocannon.Options & { connections: number }, seconds: number): Promise<number> {
+  await autocannon({ duration: 1, ...options });
+  const result = await autocannon({ ...options, duration: seconds });
   if (result.non2xx || result.errors) throw new Error(`${options.url}: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
   return result.requests.total / ((result.finish.getTime() - result.start.getTime()) / 1000);
 }
 
-async function httpRates(dir: string): Promise<{ batch: number; single: number }> {
+const SINGLE_EVENT_REQUEST = { method: 'POST' as const, headers: { 'content-type': 'application/json' }, body: JSON.stringify(benchEvent(1)) };
+
+/** Starts a bare server of test/bench/bare-server.ts (`express` or `nest`); answers with its URL and how to stop it. */
+async function startBareServer(kind: 'express' | 'nest'): Promise<{ url: string; stop: () => void }> {
+  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', join(__dirname, 'bare-server.ts'), kind], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<string>((resolve) => child.stdout.once('data', (data) => resolve(String(data).trim())));
+  return { url: `http://127.0.0.1:${port}`, stop: () => child.kill() };
+}
+
+/**
+ * Batches into the app, then single POSTs to the app and to the bare servers, all running at once
+ * and loaded in turn, in two slices of half LOAD_SECONDS each, in the order A B C C B A: a machine
+ * whose speed drifts during the round weighs on each the same.
+ */
+async function httpRates(dir: string): Promise<{ batch: number; single: number; bare_nest: number; bare_express: number }> {
   const app = await startBuiltApp({ MC_WORKSPACE: join(dir, 'no-workspace'), MC_DATA_DIR: join(dir, 'http'), MC_METRICS_INTERVAL: '3600' });
+  const bare = await Promise.all([startBareServer('nest'), startBareServer('express')]);
   try {
     const body = JSON.stringify({ events: Array.from({ length: BATCH }, (_, i) => benchEvent(i)) });
     const batches = await requestRate({ url: `${app.url}/api/events/batch`, method: 'POST', headers: { 'content-type': 'application/json' }, body, connections: BATCH_SENDERS }, BATCH_SECONDS);
-    const single = await requestRate({ url: `${app.url}/api/events`, ...SINGLE_EVENT_REQUEST });
-    return { batch: batches * BATCH, single };
+    const urls = [app.url, ...bare.map((b) => b.url)];
+    for (const url of urls) await autocannon({ connections: CLIENTS, duration: 1, url: `${url}/api/events`, ...SINGLE_EVENT_REQUEST });
+    const totals = urls.map(() => ({ requests: 0, ms: 0 }));
+    for (const i of [...urls.keys(), ...[...urls.keys()].reverse()]) {
+      const result = await autocannon({ connections: CLIENTS, duration: LOAD_SECONDS / 2, url: `${urls[i]}/api/events`, ...SINGLE_EVENT_REQUEST });
+      if (result.non2xx || result.errors) throw new Error(`${urls[i]}: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
+      totals[i].requests += result.requests.total;
+      totals[i].ms += result.finish.getTime() - result.start.getTime();
+    }
+    const [single, bareNest, bareExpress] = totals.map((t) => t.requests / (t.ms / 1000));
+    return { batch: batches * BATCH, single, bare_nest: bareNest, bare_express: bareExpress };
   } finally {
+    for (const b of bare) b.stop();
     await app.stop();
-  }
-}
-
-const SINGLE_EVENT_REQUEST = { method: 'POST' as const, headers: { 'content-type': 'application/json' }, body: JSON.stringify(benchEvent(1)) };
-
-/** Single POSTs per second to a bare server of test/bench/bare-server.ts (`express` or `nest`). */
-async function bareServerRate(kind: 'express' | 'nest'): Promise<number> {
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', join(__dirname, 'bare-server.ts'), kind], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
-  try {
-    const port = await new Promise<string>((resolve) => child.stdout.once('data', (data) => resolve(String(data).trim())));
-    return await requestRate({ url: `http://127.0.0.1:${port}/api/events`, ...SINGLE_EVENT_REQUEST });
-  } finally {
-    child.kill();
   }
 }
 
@@ -141,16 +154,19 @@ async function main(): Promise<void> {
     const step = async <T>(part: string, what: string, work: () => Promise<T>, skipped: T) =>
       parts.includes(part) ? (console.log(`… ${what}`), await work()) : skipped;
     const rounds = [];
-    // Rounds alternate the baselines and the app, so all see the machine in the same moods.
+    // Each round measures the baselines and the app together, so all see the machine in the same mood;
+    // the raw baseline is the mean of one run before the HTTP load and one after it.
     for (let round = 1; round <= ROUNDS; round++) {
       const roundDir = join(dir, `round-${round}`);
       await mkdir(roundDir);
-      const rawDefault = await step('raw', `round ${round}: raw sqlite3 inserts, defaults but WAL`, () => rawRate(roundDir, 'default'), NaN);
-      const rawApp = await step('raw', `round ${round}: raw sqlite3 inserts, the app's settings`, () => rawRate(roundDir, 'app'), NaN);
-      const http = await step('http', `round ${round}: ingestion over HTTP`, () => httpRates(roundDir), { batch: NaN, single: NaN });
-      const bareNest = await step('http', `round ${round}: bare Nest`, () => bareServerRate('nest'), NaN);
-      const bareExpress = await step('http', `round ${round}: bare Express`, () => bareServerRate('express'), NaN);
-      rounds.push({ raw_default: rawDefault, raw_app: rawApp, ...http, bare_nest: bareNest, bare_express: bareExpress, batch_vs_raw: http.batch / rawDefault, single_vs_nest: http.single / bareNest });
+      const raw = (settings: 'default' | 'app', when: string) =>
+        step('raw', `round ${round}: raw sqlite3 inserts, ${settings === 'app' ? "the app's settings" : 'defaults but WAL'}, ${when}`, () => rawRate(join(roundDir, `raw-${settings}-${when}.db`), settings), NaN);
+      const rawBefore = await raw('default', 'before');
+      const rawApp = await raw('app', 'before');
+      const http = await step('http', `round ${round}: ingestion over HTTP, and the bare servers`, () => httpRates(roundDir), { batch: NaN, single: NaN, bare_nest: NaN, bare_express: NaN });
+      const rawAfter = await raw('default', 'after');
+      const rawDefault = (rawBefore + rawAfter) / 2;
+      rounds.push({ raw_default: rawDefault, raw_default_before: rawBefore, raw_default_after: rawAfter, raw_app: rawApp, ...http, batch_vs_raw: http.batch / rawDefault, single_vs_nest: http.single / http.bare_nest });
     }
     const m = medians(rounds);
     const collect1m = await step('collect', 'collections over 1M events', () => collectionTimes(dir, 1_000_000), { cold: NaN, warm: NaN });
