@@ -9,7 +9,7 @@ const MAX_STATEMENTS = 32;
  * their text, least recently used dropped first. A group of 500-event batches comes in a few shapes
  * (500, 1,000, 1,500 rows), and a new statement each time cost SQLite's thread a parse of the whole
  * text (2.6 ms for 1,000 rows) and the main thread one more round trip to it: with them kept,
- * 500-event batches from 4 senders went from 53,900 to 66,500 events/s (eight alternating rounds).
+ * 500-event batches from 4 senders went from 56,400 to 67,900 events/s (eight alternating rounds).
  */
 export class SqliteStatements {
   /** Each statement as its preparation settles: the driver answers a failed one only there. */
