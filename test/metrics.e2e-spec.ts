@@ -1,7 +1,7 @@
 import { DataSource } from 'typeorm';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { MetricsCollectorService } from '../src/metrics/metrics-collector.service';
+import { CollectionStopped, MetricsCollectorService } from '../src/metrics/metrics-collector.service';
 import { MetricsRetentionService } from '../src/metrics/metrics-retention.service';
 import { api, removeDirs, startApp, TestApp } from './support/app-harness';
 
@@ -34,6 +34,29 @@ describe('Collections across a restart', () => {
     } finally {
       await again.close();
       await removeDirs(first.workspace, first.dataDir);
+    }
+  });
+});
+
+describe('Stopping during a collection', () => {
+  it('ends the first collection after a start early, before the database closes, rather than failing on it', async () => {
+    const t = await startApp({ fixture: false, env: QUIET });
+    try {
+      // The first collection after a start reads the task events of the last 24 hours, a page at a time.
+      const since = Date.now() - 20 * 3_600_000;
+      for (let batch = 0; batch < 100; batch++) {
+        const events = Array.from({ length: 1_000 }, (_, i) => {
+          const n = batch * 1_000 + i;
+          return { event_type: 'task_started', agent_id: `agent-${n % 200}`, timestamp: new Date(since + n * 500).toISOString(), data: { task_id: `T${n}` } };
+        });
+        expect((await post(t, events)).status).toBe(201);
+      }
+      const collecting = t.app.get(MetricsCollectorService).collect();
+      await t.close();
+      await expect(collecting).rejects.toBeInstanceOf(CollectionStopped);
+    } finally {
+      await t.close();
+      await removeDirs(t.workspace, t.dataDir);
     }
   });
 });

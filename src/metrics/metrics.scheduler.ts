@@ -3,7 +3,7 @@ import { Cron, SchedulerRegistry } from '@nestjs/schedule';
 import { slotJob, slotsOf } from '../common/schedule-slots';
 import { ClusterService } from '../cluster/cluster.service';
 import { AppConfig } from '../config/environment';
-import { MetricsCollectorService } from './metrics-collector.service';
+import { CollectionStopped, MetricsCollectorService } from './metrics-collector.service';
 import { MetricsRetentionService } from './metrics-retention.service';
 
 /**
@@ -34,7 +34,8 @@ export class MetricsScheduler implements OnApplicationBootstrap {
     try {
       if (await this.cluster.claim('metrics-collection', slot)) await this.collector.collect();
     } catch (error) {
-      this.logger.error(`Metrics collection failed: ${(error as Error).message}`);
+      if (error instanceof CollectionStopped) this.logger.log(error.message);
+      else this.logger.error(`Metrics collection failed: ${(error as Error).message}`);
     }
   }
 
