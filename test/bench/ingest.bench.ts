@@ -55,15 +55,28 @@ async function post(url: string, body: unknown): Promise<void> {
   await res.arrayBuffer();
 }
 
-/** Requests per second from autocannon, a load generator much lighter than fetch, so the server is what is measured. */
-async function requestRate(options: autocannon.Options & { connections: number }, seconds: number): Promise<number> {
-  await autocannon({ duration: 1, ...options });
+/** One autocannon run (a load generator much lighter than fetch, so the server is what is measured): requests answered, and in how long. */
+async function load(options: autocannon.Options & { connections: number }, seconds: number): Promise<{ requests: number; ms: number }> {
   const result = await autocannon({ ...options, duration: seconds });
   if (result.non2xx || result.errors) throw new Error(`${options.url}: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
-  return result.requests.total / ((result.finish.getTime() - result.start.getTime()) / 1000);
+  return { requests: result.requests.total, ms: result.finish.getTime() - result.start.getTime() };
 }
 
-const SINGLE_EVENT_REQUEST = { method: 'POST' as const, headers: { 'content-type': 'application/json' }, body: JSON.stringify(benchEvent(1)) };
+/** Requests per second, after one second of warm-up. */
+async function requestRate(options: autocannon.Options & { connections: number }, seconds: number): Promise<number> {
+  await autocannon({ duration: 1, ...options });
+  const { requests, ms } = await load(options, seconds);
+  return requests / (ms / 1000);
+}
+
+/** Single-event POSTs from CLIENTS clients to a server at `url`. */
+const singleEvents = (url: string) => ({
+  url: `${url}/api/events`,
+  method: 'POST' as const,
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify(benchEvent(1)),
+  connections: CLIENTS,
+});
 
 /** Starts a bare server of test/bench/bare-server.ts (`express` or `nest`); answers with its URL and how to stop it. */
 async function startBareServer(kind: 'express' | 'nest'): Promise<{ url: string; stop: () => void }> {
@@ -84,13 +97,12 @@ async function httpRates(dir: string): Promise<{ batch: number; single: number; 
     const body = JSON.stringify({ events: Array.from({ length: BATCH }, (_, i) => benchEvent(i)) });
     const batches = await requestRate({ url: `${app.url}/api/events/batch`, method: 'POST', headers: { 'content-type': 'application/json' }, body, connections: BATCH_SENDERS }, BATCH_SECONDS);
     const urls = [app.url, ...bare.map((b) => b.url)];
-    for (const url of urls) await autocannon({ connections: CLIENTS, duration: 1, url: `${url}/api/events`, ...SINGLE_EVENT_REQUEST });
+    for (const url of urls) await load(singleEvents(url), 1);
     const totals = urls.map(() => ({ requests: 0, ms: 0 }));
     for (const i of [...urls.keys(), ...[...urls.keys()].reverse()]) {
-      const result = await autocannon({ connections: CLIENTS, duration: LOAD_SECONDS / 2, url: `${urls[i]}/api/events`, ...SINGLE_EVENT_REQUEST });
-      if (result.non2xx || result.errors) throw new Error(`${urls[i]}: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
-      totals[i].requests += result.requests.total;
-      totals[i].ms += result.finish.getTime() - result.start.getTime();
+      const { requests, ms } = await load(singleEvents(urls[i]), LOAD_SECONDS / 2);
+      totals[i].requests += requests;
+      totals[i].ms += ms;
     }
     const [single, bareNest, bareExpress] = totals.map((t) => t.requests / (t.ms / 1000));
     return { batch: batches * BATCH, single, bare_nest: bareNest, bare_express: bareExpress };
