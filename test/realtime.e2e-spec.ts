@@ -216,10 +216,54 @@ describe('Realtime gateway', () => {
   it('reports its figures at /api/websocket/status and in /api/health', async () => {
     await connect();
     const { body } = await api(t.url, '/api/websocket/status');
-    expect(body).toEqual({ clients: expect.any(Number), messages_sent: expect.any(Number), slow_consumer_drops: expect.any(Number), seq: expect.any(Number), server_id: expect.any(String) });
+    expect(body).toEqual({
+      clients: expect.any(Number),
+      messages_sent: expect.any(Number),
+      slow_consumer_drops: expect.any(Number),
+      seq: expect.any(Number),
+      server_id: expect.any(String),
+      replay_messages: expect.any(Number),
+      replay_bytes: expect.any(Number),
+    });
     expect(body.clients).toBeGreaterThanOrEqual(1);
     const health = (await api(t.url, '/api/health')).body;
     expect(health.services.websocket).toMatchObject({ status: 'up', clients: body.clients });
+  });
+});
+
+describe('Replay before the first client', () => {
+  it('keeps nothing that no client could ask for, then everything after the first welcome', async () => {
+    const t = await startApp({ env: { MC_STALE_MINUTES: LONG_STALE } });
+    const sockets: TestSocket[] = [];
+    try {
+      await post(t, { event_type: 'message_sent', agent_id: 'forge', data: { i: 0 } });
+      const before = (await api(t.url, '/api/websocket/status')).body;
+      // The start-up scan's agent_status messages and the event's have been broadcast, to no one.
+      expect(before.seq).toBeGreaterThan(6);
+      expect(before).toMatchObject({ replay_messages: 0, replay_bytes: 0 });
+
+      const first = await TestSocket.open(t.wsUrl);
+      sockets.push(first);
+      const welcome = await first.next((m) => m.type === 'welcome');
+      expect(welcome.seq).toBe(before.seq);
+      await post(t, { event_type: 'message_sent', agent_id: 'forge', data: { i: 1 } });
+      await first.next((m) => m.type === 'agent_activity' && m.data.activity.i === 1);
+      const after = (await api(t.url, '/api/websocket/status')).body;
+      expect(after.replay_messages).toBe(after.seq - welcome.seq);
+      expect(after.replay_bytes).toBeGreaterThan(0);
+
+      const second = await TestSocket.open(t.wsUrl);
+      sockets.push(second);
+      await second.next((m) => m.type === 'welcome');
+      second.send({ type: 'resume', since: welcome.seq, server_id: welcome.server_id });
+      const replayed = await second.next((m) => m.type === 'agent_activity');
+      expect(replayed).toMatchObject({ seq: welcome.seq + 1, data: { activity: { i: 1 } } });
+      expect(await second.next((m) => m.type === 'resumed')).toEqual({ type: 'resumed', seq: after.seq });
+    } finally {
+      for (const s of sockets) s.close();
+      await t.close();
+      await removeDirs(t.workspace, t.dataDir);
+    }
   });
 });
 

@@ -9,4 +9,8 @@ export class WebSocketStatusDto {
   seq!: number;
   /** Changes when the server restarts; resuming across servers needs a reload. */
   server_id!: string;
+  /** Broadcasts held for clients that resume (none until the first client connects). */
+  replay_messages!: number;
+  /** Their size in bytes, at most MC_WS_REPLAY_MAX_MB. */
+  replay_bytes!: number;
 }
