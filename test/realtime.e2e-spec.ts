@@ -246,6 +246,13 @@ describe('Replay before the first client', () => {
       sockets.push(first);
       const welcome = await first.next((m) => m.type === 'welcome');
       expect(welcome.seq).toBe(before.seq);
+      // What came before the first welcome was never kept: a resume from there, even with nothing kept since,
+      // is told to reload rather than given an empty replay.
+      const early = await TestSocket.open(t.wsUrl);
+      sockets.push(early);
+      await early.next((m) => m.type === 'welcome');
+      early.send({ type: 'resume', since: welcome.seq - 1, server_id: welcome.server_id });
+      expect(await early.next((m) => m.type === 'resync_required')).toMatchObject({ server_id: welcome.server_id, seq: welcome.seq });
       await post(t, { event_type: 'message_sent', agent_id: 'forge', data: { i: 1 } });
       await first.next((m) => m.type === 'agent_activity' && m.data.activity.i === 1);
       const after = (await api(t.url, '/api/websocket/status')).body;
