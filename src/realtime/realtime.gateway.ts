@@ -128,7 +128,11 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
   handleConnection(client: WebSocket): void {
     const state: ClientState = { subscriptions: new Set(['*']), recent: [], liveFrom: this.seq, held: [], heldBytes: 0 };
     this.clients.set(client, state);
-    this.welcomed = true;
+    if (!this.welcomed) {
+      // Nothing was kept before: replay starts at this welcome, so a resume from further back gets resync_required.
+      this.welcomed = true;
+      this.replay.restartAt(this.seq);
+    }
     client.on('message', () => this.limitRate(client, state));
     setTimeout(() => this.release(client), HOLD_MS).unref();
     this.sender.send(client, JSON.stringify({ type: 'welcome', server_id: this.serverId, seq: this.seq, protocol: 1 }));
@@ -243,10 +247,9 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
       if (state.held) this.hold(client, state, buffered);
       else this.sender.send(client, buffered.payload);
     }
-    // Each client's welcome carries a seq at or after this one, so it could never be asked for: a start-up
-    // scan of 1,000 agents with 20 KB states took 20 MB of the ring for nothing.
+    // Before the first client, every welcome to come carries a seq at or after this one, so it could never be
+    // asked for: a start-up scan of 1,000 agents with 20 KB states took 20 MB of the ring for nothing.
     if (this.welcomed) this.replay.add(buffered ?? { seq, channels, payload: text, at });
-    else this.replay.restartAt(seq);
   }
 
   private hold(client: WebSocket, state: ClientState, message: BufferedMessage): void {
