@@ -9,6 +9,7 @@ import { AppConfig } from '../config/environment';
 import { DatabaseWriter } from '../database/database-writer';
 import { DomainEvent } from '../domain-events';
 import { PrometheusService } from '../metrics/prometheus.service';
+import { backoffMs } from './backoff';
 import { Delivery } from './delivery.entity';
 import { Notification, renderBody } from './formats';
 import { signatureHeaders } from './signing';
@@ -17,7 +18,6 @@ import { AttemptResult, postWebhook } from './webhook-sender';
 
 /** Deliveries to one channel at the same time: a receiver that hangs holds only its own. */
 const PER_CHANNEL = 4;
-const MAX_DELAY_MS = 10 * 60_000;
 /** A notification still undelivered this long after it was queued is given up. */
 const GIVE_UP_MS = 24 * 3_600_000;
 const BATCH = 100;
@@ -173,7 +173,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
   private async record(row: Delivery, result: AttemptResult, final = false): Promise<Delivery> {
     const now = Date.now();
     const attempts = row.attempts + 1;
-    const delay = this.backoff(attempts);
+    const delay = backoffMs(this.baseMs, attempts);
     const giveUp = !result.ok && (final || now + delay - Date.parse(row.created_at) > GIVE_UP_MS);
     const changes: Partial<Delivery> = {
       status: result.ok ? 'delivered' : giveUp ? 'failed' : 'pending',
@@ -187,11 +187,5 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
     await this.writer.transaction((m) => m.update(Delivery, { id: row.id }, changes));
     this.outcomes.inc({ channel: row.channel_id, outcome: result.ok ? 'delivered' : giveUp ? 'failed' : 'retry' });
     return { ...row, ...changes };
-  }
-
-  /** About base, 2×base, 4×base… up to 10 minutes, each ±25 % so receivers that failed together are not retried together. */
-  private backoff(attempts: number): number {
-    const delay = Math.min(MAX_DELAY_MS, this.baseMs * 2 ** Math.min(attempts - 1, 30));
-    return Math.round(delay * (0.75 + Math.random() * 0.5));
   }
 }
