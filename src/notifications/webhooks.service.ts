@@ -1,11 +1,12 @@
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import { In, Repository } from 'typeorm';
+import { EntityManager, In, Repository } from 'typeorm';
 import { DomainEventBus } from '../common/domain-event-bus';
 import { definedFields } from '../common/patch';
 import { DatabaseWriter } from '../database/database-writer';
 import { DomainEvent } from '../domain-events';
+import { Delivery } from './delivery.entity';
 import { CreateWebhookDto, FileWebhookDto, UpdateWebhookDto, WebhookDto } from './dto/webhook.dto';
 import { WebhookChannel } from './webhook-channel.entity';
 
@@ -73,7 +74,10 @@ export class WebhooksService {
   /** Its pending deliveries fail ("the channel was deleted") and rules stop naming it. */
   async delete(id: string): Promise<WebhookChannel> {
     const channel = this.assertEditable(await this.get(id));
-    await this.writer.transaction((m) => m.delete(WebhookChannel, { id }));
+    await this.writer.transaction(async (m) => {
+      await m.delete(WebhookChannel, { id });
+      await failPending(m, [id]);
+    });
     this.bus.emit(DomainEvent.WebhookDeleted, { channel_id: id });
     return channel;
   }
@@ -96,6 +100,7 @@ export class WebhooksService {
       const kept = new Set(entries.map((e) => e.id));
       const gone = [...existing.values()].filter((c) => c.managed === 'file' && !kept.has(c.id)).map((c) => c.id);
       if (gone.length) await m.delete(WebhookChannel, { id: In(gone) });
+      if (gone.length) await failPending(m, gone);
       return gone;
     });
   }
@@ -106,6 +111,12 @@ export class WebhooksService {
     }
     return channel;
   }
+}
+
+/** Deleted channels' pending deliveries fail now, not at their next attempt (maybe minutes away); one in flight, at its next. */
+function failPending(m: EntityManager, channelIds: string[]): Promise<unknown> {
+  const failed = { status: 'failed' as const, last_error: 'the channel was deleted', next_attempt_at: null };
+  return m.update(Delivery, { channel_id: In(channelIds), status: 'pending' }, failed);
 }
 
 /** A channel's settings as given (over the API or in the rule file), with their defaults. */
