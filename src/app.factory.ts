@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { ApiTokenMiddleware } from './common/api-token.middleware';
 import { HostCheckMiddleware } from './common/host-check.middleware';
 import { guardHttpServer } from './common/http-server';
+import { exitProcess, forceExit } from './common/process';
 import { projectRoot, serviceVersion } from './common/project';
 import { AppConfig } from './config/environment';
 import { IngestGate } from './events/ingest-gate';
@@ -41,6 +42,8 @@ export async function createApp(options: { logger?: false } = {}): Promise<NestE
   app.use(new ApiTokenMiddleware(config).use);
   app.useWebSocketAdapter(new RealtimeAdapter(app, hostCheck));
   app.disable('x-powered-by');
+  // node:querystring: `a[]=1` stays a key of its own and `a=1&a=2` a list, which validation refuses (one value each).
+  app.set('query parser', 'simple');
   // The dashboard and its one library, served by the app itself: the page makes no request elsewhere.
   app.useStaticAssets(join(projectRoot(), 'src', 'dashboard', 'public'), { index: 'index.html' });
   app.useStaticAssets(join(projectRoot(), 'node_modules', 'uplot', 'dist'), { prefix: '/vendor/uplot/' });
@@ -88,12 +91,13 @@ export function handleShutdownSignals(app: INestApplication, onStop?: () => Prom
     logger.log(`${signal} received, shutting down`);
     setTimeout(() => {
       logger.error(`Shutdown took over ${SHUTDOWN_DEADLINE_MS} ms; exiting`);
-      process.exit(1);
+      // Whatever holds the shutdown up may hold a thread of libuv's pool too, which process.exit would wait for.
+      forceExit(1);
     }, SHUTDOWN_DEADLINE_MS).unref();
     await onStop?.();
     await app.close();
     logger.log('Stopped');
-    process.exit(0);
+    exitProcess(0);
   };
   process.once('SIGINT', () => void stop('SIGINT'));
   process.once('SIGTERM', () => void stop('SIGTERM'));

@@ -1,5 +1,6 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { Interval } from '@nestjs/schedule';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AppConfig } from '../config/environment';
@@ -12,7 +13,7 @@ import { serviceVersion } from '../common/project';
 import { BackupsService } from '../backups/backups.service';
 import { EventsService } from '../events/events.service';
 import { MetricsService } from '../metrics/metrics.service';
-import { removeServiceLock, writeServiceLock } from './service-lock';
+import { removeServiceLock, SERVICE_LOCK_FILE, writeServiceLock } from './service-lock';
 
 const EVERY_FIVE_MINUTES = 5 * 60_000;
 
@@ -28,6 +29,9 @@ export class StatusService implements OnApplicationBootstrap, BeforeApplicationS
   private readonly file: string;
   private readonly dataDir: string;
   private locked = false;
+  /** The last status written, for the one written as the process ends without a clean stop. */
+  private last: Record<string, unknown> | null = null;
+  private readonly onExit = () => this.reportExit();
 
   constructor(
     private readonly config: AppConfig,
@@ -46,6 +50,7 @@ export class StatusService implements OnApplicationBootstrap, BeforeApplicationS
     await this.lock();
     if (this.locked) await this.removeLeftovers();
     await this.report('running');
+    process.once('exit', this.onExit);
   }
 
   /** Drafts of status.json that a killed service left between writing and renaming them; holding the service lock, none is anyone's now. */
@@ -56,6 +61,7 @@ export class StatusService implements OnApplicationBootstrap, BeforeApplicationS
   }
 
   async beforeApplicationShutdown(): Promise<void> {
+    process.removeListener('exit', this.onExit);
     await this.report('stopped');
     if (this.locked) await removeServiceLock(this.dataDir);
   }
@@ -85,6 +91,7 @@ export class StatusService implements OnApplicationBootstrap, BeforeApplicationS
     const tmp = `${this.file}.${process.pid}.tmp`;
     try {
       const status = await this.collect(state);
+      this.last = status;
       await this.disk.guard(['MC_DATA_DIR'], async () => {
         await writeFile(tmp, JSON.stringify(status, null, 2));
         await rename(tmp, this.file);
@@ -97,6 +104,24 @@ export class StatusService implements OnApplicationBootstrap, BeforeApplicationS
     } catch (error) {
       await rm(tmp, { force: true });
       this.logger.error(`Cannot write ${this.file}: ${(error as Error).message}`);
+    }
+  }
+
+  /**
+   * The process ends before the application stopped (the shutdown deadline, a fatal error): status.json
+   * says so, from the last status written, synchronously (the thread pool may be stuck), and the
+   * service lock goes, as its process does.
+   */
+  private reportExit(): void {
+    const tmp = `${this.file}.${process.pid}.tmp`;
+    try {
+      const status = { ...this.last, state: 'stopped', shutdown_incomplete: true, updated_at: new Date().toISOString() };
+      writeFileSync(tmp, JSON.stringify(status, null, 2));
+      renameSync(tmp, this.file);
+      if (this.locked) rmSync(join(this.dataDir, SERVICE_LOCK_FILE), { force: true });
+    } catch (error) {
+      rmSync(tmp, { force: true });
+      this.logger.error(`Cannot write ${this.file} as the process ends: ${(error as Error).message}`);
     }
   }
 
