@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { createApp } from '../src/app.factory';
 import { api, makeTempDir, removeDirs, startApp, TestApp, withEnv } from './support/app-harness';
 import { databaseEnv } from './support/test-database';
-import { WebhookReceiver } from './support/webhook-receiver';
+import { verifySignature, WebhookReceiver } from './support/webhook-receiver';
 
 const TOKEN = 'file-token';
 const auth = { authorization: `Bearer ${TOKEN}` };
@@ -74,7 +74,9 @@ rules:
     }
     // The file's channel signs with the secret from the environment.
     expect((await api(t.url, '/api/notifications/webhooks/ops/test', { method: 'POST', headers: auth })).body.status).toBe('delivered');
-    expect(receiver.received[0].headers['x-mc-signature']).toMatch(/^sha256=[0-9a-f]{64}$/);
+    const [signed] = receiver.received;
+    expect(verifySignature('from-the-environment', signed.headers, signed.body)).toBe(true);
+    expect(verifySignature('another-secret', signed.headers, signed.body)).toBe(false);
     const dataDir = t.dataDir;
     await t.close();
 

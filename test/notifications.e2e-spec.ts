@@ -1,20 +1,8 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
-import { IncomingHttpHeaders } from 'node:http';
 import { api, removeDirs, startApp, TestApp, waitFor } from './support/app-harness';
-import { Received, WebhookReceiver } from './support/webhook-receiver';
+import { Received, verifySignature, WebhookReceiver } from './support/webhook-receiver';
 
 const TOKEN = 'notify-token';
 const auth = { authorization: `Bearer ${TOKEN}` };
-
-/** The receiver-side check the README documents: constant-time compare, timestamps within 5 minutes. */
-function verifySignature(secret: string, headers: IncomingHttpHeaders, body: string, now = Date.now()): boolean {
-  const timestamp = String(headers['x-mc-timestamp'] ?? '');
-  const signature = String(headers['x-mc-signature'] ?? '');
-  if (!/^\d+$/.test(timestamp) || Math.abs(now / 1000 - Number(timestamp)) > 300) return false;
-  const expected = Buffer.from(`sha256=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`);
-  const given = Buffer.from(signature);
-  return given.length === expected.length && timingSafeEqual(given, expected);
-}
 
 describe('Webhook channels and notification delivery', () => {
   let t: TestApp;
@@ -125,13 +113,18 @@ describe('Webhook channels and notification delivery', () => {
   });
 
   it('delivers to a receiver that answers 500 twice on the third attempt, recording each attempt', async () => {
-    const r = await receiver((i) => (i < 2 ? { status: 500, body: 'upstream unavailable' } : 200));
+    // The second attempt is held until the first is checked: the record between the two lasts as long as the test needs.
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const failure = { status: 500, body: 'upstream unavailable' };
+    const r = await receiver((i) => (i === 0 ? failure : i === 1 ? held.then(() => failure) : 200));
     const c = await channel(r.url);
     const { fire } = await ruleOn([c.id]);
     await fire();
-    await r.waitFor(1);
-    const afterFirst = await waitFor(async () => (await deliveries(c.id)).find((d: { attempts: number }) => d.attempts === 1), 3000, 'the first attempt recorded');
-    expect(afterFirst).toMatchObject({ status: 'pending', http_status: 500, last_error: 'HTTP 500: upstream unavailable', next_attempt_at: expect.any(String) });
+    await r.waitFor(2, 10_000);
+    const [afterFirst] = await deliveries(c.id);
+    expect(afterFirst).toMatchObject({ status: 'pending', attempts: 1, http_status: 500, last_error: 'HTTP 500: upstream unavailable', next_attempt_at: expect.any(String) });
+    release();
     await r.waitFor(3, 10_000);
     const [done] = await waitFor(async () => {
       const list = await deliveries(c.id);

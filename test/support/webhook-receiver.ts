@@ -1,3 +1,4 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo, Socket } from 'node:net';
 
@@ -8,10 +9,23 @@ export interface Received {
   json: any;
   /** Whether the receiver answered this one with a 2xx. */
   accepted: boolean;
+  /** The sender's port, which tells which process sent it while the request is open. */
+  remotePort: number;
 }
 
-/** What to do with the n-th request (from 0): answer with a status (and body), or never answer. */
-export type Reply = number | { status: number; body?: string; headers?: Record<string, string> } | 'hang';
+/** The receiver-side check the README documents: constant-time compare, timestamps within 5 minutes. */
+export function verifySignature(secret: string, headers: IncomingHttpHeaders, body: string, now = Date.now()): boolean {
+  const timestamp = String(headers['x-mc-timestamp'] ?? '');
+  const signature = String(headers['x-mc-signature'] ?? '');
+  if (!/^\d+$/.test(timestamp) || Math.abs(now / 1000 - Number(timestamp)) > 300) return false;
+  const expected = Buffer.from(`sha256=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`);
+  const given = Buffer.from(signature);
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+type Answer = number | { status: number; body?: string; headers?: Record<string, string> };
+/** What to do with the n-th request (from 0): answer with a status (and body), answer once a promise gives one, or never answer. */
+export type Reply = Answer | Promise<Answer> | 'hang';
 
 /** A real HTTP receiver on 127.0.0.1:0 that records every request and answers as told. */
 export class WebhookReceiver {
@@ -74,13 +88,15 @@ export class WebhookReceiver {
       } catch {
         /* not JSON: kept as text */
       }
-      const request: Received = { headers: req.headers, body, json, accepted: false };
+      const request: Received = { headers: req.headers, body, json, accepted: false, remotePort: req.socket.remotePort ?? 0 };
       const reply = this.reply(this.received.length, request);
-      if (typeof reply !== 'string') {
-        const { status, body: text = '', headers = {} } = typeof reply === 'number' ? { status: reply } : reply;
+      const answer = (given: Answer) => {
+        const { status, body: text = '', headers = {} } = typeof given === 'number' ? { status: given } : given;
         request.accepted = status >= 200 && status < 300;
         res.writeHead(status, { 'content-type': 'text/plain', ...headers }).end(text);
-      }
+      };
+      if (reply instanceof Promise) void reply.then(answer);
+      else if (reply !== 'hang') answer(reply);
       this.received.push(request);
       for (const wake of this.waiters.splice(0)) wake();
     });
