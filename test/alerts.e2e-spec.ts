@@ -127,50 +127,64 @@ describe('Alert kinds: each fires and resolves from its real cause', () => {
 
 describe('Alert lifecycle: one notification per change, cooldown, acknowledgement, realtime', () => {
   let t: TestApp;
-  let r: WebhookReceiver;
   let socket: TestSocket;
+  const receivers: WebhookReceiver[] = [];
   const h = alertsHarness(() => t);
+
+  /** A receiver and a channel of the test's own: each test counts only its own notifications. */
+  const ownChannel = async () => {
+    const r = await WebhookReceiver.start();
+    receivers.push(r);
+    const channel = (await h.post('/api/notifications/webhooks', { name: `Ops ${receivers.length}`, url: r.url })).body;
+    return { r, channel };
+  };
+  const firingGauge = async (severity: string) => Number(((await api(t.url, '/metrics')).body as string).match(new RegExp(`^mission_control_alerts_firing\\{severity="${severity}"\\} (\\d+)$`, 'm'))?.[1] ?? 0);
 
   beforeAll(async () => {
     t = await startApp({ env: { MC_API_TOKEN: TOKEN, MC_METRICS_INTERVAL: '3600' } });
-    r = await WebhookReceiver.start();
     socket = await TestSocket.open(`${t.wsUrl}?token=${TOKEN}`);
   });
 
   afterAll(async () => {
     socket?.close();
     await t?.close();
-    await r?.close();
+    await Promise.all(receivers.map((r) => r.close()));
     await removeDirs(t?.workspace, t?.dataDir);
   });
 
   it('notifies each change once, and does not open a new alert for a flapping agent until the cooldown has passed', async () => {
-    const channel = (await h.post('/api/notifications/webhooks', { name: 'Ops', url: r.url })).body;
+    const { r, channel } = await ownChannel();
     const rule = await h.rule({ name: 'Flappy in error', kind: 'agent_error', params: { agent_id: 'flappy' }, severity: 'critical', cooldown_minutes: 10, channels: [channel.id] });
     const events = () => r.received.map((x) => x.json.event);
-    const stateOf = async () => (await h.alerts(rule.id)).map((a: { state: string }) => a.state);
+    const alertsNow = async () => (await h.alerts(rule.id)).map((a: { id: number; state: string }) => ({ id: a.id, state: a.state }));
 
     await h.writeAgent('flappy', { status: 'error', lastActive: new Date().toISOString() });
     await r.waitFor(1);
-    // Still in error, in other words: the same alert, no new notification.
+    const [first] = await alertsNow();
+    expect(first.state).toBe('firing');
+    // Still in error, in other words: the same alert (same id), no new notification.
     await h.writeAgent('flappy', { status: 'crashed', lastActive: new Date().toISOString() });
     await waitFor(async () => (await api(t.url, '/api/agents/flappy')).body.raw_status === 'crashed', 3000, 'the new state');
     await h.settled();
-    expect(await stateOf()).toEqual(['firing']);
+    expect(await alertsNow()).toEqual([{ id: first.id, state: 'firing' }]);
 
     await h.writeAgent('flappy', { status: 'active', lastActive: new Date().toISOString() });
     await r.waitFor(2);
-    expect(await stateOf()).toEqual(['resolved']);
+    expect(await alertsNow()).toEqual([{ id: first.id, state: 'resolved' }]);
     // Back in error within the cooldown: nothing new.
     await h.writeAgent('flappy', { status: 'error', lastActive: new Date().toISOString() });
     await waitFor(async () => (await h.agentStatus('flappy')) === 'error', 3000, 'flappy in error again');
     await h.settled();
-    expect(await stateOf()).toEqual(['resolved']);
-    // Ten minutes later on the collection clock, it is news again.
+    expect(await alertsNow()).toEqual([{ id: first.id, state: 'resolved' }]);
+    // Ten minutes later on the collection clock, it is news again: a new alert.
     await h.collectAt(Date.now() + 11 * MIN);
     await r.waitFor(3);
-    expect(await stateOf()).toEqual(['firing', 'resolved']);
+    const [second, ...rest] = await alertsNow();
+    expect(rest).toEqual([{ id: first.id, state: 'resolved' }]);
+    expect(second.state).toBe('firing');
+    expect(second.id).toBeGreaterThan(first.id);
     expect(events()).toEqual(['fired', 'resolved', 'fired']);
+    expect(r.received.map((x) => x.json.alert.id)).toEqual([first.id, first.id, second.id]);
     const deliveries = (await api(t.url, `/api/notifications/deliveries?channel_id=${channel.id}`)).body.deliveries;
     expect(deliveries.map((d: { event: string }) => d.event)).toEqual(['fired', 'resolved', 'fired']);
 
@@ -190,35 +204,49 @@ describe('Alert lifecycle: one notification per change, cooldown, acknowledgemen
   });
 
   it('acknowledges an alert once, notifies it, and lets it resolve', async () => {
-    const [alert] = (await api(t.url, '/api/alerts?state=firing')).body.alerts;
+    const { r, channel } = await ownChannel();
+    const rule = await h.rule({ name: 'Acky in error', kind: 'agent_error', params: { agent_id: 'acky' }, severity: 'critical', channels: [channel.id] });
+    const gauge = await firingGauge('critical');
+    await h.writeAgent('acky', { status: 'error', lastActive: new Date().toISOString() });
+    await r.waitFor(1);
+    const [alert] = await h.alerts(rule.id);
     expect((await api(t.url, `/api/alerts/${alert.id}/ack`, { method: 'POST', json: { by: 'dana' } })).status).toBe(401);
     const acked = await h.post(`/api/alerts/${alert.id}/ack`, { by: 'dana', note: 'on it' });
     expect(acked.status).toBe(200);
     expect(acked.body).toMatchObject({ id: alert.id, state: 'firing', acked_by: 'dana', ack_note: 'on it', acked_at: expect.any(String) });
-    const [, , , ack] = await r.waitFor(4);
+    const [, ack] = await r.waitFor(2);
     expect(ack.json).toMatchObject({ event: 'acked', alert: { id: alert.id, acked_by: 'dana' } });
     expect((await h.post(`/api/alerts/${alert.id}/ack`, {})).status).toBe(409);
     expect((await h.post('/api/alerts/999999/ack', {})).status).toBe(404);
     expect((await h.post('/api/alerts/abc/ack', {})).status).toBe(400);
     expect((await h.post(`/api/alerts/${alert.id}/ack`, { note: 42 })).body.details[0].field).toBe('note');
-    expect((await api(t.url, '/api/system/events?type=alert_acked')).body.events[0].data).toMatchObject({ alert_id: alert.id, acked_by: 'dana', ack_note: 'on it' });
-    expect(socket.messages.find((m) => m.type === 'alert_update' && m.data.change === 'acked')?.data).toMatchObject({ id: alert.id, acked_by: 'dana' });
+    const ackedEvents = (await api(t.url, '/api/system/events?type=alert_acked')).body.events;
+    expect(ackedEvents.find((e: { data: { alert_id: number } }) => e.data.alert_id === alert.id)?.data).toMatchObject({ acked_by: 'dana', ack_note: 'on it' });
+    expect(socket.messages.find((m) => m.type === 'alert_update' && m.data.change === 'acked' && m.data.id === alert.id)?.data).toMatchObject({ acked_by: 'dana' });
 
-    const metrics = (await api(t.url, '/metrics')).body as string;
-    expect(metrics).toContain('mission_control_alerts_firing{severity="critical"} 1');
-    await h.writeAgent('flappy', { status: 'active', lastActive: new Date().toISOString() });
-    await r.waitFor(5);
-    expect((await api(t.url, `/api/alerts?rule_id=${alert.rule_id}&state=firing`)).body.alerts).toEqual([]);
-    expect((await api(t.url, '/metrics')).body).toContain('mission_control_alerts_firing{severity="critical"} 0');
+    expect(await firingGauge('critical')).toBe(gauge + 1);
+    await h.writeAgent('acky', { status: 'active', lastActive: new Date().toISOString() });
+    await r.waitFor(3);
+    expect((await api(t.url, `/api/alerts?rule_id=${rule.id}&state=firing`)).body.alerts).toEqual([]);
+    expect(await firingGauge('critical')).toBe(gauge);
   });
 
   it('pages alerts newest first and filters them', async () => {
-    const first = await api(t.url, '/api/alerts?limit=1');
+    const rule = await h.rule({ name: 'Pager in error', kind: 'agent_error', params: { agent_id: 'pager' }, cooldown_minutes: 0 });
+    // Two alerts of the rule, both resolved.
+    for (let i = 0; i < 2; i++) {
+      await h.writeAgent('pager', { status: 'error', lastActive: new Date().toISOString() });
+      await waitFor(async () => (await h.alerts(rule.id)).filter((a: { state: string }) => a.state === 'firing').length === 1, 5000, `alert ${i + 1} firing`);
+      await h.writeAgent('pager', { status: 'active', lastActive: new Date().toISOString() });
+      await waitFor(async () => (await h.alerts(rule.id)).every((a: { state: string }) => a.state === 'resolved'), 5000, `alert ${i + 1} resolved`);
+    }
+    const first = await api(t.url, `/api/alerts?rule_id=${rule.id}&limit=1`);
     expect(first.body.alerts).toHaveLength(1);
-    const second = await api(t.url, `/api/alerts?limit=1&cursor=${first.body.next_cursor}`);
+    const second = await api(t.url, `/api/alerts?rule_id=${rule.id}&limit=1&cursor=${first.body.next_cursor}`);
     expect(second.body.alerts[0].id).toBeLessThan(first.body.alerts[0].id);
     expect(second.body.next_cursor).toBeNull();
-    expect((await api(t.url, '/api/alerts?state=resolved')).body.alerts).toHaveLength(2);
+    expect((await api(t.url, `/api/alerts?rule_id=${rule.id}&state=resolved`)).body.alerts).toHaveLength(2);
+    expect((await api(t.url, `/api/alerts?rule_id=${rule.id}&state=firing`)).body.alerts).toEqual([]);
     expect((await api(t.url, '/api/alerts?state=open')).status).toBe(400);
     expect((await api(t.url, '/api/alerts?cursor=!!')).status).toBe(400);
   });
