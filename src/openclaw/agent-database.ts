@@ -11,8 +11,9 @@ const PAGE = 5_000;
 
 /**
  * An agent's `openclaw-agent.sqlite`, read incrementally: session rows by `updated_at` (indexed), transcript
- * rows by rowid, all in one read transaction so a poll sees one consistent state. A row already counted
- * that comes again (a rewritten transcript) makes its session count again from the start.
+ * rows by rowid, all in one read transaction so a poll sees one consistent state, on a connection opened
+ * for that poll and closed after it (see ReadonlySqlite). A row already counted that comes again (a
+ * rewritten transcript) makes its session count again from the start.
  */
 export class AgentDatabase implements SessionStore {
   readonly layout = 'sqlite';
@@ -48,12 +49,7 @@ export class AgentDatabase implements SessionStore {
     if (!(await db.changed())) return { metas: [], loaded: [], lines: [], recount: new Set() };
     // A database replaced by another file starts from nothing.
     if (db.identity !== this.identity) this.forget(db.identity);
-    await db.all('BEGIN');
-    try {
-      return await this.read(db, counted, prices);
-    } finally {
-      await db.all('COMMIT');
-    }
+    return db.read(() => this.read(db, counted, prices));
   }
 
   close(): Promise<void> {
@@ -61,18 +57,14 @@ export class AgentDatabase implements SessionStore {
   }
 
   async readLines(sessionId: string, range: { before?: number; limit: number }): Promise<{ position: number; line: string }[]> {
-    // A connection of its own: the poll's must not see its data_version consumed.
-    const db = new ReadonlySqlite(this.path);
-    await db.changed();
-    try {
-      const rows = await db.all<{ seq: number; event_json: string | null; event_zstd: Uint8Array | null }>(
+    // A look of its own: the poll's must not see its change stamp consumed.
+    const rows = await new ReadonlySqlite(this.path).read((db) =>
+      db.all<{ seq: number; event_json: string | null; event_zstd: Uint8Array | null }>(
         `SELECT seq, event_json, event_zstd FROM transcript_events WHERE session_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?`,
         [sessionId, range.before ?? Number.MAX_SAFE_INTEGER, range.limit],
-      );
-      return rows.reverse().map((row) => ({ position: row.seq, line: lineOf(row) }));
-    } finally {
-      await db.close();
-    }
+      ),
+    );
+    return rows.reverse().map((row) => ({ position: row.seq, line: lineOf(row) }));
   }
 
   private forget(identity: string): void {

@@ -3,49 +3,66 @@ import * as sqlite3 from 'sqlite3';
 
 type Mode = 'ro' | 'immutable';
 
+/** Files written this recently may change again within the same clock tick: they are read again. */
+const RACY_MS = 2_000;
+
 /**
- * A read-only connection to another program's SQLite database. It never creates, writes or locks for
- * writing anything there: a database with a `-wal` and `-shm` (its writer is running) is opened
- * `mode=ro`, which joins the writer's WAL as a reader; a fully checkpointed one is opened `immutable`,
- * because SQLite's read-only mode would otherwise create `-wal` and `-shm` files next to it.
+ * A read-only look at another program's SQLite database. It never creates, writes or keeps a lock on
+ * anything there: each `read()` opens a connection, reads in one read transaction and closes it, so
+ * between polls the writer may checkpoint, take an exclusive lock, and delete its `-wal` and `-shm`
+ * on its last close. A database with a `-wal` and `-shm` (its writer is running) is opened `mode=ro`,
+ * which joins the writer's WAL as a reader; a fully checkpointed one is opened `immutable`, because
+ * SQLite's read-only mode would otherwise create `-wal` and `-shm` files next to it.
  *
- * The connection is kept between polls and `changed()` says cheaply whether anything was committed
- * since the last look: `PRAGMA data_version` on a WAL reader, the file's size and mtime for an
- * immutable one (which is reopened whenever the file changes or a `-wal` appears).
+ * `changed()` says cheaply, from the files' sizes and mtimes, whether anything may have been committed
+ * since the last look: every commit writes the main file or the `-wal`.
  */
 export class ReadonlySqlite {
   private db: sqlite3.Database | null = null;
-  private mode: Mode | null = null;
+  private mode: Mode = 'immutable';
   private stamp = '';
-  private dataVersion: number | null = null;
+  private lookedAt = 0;
   /** The file's device and inode at the last look: another value means the database was replaced. */
   identity = '';
 
   constructor(private readonly path: string) {}
 
-  /** Opens or reopens as the files require; true when something may have changed since the last call. */
+  /** True when something may have changed since the last call. */
   async changed(): Promise<boolean> {
-    const [main, wal, shm] = await Promise.all(['', '-wal', '-shm'].map((suffix) => stat(this.path + suffix).catch(() => null)));
+    const [main, wal, shm] = await Promise.all(['', '-wal', '-shm'].map((suffix) => stat(this.path + suffix, { bigint: true }).catch(() => null)));
     if (!main) throw new Error('the database file is gone');
     if ((wal === null) !== (shm === null)) throw new Error('the database is between states (a -wal without its -shm, or the reverse); read again later');
-    const mode: Mode = wal ? 'ro' : 'immutable';
-    const identity = `${main.dev}:${main.ino}`;
-    const stamp = `${identity}:${main.size}:${main.mtimeMs}`;
-    // A WAL reader sees every commit to the same file; a replaced file, or an immutable one that changed, is opened again.
-    if (this.db && this.mode === mode && identity === this.identity && (mode === 'ro' || this.stamp === stamp)) {
-      if (mode === 'immutable') return false;
-      const version = (await this.all<{ data_version: number }>('PRAGMA data_version'))[0]?.data_version ?? null;
-      const changed = version !== this.dataVersion;
-      this.dataVersion = version;
-      return changed;
-    }
-    await this.close();
-    this.db = await open(this.path, mode);
-    this.mode = mode;
+    const now = Date.now();
+    const newest = Number((wal && wal.mtimeNs > main.mtimeNs ? wal.mtimeNs : main.mtimeNs) / 1_000_000n);
+    const stamp = `${main.dev}:${main.ino}:${main.size}:${main.mtimeNs}:${wal?.size ?? '-'}:${wal?.mtimeNs ?? '-'}`;
+    // A file written within a clock tick of the last look may have been written again in that same tick.
+    const same = stamp === this.stamp && newest < this.lookedAt - RACY_MS;
+    this.mode = wal ? 'ro' : 'immutable';
+    this.identity = `${main.dev}:${main.ino}`;
     this.stamp = stamp;
-    this.identity = identity;
-    this.dataVersion = mode === 'ro' ? ((await this.all<{ data_version: number }>('PRAGMA data_version'))[0]?.data_version ?? null) : null;
-    return true;
+    this.lookedAt = now;
+    return !same;
+  }
+
+  /** Opens, runs `fn` inside one read transaction, and closes, whatever happens. */
+  async read<T>(fn: (db: ReadonlySqlite) => Promise<T>): Promise<T> {
+    if (this.db) throw new Error('a read is already under way');
+    if (!this.stamp) await this.changed();
+    try {
+      this.db = await open(this.path, this.mode);
+      await this.all('BEGIN');
+      try {
+        return await fn(this);
+      } finally {
+        await this.all('COMMIT');
+      }
+    } catch (error) {
+      // What could not be read is read again next time, changed or not.
+      this.stamp = '';
+      throw error;
+    } finally {
+      await this.close();
+    }
   }
 
   all<T>(sql: string, params: unknown[] = []): Promise<T[]> {
@@ -62,7 +79,6 @@ export class ReadonlySqlite {
   async close(): Promise<void> {
     const db = this.db;
     this.db = null;
-    this.mode = null;
     if (db) await new Promise<void>((resolve) => db.close(() => resolve()));
   }
 }
