@@ -29,6 +29,16 @@ describe('the quick event checks agree with the DTO decorators', () => {
     { ...good, data: 0 },
     { ...good, data: { blob: 'x'.repeat(16 * 1024) } },
     { ...good, data: { blob: 'x'.repeat(16 * 1024 - 20) } },
+    { ...good, timestamp: '9999-01-01T00:00:00Z' },
+    { ...good, timestamp: '1999-12-31T23:59:59Z' },
+    { ...good, timestamp: new Date(Date.now() + 3_600_000).toISOString() },
+    { ...good, data: { cost_usd: 1e308 } },
+    { ...good, data: { cost_usd: 100_000, input_tokens: 1e9, duration: '42', duration_ms: null } },
+    { ...good, data: { input_tokens: 1e9 + 1 } },
+    { ...good, data: { output_tokens: -1 } },
+    { ...good, data: { duration: 'soon' } },
+    { ...good, data: { duration_ms: true } },
+    { ...good, data: { response_time: Infinity } },
     null,
     [good],
     'task_completed',
@@ -55,5 +65,27 @@ describe('the quick event checks agree with the DTO decorators', () => {
     [{}],
   ])('batch %#', (batch) => {
     expect(isValidEventBatch(batch)).toBe(decoratorsAccept(CreateEventBatchDto, batch));
+  });
+});
+
+describe('event figures and times out of bounds (issue 29)', () => {
+  const good = { event_type: 'llm_usage', agent_id: 'forge', data: { cost_usd: 1, input_tokens: 10 } };
+  it.each([
+    [{ ...good, data: { cost_usd: 1e308 } }],
+    [{ ...good, data: { input_tokens: 1e9 + 1 } }],
+    [{ ...good, data: { duration: 1e308 } }],
+    [{ ...good, data: { duration_ms: -1 } }],
+    [{ ...good, timestamp: '9999-01-01T00:00:00Z' }],
+    [{ ...good, timestamp: new Date(Date.now() + 25 * 3_600_000).toISOString() }],
+  ])('refuses %j, naming the field', (event) => {
+    expect(isValidEvent(event)).toBe(false);
+    const errors = validateSync(plainToInstance(CreateEventDto, event) as object);
+    const messages = errors.flatMap((e) => Object.values(e.constraints ?? {}));
+    expect(messages).toHaveLength(1);
+    expect(messages[0]).toMatch(/^(data\.\w+|timestamp) must be /);
+  });
+
+  it('takes the same event within bounds', () => {
+    expect(isValidEvent({ ...good, timestamp: new Date().toISOString() })).toBe(true);
   });
 });

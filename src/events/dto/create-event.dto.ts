@@ -1,7 +1,8 @@
 import { BadRequestException } from '@nestjs/common';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, isObject, IsOptional, registerDecorator, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, isObject, IsOptional, registerDecorator, ValidateNested, ValidationArguments } from 'class-validator';
 import { ApiProperty } from '@nestjs/swagger';
+import { eventFigureProblems, eventFiguresFit, plausibleTime } from '../../common/figure-bounds';
 import { isReadableIsoDate } from '../../common/iso-date';
 import { jsonOf } from '../../common/json';
 import { nestsDeeperThan } from '../../common/validation';
@@ -15,7 +16,8 @@ export const MAX_EVENT_DATA_DEPTH = 32;
 interface FieldRule {
   /** Absent (undefined or null) is allowed. */
   optional?: boolean;
-  checks: { name: string; valid: (value: unknown) => boolean; message: string }[];
+  /** A message made from the value names what in it is wrong. */
+  checks: { name: string; valid: (value: unknown) => boolean; message: string | ((value: unknown) => string) }[];
 }
 
 /**
@@ -50,6 +52,12 @@ const EVENT_RULES: Record<keyof CreateEventDto, FieldRule> = {
         valid: (v) => isReadableIsoDate(v, true),
         message: 'timestamp must be an ISO 8601 date-time',
       },
+      {
+        name: 'plausibleTime',
+        // One message at a time: a date that cannot be read is the check above's.
+        valid: (v) => !isReadableIsoDate(v, true) || plausibleTime(Date.parse(v as string)),
+        message: "timestamp must be from 2000-01-01 to 24 hours after the server's clock",
+      },
     ],
   },
   data: {
@@ -62,6 +70,11 @@ const EVENT_RULES: Record<keyof CreateEventDto, FieldRule> = {
         valid: (v) => Buffer.byteLength(jsonOf(v) ?? '') <= MAX_EVENT_DATA_BYTES,
         message: `data must be at most ${MAX_EVENT_DATA_BYTES} bytes as JSON`,
       },
+      {
+        name: 'figuresInBounds',
+        valid: (v) => !isObject(v) || eventFiguresFit(v as Record<string, unknown>),
+        message: (v) => eventFigureProblems(v as Record<string, unknown>).join('; '),
+      },
     ],
   },
 };
@@ -71,7 +84,8 @@ function EventField(target: object, property: string): void {
   const rule = EVENT_RULES[property as keyof CreateEventDto];
   if (rule.optional) IsOptional()(target, property);
   for (const { name, valid, message } of rule.checks) {
-    registerDecorator({ name, target: target.constructor, propertyName: property, options: { message }, validator: { validate: valid } });
+    const text = typeof message === 'string' ? message : (args: ValidationArguments) => message(args.value);
+    registerDecorator({ name, target: target.constructor, propertyName: property, options: { message: text }, validator: { validate: valid } });
   }
 }
 
@@ -97,7 +111,11 @@ export class CreateEventDto {
   @EventField
   timestamp?: string;
 
-  /** A JSON object of at most 16 KiB (`duration`, `duration_ms`, `task_id`, `response_time`, `status` are read by the metrics). */
+  /**
+   * A JSON object of at most 16 KiB (`duration`, `duration_ms`, `task_id`, `response_time`, `status` are read by the metrics;
+   * those figures and the plugin's `input_tokens`, `output_tokens`, `cache_read_tokens`, `cache_write_tokens`, `cost_usd`
+   * must be numbers within bounds: see src/common/figure-bounds.ts).
+   */
   @EventField
   @ApiProperty({ type: 'object', additionalProperties: true })
   data?: Record<string, unknown>;
