@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { readFile, stat } from 'node:fs/promises';
+import { Stats } from 'node:fs';
+import { constants, open, stat } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { isPlainObject } from '../common/json';
@@ -15,6 +16,16 @@ const TOP_LEVEL = new Set(['channels', 'rules']);
 
 /** A rule file that cannot be used: the start stops with this message. */
 class RuleFileError extends Error {}
+
+/** What a path is, when it is not a regular file. */
+function kindOf(info: Stats): string {
+  if (info.isFIFO()) return 'a FIFO';
+  if (info.isCharacterDevice()) return 'a character device';
+  if (info.isBlockDevice()) return 'a block device';
+  if (info.isDirectory()) return 'a directory';
+  if (info.isSocket()) return 'a socket';
+  return 'not a file';
+}
 
 /**
  * MC_ALERT_RULES: a JSON or YAML file `{channels: [...], rules: [...]}` for people who keep their
@@ -37,33 +48,41 @@ export class RuleFileLoader {
   }
 
   /** The file's rules, checked, once its channels are in place, and the ids of the file's channels it no longer has; null when no file is set. */
-  async load(): Promise<{ rules: FileRuleDto[]; removedChannels: string[] } | null> {
+  async load(): Promise<{ path: string; rules: FileRuleDto[]; removedChannels: string[] } | null> {
     if (!this.path) return null;
     const file = await this.read(this.path);
     const channels = this.entries(file, 'channels').map((entry, i) => this.channel(entry, i));
     const rules = this.entries(file, 'rules').map((entry, i) => this.rule(entry, i));
     const twice = unique('channels', channels) ?? unique('rules', rules);
     if (twice) throw new RuleFileError(`MC_ALERT_RULES (${this.path}): ${twice}`);
+    const names = new Map((await this.webhooks.list()).map((c) => [c.id, c.name]));
     const removedChannels = await this.webhooks.replaceFromFile(channels);
+    if (removedChannels.length) {
+      const which = removedChannels.map((id) => `${JSON.stringify(names.get(id) ?? id)} (${id})`).join(', ');
+      this.logger.warn(`Alert rule file ${this.path} removes ${removedChannels.length} channel${removedChannels.length === 1 ? '' : 's'} it no longer has: ${which}`);
+    }
     for (const [i, rule] of rules.entries()) {
       const unknown = await this.webhooks.unknown(rule.channels ?? []);
       if (unknown.length) throw this.fail(`rules[${i}] (id "${rule.id}")`, unknownChannelErrors(unknown));
     }
     this.logger.log(`Alert rule file ${this.path}: ${channels.length} channels, ${rules.length} rules`);
-    return { rules, removedChannels };
+    return { path: this.path, rules, removedChannels };
   }
 
   private async read(path: string): Promise<Record<string, unknown>> {
     let parsed: unknown;
     try {
-      const info = await stat(path);
-      if (info.size > MAX_FILE_BYTES) throw new Error(`it is over ${MAX_FILE_BYTES / 1024} KiB`);
-      const text = await readFile(path, 'utf8');
-      parsed = extname(path).toLowerCase() === '.json' ? JSON.parse(text) : parseYaml(text);
+      const text = await readRegularFile(path);
+      // Blank or comments only: nothing, whatever the format.
+      parsed = !/\S/.test(text.replace(/^\s*#.*$/gm, '')) ? null : extname(path).toLowerCase() === '.json' ? JSON.parse(text) : parseYaml(text);
     } catch (error) {
+      if (error instanceof RuleFileError) throw error;
       throw new RuleFileError(`MC_ALERT_RULES (${path}) cannot be read: ${(error as Error).message}`);
     }
-    if (parsed === null || parsed === undefined) return {};
+    // An empty file (an editor's slip, a failed checkout) would otherwise remove every file rule and channel.
+    if (parsed === null || parsed === undefined || (isPlainObject(parsed) && !Object.keys(parsed).length)) {
+      throw new RuleFileError(`MC_ALERT_RULES (${path}) says nothing (no "channels" or "rules"): to remove every rule and channel it made, write "rules: []"`);
+    }
     if (nestsDeeperThan(parsed, MAX_BODY_DEPTH)) throw new RuleFileError(`MC_ALERT_RULES (${path}) nests deeper than ${MAX_BODY_DEPTH} levels`);
     if (!isPlainObject(parsed)) throw new RuleFileError(`MC_ALERT_RULES (${path}) must hold an object with "channels" and "rules" lists`);
     const extra = Object.keys(parsed).filter((key) => !TOP_LEVEL.has(key));
@@ -108,6 +127,34 @@ export class RuleFileLoader {
     const value = typeof name === 'string' ? this.env[name] : undefined;
     if (!value) throw new RuleFileError(`MC_ALERT_RULES (${this.path}): ${where}: ${field} names the environment variable ${JSON.stringify(name)}, which is not set`);
     return value;
+  }
+}
+
+/**
+ * The file's text, read only if it is a regular file of at most MAX_FILE_BYTES: it is looked at
+ * before it is opened (a FIFO would block the open until a writer came), opened without blocking,
+ * and looked at again (it may have been replaced), and no more than the bound is ever read.
+ */
+async function readRegularFile(path: string): Promise<string> {
+  const check = (info: Stats) => {
+    if (!info.isFile()) throw new RuleFileError(`MC_ALERT_RULES (${path}) is not a regular file (${kindOf(info)})`);
+    if (info.size > MAX_FILE_BYTES) throw new Error(`it is over ${MAX_FILE_BYTES / 1024} KiB`);
+  };
+  check(await stat(path));
+  const handle = await open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+  try {
+    check(await handle.stat());
+    const buffer = Buffer.alloc(MAX_FILE_BYTES + 1);
+    let length = 0;
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
+      length += bytesRead;
+      if (bytesRead === 0 || length === buffer.length) break;
+    }
+    if (length > MAX_FILE_BYTES) throw new Error(`it is over ${MAX_FILE_BYTES / 1024} KiB`);
+    return buffer.subarray(0, length).toString('utf8');
+  } finally {
+    await handle.close();
   }
 }
 

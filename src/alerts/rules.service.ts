@@ -1,4 +1,4 @@
-import { ConflictException, Injectable, NotFoundException, OnModuleInit, Optional } from '@nestjs/common';
+import { ConflictException, Injectable, Logger, NotFoundException, OnModuleInit, Optional } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
@@ -26,11 +26,15 @@ export interface RuleChange {
 /**
  * Alert rules: kept in the database and, for evaluation, in memory (there are few). In a cluster the
  * memory is read again from the database before the API answers, and every 5 s (see AlertEvaluator).
+ * Every change runs alone, from reading the rule to updating the memory, so that none writes back
+ * a rule another has just changed or deleted.
  */
 @Injectable()
 export class RulesService implements OnModuleInit {
+  private readonly logger = new Logger(RulesService.name);
   private readonly rules = new Map<string, AlertRule>();
   readonly changes = new Subject<RuleChange>();
+  private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
     @InjectRepository(AlertRule) private readonly repository: Repository<AlertRule>,
@@ -45,9 +49,9 @@ export class RulesService implements OnModuleInit {
     for (const rule of await this.repository.find()) this.rules.set(rule.id, rule);
     const fromFile = await this.ruleFile.load();
     if (!fromFile) return;
-    await this.replaceFromFile(fromFile.rules);
+    await this.replaceFromFile(fromFile.path, fromFile.rules);
     // Domain events are not delivered yet while the app starts.
-    for (const id of fromFile.removedChannels) await this.onWebhookDeleted({ channel_id: id });
+    for (const id of fromFile.removedChannels) await this.serially(() => this.dropChannel(id));
   }
 
   /** Every rule, as the API lists them. */
@@ -68,6 +72,10 @@ export class RulesService implements OnModuleInit {
    * or closes its alerts.
    */
   async refresh(): Promise<void> {
+    if (this.cluster?.clustered) await this.serially(() => this.reread());
+  }
+
+  private async reread(): Promise<void> {
     if (!this.cluster?.clustered) return;
     const stored = new Map((await this.repository.find()).map((rule) => [rule.id, rule]));
     for (const [id, rule] of this.rules) if (!stored.has(id)) this.removed(rule);
@@ -93,49 +101,74 @@ export class RulesService implements OnModuleInit {
     return rule;
   }
 
-  async create(body: CreateRuleDto): Promise<AlertRule> {
-    const now = new Date().toISOString();
-    const rule = await this.checked({ id: randomUUID(), ...withDefaults(body), managed: 'api', created_at: now, updated_at: now });
-    await this.writer.transaction((m) => m.save(AlertRule, rule));
-    return this.changed(rule);
+  create(body: CreateRuleDto): Promise<AlertRule> {
+    return this.serially(async () => {
+      const now = new Date().toISOString();
+      const rule = await this.checked({ id: randomUUID(), ...withDefaults(body), managed: 'api', created_at: now, updated_at: now });
+      await this.writer.transaction((m) => m.save(AlertRule, rule));
+      return this.changed(rule);
+    });
   }
 
-  async update(id: string, body: UpdateRuleDto): Promise<AlertRule> {
-    const before = assertEditable(await this.one(id));
-    const rule = await this.checked({ ...before, ...definedFields(body), updated_at: new Date().toISOString() });
-    await this.writer.transaction((m) => m.save(AlertRule, rule));
-    return this.changed(rule);
+  update(id: string, body: UpdateRuleDto): Promise<AlertRule> {
+    return this.serially(async () => {
+      await this.reread();
+      const before = assertEditable(this.get(id));
+      const rule = await this.checked({ ...before, ...definedFields(body), updated_at: new Date().toISOString() });
+      // A rule another instance deleted meanwhile is not written back.
+      const stored = await this.writer.transaction(async (m) => (await m.existsBy(AlertRule, { id })) && (await m.save(AlertRule, rule)));
+      if (!stored) throw this.gone(before);
+      return this.changed(rule);
+    });
   }
 
-  async delete(id: string): Promise<AlertRule> {
-    const rule = assertEditable(await this.one(id));
-    await this.writer.transaction((m) => m.delete(AlertRule, { id }));
-    return this.removed(rule);
+  delete(id: string): Promise<AlertRule> {
+    return this.serially(async () => {
+      await this.reread();
+      const rule = assertEditable(this.get(id));
+      await this.writer.transaction((m) => m.delete(AlertRule, { id }));
+      return this.removed(rule);
+    });
   }
 
   /**
    * The rule file's rules, by id: new ones added, changed ones updated, those no longer in the file
    * removed (their firing alerts are resolved at start, see AlertsService.closeOrphans).
    */
-  private async replaceFromFile(entries: FileRuleDto[]): Promise<void> {
+  private async replaceFromFile(path: string, entries: FileRuleDto[]): Promise<void> {
     const now = new Date().toISOString();
     const rules = entries.map((e): AlertRule => ({ ...withDefaults(e), id: e.id, managed: 'file', created_at: this.rules.get(e.id)?.created_at ?? now, updated_at: now }));
-    const gone = [...this.rules.values()].filter((r) => r.managed === 'file' && !entries.some((e) => e.id === r.id));
+    const gone = this.list().filter((r) => r.managed === 'file' && !entries.some((e) => e.id === r.id));
     await this.writer.transaction(async (m) => {
       for (const rule of rules) await m.save(AlertRule, rule);
       if (gone.length) await m.delete(AlertRule, { id: In(gone.map((r) => r.id)) });
     });
+    // Never silent: a file emptied by mistake would otherwise take every file rule with it unseen.
+    if (gone.length) this.logger.warn(`Alert rule file ${path} removes ${plural(gone.length, 'rule')} it no longer has: ${gone.map((r) => `${JSON.stringify(r.name)} (${r.id})`).join(', ')}`);
     for (const rule of gone) this.rules.delete(rule.id);
     for (const rule of rules) this.rules.set(rule.id, rule);
   }
 
-  /** Rules stop naming a deleted channel (file rules too: the file is checked again at the next start). */
+  /**
+   * Rules stop naming a deleted channel (file rules too: the file is checked again at the next start).
+   * Each rule is read and written as stored, in turn with the API's changes: one deleted meanwhile stays deleted.
+   */
   @OnEvent(DomainEvent.WebhookDeleted)
-  async onWebhookDeleted({ channel_id }: WebhookDeletedEvent): Promise<void> {
-    for (const rule of this.list().filter((r) => r.channels.includes(channel_id))) {
-      const channels = rule.channels.filter((id) => id !== channel_id);
-      await this.writer.transaction((m) => m.update(AlertRule, { id: rule.id }, { channels }));
-      this.rules.set(rule.id, { ...rule, channels });
+  onWebhookDeleted({ channel_id }: WebhookDeletedEvent): Promise<void> {
+    return this.serially(() => this.dropChannel(channel_id)).catch((error: Error) => this.logger.error(`Removing the deleted channel ${channel_id} from alert rules failed: ${error.message}`));
+  }
+
+  private async dropChannel(channelId: string): Promise<void> {
+    for (const { id } of this.list().filter((r) => r.channels.includes(channelId))) {
+      const stored = await this.writer.transaction(async (m) => {
+        const rule = await m.findOneBy(AlertRule, { id });
+        if (!rule) return null;
+        const channels = rule.channels.filter((c) => c !== channelId);
+        await m.update(AlertRule, { id }, { channels });
+        return { ...rule, channels };
+      });
+      if (stored) this.rules.set(id, stored);
+      else if (this.rules.has(id)) this.removed(this.rules.get(id)!);
     }
   }
 
@@ -145,6 +178,17 @@ export class RulesService implements OnModuleInit {
     const unknown = await this.webhooks.unknown(rule.channels);
     if (unknown.length) throw invalidRequest(unknownChannelErrors(unknown));
     return { ...rule, params, channels: [...new Set(rule.channels)] };
+  }
+
+  private serially<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(work);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private gone(rule: AlertRule): NotFoundException {
+    this.removed(rule);
+    return new NotFoundException({ message: 'Alert rule not found', rule_id: rule.id });
   }
 
   private changed(rule: AlertRule): AlertRule {
@@ -172,6 +216,8 @@ function withDefaults(body: CreateRuleDto) {
     channels: body.channels ?? [],
   };
 }
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 function assertEditable(rule: AlertRule): AlertRule {
   if (rule.managed === 'file') {

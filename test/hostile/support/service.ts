@@ -35,7 +35,15 @@ export async function makeFolders(): Promise<ServiceFolders> {
  * (generating thousands of requests) never stalls the service's event loop, and a crash shows as an exit.
  */
 export async function startService(f: ServiceFolders, env: Record<string, string> = {}): Promise<RunningService> {
-  const child = spawnService('src/main.ts', [], {
+  const child = spawnService('src/main.ts', [], serviceEnv(f, env));
+  const url = await child.url(120_000);
+  const wsUrl = await waitFor(async () => child.output().match(/WebSocket gateway on (ws:\/\/\S+)/)?.[1], 30_000, 'the WebSocket gateway to listen');
+  return { process: child, url, wsUrl };
+}
+
+/** The environment startService runs the service with, for a test that spawns one itself (a start meant to fail). */
+export function serviceEnv(f: ServiceFolders, env: Record<string, string> = {}): Record<string, string> {
+  return {
     MC_WORKSPACE: f.workspace,
     MC_DATA_DIR: f.dataDir,
     MC_BACKUP_DIR: f.backupDir,
@@ -45,10 +53,7 @@ export async function startService(f: ServiceFolders, env: Record<string, string
     // No scheduled backup lands in a run (its partial file would read as something left behind).
     MC_BACKUP_INTERVAL: '8784',
     ...env,
-  });
-  const url = await child.url(120_000);
-  const wsUrl = await waitFor(async () => child.output().match(/WebSocket gateway on (ws:\/\/\S+)/)?.[1], 30_000, 'the WebSocket gateway to listen');
-  return { process: child, url, wsUrl };
+  };
 }
 
 /** The lines the service logged as errors (a 5xx logs its stack), to show beside a failure. */
