@@ -45,15 +45,17 @@ export class Cluster {
     readonly workspace: string,
     readonly base: string,
     private readonly env: Record<string, string>,
+    readonly redisUrl: string,
   ) {}
 
-  static async create(env: Record<string, string> = {}): Promise<Cluster> {
+  /** On the machine's Redis (database 5, flushed), or on `redisUrl`, a Redis of the caller's own left as it is. */
+  static async create(env: Record<string, string> = {}, redisUrl = REDIS_URL): Promise<Cluster> {
     const base = await makeTempDir('mc-cluster-');
     const workspace = join(base, 'workspace');
     await cp(FIXTURE_WORKSPACE, workspace, { recursive: true });
     const url = createDatabase(ADMIN_URL, `mc_cluster_${process.pid}_${Date.now().toString(36)}`);
-    redis('FLUSHDB');
-    return new Cluster(url, workspace, base, env);
+    if (redisUrl === REDIS_URL) redis('FLUSHDB');
+    return new Cluster(url, workspace, base, env, redisUrl);
   }
 
   async start(...ids: string[]): Promise<Instance[]> {
@@ -64,7 +66,7 @@ export class Cluster {
   async startOne(id: string, env: Record<string, string> = {}): Promise<Instance> {
     const proc = spawnService('dist/main.js', [], {
       MC_DATABASE_URL: this.databaseUrl,
-      MC_REDIS_URL: REDIS_URL,
+      MC_REDIS_URL: this.redisUrl,
       MC_INSTANCE_ID: id,
       MC_WORKSPACE: this.workspace,
       MC_DATA_DIR: join(this.base, `data-${id}`),
