@@ -3,6 +3,7 @@ import { ModelPrice } from './openclaw-config';
 import { ReadonlySqlite } from './readonly-sqlite';
 import { SessionMeta } from './session-tracker';
 import { Counted, entryUsage, SessionStore, StoreChanges, text, TranscriptEntry } from './session-store';
+import { SkippedLines } from './skipped-lines';
 import { epochMs } from './transcript-line';
 
 /** The schema version this reader was written against (OpenClaw 2026.9.6). */
@@ -31,6 +32,7 @@ export class AgentDatabase implements SessionStore {
   private readonly nodes = new Map<string, NodeInfo>();
   private readonly windows = new Map<string, WindowRow>();
   private readonly idsOfKey = new Map<string, string[]>();
+  private readonly skipped = new SkippedLines();
 
   constructor(
     readonly agentId: string,
@@ -73,6 +75,7 @@ export class AgentDatabase implements SessionStore {
     this.nodes.clear();
     this.windows.clear();
     this.idsOfKey.clear();
+    this.skipped.reset();
     this.schemaCookie = null;
   }
 
@@ -124,13 +127,13 @@ export class AgentDatabase implements SessionStore {
           const key = this.windows.get(row.session_id)?.session_key ?? this.keyOfSession(row.session_id) ?? (await this.lookUp(db, row.session_id, changedKeys));
           if (!key) continue;
           if (row.seq <= counted(key, row.session_id)) recount.add(key);
-          else if (!recount.has(key)) lines.push({ key, sessionId: row.session_id, position: row.seq, message: messageOf(row, prices, problems) });
+          else if (!recount.has(key)) lines.push({ key, sessionId: row.session_id, position: row.seq, message: this.message(row, prices, problems) });
         }
         if (rows.length < PAGE) break;
       }
     } else problems.push('no transcript_events table');
 
-    this.problems = problems;
+    this.problems = [...problems, ...this.skipped.report()];
     const metas = [...new Set([...changedKeys, ...recount])].map((key) => this.meta(key)).filter((m): m is SessionMeta => m !== null);
     return { metas, loaded, lines: lines.filter((l) => !recount.has(l.key)), recount };
   }
@@ -153,13 +156,28 @@ export class AgentDatabase implements SessionStore {
       if (!key) continue;
       changedKeys.add(key);
       if (!session.compressed && !session.unrun) {
+        this.noteSkipped(session);
         loaded.push({ key, aggregate: session });
         continue;
       }
       const rows = await db.all<TranscriptRow>(`SELECT ${TRANSCRIPT_COLUMNS} FROM transcript_events WHERE session_id = ? ORDER BY seq`, [session.session_id]);
-      for (const row of rows) lines.push({ key, sessionId: row.session_id, position: row.seq, message: messageOf(row, prices, problems) });
+      for (const row of rows) lines.push({ key, sessionId: row.session_id, position: row.seq, message: this.message(row, prices, problems) });
     }
     this.lastRowId = last;
+  }
+
+  /** What SQLite's summing up of a session left out. */
+  private noteSkipped({ session_id, skipped, odd_times }: SessionAggregate): void {
+    if (!skipped && !odd_times) return;
+    const what = `${skipped ?? 0} answer(s) with figures out of bounds, not counted; ${odd_times ?? 0} time(s) out of range, not used`;
+    this.skipped.note(`session ${session_id}`, what, (skipped ?? 0) + (odd_times ?? 0));
+  }
+
+  /** A row's message; what of it was out of bounds is noted for health. */
+  private message(row: TranscriptRow, prices: Map<string, ModelPrice>, problems: string[]) {
+    const message = messageOf(row, prices, problems);
+    if (message?.problem) this.skipped.note(`session ${row.session_id} seq ${row.seq}`, message.problem);
+    return message;
   }
 
   /** Keeps a node row; false when it is not a node or is the version already read. */

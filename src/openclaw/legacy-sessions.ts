@@ -7,6 +7,7 @@ import { entryUsage, SessionStore, StoreChanges, text, TranscriptEntry } from '.
 import { ModelPrice } from './openclaw-config';
 import { SessionMeta } from './session-tracker';
 import { epochMs, parseTranscriptLine } from './transcript-line';
+import { SkippedLines } from './skipped-lines';
 
 const MAX_INDEX_BYTES = 64 * 1024 * 1024;
 /** A single read of new transcript bytes; a larger backlog is read over several polls. */
@@ -35,6 +36,7 @@ export class LegacySessions implements SessionStore {
   private readonly entries = new Map<string, { hash: string; meta: SessionMeta }>();
   private readonly files = new Map<string, TranscriptFile>();
   private readonly idsOfKey = new Map<string, string[]>();
+  private readonly skipped = new SkippedLines();
 
   constructor(
     readonly agentId: string,
@@ -61,7 +63,7 @@ export class LegacySessions implements SessionStore {
       }
       if (info.size > file.offset) lines.push(...(await this.readNew(path, sessionId, file, info.size, prices)));
     }
-    this.problems = problems;
+    this.problems = [...problems, ...this.skipped.report()];
     const recounted = [...recount].map((key) => this.entries.get(key)?.meta).filter((m): m is SessionMeta => m !== undefined);
     return { metas: [...metas, ...recounted], loaded: [], lines: lines.filter((l) => !recount.has(l.key)), recount };
   }
@@ -151,7 +153,9 @@ export class LegacySessions implements SessionStore {
       const lines: TranscriptEntry[] = [];
       for (const line of buffer.subarray(0, end).toString('utf8').split('\n')) {
         if (!line.trim()) continue;
-        lines.push({ key: file.key, sessionId, position: file.lines++, message: parseTranscriptLine(line, prices) });
+        const message = parseTranscriptLine(line, prices);
+        if (message?.problem) this.skipped.note(`session ${sessionId} line ${file.lines + 1}`, message.problem);
+        lines.push({ key: file.key, sessionId, position: file.lines++, message });
       }
       return lines;
     } finally {
