@@ -1,4 +1,5 @@
 import { decompress } from 'fzstd';
+import { MAX_COST_USD, MAX_FUTURE_MS, MAX_TOKENS, MIN_TIME_MS } from '../common/figure-bounds';
 import { ModelPrice } from './openclaw-config';
 import { parseTranscriptLine, readTranscriptEvent, TranscriptMessage } from './transcript-line';
 
@@ -111,6 +112,11 @@ export function messageOf(row: TranscriptRow, prices: Map<string, ModelPrice>, p
   return readTranscriptEvent({ type, timestamp, message }, prices);
 }
 
+/** An answer's figure past its bound (tokens, or USD), which JSON's 1e999 is too: such an answer's usage is not counted. */
+const over = (column: string, max = MAX_TOKENS) => `(typeof(${column}) IN ('integer', 'real') AND ${column} > ${max})`;
+/** A time from 2000 to a day ahead, else NULL. */
+const plausible = (ms: string) => `CASE WHEN ${ms} BETWEEN ${MIN_TIME_MS} AND unixepoch('now') * 1000 + ${MAX_FUTURE_MS} THEN ${ms} END`;
+
 /**
  * A first read of a whole transcript table, summed up by SQLite per session in one pass (its JSON
  * functions cache the parse of a row across paths): a few hundred rows cross into JavaScript instead
@@ -136,18 +142,24 @@ raw AS NOT MATERIALIZED (
     coalesce(event_json ->> '$.message.usage.cost.total', CASE WHEN json_type(event_json, '$.message.usage.cost') IN ('integer', 'real') THEN event_json ->> '$.message.usage.cost' END) AS cost
   FROM transcript_events
   WHERE event_json IS NOT NULL AND event_json ->> '$.type' = 'message'),
-m AS MATERIALIZED (
-  SELECT session_id, seq, role, run, provider, model, stop, is_error,
+t AS NOT MATERIALIZED (
+  SELECT *,
     CASE WHEN typeof(tn) IN ('integer', 'real') AND tn > 0 THEN (CASE WHEN tn < 1e11 THEN tn * 1000 ELSE tn END)
-         WHEN typeof(tn) = 'text' THEN unixepoch(tn, 'subsec') * 1000
-         WHEN typeof(ti) = 'text' THEN unixepoch(ti, 'subsec') * 1000 END AS at,
-    CASE WHEN typeof(ui) IN ('integer', 'real') AND ui > 0 THEN CAST(ui AS INTEGER) ELSE 0 END AS ui,
-    CASE WHEN typeof(uo) IN ('integer', 'real') AND uo > 0 THEN CAST(uo AS INTEGER) ELSE 0 END AS uo,
-    CASE WHEN typeof(ucr) IN ('integer', 'real') AND ucr > 0 THEN CAST(ucr AS INTEGER) ELSE 0 END AS ucr,
-    CASE WHEN typeof(ucw) IN ('integer', 'real') AND ucw > 0 THEN CAST(ucw AS INTEGER) ELSE 0 END AS ucw,
-    CASE WHEN typeof(utt) IN ('integer', 'real') AND utt > 0 THEN CAST(utt AS INTEGER) END AS utt,
-    CASE WHEN typeof(cost) IN ('integer', 'real') AND cost >= 0 THEN cost END AS cost
+         WHEN typeof(tn) = 'text' THEN unixepoch(tn, 'subsec') * 1000 END AS tn_ms,
+    CASE WHEN typeof(ti) = 'text' THEN unixepoch(ti, 'subsec') * 1000 END AS ti_ms,
+    role = 'assistant' AND (${over('ui')} OR ${over('uo')} OR ${over('ucr')} OR ${over('ucw')} OR ${over('utt')} OR ${over('cost', MAX_COST_USD)}) AS oob
   FROM raw WHERE role IN ('user', 'assistant', 'toolResult')),
+m AS MATERIALIZED (
+  SELECT session_id, seq, role, run, provider, model, stop, is_error, oob,
+    coalesce(${plausible('tn_ms')}, ${plausible('ti_ms')}) AS at,
+    tn_ms IS NOT NULL AND ${plausible('tn_ms')} IS NULL AS odd_time,
+    CASE WHEN NOT oob AND typeof(ui) IN ('integer', 'real') AND ui > 0 THEN CAST(ui AS INTEGER) ELSE 0 END AS ui,
+    CASE WHEN NOT oob AND typeof(uo) IN ('integer', 'real') AND uo > 0 THEN CAST(uo AS INTEGER) ELSE 0 END AS uo,
+    CASE WHEN NOT oob AND typeof(ucr) IN ('integer', 'real') AND ucr > 0 THEN CAST(ucr AS INTEGER) ELSE 0 END AS ucr,
+    CASE WHEN NOT oob AND typeof(ucw) IN ('integer', 'real') AND ucw > 0 THEN CAST(ucw AS INTEGER) ELSE 0 END AS ucw,
+    CASE WHEN NOT oob AND typeof(utt) IN ('integer', 'real') AND utt > 0 THEN CAST(utt AS INTEGER) END AS utt,
+    CASE WHEN oob THEN 0 WHEN typeof(cost) IN ('integer', 'real') AND cost >= 0 THEN cost END AS cost
+  FROM t),
 buckets AS (
   SELECT session_id, json_group_array(json_array(day, provider, model, ui, uo, ucr, ucw, utt, cost, nin, nout, ncr, ncw, runs)) AS buckets FROM (
     SELECT session_id, date(at / 1000, 'unixepoch') AS day, provider, model, sum(ui) AS ui, sum(uo) AS uo, sum(ucr) AS ucr, sum(ucw) AS ucw,
@@ -160,13 +172,14 @@ buckets AS (
 counts AS (
   SELECT session_id, count(DISTINCT run) FILTER (WHERE role <> 'user') AS runs, sum(role <> 'user' AND run IS NULL) AS unrun,
     sum(role = 'assistant' AND stop IN ('error', 'aborted', 'timeout', 'killed')) AS failed,
-    sum(role = 'toolResult') AS tools, sum(role = 'toolResult' AND is_error = 1) AS tool_errors, min(at) AS first_at, max(at) AS last_at
+    sum(role = 'toolResult') AS tools, sum(role = 'toolResult' AND is_error = 1) AS tool_errors, min(at) AS first_at, max(at) AS last_at,
+    sum(oob) AS skipped, sum(odd_time) AS odd_times
   FROM m GROUP BY session_id),
 last_message AS (SELECT session_id, max(seq), role AS last_role, stop AS last_stop, run AS last_run FROM m GROUP BY session_id),
 last_end AS (SELECT session_id, max(seq), stop AS end_stop FROM m WHERE role = 'assistant' AND stop IS NOT NULL AND stop <> 'toolUse' GROUP BY session_id),
 last_model AS (SELECT session_id, max(seq), provider AS last_provider, model AS last_model FROM m WHERE role = 'assistant' AND (provider IS NOT NULL OR model IS NOT NULL) GROUP BY session_id),
 rows_ AS (SELECT session_id, max(seq) AS max_seq, sum(event_json IS NULL) AS compressed FROM transcript_events GROUP BY session_id)
-SELECT rows_.session_id, max_seq, compressed, runs, unrun, failed, tools, tool_errors, first_at, last_at, last_role, last_stop, last_run, end_stop, last_provider, last_model, buckets
+SELECT rows_.session_id, max_seq, compressed, runs, unrun, failed, tools, tool_errors, first_at, last_at, skipped, odd_times, last_role, last_stop, last_run, end_stop, last_provider, last_model, buckets
 FROM rows_ LEFT JOIN counts USING (session_id) LEFT JOIN last_message USING (session_id) LEFT JOIN last_end USING (session_id)
   LEFT JOIN last_model USING (session_id) LEFT JOIN buckets USING (session_id)`;
 
@@ -182,6 +195,9 @@ export interface SessionAggregate {
   failed: number | null;
   tools: number | null;
   tool_errors: number | null;
+  /** Answers with a figure out of bounds, whose usage is not counted, and lines whose own time is out of range. */
+  skipped: number | null;
+  odd_times: number | null;
   first_at: number | null;
   last_at: number | null;
   last_role: string | null;

@@ -1,3 +1,4 @@
+import { MAX_COST_USD, MAX_TOKENS, withinBounds } from '../common/figure-bounds';
 import type { SessionAggregate } from './agent-database-rows';
 import { ModelPrice } from './openclaw-config';
 import { SessionMeta } from './session-tracker';
@@ -39,7 +40,8 @@ export interface SessionStore {
 
 /** The entry's figures (those of the last run), when it has any. */
 export function entryUsage(entry: Record<string, unknown>): Usage | null {
-  const n = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : 0);
+  // A figure out of bounds (src/common/figure-bounds.ts) counts 0, as a negative one does.
+  const n = (v: unknown, max = MAX_TOKENS) => (withinBounds(v, max) ? v : 0);
   if (entry.inputTokens === undefined && entry.outputTokens === undefined && entry.estimatedCostUsd === undefined) return null;
   const usage = emptyUsage();
   usage.input_tokens = n(entry.inputTokens);
@@ -47,7 +49,7 @@ export function entryUsage(entry: Record<string, unknown>): Usage | null {
   usage.cache_read_tokens = n(entry.cacheRead);
   usage.cache_write_tokens = n(entry.cacheWrite);
   usage.total_tokens = usage.input_tokens + usage.output_tokens + usage.cache_read_tokens + usage.cache_write_tokens;
-  usage.cost_usd = n(entry.estimatedCostUsd);
+  usage.cost_usd = n(entry.estimatedCostUsd, MAX_COST_USD);
   return usage;
 }
 

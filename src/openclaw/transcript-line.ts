@@ -1,3 +1,4 @@
+import { MAX_COST_USD, MAX_TOKENS, plausibleTime } from '../common/figure-bounds';
 import { isPlainObject } from '../common/json';
 import { ModelPrice } from './openclaw-config';
 
@@ -28,6 +29,8 @@ export interface TranscriptMessage {
   /** toolResult lines. */
   toolName: string | null;
   isError: boolean;
+  /** What of the line was out of bounds and left out (its usage, its time); absent when nothing was. */
+  problem?: string;
 }
 
 /** Answers that end a run; `toolUse` means the run goes on with the tool's result. */
@@ -94,6 +97,9 @@ export function readTranscriptEvent(event: unknown, prices: Map<string, ModelPri
   const provider = str(m.provider);
   const model = str(m.model);
   const content = Array.isArray(m.content) ? m.content : [];
+  const problems: string[] = [];
+  if (readEpochMs(m.timestamp) !== null && epochMs(m.timestamp) === null) problems.push(`timestamp ${String(m.timestamp)} is out of range (2000 to a day ahead): not used`);
+  const usage = m.role === 'assistant' ? readUsage(m.usage, prices.get(`${provider}/${model}`), problems) : null;
   return {
     role: m.role.slice(0, 32),
     at: epochMs(m.timestamp) ?? epochMs(event.timestamp),
@@ -101,7 +107,7 @@ export function readTranscriptEvent(event: unknown, prices: Map<string, ModelPri
     runId: str(meta.runId),
     provider,
     model,
-    usage: m.role === 'assistant' ? readUsage(m.usage, prices.get(`${provider}/${model}`)) : null,
+    usage,
     stopReason: str(m.stopReason),
     error: str(m.errorMessage),
     toolCalls: content
@@ -109,28 +115,48 @@ export function readTranscriptEvent(event: unknown, prices: Map<string, ModelPri
       .map((part) => ({ id: str(part.id), name: String(part.name).slice(0, 128) })),
     toolName: str(m.toolName),
     isError: m.isError === true,
+    ...(problems.length && { problem: problems.join('; ') }),
   };
 }
 
-/** OpenClaw's usage block; a cost it did not record is priced from openclaw.json, when it can be. */
-function readUsage(value: unknown, price: ModelPrice | undefined): Usage {
+/**
+ * OpenClaw's usage block; a cost it did not record is priced from openclaw.json, when it can be. A
+ * block with a figure out of bounds counts nothing, and says so in `problems`.
+ */
+function readUsage(value: unknown, price: ModelPrice | undefined, problems: string[]): Usage {
   const usage = emptyUsage();
   if (!isPlainObject(value)) return usage;
+  const cost = isPlainObject(value.cost) ? value.cost.total : value.cost;
+  const huge = (['input', 'output', 'cacheRead', 'cacheWrite', 'totalTokens'] as const).filter((k) => tooBig(value[k], MAX_TOKENS)).map((k) => `usage.${k} ${String(value[k])}`);
+  if (tooBig(cost, MAX_COST_USD)) huge.push(`usage cost ${String(cost)}`);
+  if (huge.length) {
+    problems.push(`${huge.join(', ')} out of bounds (tokens at most ${MAX_TOKENS}, USD at most ${MAX_COST_USD}): the answer's usage is not counted`);
+    return usage;
+  }
   usage.input_tokens = count(value.input);
   usage.output_tokens = count(value.output);
   usage.cache_read_tokens = count(value.cacheRead);
   usage.cache_write_tokens = count(value.cacheWrite);
   usage.total_tokens = count(value.totalTokens) || usage.input_tokens + usage.output_tokens + usage.cache_read_tokens + usage.cache_write_tokens;
-  const cost = isPlainObject(value.cost) ? value.cost.total : value.cost;
   if (typeof cost === 'number' && Number.isFinite(cost) && cost >= 0) usage.cost_usd = cost;
   else usage.cost_usd = priced({ input: usage.input_tokens, output: usage.output_tokens, cacheRead: usage.cache_read_tokens, cacheWrite: usage.cache_write_tokens }, price);
+  if (usage.cost_usd > MAX_COST_USD) {
+    problems.push(`priced at $${usage.cost_usd} from openclaw.json, over $${MAX_COST_USD}: the answer's usage is not counted`);
+    return emptyUsage();
+  }
   return usage;
 }
 
-/** USD for tokens at a price per million; 0 without a price. */
+/** A number past `max`, or one JSON could not hold (1e999 reads as Infinity). */
+function tooBig(value: unknown, max: number): boolean {
+  return typeof value === 'number' && (value > max || Number.isNaN(value));
+}
+
+/** USD for tokens at a price per million; 0 without a price, or with one that makes it no finite number. */
 export function priced(tokens: { input: number; output: number; cacheRead: number; cacheWrite: number }, price: ModelPrice | undefined): number {
   if (!price) return 0;
-  return (tokens.input * price.input + tokens.output * price.output + tokens.cacheRead * price.cacheRead + tokens.cacheWrite * price.cacheWrite) / 1e6;
+  const usd = (tokens.input * price.input + tokens.output * price.output + tokens.cacheRead * price.cacheRead + tokens.cacheWrite * price.cacheWrite) / 1e6;
+  return Number.isFinite(usd) ? usd : 0;
 }
 
 function count(value: unknown): number {
@@ -141,8 +167,13 @@ function str(value: unknown): string | null {
   return typeof value === 'string' && value ? value.slice(0, 4096) : null;
 }
 
-/** Epoch ms from a number (ms or s) or an ISO date. */
+/** Epoch ms from a number (ms or s) or an ISO date, from 2000 to a day ahead; null for anything else. */
 export function epochMs(value: unknown): number | null {
+  const ms = readEpochMs(value);
+  return ms !== null && plausibleTime(ms) ? ms : null;
+}
+
+function readEpochMs(value: unknown): number | null {
   if (typeof value === 'number' && Number.isFinite(value) && value > 0) return value < 1e11 ? value * 1000 : value;
   if (typeof value === 'string') {
     const parsed = Date.parse(value);
