@@ -72,9 +72,11 @@ export class EventWindowService {
       FROM ${() => inIdOrder('events')} WHERE "id" > ${fromId} AND "id" <= ${toId} GROUP BY "agent_id", "event_type"`;
     const responses = rows.reduce((sum, row) => sum + Number(row.responses), 0);
     const responseSum = rows.reduce((sum, row) => sum + Number(row.response_sum ?? 0), 0);
+    // Figures older versions stored unbounded can sum past a double: no mean rather than an infinite one.
+    const average = responses ? responseSum / responses : null;
     return {
       counts: rows.map(({ agent_id, event_type, n }) => ({ agent_id, event_type, n: Number(n) })),
-      averageResponseTime: responses ? responseSum / responses : null,
+      averageResponseTime: average !== null && Number.isFinite(average) ? average : null,
     };
   }
 

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
+import { MetricsModule } from '../metrics/metrics.module';
 import { OpenClawModule } from '../openclaw/openclaw.module';
 import { RealtimeModule } from '../realtime/realtime.module';
 import { WorkspaceModule } from '../workspace/workspace.module';
@@ -7,7 +8,7 @@ import { HealthController } from './health.controller';
 import { HealthService } from './health.service';
 
 @Module({
-  imports: [TerminusModule, WorkspaceModule, RealtimeModule, OpenClawModule],
+  imports: [TerminusModule, WorkspaceModule, RealtimeModule, OpenClawModule, MetricsModule],
   controllers: [HealthController],
   providers: [HealthService],
   exports: [HealthService],

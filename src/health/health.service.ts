@@ -3,6 +3,7 @@ import { HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus
 import { ClusterService } from '../cluster/cluster.service';
 import { DiskSpaceService } from '../common/disk-space.service';
 import { AppConfig } from '../config/environment';
+import { MetricsCollectorService } from '../metrics/metrics-collector.service';
 import { OpenClawService } from '../openclaw/openclaw.service';
 import { RealtimeGateway } from '../realtime/realtime.gateway';
 import { WorkspaceService } from '../workspace/workspace.service';
@@ -22,6 +23,7 @@ export class HealthService {
     private readonly openclaw: OpenClawService,
     private readonly config: AppConfig,
     private readonly cluster: ClusterService,
+    private readonly collector: MetricsCollectorService,
   ) {}
 
   async check(): Promise<HealthDto> {
@@ -33,6 +35,7 @@ export class HealthService {
       this.checkDisk(),
       this.checkWebSocket(),
       this.checkOpenClaw(),
+      this.checkMetrics(),
     ]);
     const bus = cluster.bus && { bus: { status: cluster.bus.up ? 'up' : 'down', lag: cluster.bus.lag } };
     const services = Object.assign({}, ...results, bus) as Record<string, ServiceHealthDto>;
@@ -63,6 +66,18 @@ export class HealthService {
     const details = this.openclaw.health();
     const unreadable = details.state === 'partial' && details.sessions === 0 && details.agents === 0;
     return unreadable ? check.down({ ...details, message: 'nothing under the OpenClaw home could be read' }) : check.up({ ...details, message: details.state });
+  }
+
+  /** Down while the last collection here failed, or left agents out; the next one that records everything brings it up. */
+  private checkMetrics() {
+    const check = this.indicators.check('metrics');
+    const last = this.collector.outcome();
+    if (!last) return check.up({ last_collection_at: null });
+    const details = { last_collection_at: last.at, failed_agents: last.failed };
+    if (last.error) return check.down({ ...details, message: `The last metrics collection failed: ${last.error}` });
+    if (!last.failed.length) return check.up(details);
+    const which = last.failed.map((f) => `${f.agent_id} (${f.error})`).join('; ');
+    return check.down({ ...details, message: `The last metrics collection could not record ${last.failed.length} agent(s): ${which}` });
   }
 
   /** A missing workspace degrades the service only when there is no OpenClaw home to show instead. */

@@ -32,6 +32,9 @@ describe('reported values', () => {
     expect(reportedDuration({ duration: 'soon', duration_ms: 3000 })).toBe(3);
     expect(reportedDuration({ duration: -1 })).toBeNull();
     expect(reportedDuration({})).toBeNull();
+    expect(reportedDuration({ duration: 1e308 })).toBeNull();
+    expect(reportedDuration({ duration: 1e308, duration_ms: 2000 })).toBe(2);
+    expect(reportedDuration({ duration_ms: 8 * 86_400_000 })).toBeNull();
   });
 });
 

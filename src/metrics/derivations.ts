@@ -1,3 +1,4 @@
+import { MAX_DURATION_SECONDS, withinBounds } from '../common/figure-bounds';
 import { AgentStatus } from '../workspace/workspace.types';
 import { normalizeStatus } from '../workspace/agent.normalizer';
 import { FINISHED_TASK_STATUSES } from '../workspace/task-queue.parser';
@@ -38,12 +39,12 @@ export function reportedStatus(data: Record<string, unknown>): AgentStatus | nul
   return raw === undefined ? null : normalizeStatus(raw);
 }
 
-/** A task_completed event's own duration in seconds: `data.duration` (seconds) or `data.duration_ms`. */
+/** A task_completed event's own duration in seconds: `data.duration` (seconds) or `data.duration_ms`, within a week. */
 export function reportedDuration(data: Record<string, unknown>): number | null {
   const seconds = Number(data.duration);
-  if (data.duration !== undefined && data.duration !== null && Number.isFinite(seconds) && seconds >= 0) return seconds;
+  if (data.duration !== undefined && data.duration !== null && withinBounds(seconds, MAX_DURATION_SECONDS)) return seconds;
   const ms = Number(data.duration_ms);
-  if (data.duration_ms !== undefined && data.duration_ms !== null && Number.isFinite(ms) && ms >= 0) return ms / 1000;
+  if (data.duration_ms !== undefined && data.duration_ms !== null && withinBounds(ms, MAX_DURATION_SECONDS * 1000)) return ms / 1000;
   return null;
 }
 

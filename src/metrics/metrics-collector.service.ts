@@ -1,7 +1,8 @@
-import { Injectable, OnModuleDestroy, ServiceUnavailableException } from '@nestjs/common';
+import { Injectable, Logger, OnModuleDestroy, ServiceUnavailableException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { DomainEventBus } from '../common/domain-event-bus';
+import { badFigures } from '../common/figure-bounds';
 import { parseJsonObject } from '../common/json';
 import { AppConfig } from '../config/environment';
 import { DatabaseWriter } from '../database/database-writer';
@@ -15,11 +16,14 @@ import { fleetCounts, healthScore, pendingTasks, rates, reportedDuration, report
 import { EventWindowService, StoredEvent } from '../events/event-window.service';
 import { AGENT_FIGURES, figureNames, SYSTEM_FIGURES } from './metric-fields';
 import { SystemMetric } from './system-metric.entity';
+import { FinishedRuns, runIdOf } from './finished-runs';
 import { addUsageEvent, emptyInterval, IntervalUsage, USAGE_EVENT_TYPES, UsageIntervals } from './usage-intervals';
 import { AgentUsage, OpenClawService } from '../openclaw/openclaw.service';
 import { roundUsd } from '../openclaw/transcript-line';
 
 const AGENT_COLUMNS = ['agent_id' as const, 'timestamp' as const, ...figureNames(AGENT_FIGURES)];
+const AGENT_FIGURE_NAMES = figureNames(AGENT_FIGURES);
+const SYSTEM_FIGURE_NAMES = figureNames(SYSTEM_FIGURES);
 const SYSTEM_COLUMNS = ['timestamp' as const, ...figureNames(SYSTEM_FIGURES), 'last_event_id' as const];
 /** Events read one by one from the window; the rest are only counted. */
 const DETAIL_TYPES = [...new Set(['task_started', 'task_completed', 'status_changed', ...USAGE_EVENT_TYPES])];
@@ -35,9 +39,18 @@ export class CollectionStopped extends ServiceUnavailableException {
   }
 }
 
+/** How the last collection went, for health: an error when it failed, the agents it could not record. */
+export interface CollectionOutcome {
+  at: string;
+  error: string | null;
+  failed: { agent_id: string; error: string }[];
+}
+
 /** What the events of one window say about one agent. */
 interface AgentWindow {
   counts: Record<string, number>;
+  /** Ends of runs already counted (task_completed, task_failed): counted once. */
+  repeats: Record<string, number>;
   durations: number[];
   changes: StatusChange[];
   firstFrom: AgentStatus | null;
@@ -60,6 +73,9 @@ export class MetricsCollectorService implements OnModuleDestroy {
   /** agent id → task id → when it started (ms). */
   private readonly openTasks = new Map<string, Map<string, number>>();
   private usage = new UsageIntervals();
+  private readonly finished = new FinishedRuns();
+  private readonly logger = new Logger(MetricsCollectorService.name);
+  private last: CollectionOutcome | null = null;
   private running: Promise<unknown> = Promise.resolve();
   /** Aborted when the module stops: a collection under way stops at its next page of events. */
   private readonly stopping = new AbortController();
@@ -78,8 +94,16 @@ export class MetricsCollectorService implements OnModuleDestroy {
   /** Runs one collection (never two at once) and emits metrics.collected with its rows. */
   collect(now = Date.now()): Promise<MetricsCollectedEvent> {
     const run = this.running.then(() => this.collectNow(now));
-    this.running = run.catch(() => undefined);
+    this.running = run.catch((error: Error) => {
+      if (error instanceof CollectionStopped) return;
+      this.last = { at: new Date(now).toISOString(), error: error.message, failed: [] };
+    });
     return run;
+  }
+
+  /** The last collection's outcome on this instance; null before its first. */
+  outcome(): CollectionOutcome | null {
+    return this.last;
   }
 
   /** Before the database closes: the first collection after a start reads the day's events, 28 s for 10M of them. */
@@ -101,8 +125,24 @@ export class MetricsCollectorService implements OnModuleDestroy {
     // Known agents: those with a folder, those with new events, and those already being recorded.
     const ids = new Set([...agents.keys(), ...windows.perAgent.keys(), ...this.lastRows.keys()]);
 
-    const agentRows = [...ids].sort().map((id) => this.agentRow(id, agents.get(id), windows.perAgent.get(id), windowStart, now, timestamp, fromReader.get(id)));
+    const agentRows: ReturnType<MetricsCollectorService['agentRow']>[] = [];
+    const failed: CollectionOutcome['failed'] = [];
+    // One agent whose figures cannot be stored is left out and reported; the others are recorded.
+    for (const id of [...ids].sort()) {
+      try {
+        const row = this.agentRow(id, agents.get(id), windows.perAgent.get(id), windowStart, now, timestamp, fromReader.get(id));
+        const bad = badFigures(row, AGENT_FIGURE_NAMES, ['avg_task_duration']);
+        if (bad.length) throw new Error(`${bad.join(', ')} ${bad.length > 1 ? 'are' : 'is'} not a finite number`);
+        agentRows.push(row);
+      } catch (error) {
+        failed.push({ agent_id: id, error: (error as Error).message });
+        this.logger.error(`Metrics of agent ${id} not recorded at ${timestamp}: ${(error as Error).message}`);
+        this.startAgentAfresh(id);
+      }
+    }
     const systemRow = { ...this.systemRow([...agents.values()], agentRows, windows, (now - windowStart) / 60_000, timestamp), last_event_id: maxId };
+    const badSystem = badFigures(systemRow, SYSTEM_FIGURE_NAMES, ['avg_response_time']);
+    if (badSystem.length) throw new Error(`The fleet's ${badSystem.join(', ')} would not be finite: nothing was recorded`);
 
     const stored = await this.writer.transaction(async (m) => {
       const agentIds = await insertRows(m, 'agent_metrics', [...AGENT_COLUMNS], agentRows);
@@ -113,6 +153,7 @@ export class MetricsCollectorService implements OnModuleDestroy {
     this.lastCollectedAt = now;
     this.lastEventId = maxId;
     for (const row of stored.agents) this.lastRows.set(row.agent_id, row);
+    this.last = { at: timestamp, error: null, failed };
     const event: MetricsCollectedEvent = { ...stored, duration_ms: performance.now() - started };
     this.bus.emit(DomainEvent.MetricsCollected, event);
     return event;
@@ -129,10 +170,25 @@ export class MetricsCollectorService implements OnModuleDestroy {
       this.lastRows.clear();
       this.statusAt.clear();
       this.openTasks.clear();
+      this.finished.clear();
       this.usage = new UsageIntervals();
     });
     this.running = reset;
     return reset;
+  }
+
+  /**
+   * After an agent's row could not be stored: its running figures go on from the last stored row with
+   * what was not a finite number there set to 0 (a total an older version left infinite), and its
+   * usage intervals start again, so the next collection records it.
+   */
+  private startAgentAfresh(id: string): void {
+    const previous = this.lastRows.get(id);
+    if (previous) {
+      const bad = badFigures(previous as unknown as Record<string, unknown>, AGENT_FIGURE_NAMES, ['avg_task_duration']);
+      this.lastRows.set(id, { ...previous, ...Object.fromEntries(bad.map((name) => [name, 0])) });
+    }
+    this.usage.forget(id);
   }
 
   /** After a restart: continue from the last stored collection rather than from the beginning of history. */
@@ -158,9 +214,9 @@ export class MetricsCollectorService implements OnModuleDestroy {
    * completes after a restart is still timed. Read from the day's first such event, bounded by recent activity.
    */
   private async rememberOpenTasks(): Promise<void> {
-    const scratch: AgentWindow = { counts: {}, durations: [], changes: [], firstFrom: null, usage: emptyInterval() };
+    const scratch: AgentWindow = { counts: {}, repeats: {}, durations: [], changes: [], firstFrom: null, usage: emptyInterval() };
     const since = new Date(this.lastCollectedAt - OPEN_TASK_MEMORY_MS).toISOString();
-    await this.events.forEach({ types: ['task_started', 'task_completed'], afterId: 0, upToId: this.lastEventId, since }, (event) => this.readDetail(scratch, event));
+    await this.events.forEach({ types: ['task_started', 'task_completed', 'task_failed'], afterId: 0, upToId: this.lastEventId, since }, (event) => this.readDetail(scratch, event));
   }
 
   /**
@@ -173,7 +229,7 @@ export class MetricsCollectorService implements OnModuleDestroy {
     const perAgent = new Map<string, AgentWindow>();
     const windowOf = (id: string) => {
       let w = perAgent.get(id);
-      if (!w) perAgent.set(id, (w = { counts: {}, durations: [], changes: [], firstFrom: null, usage: emptyInterval() }));
+      if (!w) perAgent.set(id, (w = { counts: {}, repeats: {}, durations: [], changes: [], firstFrom: null, usage: emptyInterval() }));
       return w;
     };
     let total = 0;
@@ -192,6 +248,13 @@ export class MetricsCollectorService implements OnModuleDestroy {
     const data = parseJsonObject(event.data);
     const at = Date.parse(event.timestamp);
     const taskId = data.task_id === undefined || data.task_id === null ? null : String(data.task_id);
+    const runId = runIdOf(data);
+    if (event.event_type === 'task_started' && runId !== null) this.finished.started(event.agent_id, runId);
+    const ends = event.event_type === 'task_completed' || event.event_type === 'task_failed';
+    if (ends && runId !== null && !this.finished.finish(event.agent_id, runId)) {
+      w.repeats[event.event_type] = (w.repeats[event.event_type] ?? 0) + 1;
+      return;
+    }
     addUsageEvent(w.usage, event.event_type, data);
     let open = this.openTasks.get(event.agent_id);
     if (!open) this.openTasks.set(event.agent_id, (open = new Map()));
@@ -215,7 +278,9 @@ export class MetricsCollectorService implements OnModuleDestroy {
 
   private agentRow(id: string, agent: Agent | undefined, w: AgentWindow | undefined, start: number, end: number, timestamp: string, reader?: AgentUsage) {
     const previous = this.lastRows.get(id);
-    const counts = w?.counts ?? {};
+    // A run reported finished again counts once.
+    const once = (type: string) => (w?.counts[type] ?? 0) - (w?.repeats[type] ?? 0);
+    const counts: Record<string, number> = { ...w?.counts, task_completed: once('task_completed'), task_failed: once('task_failed') };
     const fromFiles = agent?.task_counts_reported === true;
     const tasksCompleted = fromFiles ? agent.tasks_completed : (previous?.tasks_completed ?? 0) + (counts.task_completed ?? 0);
     const tasksFailed = fromFiles ? agent.tasks_failed : (previous?.tasks_failed ?? 0) + (counts.task_failed ?? 0);

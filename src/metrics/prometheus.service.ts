@@ -9,6 +9,7 @@ import { AGENT_STATUSES } from '../workspace/workspace.types';
 import { pendingTasks } from './derivations';
 import { OpenClawService } from '../openclaw/openclaw.service';
 import { addUsage, emptyUsage, Usage } from '../openclaw/transcript-line';
+import { MAX_COST_USD, MAX_TOKENS, withinBounds } from '../common/figure-bounds';
 
 /**
  * Event types get a series each, up to this many; later new types are counted together under
@@ -68,10 +69,10 @@ export class PrometheusService {
 
   @OnEvent(DomainEvent.MetricsCollected)
   onCollected({ system, duration_ms }: MetricsCollectedEvent): void {
-    this.completed.set(system.total_tasks_completed);
-    this.failed.set(system.total_tasks_failed);
-    this.health.set(system.system_health_score);
-    this.eventsPerMinute.set(system.events_per_minute);
+    setFinite(this.completed, {}, system.total_tasks_completed);
+    setFinite(this.failed, {}, system.total_tasks_failed);
+    setFinite(this.health, {}, system.system_health_score);
+    setFinite(this.eventsPerMinute, {}, system.events_per_minute);
     this.collection.observe(duration_ms / 1000);
   }
 
@@ -95,17 +96,17 @@ export class PrometheusService {
     for (const [agent, usage] of fromReader) byAgent.set(agent, usage.byModel);
     for (const [agent, models] of byAgent) {
       for (const [model, usage] of models) {
-        this.tokens.set({ agent, model, kind: 'input' }, usage.input_tokens);
-        this.tokens.set({ agent, model, kind: 'output' }, usage.output_tokens);
-        this.tokens.set({ agent, model, kind: 'cache_read' }, usage.cache_read_tokens);
-        this.tokens.set({ agent, model, kind: 'cache_write' }, usage.cache_write_tokens);
-        this.cost.set({ agent, model }, usage.cost_usd);
+        setFinite(this.tokens, { agent, model, kind: 'input' }, usage.input_tokens);
+        setFinite(this.tokens, { agent, model, kind: 'output' }, usage.output_tokens);
+        setFinite(this.tokens, { agent, model, kind: 'cache_read' }, usage.cache_read_tokens);
+        setFinite(this.tokens, { agent, model, kind: 'cache_write' }, usage.cache_write_tokens);
+        setFinite(this.cost, { agent, model }, usage.cost_usd);
       }
     }
   }
 
   private addReported(agent: string, data: Record<string, unknown>): void {
-    const n = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : 0);
+    const n = (v: unknown, max = MAX_TOKENS) => (withinBounds(v, max) ? v : 0);
     const model = `${typeof data.provider === 'string' ? data.provider : 'unknown'}/${typeof data.model === 'string' ? data.model : 'unknown'}`.slice(0, 200);
     const models = this.reported.get(agent) ?? new Map<string, Usage>();
     const usage = models.get(model) ?? emptyUsage();
@@ -115,8 +116,15 @@ export class PrometheusService {
       cache_read_tokens: n(data.cache_read_tokens),
       cache_write_tokens: n(data.cache_write_tokens),
       total_tokens: 0,
-      cost_usd: n(data.cost_usd),
+      cost_usd: n(data.cost_usd, MAX_COST_USD),
     });
     this.reported.set(agent, models.set(model, usage));
   }
+}
+
+/** Prometheus reads NaN and ±Inf as values; a series that is not a finite number is left out instead (it never is, its figures are bounded). */
+function setFinite<T extends string>(gauge: Gauge<T>, labels: Partial<Record<T, string>>, value: number): void {
+  if (Number.isFinite(value)) gauge.set(labels, value);
+  else if (Object.keys(labels).length) gauge.remove(labels);
+  else gauge.reset();
 }

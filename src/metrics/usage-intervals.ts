@@ -1,3 +1,4 @@
+import { MAX_COST_USD, MAX_TOKENS, withinBounds } from '../common/figure-bounds';
 import type { AgentUsage } from '../openclaw/openclaw.service';
 import { roundUsd } from '../openclaw/transcript-line';
 
@@ -19,15 +20,16 @@ export function emptyInterval(): IntervalUsage {
   return { tokens_in: 0, tokens_out: 0, cost_usd: 0, tool_calls: 0, runs: 0 };
 }
 
-const amount = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : 0);
+/** An event's figure; one out of bounds (the API refuses them, older versions stored them) counts 0. */
+const amount = (value: unknown, max: number) => (withinBounds(value, max) ? value : 0);
 
 /** What one event posted by the OpenClaw plugin adds to an interval. */
 export function addUsageEvent(into: IntervalUsage, type: string, data: Record<string, unknown>): void {
   if (data.source !== 'openclaw') return;
   if (type === 'llm_usage') {
-    into.tokens_in += Math.floor(amount(data.input_tokens));
-    into.tokens_out += Math.floor(amount(data.output_tokens));
-    into.cost_usd += amount(data.cost_usd);
+    into.tokens_in += Math.floor(amount(data.input_tokens, MAX_TOKENS));
+    into.tokens_out += Math.floor(amount(data.output_tokens, MAX_TOKENS));
+    into.cost_usd += amount(data.cost_usd, MAX_COST_USD);
   } else if (type === 'tool_called') into.tool_calls++;
   else if (type === 'task_completed' || type === 'task_failed') into.runs++;
 }
@@ -41,6 +43,11 @@ export function addUsageEvent(into: IntervalUsage, type: string, data: Record<st
  */
 export class UsageIntervals {
   private readonly last = new Map<string, IntervalUsage>();
+
+  /** Starts the agent's intervals again, as for an agent not seen before. */
+  forget(id: string): void {
+    this.last.delete(id);
+  }
 
   row(fromReader: AgentUsage | undefined, id: string, fromEvents: IntervalUsage | undefined, previousTotal: number): UsageColumns {
     if (!fromReader) {
