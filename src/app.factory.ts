@@ -1,4 +1,4 @@
-import { INestApplication, Logger } from '@nestjs/common';
+import { BadRequestException, INestApplication, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Logger as PinoLogger } from 'nestjs-pino';
 import { NestExpressApplication } from '@nestjs/platform-express';
@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { ApiTokenMiddleware } from './common/api-token.middleware';
 import { HostCheckMiddleware } from './common/host-check.middleware';
 import { guardHttpServer } from './common/http-server';
+import { jsonTextProblem } from './common/json-shape';
 import { exitProcess, forceExit } from './common/process';
 import { projectRoot, serviceVersion } from './common/project';
 import { AppConfig } from './config/environment';
@@ -50,9 +51,15 @@ export async function createApp(options: { logger?: false } = {}): Promise<NestE
   // Ahead of the body parser, so refused event requests are never read into memory.
   app.use('/api/events', app.get(IngestGate).use);
   // A full batch is 1000 events of up to 16 KiB of data each.
-  app.useBodyParser('json', { limit: '20mb' });
+  app.useBodyParser('json', { limit: '20mb', verify: refuseOversizedJson });
   setUpDocs(app);
   return app;
+}
+
+/** Objects of too many keys are refused before JSON.parse, which takes half a second for 200,000 of them. */
+function refuseOversizedJson(_request: unknown, _response: unknown, body: Buffer, encoding: string): void {
+  const problem = encoding.toLowerCase() === 'utf-8' ? jsonTextProblem(body) : null;
+  if (problem) throw new BadRequestException({ message: `Invalid request: ${problem}`, details: [{ field: 'body', messages: [problem] }] });
 }
 
 function setUpDocs(app: INestApplication): void {

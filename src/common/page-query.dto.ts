@@ -1,6 +1,7 @@
-import { Type } from 'class-transformer';
+import { Transform } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
 import { IsCursor } from './cursor';
+import { decimalInteger } from './validation';
 
 const LIMIT_MESSAGE = 'limit must be a whole number from 1 to 1000';
 
@@ -8,7 +9,7 @@ const LIMIT_MESSAGE = 'limit must be a whole number from 1 to 1000';
 export class PageQuery {
   /** 1 to 1000, default 100. */
   @IsOptional()
-  @Type(() => Number)
+  @Transform(decimalInteger)
   @IsInt({ message: LIMIT_MESSAGE })
   @Min(1, { message: LIMIT_MESSAGE })
   @Max(1000, { message: LIMIT_MESSAGE })

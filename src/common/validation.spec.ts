@@ -1,4 +1,4 @@
-import { nestsDeeperThan } from './validation';
+import { bodyShapeProblem, decimalInteger, invalidRequest, MAX_BODY_MEMBERS, MAX_OBJECT_KEYS, nestsDeeperThan } from './validation';
 
 /** `levels` objects or lists inside one another, around `inner`. */
 function nested(levels: number, inner: unknown = 1, kind: 'object' | 'list' = 'object'): unknown {
@@ -29,5 +29,43 @@ describe('nestsDeeperThan', () => {
   it('reads a "__proto__" key of parsed JSON as the data it is', () => {
     expect(nestsDeeperThan(JSON.parse(`{"__proto__": ${JSON.stringify(nested(5))}}`), 5)).toBe(true);
     expect(nestsDeeperThan(JSON.parse(`{"__proto__": ${JSON.stringify(nested(4))}}`), 5)).toBe(false);
+  });
+});
+
+describe('bodyShapeProblem', () => {
+  const keys = (count: number) => Object.fromEntries(Array.from({ length: count }, (_, i) => [`k${i}`, i]));
+
+  it('takes an object of MAX_OBJECT_KEYS keys and refuses one more', () => {
+    expect(bodyShapeProblem({ a: keys(MAX_OBJECT_KEYS) })).toBeNull();
+    expect(bodyShapeProblem({ a: keys(MAX_OBJECT_KEYS + 1) })).toBe(`an object of the body has more than ${MAX_OBJECT_KEYS} keys`);
+  });
+
+  it('counts keys and list items over the whole body (here 100 + 100 × 998 + 1)', () => {
+    const items = Array.from({ length: MAX_BODY_MEMBERS / 1_000 }, () => keys(998));
+    expect(bodyShapeProblem({ items })).toBeNull();
+    expect(bodyShapeProblem({ items: [...items, keys(1_000)] })).toMatch(/more than 100000 keys and list items/);
+    expect(bodyShapeProblem(new Array(MAX_BODY_MEMBERS + 1).fill(0))).toMatch(/more than 100000 keys and list items/);
+  });
+
+  it('still refuses deep nesting as nestsDeeperThan does', () => {
+    expect(bodyShapeProblem(nested(64))).toBeNull();
+    expect(bodyShapeProblem(nested(65))).toBe('the body nests deeper than 64 levels');
+  });
+});
+
+describe('invalidRequest', () => {
+  it('lists the first 20 problems, each said once, and counts the rest', () => {
+    const details = [{ field: 'limit', messages: ['bad limit', 'bad limit'] }, ...Array.from({ length: 30 }, (_, i) => ({ field: `f${i}`, messages: [`f${i} is bad`] }))];
+    const body = invalidRequest(details).getResponse() as { details: { messages: string[] }[]; omitted_problems: number; message: string };
+    expect(body.details.flatMap((d) => d.messages)).toHaveLength(20);
+    expect(body.details[0]).toEqual({ field: 'limit', messages: ['bad limit'] });
+    expect(body.omitted_problems).toBe(11);
+    expect(body.message).toMatch(/; and 11 more$/);
+  });
+});
+
+describe('decimalInteger', () => {
+  it.each([['1', 1], ['0', 0], ['42', 42], ['00001', '00001'], ['0x10', '0x10'], ['1e3', '1e3'], [' 1', ' 1'], ['+1', '+1'], ['1.0', '1.0'], [7, 7]])('reads %p as %p', (value, read) => {
+    expect(decimalInteger({ value })).toBe(read);
   });
 });

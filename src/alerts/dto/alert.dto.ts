@@ -1,7 +1,8 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Matches, MaxLength, Min } from 'class-validator';
+import { Transform } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { PageQuery } from '../../common/page-query.dto';
+import { decimalInteger } from '../../common/validation';
 import { SEVERITIES, Severity } from '../alert-rule.entity';
 import { CONFIG_ID_MESSAGE, CONFIG_ID_PATTERN } from './rule.dto';
 
@@ -53,10 +54,13 @@ export class AlertQuery extends PageQuery {
   rule_id?: string;
 }
 
+const ALERT_ID_MESSAGE = 'id must be an alert id: a whole number from 1, in decimal without leading zeros';
+
 export class AlertIdParams {
-  @Type(() => Number)
-  @IsInt({ message: 'id must be an alert id (a whole number)' })
-  @Min(1, { message: 'id must be an alert id (a whole number)' })
+  @Transform(decimalInteger)
+  @IsInt({ message: ALERT_ID_MESSAGE })
+  @Min(1, { message: ALERT_ID_MESSAGE })
+  @Max(Number.MAX_SAFE_INTEGER, { message: ALERT_ID_MESSAGE })
   id!: number;
 }
 

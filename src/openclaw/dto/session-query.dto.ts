@@ -1,12 +1,17 @@
 import { Transform, Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsPositive, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsPositive, IsString, Length, Matches, Max, MaxLength, Min } from 'class-validator';
 import { IsReadableIsoDate } from '../../common/iso-date';
+import { decimalInteger } from '../../common/validation';
 import { AGENT_ID_PATTERN } from '../../workspace/workspace.types';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
-/** OpenClaw session keys: `agent:<id>:<rest>`, printable, no slashes that could name a path. */
-export const SESSION_KEY_PATTERN = /^[^\s/\\]{1,512}$/;
+/**
+ * OpenClaw session keys (`agent:<id>:<rest>`) as OpenClaw writes them: any text, since every key the list
+ * gives must open. A key is only looked up among the sessions read, never used as a path; its length is
+ * bounded by what a request line can carry (Node's 16 KiB of headers).
+ */
+export const MAX_SESSION_KEY_LENGTH = 16 * 1024;
 
 export class SessionListQuery {
   /** Only this agent's sessions. */
@@ -28,7 +33,7 @@ export class SessionListQuery {
 
   /** 1 to 500, default 100. */
   @IsOptional()
-  @Type(() => Number)
+  @Transform(decimalInteger)
   @IsInt({ message: 'limit must be a whole number from 1 to 500' })
   @Min(1, { message: 'limit must be a whole number from 1 to 500' })
   @Max(500, { message: 'limit must be a whole number from 1 to 500' })
@@ -44,14 +49,15 @@ export class SessionListQuery {
 
 export class SessionKeyParams {
   /** The session key, e.g. `agent:main:main` (URL-encoded). */
-  @Matches(SESSION_KEY_PATTERN, { message: 'key must be a session key such as agent:main:main' })
+  @IsString({ message: 'key must be a session key such as agent:main:main' })
+  @Length(1, MAX_SESSION_KEY_LENGTH, { message: 'key must be a session key such as agent:main:main' })
   key!: string;
 }
 
 export class TranscriptQuery {
   /** 1 to 500 transcript lines, default 100. */
   @IsOptional()
-  @Type(() => Number)
+  @Transform(decimalInteger)
   @IsInt({ message: 'limit must be a whole number from 1 to 500' })
   @Min(1, { message: 'limit must be a whole number from 1 to 500' })
   @Max(500, { message: 'limit must be a whole number from 1 to 500' })
@@ -59,7 +65,7 @@ export class TranscriptQuery {
 
   /** Only lines before this position (`next_before` of the previous page). */
   @IsOptional()
-  @Type(() => Number)
+  @Transform(decimalInteger)
   @IsInt({ message: 'before must be a whole number, a transcript position' })
   @Min(0, { message: 'before must be a whole number, a transcript position' })
   before?: number;
