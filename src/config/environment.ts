@@ -1,7 +1,7 @@
 import { homedir, hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { plainToInstance, Transform, Type } from 'class-transformer';
-import { IsIn, IsInt, IsNotEmpty, IsOptional, IsPositive, IsString, isFQDN, isIP, Matches, Max, Min, registerDecorator, validateSync } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsNotEmpty, IsOptional, IsPositive, IsString, isFQDN, isIP, Matches, Max, Min, registerDecorator, validateSync } from 'class-validator';
 import { slotsOf } from '../common/schedule-slots';
 import { ConfigService } from '@nestjs/config';
 
@@ -15,6 +15,9 @@ const toList = ({ value }: { value: unknown }) =>
         .map((item) => item.trim())
         .filter(Boolean)
     : value;
+
+/** `true` and `false` as written; anything else is left as it is, for the check to name. */
+const toBoolean = ({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value);
 
 /** Scheduled work runs on wall-clock slots (see slotsOf): an interval must fall on the same slots every day. */
 function FitsSlots(unitSeconds: number, maxSeconds: number, message: string) {
@@ -177,6 +180,11 @@ export class EnvironmentVariables {
   @Type(() => Number)
   @IsPositive({ message: 'MC_WEBHOOK_RETRY_BASE must be a positive number of seconds (fractions allowed)' })
   MC_WEBHOOK_RETRY_BASE: number = 1;
+
+  /** Webhooks to link-local addresses (169.254/16, fe80::/10) and cloud metadata services; refused unless true. */
+  @Transform(toBoolean)
+  @IsBoolean({ message: 'MC_WEBHOOK_ALLOW_LINK_LOCAL must be true or false' })
+  MC_WEBHOOK_ALLOW_LINK_LOCAL: boolean = false;
 
   @IsOptional()
   @IsString()

@@ -17,7 +17,7 @@ import { WebhookChannel } from './webhook-channel.entity';
 import { AttemptResult, postWebhook } from './webhook-sender';
 
 /** Deliveries to one channel at the same time: a receiver that hangs holds only its own. */
-const PER_CHANNEL = 4;
+export const PER_CHANNEL = 4;
 /** A notification still undelivered this long after it was queued is given up. */
 const GIVE_UP_MS = 24 * 3_600_000;
 const BATCH = 100;
@@ -41,6 +41,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly held = new Set<number>();
   private readonly stop = new AbortController();
   private readonly baseMs: number;
+  private readonly allowLinkLocal: boolean;
   private readonly outcomes: Counter<'channel' | 'outcome'>;
   private timer: NodeJS.Timeout | null = null;
   private poll: NodeJS.Timeout | null = null;
@@ -55,6 +56,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly cluster: ClusterService,
   ) {
     this.baseMs = config.get('MC_WEBHOOK_RETRY_BASE', { infer: true }) * 1000;
+    this.allowLinkLocal = config.get('MC_WEBHOOK_ALLOW_LINK_LOCAL', { infer: true });
     this.outcomes = new Counter({
       name: 'mission_control_notifications_total',
       help: 'Webhook delivery attempts by channel and outcome (delivered, retry, failed)',
@@ -89,6 +91,21 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
   async attemptOnce(row: Delivery, channel: WebhookChannel): Promise<Delivery> {
     const result = await this.send(row, channel);
     return this.record(row, result, true);
+  }
+
+  /**
+   * Runs `work` (a test notification) in one of the channel's PER_CHANNEL slots, which deliveries share:
+   * a hanging receiver holds no more connections than that. Null, with nothing run, when all are taken.
+   */
+  async inSlot<T>(channelId: string, work: () => Promise<T>): Promise<T | null> {
+    if ((this.busy.get(channelId) ?? 0) >= PER_CHANNEL) return null;
+    this.busy.set(channelId, (this.busy.get(channelId) ?? 0) + 1);
+    try {
+      return await work();
+    } finally {
+      this.busy.set(channelId, (this.busy.get(channelId) ?? 1) - 1);
+      this.kick();
+    }
   }
 
   /** Runs a pass now, or right after the one running. */
@@ -167,7 +184,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
       'x-mc-delivery': String(row.id),
       ...(channel.secret ? signatureHeaders(channel.secret, body) : {}),
     };
-    return postWebhook(channel.url, body, headers, this.stop.signal);
+    return postWebhook(channel.url, body, headers, { stop: this.stop.signal, allowLinkLocal: this.allowLinkLocal });
   }
 
   private async record(row: Delivery, result: AttemptResult, final = false): Promise<Delivery> {

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { HttpException, HttpStatus, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, In, Repository } from 'typeorm';
 import { decodeCursor, encodeCursor } from '../common/cursor';
@@ -6,10 +6,28 @@ import { DatabaseWriter } from '../database/database-writer';
 import type { AlertDto } from '../alerts/dto/alert.dto';
 import type { RuleDto } from '../alerts/dto/rule.dto';
 import { Delivery, NotificationEvent } from './delivery.entity';
-import { DeliveryWorker } from './delivery.worker';
+import { DeliveryWorker, PER_CHANNEL } from './delivery.worker';
 import { DeliveryDto, DeliveryPageDto, DeliveryQuery } from './dto/delivery.dto';
 import { WebhookChannel } from './webhook-channel.entity';
+import { DELIVERY_TIMEOUT_MS } from './webhook-sender';
 import { WebhooksService } from './webhooks.service';
+
+/** Seconds a refused test is told to wait: one attempt's longest. */
+export const BUSY_RETRY_AFTER_S = DELIVERY_TIMEOUT_MS / 1000;
+
+/** 429: the channel already has PER_CHANNEL deliveries or tests under way; nothing was sent or recorded. */
+export class ChannelBusyException extends HttpException {
+  constructor(channelId: string) {
+    super(
+      {
+        message: `Webhook channel ${channelId} already has ${PER_CHANNEL} deliveries or tests under way; nothing was sent, try again after ${BUSY_RETRY_AFTER_S} s`,
+        channel_id: channelId,
+        retry_after_seconds: BUSY_RETRY_AFTER_S,
+      },
+      HttpStatus.TOO_MANY_REQUESTS,
+    );
+  }
+}
 
 const toDeliveryDto = ({ payload: _payload, ...delivery }: Delivery): DeliveryDto => delivery;
 
@@ -59,8 +77,12 @@ export class NotificationsService {
     };
     // Never picked up by the worker: it has no next attempt.
     const row = { ...newDelivery(channel.id, 'test', JSON.stringify({ alert: sample, rule: null }), now), alert_id: null, rule_id: null, next_attempt_at: null } as Delivery;
-    row.id = (await this.writer.transaction((m) => m.insert(Delivery, row))).identifiers[0].id;
-    return toDeliveryDto(await this.worker.attemptOnce(row, channel));
+    const sent = await this.worker.inSlot(channel.id, async () => {
+      row.id = (await this.writer.transaction((m) => m.insert(Delivery, row))).identifiers[0].id;
+      return this.worker.attemptOnce(row, channel);
+    });
+    if (!sent) throw new ChannelBusyException(channel.id);
+    return toDeliveryDto(sent);
   }
 
   /** Newest first, keyset-paginated on (created_at, id). */

@@ -1,5 +1,6 @@
 import { request as httpRequest, IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { ALLOW_HINT, guardedLookup, linkLocalKind } from './webhook-url';
 
 /** No receiver holds a delivery longer than this, whether it never connects, never answers or never ends its answer. */
 export const DELIVERY_TIMEOUT_MS = 5_000;
@@ -13,12 +14,22 @@ export interface AttemptResult {
   error: string | null;
 }
 
+export interface SendOptions {
+  /** The service shutting down: ends the attempt at once. */
+  stop?: AbortSignal;
+  /** MC_WEBHOOK_ALLOW_LINK_LOCAL: otherwise a link-local or metadata host, named or resolved, is refused. */
+  allowLinkLocal?: boolean;
+}
+
 /**
  * POSTs a body once. Redirects are not followed (a 3xx is a failure), no connection is kept for
- * later, and `stop` (the service shutting down) ends the attempt at once. Never throws.
+ * later, and `stop` ends the attempt at once. Never throws.
  */
-export function postWebhook(url: string, body: string, headers: Record<string, string>, stop?: AbortSignal): Promise<AttemptResult> {
+export function postWebhook(url: string, body: string, headers: Record<string, string>, { stop, allowLinkLocal = false }: SendOptions = {}): Promise<AttemptResult> {
   const target = new URL(url);
+  // A channel kept before the setting changed, or from before hosts were checked.
+  const refused = allowLinkLocal ? null : linkLocalKind(target.hostname);
+  if (refused) return Promise.resolve({ ok: false, http_status: null, error: `refused: ${target.hostname} is ${refused}; ${ALLOW_HINT}` });
   const timeout = AbortSignal.timeout(DELIVERY_TIMEOUT_MS);
   const signal = stop ? AbortSignal.any([timeout, stop]) : timeout;
   const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
@@ -37,7 +48,7 @@ export function postWebhook(url: string, body: string, headers: Record<string, s
       const why = status >= 300 && status < 400 ? ' (redirects are not followed)' : said ? `: ${said}` : '';
       resolve({ ok, http_status: status, error: ok ? null : `HTTP ${status}${why}` });
     };
-    const req = send(target, { method: 'POST', headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) }, signal, agent: false }, (res) => {
+    const req = send(target, { method: 'POST', headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) }, signal, agent: false, lookup: allowLinkLocal ? undefined : guardedLookup }, (res) => {
       answer = res;
       res.on('data', (chunk: Buffer) => {
         if (read < ERROR_TEXT) text.push(chunk.subarray(0, ERROR_TEXT - read));

@@ -1,9 +1,10 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiConflictResponse, ApiNotFoundResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
+import { ApiBadRequestResponse, ApiConflictResponse, ApiNotFoundResponse, ApiTags, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { Response } from 'express';
 import { ErrorDto } from '../common/error.dto';
 import { DeliveryDto, DeliveryPageDto, DeliveryQuery } from './dto/delivery.dto';
 import { CreateWebhookDto, UpdateWebhookDto, WebhookDto, WebhookIdParams, WebhookListDto } from './dto/webhook.dto';
-import { NotificationsService } from './notifications.service';
+import { BUSY_RETRY_AFTER_S, ChannelBusyException, NotificationsService } from './notifications.service';
 import { toWebhookDto, WebhooksService } from './webhooks.service';
 
 @ApiTags('notifications')
@@ -50,12 +51,21 @@ export class WebhooksController {
     return toWebhookDto(await this.webhooks.delete(params.id));
   }
 
-  /** Sends a `test` notification now (once, no retry) → the delivery with the receiver's status. */
+  /**
+   * Sends a `test` notification now (once, no retry) → the delivery with the receiver's status. It takes one of
+   * the channel's 4 connections; with all in use, 429 with `Retry-After`.
+   */
   @Post('webhooks/:id/test')
   @HttpCode(200)
   @ApiNotFoundResponse({ type: ErrorDto })
-  test(@Param() params: WebhookIdParams): Promise<DeliveryDto> {
-    return this.notifications.test(params.id);
+  @ApiTooManyRequestsResponse({ type: ErrorDto, description: 'The channel already has 4 deliveries or tests under way.' })
+  async test(@Param() params: WebhookIdParams, @Res({ passthrough: true }) response: Response): Promise<DeliveryDto> {
+    try {
+      return await this.notifications.test(params.id);
+    } catch (error) {
+      if (error instanceof ChannelBusyException) response.setHeader('Retry-After', String(BUSY_RETRY_AFTER_S));
+      throw error;
+    }
   }
 
   /** Every notification sent or to send, with its attempts, newest first. */

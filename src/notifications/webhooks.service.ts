@@ -4,11 +4,14 @@ import { randomUUID } from 'node:crypto';
 import { EntityManager, In, Repository } from 'typeorm';
 import { DomainEventBus } from '../common/domain-event-bus';
 import { definedFields } from '../common/patch';
+import { invalidRequest } from '../common/validation';
+import { AppConfig } from '../config/environment';
 import { DatabaseWriter } from '../database/database-writer';
 import { DomainEvent } from '../domain-events';
 import { Delivery } from './delivery.entity';
 import { CreateWebhookDto, FileWebhookDto, UpdateWebhookDto, WebhookDto } from './dto/webhook.dto';
 import { WebhookChannel } from './webhook-channel.entity';
+import { ALLOW_HINT, linkLocalKind, normaliseWebhookUrl } from './webhook-url';
 
 export function toWebhookDto(channel: WebhookChannel): WebhookDto {
   const { secret, url, ...shown } = channel;
@@ -28,11 +31,16 @@ export function shownUrl(url: string): string {
 /** Webhook channels: where notifications go. Secrets are kept to sign requests and never handed out. */
 @Injectable()
 export class WebhooksService {
+  private readonly allowLinkLocal: boolean;
+
   constructor(
     @InjectRepository(WebhookChannel) private readonly channels: Repository<WebhookChannel>,
     private readonly writer: DatabaseWriter,
     private readonly bus: DomainEventBus,
-  ) {}
+    config: AppConfig,
+  ) {
+    this.allowLinkLocal = config.get('MC_WEBHOOK_ALLOW_LINK_LOCAL', { infer: true });
+  }
 
   list(): Promise<WebhookChannel[]> {
     return this.channels.find({ order: { name: 'ASC', id: 'ASC' } });
@@ -52,6 +60,7 @@ export class WebhooksService {
   }
 
   async create(body: CreateWebhookDto): Promise<WebhookChannel> {
+    this.assertAllowedHost(body.url);
     const now = new Date().toISOString();
     const channel: WebhookChannel = {
       id: randomUUID(),
@@ -66,7 +75,10 @@ export class WebhooksService {
 
   async update(id: string, body: UpdateWebhookDto): Promise<WebhookChannel> {
     const channel = this.assertEditable(await this.get(id));
-    const changed: WebhookChannel = { ...channel, ...definedFields(body), updated_at: new Date().toISOString() };
+    if (body.url !== undefined) this.assertAllowedHost(body.url);
+    const given = definedFields(body);
+    if (given.url !== undefined) given.url = normaliseWebhookUrl(given.url);
+    const changed: WebhookChannel = { ...channel, ...given, updated_at: new Date().toISOString() };
     await this.writer.transaction((m) => m.update(WebhookChannel, { id }, changed));
     return changed;
   }
@@ -88,6 +100,8 @@ export class WebhooksService {
     return this.writer.transaction(async (m) => {
       const existing = new Map((await m.find(WebhookChannel)).map((c) => [c.id, c]));
       for (const entry of entries) {
+        const refused = this.linkLocal(entry.url);
+        if (refused) throw new Error(`MC_ALERT_RULES: channels: the channel "${entry.id}": ${refused}`);
         const before = existing.get(entry.id);
         await m.save(WebhookChannel, {
           id: entry.id,
@@ -103,6 +117,18 @@ export class WebhooksService {
       if (gone.length) await failPending(m, gone);
       return gone;
     });
+  }
+
+  /** Why the URL's host is refused (link-local, cloud metadata), or null; see MC_WEBHOOK_ALLOW_LINK_LOCAL. */
+  private linkLocal(url: string): string | null {
+    const { hostname } = new URL(url);
+    const kind = this.allowLinkLocal ? null : linkLocalKind(hostname);
+    return kind && `url points at ${hostname}, ${kind}; ${ALLOW_HINT}`;
+  }
+
+  private assertAllowedHost(url: string): void {
+    const refused = this.linkLocal(url);
+    if (refused) throw invalidRequest([{ field: 'url', messages: [refused] }]);
   }
 
   private assertEditable(channel: WebhookChannel): WebhookChannel {
@@ -121,5 +147,5 @@ function failPending(m: EntityManager, channelIds: string[]): Promise<unknown> {
 
 /** A channel's settings as given (over the API or in the rule file), with their defaults. */
 function channelFields(given: CreateWebhookDto): Pick<WebhookChannel, 'name' | 'url' | 'format' | 'secret' | 'enabled'> {
-  return { name: given.name, url: given.url, format: given.format ?? 'generic', secret: given.secret ?? null, enabled: given.enabled ?? true };
+  return { name: given.name, url: normaliseWebhookUrl(given.url), format: given.format ?? 'generic', secret: given.secret ?? null, enabled: given.enabled ?? true };
 }

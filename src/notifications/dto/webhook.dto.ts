@@ -1,20 +1,13 @@
 import { ApiProperty, PartialType } from '@nestjs/swagger';
 import { IsBoolean, IsIn, IsOptional, IsString, Length, Matches, registerDecorator } from 'class-validator';
 import { CONFIG_ID_MESSAGE, CONFIG_ID_PATTERN } from '../../alerts/dto/rule.dto';
-import { IsOptionalNotNull } from '../../common/validation';
+import { IsOptionalNotNull, RefusesUnknownFields } from '../../common/validation';
 import { WEBHOOK_FORMATS, WebhookFormat } from '../webhook-channel.entity';
-
-const URL_MESSAGE = 'url must be an http:// or https:// URL with a host, at most 2048 characters, without a user name or password';
+import { parseWebhookUrl, URL_MESSAGE } from '../webhook-url';
 
 /** Only http: and https: with a host: no file:, ftp: or anything a request could be turned against. */
 export function isWebhookUrl(value: unknown): boolean {
-  if (typeof value !== 'string' || value.length > 2048) return false;
-  try {
-    const url = new URL(value);
-    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '' && url.username === '' && url.password === '';
-  } catch {
-    return false;
-  }
+  return parseWebhookUrl(value) !== null;
 }
 
 function IsWebhookUrl() {
@@ -22,6 +15,7 @@ function IsWebhookUrl() {
     registerDecorator({ name: 'isWebhookUrl', target: target.constructor, propertyName, options: { message: URL_MESSAGE }, validator: { validate: isWebhookUrl } });
 }
 
+@RefusesUnknownFields()
 export class CreateWebhookDto {
   /** @example "Ops on Slack" */
   @IsString({ message: 'name must be a string' })
@@ -29,7 +23,8 @@ export class CreateWebhookDto {
   name!: string;
 
   /**
-   * Where to POST: http:// or https:// only; redirects are not followed.
+   * Where to POST: http:// or https:// only; redirects are not followed. Kept normalised (`http://0x7f.1/` as
+   * `http://127.0.0.1/`); link-local and cloud metadata addresses are refused unless MC_WEBHOOK_ALLOW_LINK_LOCAL=true.
    * @example "https://hooks.slack.com/services/T000/B000/XXXX"
    */
   @IsWebhookUrl()
@@ -52,6 +47,7 @@ export class CreateWebhookDto {
   enabled?: boolean;
 }
 
+@RefusesUnknownFields()
 export class UpdateWebhookDto extends PartialType(CreateWebhookDto, { skipNullProperties: false }) {}
 
 /** A channel of the rule file: its own id; `url_env` and `secret_env` are resolved before this is checked. */
