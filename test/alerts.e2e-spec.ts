@@ -1,30 +1,35 @@
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { alertsHarness, MIN, TOKEN } from './support/alerts-harness';
-import { api, removeDirs, startApp, TestApp, waitFor } from './support/app-harness';
+import { api, makeTempDir, removeDirs, startApp, TestApp, waitFor } from './support/app-harness';
 import { WebhookReceiver } from './support/webhook-receiver';
 import { TestSocket } from './support/ws-client';
 
 describe('Alert kinds: each fires and resolves from its real cause', () => {
-  let t: TestApp;
-  const h = alertsHarness(() => t);
+  // An app each: the alert clock never goes back, and most of these move it ahead of the real one.
+  let t: TestApp | undefined;
+  const h = alertsHarness(() => t!);
   const firing = async (ruleId: string) => waitFor(async () => (await h.alerts(ruleId)).find((a: { state: string }) => a.state === 'firing'), 5000, `rule ${ruleId} to fire`);
   const resolved = async (ruleId: string) => waitFor(async () => {
     const list = await h.alerts(ruleId);
     return list.length && list.every((a: { state: string }) => a.state === 'resolved') ? list : undefined;
   }, 5000, `rule ${ruleId} to resolve`);
 
-  beforeAll(async () => {
-    // No mission-control folder yet: the service starts degraded (the health test's cause).
-    t = await startApp({ fixture: false, env: { MC_API_TOKEN: TOKEN, MC_METRICS_INTERVAL: '3600' } });
-  });
+  /** An empty fleet; with no mission-control folder at all, the service starts degraded (the health test's cause). */
+  const start = async (folder = true) => {
+    const workspace = await makeTempDir('mc-ws-');
+    if (folder) await mkdir(join(workspace, 'mission-control', 'agents'), { recursive: true });
+    return (t = await startApp({ workspace, env: { MC_API_TOKEN: TOKEN, MC_METRICS_INTERVAL: '3600' } }));
+  };
 
-  afterAll(async () => {
+  afterEach(async () => {
     await t?.close();
     await removeDirs(t?.workspace, t?.dataDir);
+    t = undefined;
   });
 
   it('health: fires while the service is degraded, resolves at the first collection once it is healthy', async () => {
+    const t = await start(false);
     // A new rule is evaluated at once.
     const rule = await h.rule({ name: 'Service health', kind: 'health', severity: 'critical' });
     const alert = await firing(rule.id);
@@ -37,6 +42,7 @@ describe('Alert kinds: each fires and resolves from its real cause', () => {
   });
 
   it('agent_offline: fires once the agent has been offline longer than the minutes, on the collection clock', async () => {
+    await start();
     const T = Date.now();
     await h.writeAgent('scout', { status: 'offline', lastActive: new Date(T).toISOString() });
     await waitFor(async () => (await h.agentStatus('scout')) === 'offline', 3000, 'scout offline');
@@ -53,6 +59,7 @@ describe('Alert kinds: each fires and resolves from its real cause', () => {
   });
 
   it('agent_error: fires when the agent reports an error, resolves when it recovers', async () => {
+    await start();
     const rule = await h.rule({ name: 'Crashy in error', kind: 'agent_error', params: { agent_id: 'crashy' }, severity: 'critical' });
     await h.writeAgent('crashy', { status: 'crashed', lastActive: new Date().toISOString() });
     expect(await firing(rule.id)).toMatchObject({ subject: 'agent:crashy', message: 'crashy is in error (crashed)' });
@@ -62,6 +69,7 @@ describe('Alert kinds: each fires and resolves from its real cause', () => {
   });
 
   it('cost_budget: fires when llm_usage events push the UTC day over the budget, resolves in the next day', async () => {
+    await start();
     const rule = await h.rule({ name: 'Spender budget', kind: 'cost_budget', params: { agent_id: 'spender', usd: 5, window: 'day' } });
     const fleetRule = await h.rule({ name: 'Fleet budget', kind: 'cost_budget', params: { usd: 100, window: 'month' } });
     const usage = { event_type: 'llm_usage', agent_id: 'spender', data: { source: 'openclaw', provider: 'anthropic', model: 'claude', input_tokens: 1000, output_tokens: 100, cost_usd: 3 } };
@@ -78,6 +86,7 @@ describe('Alert kinds: each fires and resolves from its real cause', () => {
   });
 
   it('error_rate: fires once enough tasks ended with too many failures, resolves when the window moves on', async () => {
+    await start();
     const rule = await h.rule({ name: 'Worker failures', kind: 'error_rate', params: { agent_id: 'worker', above: 0.5, window_minutes: 10, min_tasks: 4 } });
     const task = (type: string, i: number) => ({ event_type: type, agent_id: 'worker', data: { task_id: `T${i}` } });
     await h.post('/api/events/batch', { events: [task('task_completed', 1), task('task_failed', 2), task('task_failed', 3)] });
@@ -91,6 +100,7 @@ describe('Alert kinds: each fires and resolves from its real cause', () => {
   });
 
   it('event_count: fires at the Nth event of a type in the window, resolves when the window moves on', async () => {
+    await start();
     const rule = await h.rule({ name: 'OOM kills', kind: 'event_count', params: { event_type: 'oom_killed', at_least: 3, window_minutes: 15 } });
     const oom = { event_type: 'oom_killed', agent_id: 'worker' };
     await h.post('/api/events/batch', { events: [oom, oom] });
@@ -104,6 +114,7 @@ describe('Alert kinds: each fires and resolves from its real cause', () => {
   });
 
   it('no_backup and backup_failed: fire from time passing and from a backup that fails verification; a good backup resolves them', async () => {
+    const t = await start();
     const none = await h.rule({ name: 'No backup', kind: 'no_backup', params: { hours: 1 } });
     const failed = await h.rule({ name: 'Backup failed', kind: 'backup_failed' });
     await h.collectAt(Date.now() + 2 * 60 * MIN);

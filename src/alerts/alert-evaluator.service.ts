@@ -3,6 +3,7 @@ import { OnEvent } from '@nestjs/event-emitter';
 import { Subscription } from 'rxjs';
 import { ClusterService } from '../cluster/cluster.service';
 import { DomainEvent, EventsLoggedEvent, MetricsCollectedEvent } from '../domain-events';
+import { AlertClock } from './alert-clock';
 import { AlertRule, RULE_KINDS, RuleKind } from './alert-rule.entity';
 import { AlertsService } from './alerts.service';
 import { AgentKinds } from './evaluators/agent-kinds';
@@ -14,7 +15,8 @@ import { RuleChange, RulesService } from './rules.service';
 
 /**
  * One evaluation to run: of these kinds (or one rule), at `at` (a collection's time) or, when null,
- * the time it runs; or the closing of a rule deleted or disabled, or at start of any such rule.
+ * the time it runs (both on the AlertClock); or the closing of a rule deleted or disabled, or at
+ * start of any such rule.
  */
 interface Batch {
   kinds: Set<RuleKind>;
@@ -47,6 +49,8 @@ export class AlertEvaluator implements OnApplicationBootstrap, OnModuleDestroy {
   private subscription: Subscription | null = null;
   private readonly failing = new Set<string>();
   private tick: NodeJS.Timeout | null = null;
+  /** Counts evaluations, so that what one evaluation shares is not shared with the next. */
+  private evaluation = 0;
 
   constructor(
     private readonly rules: RulesService,
@@ -55,6 +59,7 @@ export class AlertEvaluator implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly eventKinds: EventKinds,
     private readonly costs: CostBudgets,
     private readonly serviceKinds: ServiceKinds,
+    private readonly clock: AlertClock,
     // The command line has no cluster.
     @Optional() private readonly cluster?: ClusterService,
   ) {}
@@ -176,7 +181,8 @@ export class AlertEvaluator implements OnApplicationBootstrap, OnModuleDestroy {
 
   private async drain(): Promise<void> {
     for (let batch = this.queue.shift(); batch; batch = this.queue.shift()) {
-      const now = batch.at ?? Date.now();
+      const now = this.clock.next(batch.at);
+      this.evaluation++;
       if (batch.close) await this.close(batch.close, now);
       for (const rule of this.rules.enabled()) {
         if (!batch.kinds.has(rule.kind) || (batch.ruleId && rule.id !== batch.ruleId)) continue;
@@ -220,7 +226,7 @@ export class AlertEvaluator implements OnApplicationBootstrap, OnModuleDestroy {
       case 'no_backup':
         return this.serviceKinds.noBackup(rule, now);
       case 'health':
-        return this.serviceKinds.serviceHealth(now);
+        return this.serviceKinds.serviceHealth(this.evaluation);
     }
   }
 }

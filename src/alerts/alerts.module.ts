@@ -8,6 +8,7 @@ import { HealthModule } from '../health/health.module';
 import { MetricsModule } from '../metrics/metrics.module';
 import { NotificationsModule } from '../notifications/notifications.module';
 import { OpenClawModule } from '../openclaw/openclaw.module';
+import { AlertClock } from './alert-clock';
 import { AlertEvaluator } from './alert-evaluator.service';
 import { AlertRule } from './alert-rule.entity';
 import { Alert } from './alert.entity';
@@ -36,7 +37,7 @@ import { RulesService } from './rules.service';
     NotificationsModule,
   ],
   controllers: [RulesController, AlertsController],
-  providers: [RulesService, RuleFileLoader, AlertsService, AlertEvaluator, AgentKinds, EventKinds, CostBudgets, ServiceKinds, AlertsMetrics],
+  providers: [RulesService, RuleFileLoader, AlertsService, AlertClock, AlertEvaluator, AgentKinds, EventKinds, CostBudgets, ServiceKinds, AlertsMetrics],
   exports: [AlertsService],
 })
 export class AlertsModule {}

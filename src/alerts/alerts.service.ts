@@ -157,8 +157,10 @@ export class AlertsService implements OnModuleInit {
 
   private async resolve(rule: AlertRule | null, alert: Alert, now: number): Promise<void> {
     const announce = rule?.notify_resolved ?? false;
-    const lastNotified = announce ? iso(now) : alert.last_notified_at;
-    await this.record((m) => patch(m, alert.id, { state: 'resolved', resolved_at: iso(now), last_notified_at: lastNotified }), 'resolved', rule && toRuleDto(rule), announce);
+    // The alert clock does not outlive a restart: an alert it fired ahead of the real clock ends no earlier than it began.
+    const at = iso(Math.max(now, Date.parse(alert.started_at)));
+    const lastNotified = announce ? at : alert.last_notified_at;
+    await this.record((m) => patch(m, alert.id, { state: 'resolved', resolved_at: at, last_notified_at: lastNotified }), 'resolved', rule && toRuleDto(rule), announce);
     this.firing.delete(keyOf(alert.rule_id, alert.subject));
     this.lastNotified.set(keyOf(alert.rule_id, alert.subject), Date.parse(lastNotified));
   }

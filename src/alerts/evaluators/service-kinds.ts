@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import { BackupsService } from '../../backups/backups.service';
-import { BackupFailedEvent, DomainEvent } from '../../domain-events';
+import { BackupCompletedEvent, BackupFailedEvent, DomainEvent } from '../../domain-events';
 import { HealthService } from '../../health/health.service';
+import { AlertClock } from '../alert-clock';
 import { AlertRule } from '../alert-rule.entity';
 import { FLEET, Observation, round1, single } from './observation';
 
@@ -14,11 +15,17 @@ export class ServiceKinds {
   /** The last backup's outcome since start; unknown (null) until one ends, so a restart leaves a firing alert as it is. */
   private lastBackup: { failed: boolean; error: string; operation: string } | null = null;
   private readonly startedAt = Date.now();
-  private health: { at: number; status: Promise<{ status: string; down: string[] }> } | null = null;
+  private health: { evaluation: number; status: Promise<{ status: string; down: string[] }> } | null = null;
+  /**
+   * The last full backup made here, and when it was made on the alert clock: one made after an
+   * evaluation at t is no older than t, even when t is ahead of the real clock that dated it.
+   */
+  private madeHere: { id: string; at: number } | null = null;
 
   constructor(
     private readonly backups: BackupsService,
     private readonly healthService: HealthService,
+    private readonly clock: AlertClock,
   ) {}
 
   /** A backup that could not be made, and one that no longer verifies, are failed backups; a failed restore is not. */
@@ -28,8 +35,10 @@ export class ServiceKinds {
   }
 
   @OnEvent(DomainEvent.BackupCompleted)
-  onBackupCompleted(): void {
+  onBackupCompleted({ backup }: BackupCompletedEvent): void {
     this.lastBackup = { failed: false, error: '', operation: 'backup' };
+    // An imported backup keeps its own, older date.
+    if (backup.type === 'full' && backup.status === 'verified' && backup.trigger !== 'imported') this.madeHere = { id: backup.id, at: this.clock.now() };
   }
 
   backupFailed(): Observation {
@@ -42,15 +51,16 @@ export class ServiceKinds {
   async noBackup(rule: AlertRule, now: number): Promise<Observation> {
     const hours = Number(rule.params.hours);
     const newest = await this.backups.newestVerifiedFull();
-    const since = newest ? Date.parse(newest.created_at) : this.startedAt;
+    const made = newest && newest.id === this.madeHere?.id ? this.madeHere.at : -Infinity;
+    const since = newest ? Math.max(Date.parse(newest.created_at), made) : this.startedAt;
     const age = (now - since) / HOUR;
     const message = newest ? `No verified full backup for ${Math.floor(age)} hours (the last is ${newest.id})` : `No verified full backup since the service started ${Math.floor(age)} hours ago`;
     return single(FLEET, age > hours ? { value: round1(age), message } : null);
   }
 
-  async serviceHealth(now: number): Promise<Observation> {
-    // Several health rules in one evaluation share one check.
-    if (this.health?.at !== now) this.health = { at: now, status: this.checkHealth() };
+  async serviceHealth(evaluation: number): Promise<Observation> {
+    // Several health rules in one evaluation share one check (two evaluations may share a time).
+    if (this.health?.evaluation !== evaluation) this.health = { evaluation, status: this.checkHealth() };
     const { status, down } = await this.health.status;
     return single(FLEET, status === 'healthy' ? null : { value: null, message: `Mission Control is ${status}${down.length ? `: ${down.join(', ')} down` : ''}` });
   }
