@@ -3,8 +3,12 @@ import * as sqlite3 from 'sqlite3';
 
 type Mode = 'ro' | 'immutable';
 
-/** Files written this recently may change again within the same clock tick: they are read again. */
-const RACY_MS = 2_000;
+/**
+ * A file written this close to the last look may have been written again within the same tick of the
+ * kernel's file clock (a few ms), its mtime unchanged: it is read again. Longer would cost OpenClaw:
+ * each read holds a WAL read lock that its closing TRUNCATE checkpoint waits for.
+ */
+const RACY_MS = 100;
 
 /**
  * A read-only look at another program's SQLite database. It never creates, writes or keeps a lock on
