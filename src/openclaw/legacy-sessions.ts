@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import { open, readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { basename, join, resolve, sep } from 'node:path';
 import JSON5 from 'json5';
 import { isPlainObject } from '../common/json';
+import { openRegularFile, readRegularFile } from '../common/regular-file';
 import { entryUsage, SessionStore, StoreChanges, text, TranscriptEntry } from './session-store';
 import { ModelPrice } from './openclaw-config';
 import { SessionMeta } from './session-tracker';
@@ -74,7 +75,7 @@ export class LegacySessions implements SessionStore {
     const path = this.files.get(sessionId)?.path ?? join(this.dir, `${sessionId}.jsonl`);
     const info = await stat(path);
     if (info.size > MAX_INDEX_BYTES) throw new Error(`transcript ${basename(path)} is over ${MAX_INDEX_BYTES / 1048576} MiB`);
-    const all = (await readFile(path, 'utf8')).split('\n').filter((line) => line.trim());
+    const all = (await readRegularFile(path, MAX_INDEX_BYTES)).toString('utf8').split('\n').filter((line) => line.trim());
     const end = Math.min(all.length, range.before ?? all.length);
     const start = Math.max(0, end - range.limit);
     return all.slice(start, end).map((line, i) => ({ position: start + i, line }));
@@ -92,7 +93,8 @@ export class LegacySessions implements SessionStore {
     }
     let index: unknown;
     try {
-      index = JSON5.parse(await readFile(path, 'utf8'));
+      // Regular files only, opened without blocking: a FIFO would hold the thread that opens it for good.
+      index = JSON5.parse((await readRegularFile(path, MAX_INDEX_BYTES)).toString('utf8'));
     } catch (error) {
       // Likely caught mid-write: keep what was read before and try again at the next poll.
       problems.push(`sessions.json: ${(error as Error).message}`);
@@ -143,7 +145,7 @@ export class LegacySessions implements SessionStore {
   /** Whole new lines from the file's offset; a partial last line is left for the next poll. */
   private async readNew(path: string, sessionId: string, file: TranscriptFile, size: number, prices: Map<string, ModelPrice>): Promise<TranscriptEntry[]> {
     const length = Math.min(size - file.offset, MAX_READ_BYTES);
-    const handle = await open(path, 'r');
+    const { handle } = await openRegularFile(path);
     try {
       const buffer = Buffer.alloc(length);
       const { bytesRead } = await handle.read(buffer, 0, length, file.offset);

@@ -1,6 +1,7 @@
 import { Stats } from 'node:fs';
-import { lstat, realpath, readFile, stat } from 'node:fs/promises';
+import { lstat, realpath, stat } from 'node:fs/promises';
 import { isAbsolute, relative, sep } from 'node:path';
+import { readRegularFile } from '../common/regular-file';
 
 /** True when `child` is `root` itself or lies below it. Both must be absolute and resolved. */
 export function isInside(root: string, child: string): boolean {
@@ -59,7 +60,8 @@ export async function readWorkspaceFile(
   if (known && sameVersion(info, known)) return 'unchanged';
   const { dev, ino, size, mtimeMs, ctimeMs } = info;
   const version = Date.now() - ctimeMs > RACY_MS ? { dev, ino, size, mtimeMs, ctimeMs } : null;
-  return { text: await readFile(real, 'utf8'), modifiedMs: mtimeMs, version };
+  // Opened without blocking and checked again: it may have been swapped for a FIFO since the stat.
+  return { text: (await readRegularFile(real, maxBytes)).toString('utf8'), modifiedMs: mtimeMs, version };
 }
 
 function sameVersion(info: Stats, known: FileVersion): boolean {
