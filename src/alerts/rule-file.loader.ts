@@ -59,7 +59,8 @@ export class RuleFileLoader {
     const removedChannels = await this.webhooks.replaceFromFile(channels);
     if (removedChannels.length) {
       const which = removedChannels.map((id) => `${JSON.stringify(names.get(id) ?? id)} (${id})`).join(', ');
-      this.logger.warn(`Alert rule file ${this.path} removes ${removedChannels.length} channel${removedChannels.length === 1 ? '' : 's'} it no longer has: ${which}`);
+      const count = `${removedChannels.length} channel${removedChannels.length === 1 ? '' : 's'}`;
+      this.logger.warn(`Alert rule file ${this.path} removes ${count} it no longer has: ${which}`);
     }
     for (const [i, rule] of rules.entries()) {
       const unknown = await this.webhooks.unknown(rule.channels ?? []);
@@ -74,14 +75,16 @@ export class RuleFileLoader {
     try {
       const text = await readRegularFile(path);
       // Blank or comments only: nothing, whatever the format.
-      parsed = !/\S/.test(text.replace(/^\s*#.*$/gm, '')) ? null : extname(path).toLowerCase() === '.json' ? JSON.parse(text) : parseYaml(text);
+      const blank = !/\S/.test(text.replace(/^\s*#.*$/gm, ''));
+      parsed = blank ? null : extname(path).toLowerCase() === '.json' ? JSON.parse(text) : parseYaml(text);
     } catch (error) {
       if (error instanceof RuleFileError) throw error;
       throw new RuleFileError(`MC_ALERT_RULES (${path}) cannot be read: ${(error as Error).message}`);
     }
     // An empty file (an editor's slip, a failed checkout) would otherwise remove every file rule and channel.
     if (parsed === null || parsed === undefined || (isPlainObject(parsed) && !Object.keys(parsed).length)) {
-      throw new RuleFileError(`MC_ALERT_RULES (${path}) says nothing (no "channels" or "rules"): to remove every rule and channel it made, write "rules: []"`);
+      const hint = 'to remove every rule and channel it made, write "rules: []"';
+      throw new RuleFileError(`MC_ALERT_RULES (${path}) says nothing (no "channels" or "rules"): ${hint}`);
     }
     if (nestsDeeperThan(parsed, MAX_BODY_DEPTH)) throw new RuleFileError(`MC_ALERT_RULES (${path}) nests deeper than ${MAX_BODY_DEPTH} levels`);
     if (!isPlainObject(parsed)) throw new RuleFileError(`MC_ALERT_RULES (${path}) must hold an object with "channels" and "rules" lists`);

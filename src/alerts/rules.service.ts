@@ -116,7 +116,7 @@ export class RulesService implements OnModuleInit {
       const before = assertEditable(this.get(id));
       const rule = await this.checked({ ...before, ...definedFields(body), updated_at: new Date().toISOString() });
       // A rule another instance deleted meanwhile is not written back.
-      const stored = await this.writer.transaction(async (m) => (await m.existsBy(AlertRule, { id })) && (await m.save(AlertRule, rule)));
+      const stored = await this.writer.transaction(async (m) => (await m.existsBy(AlertRule, { id })) && m.save(AlertRule, rule));
       if (!stored) throw this.gone(before);
       return this.changed(rule);
     });
@@ -144,7 +144,10 @@ export class RulesService implements OnModuleInit {
       if (gone.length) await m.delete(AlertRule, { id: In(gone.map((r) => r.id)) });
     });
     // Never silent: a file emptied by mistake would otherwise take every file rule with it unseen.
-    if (gone.length) this.logger.warn(`Alert rule file ${path} removes ${plural(gone.length, 'rule')} it no longer has: ${gone.map((r) => `${JSON.stringify(r.name)} (${r.id})`).join(', ')}`);
+    if (gone.length) {
+      const which = gone.map((r) => `${JSON.stringify(r.name)} (${r.id})`).join(', ');
+      this.logger.warn(`Alert rule file ${path} removes ${plural(gone.length, 'rule')} it no longer has: ${which}`);
+    }
     for (const rule of gone) this.rules.delete(rule.id);
     for (const rule of rules) this.rules.set(rule.id, rule);
   }
@@ -155,7 +158,9 @@ export class RulesService implements OnModuleInit {
    */
   @OnEvent(DomainEvent.WebhookDeleted)
   onWebhookDeleted({ channel_id }: WebhookDeletedEvent): Promise<void> {
-    return this.serially(() => this.dropChannel(channel_id)).catch((error: Error) => this.logger.error(`Removing the deleted channel ${channel_id} from alert rules failed: ${error.message}`));
+    return this.serially(() => this.dropChannel(channel_id)).catch((error: Error) => {
+      this.logger.error(`Removing the deleted channel ${channel_id} from alert rules failed: ${error.message}`);
+    });
   }
 
   private async dropChannel(channelId: string): Promise<void> {

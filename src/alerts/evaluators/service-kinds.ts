@@ -38,7 +38,9 @@ export class ServiceKinds {
   onBackupCompleted({ backup }: BackupCompletedEvent): void {
     this.lastBackup = { failed: false, error: '', operation: 'backup' };
     // An imported backup keeps its own, older date.
-    if (backup.type === 'full' && backup.status === 'verified' && backup.trigger !== 'imported') this.madeHere = { id: backup.id, at: this.clock.now() };
+    if (backup.type === 'full' && backup.status === 'verified' && backup.trigger !== 'imported') {
+      this.madeHere = { id: backup.id, at: this.clock.now() };
+    }
   }
 
   backupFailed(): Observation {
