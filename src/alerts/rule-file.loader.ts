@@ -1,9 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { Stats } from 'node:fs';
-import { constants, open, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { isPlainObject } from '../common/json';
+import { kindOf, readRegularFile } from '../common/regular-file';
 import { FieldError, MAX_BODY_DEPTH, nestsDeeperThan } from '../common/validation';
 import { AppConfig } from '../config/environment';
 import { FileWebhookDto } from '../notifications/dto/webhook.dto';
@@ -16,16 +16,6 @@ const TOP_LEVEL = new Set(['channels', 'rules']);
 
 /** A rule file that cannot be used: the start stops with this message. */
 class RuleFileError extends Error {}
-
-/** What a path is, when it is not a regular file. */
-function kindOf(info: Stats): string {
-  if (info.isFIFO()) return 'a FIFO';
-  if (info.isCharacterDevice()) return 'a character device';
-  if (info.isBlockDevice()) return 'a block device';
-  if (info.isDirectory()) return 'a directory';
-  if (info.isSocket()) return 'a socket';
-  return 'not a file';
-}
 
 /**
  * MC_ALERT_RULES: a JSON or YAML file `{channels: [...], rules: [...]}` for people who keep their
@@ -73,7 +63,7 @@ export class RuleFileLoader {
   private async read(path: string): Promise<Record<string, unknown>> {
     let parsed: unknown;
     try {
-      const text = await readRegularFile(path);
+      const text = await readRuleFile(path);
       // Blank or comments only: nothing, whatever the format.
       const blank = !/\S/.test(text.replace(/^\s*#.*$/gm, ''));
       parsed = blank ? null : extname(path).toLowerCase() === '.json' ? JSON.parse(text) : parseYaml(text);
@@ -135,30 +125,14 @@ export class RuleFileLoader {
 
 /**
  * The file's text, read only if it is a regular file of at most MAX_FILE_BYTES: it is looked at
- * before it is opened (a FIFO would block the open until a writer came), opened without blocking,
- * and looked at again (it may have been replaced), and no more than the bound is ever read.
+ * before it is opened (a FIFO would block the open until a writer came, a device be read forever),
+ * then opened without blocking and looked at again (it may have been replaced meanwhile).
  */
-async function readRegularFile(path: string): Promise<string> {
-  const check = (info: Stats) => {
-    if (!info.isFile()) throw new RuleFileError(`MC_ALERT_RULES (${path}) is not a regular file (${kindOf(info)})`);
-    if (info.size > MAX_FILE_BYTES) throw new Error(`it is over ${MAX_FILE_BYTES / 1024} KiB`);
-  };
-  check(await stat(path));
-  const handle = await open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
-  try {
-    check(await handle.stat());
-    const buffer = Buffer.alloc(MAX_FILE_BYTES + 1);
-    let length = 0;
-    for (;;) {
-      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
-      length += bytesRead;
-      if (bytesRead === 0 || length === buffer.length) break;
-    }
-    if (length > MAX_FILE_BYTES) throw new Error(`it is over ${MAX_FILE_BYTES / 1024} KiB`);
-    return buffer.subarray(0, length).toString('utf8');
-  } finally {
-    await handle.close();
-  }
+async function readRuleFile(path: string): Promise<string> {
+  const info = await stat(path);
+  if (!info.isFile()) throw new RuleFileError(`MC_ALERT_RULES (${path}) is not a regular file (${kindOf(info)})`);
+  if (info.size > MAX_FILE_BYTES) throw new Error(`it is over ${MAX_FILE_BYTES / 1024} KiB`);
+  return (await readRegularFile(path, MAX_FILE_BYTES)).toString('utf8');
 }
 
 function unique(key: string, entries: { id: string }[]): string | null {
