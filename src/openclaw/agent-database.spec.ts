@@ -37,7 +37,7 @@ describe('AgentDatabase', () => {
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
   it("sums each session in SQLite on the first read exactly as counting its messages one by one does", async () => {
-    const db = new AgentDatabase('atlas', join(dir, 'home', 'agents', 'atlas', 'agent', 'openclaw-agent.sqlite'));
+    const db = new AgentDatabase('atlas', join(dir, 'home', 'agents', 'atlas', 'agent', 'openclaw-agent.sqlite'), join(dir, 'home'));
     try {
       const changes = await db.poll(() => -1, PRICES);
       expect(changes.loaded.length).toBe(6);

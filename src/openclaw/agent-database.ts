@@ -1,5 +1,6 @@
 import { BULK_SQL, ENTRY_FIELDS, lineOf, messageOf, NodeInfo, NodeRow, nodeSelect, REREAD_MS, SessionAggregate, TRANSCRIPT_COLUMNS, TranscriptRow, WindowRow } from './agent-database-rows';
 import { ModelPrice } from './openclaw-config';
+import { unreadableFile } from './home-paths';
 import { ReadonlySqlite } from './readonly-sqlite';
 import { SessionMeta } from './session-tracker';
 import { Counted, entryUsage, SessionStore, StoreChanges, text, TranscriptEntry } from './session-store';
@@ -9,6 +10,17 @@ import { epochMs } from './transcript-line';
 /** The schema version this reader was written against (OpenClaw 2026.9.6). */
 export const KNOWN_SCHEMA_VERSIONS = new Set([23]);
 const PAGE = 5_000;
+/** The columns each table must have for the reader's queries; a table without them is reported and left unread. */
+const REQUIRED_COLUMNS: Record<string, string[]> = {
+  schema_meta: ['schema_version'],
+  session_nodes: ['session_key', 'current_session_id', 'updated_at'],
+  session_windows: ['session_id', 'session_key', 'updated_at'],
+  transcript_events: ['session_id', 'seq', 'event_json', 'event_zstd'],
+};
+/** The latest time a JavaScript Date can hold (ms): a row stamped later is not a time, and moves no cursor. */
+const MAX_DATE_MS = 8.64e15;
+
+const noChanges = (): StoreChanges => ({ metas: [], loaded: [], lines: [], recount: new Set() });
 
 /**
  * An agent's `openclaw-agent.sqlite`, read incrementally: session rows by `updated_at` (indexed), transcript
@@ -28,6 +40,8 @@ export class AgentDatabase implements SessionStore {
   private identity = '';
   private schemaCookie: number | null = null;
   private tables = new Set<string>();
+  /** Tables found without the columns this reader needs. */
+  private schemaProblems: string[] = [];
   private readonly connection: ReadonlySqlite;
   private readonly nodes = new Map<string, NodeInfo>();
   private readonly windows = new Map<string, WindowRow>();
@@ -37,6 +51,7 @@ export class AgentDatabase implements SessionStore {
   constructor(
     readonly agentId: string,
     readonly path: string,
+    private readonly home: string,
   ) {
     this.connection = new ReadonlySqlite(path);
   }
@@ -45,13 +60,24 @@ export class AgentDatabase implements SessionStore {
     return this.idsOfKey.get(key) ?? [];
   }
 
-  /** Reads what changed; nothing at all when nothing was committed since the last poll. */
+  /**
+   * Reads what changed; nothing at all when nothing was committed since the last poll. A database that
+   * cannot be read stays in `problems` for as long as that lasts, not only at the poll that met it.
+   */
   async poll(counted: Counted, prices: Map<string, ModelPrice>): Promise<StoreChanges> {
     const db = this.connection;
-    if (!(await db.changed())) return { metas: [], loaded: [], lines: [], recount: new Set() };
-    // A database replaced by another file starts from nothing.
-    if (db.identity !== this.identity) this.forget(db.identity);
-    return db.read(() => this.read(db, counted, prices));
+    try {
+      const unreadable = await unreadableFile(this.home, this.path, ['-wal', '-shm']);
+      if (unreadable) throw new Error(unreadable);
+      if (!(await db.changed())) return noChanges();
+      // A database replaced by another file starts from nothing.
+      if (db.identity !== this.identity) this.forget(db.identity);
+      return await db.read(() => this.read(db, counted, prices));
+    } catch (error) {
+      this.problems = [(error as Error).message];
+      await db.close();
+      return noChanges();
+    }
   }
 
   close(): Promise<void> {
@@ -59,6 +85,8 @@ export class AgentDatabase implements SessionStore {
   }
 
   async readLines(sessionId: string, range: { before?: number; limit: number }): Promise<{ position: number; line: string }[]> {
+    const unreadable = await unreadableFile(this.home, this.path, ['-wal', '-shm']);
+    if (unreadable) throw new Error(unreadable);
     // A look of its own: the poll's must not see its change stamp consumed.
     const rows = await new ReadonlySqlite(this.path).read((db) =>
       db.all<{ seq: number; event_json: string | null; event_zstd: Uint8Array | null }>(
@@ -83,7 +111,15 @@ export class AgentDatabase implements SessionStore {
   private async readSchema(db: ReadonlySqlite): Promise<void> {
     const cookie = (await db.all<{ schema_version: number }>('PRAGMA schema_version'))[0]?.schema_version ?? null;
     if (cookie === this.schemaCookie) return;
-    this.tables = new Set((await db.all<{ name: string }>(`SELECT name FROM sqlite_master WHERE type = 'table'`)).map((r) => r.name));
+    const found = (await db.all<{ name: string }>(`SELECT name FROM sqlite_master WHERE type = 'table'`)).map((r) => r.name);
+    this.tables = new Set();
+    this.schemaProblems = [];
+    for (const table of found) {
+      const columns = REQUIRED_COLUMNS[table] ? await db.columns(table) : new Set<string>();
+      const missing = (REQUIRED_COLUMNS[table] ?? []).filter((c) => !columns.has(c));
+      if (!missing.length) this.tables.add(table);
+      else this.schemaProblems.push(`table ${table} lacks column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}: not read`);
+    }
     this.nodeColumns = this.tables.has('session_nodes') ? nodeSelect(await db.columns('session_nodes')) : '';
     const windowColumns = this.tables.has('session_windows') ? await db.columns('session_windows') : new Set<string>();
     this.windowColumns = ['session_id', 'session_key', 'updated_at', 'started_at', 'ended_at', 'status', 'model_provider', 'model'].filter((c) => windowColumns.has(c)).join(', ');
@@ -91,8 +127,8 @@ export class AgentDatabase implements SessionStore {
   }
 
   private async read(db: ReadonlySqlite, counted: Counted, prices: Map<string, ModelPrice>): Promise<StoreChanges> {
-    const problems: string[] = [];
     await this.readSchema(db);
+    const problems = [...this.schemaProblems];
     const tables = this.tables;
     this.schemaVersion = tables.has('schema_meta')
       ? ((await db.all<{ v: number }>(`SELECT MAX(schema_version) AS v FROM schema_meta`))[0]?.v ?? null)
@@ -103,7 +139,7 @@ export class AgentDatabase implements SessionStore {
     if (this.nodeColumns) {
       const rows = await db.all<NodeRow>(`SELECT ${this.nodeColumns} FROM session_nodes WHERE updated_at >= ? ORDER BY updated_at`, [this.nodesSince - REREAD_MS]);
       for (const row of rows) if (this.keepNode(row)) changedKeys.add(row.session_key);
-    } else problems.push('no session_nodes table');
+    } else if (!this.lacks('session_nodes')) problems.push('no session_nodes table');
 
     if (this.windowColumns) {
       const rows = await db.all<WindowRow>(`SELECT ${this.windowColumns} FROM session_windows WHERE updated_at >= ? ORDER BY updated_at`, [
@@ -131,7 +167,7 @@ export class AgentDatabase implements SessionStore {
         }
         if (rows.length < PAGE) break;
       }
-    } else problems.push('no transcript_events table');
+    } else if (!this.lacks('transcript_events')) problems.push('no transcript_events table');
 
     this.problems = [...problems, ...this.skipped.report()];
     const metas = [...new Set([...changedKeys, ...recount])].map((key) => this.meta(key)).filter((m): m is SessionMeta => m !== null);
@@ -190,7 +226,7 @@ export class AgentDatabase implements SessionStore {
     const { entry: _entry, entry_bytes: _bytes, ...columns } = row;
     this.nodes.set(row.session_key, { ...columns, stamp, entry });
     this.link(row.current_session_id, row.session_key);
-    this.nodesSince = Math.max(this.nodesSince, Number(row.updated_at) || 0);
+    this.nodesSince = Math.max(this.nodesSince, stampOf(row.updated_at));
     return true;
   }
 
@@ -199,7 +235,7 @@ export class AgentDatabase implements SessionStore {
     if (JSON.stringify(this.windows.get(row.session_id)) === JSON.stringify(row)) return false;
     this.windows.set(row.session_id, row);
     this.link(row.session_id, row.session_key);
-    this.windowsSince = Math.max(this.windowsSince, Number(row.updated_at) || 0);
+    this.windowsSince = Math.max(this.windowsSince, stampOf(row.updated_at));
     return true;
   }
 
@@ -216,6 +252,11 @@ export class AgentDatabase implements SessionStore {
     const [node] = await db.all<NodeRow>(`SELECT ${this.nodeColumns} FROM session_nodes WHERE session_key = ?`, [window.session_key]);
     if (node) this.keepNode(node);
     return window.session_key;
+  }
+
+  /** Whether the table is there but lacks columns (reported as such). */
+  private lacks(table: string): boolean {
+    return this.schemaProblems.some((p) => p.startsWith(`table ${table} `));
   }
 
   private link(sessionId: string, key: string): void {
@@ -251,4 +292,10 @@ export class AgentDatabase implements SessionStore {
       lastRunUsage: entryUsage(entry),
     };
   }
+}
+
+/** A row's updated_at as a cursor: 0 unless a number within a date's range. */
+function stampOf(value: unknown): number {
+  const n = Number(value);
+  return Number.isFinite(n) && n > 0 && n <= MAX_DATE_MS ? n : 0;
 }

@@ -89,6 +89,15 @@ export class AgentTally {
   }
 }
 
+/** Whether two agents read the same, field by field (their arrays element by element). */
+export function sameAgent(a: OpenClawAgent | undefined, b: OpenClawAgent | undefined): boolean {
+  if (!a || !b) return a === b;
+  return (Object.keys(a) as (keyof OpenClawAgent)[]).every((key) => {
+    const [x, y] = [a[key], b[key]];
+    return Array.isArray(x) && Array.isArray(y) ? x.length === y.length && x.every((v, i) => v === y[i]) : x === y;
+  });
+}
+
 export function usageByAgent(trackers: Iterable<SessionUsage>): Map<string, AgentUsage> {
   const agents = new Map<string, AgentUsage>();
   for (const tracker of trackers) {

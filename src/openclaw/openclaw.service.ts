@@ -5,15 +5,24 @@ import { DomainEventBus } from '../common/domain-event-bus';
 import { AppConfig } from '../config/environment';
 import { DomainEvent } from '../domain-events';
 import { SessionStore, StoreChanges } from './session-store';
-import { AgentTally, AgentUsage, OpenClawAgent, usageByAgent } from './openclaw-agents';
+import { AgentTally, AgentUsage, OpenClawAgent, sameAgent, usageByAgent } from './openclaw-agents';
 import { ModelPrice } from './openclaw-config';
 import { discoverStores, OpenClawConfigFile, storeAt } from './openclaw-home';
 import { OpenClawHealth, OpenClawView, SessionUsage, SharedOpenClaw, sharedSession } from './openclaw-share';
+import { PendingReads, STILL_READING } from './pending-reads';
 import { SessionTracker, SessionView, viewChanged } from './session-tracker';
 import { parseTranscriptLine } from './transcript-line';
 
 export type { AgentUsage, OpenClawAgent } from './openclaw-agents';
 export type { OpenClawHealth, OpenClawView } from './openclaw-share';
+
+/** A read of OpenClaw's files not answered within this is no longer waited for: reported, and taken up when it returns. */
+const READ_WAIT_MS = 30_000;
+/** At shutdown, reads under way get this long to end before the application closes without them. */
+const STOP_GRACE_MS = 2_000;
+/** How long working out agents holds the event loop before letting requests in: a roster of 50,000 takes seconds. */
+const TURN_MS = 4;
+const NO_TALLY = new AgentTally();
 
 /**
  * Mission Control's view of OpenClaw's own records under MC_OPENCLAW_HOME, read-only: the roster from
@@ -41,6 +50,11 @@ export class OpenClawService implements OnApplicationBootstrap, OnModuleDestroy 
   private problems: string[] = [];
   private readonly logged = new Set<string>();
   private lastPoll: { at: number; ms: number } | null = null;
+  /** Whether a poll has read everything once, with no read left under way. */
+  private whole = false;
+  private readonly reads = new PendingReads(READ_WAIT_MS);
+  /** The roster's version and the number of stores when every agent was last worked out. */
+  private agentsFrom = '';
   private timer: NodeJS.Timeout | null = null;
   private polling: Promise<void> = Promise.resolve();
   /** Whether this instance polls OpenClaw now: enabled, not stopping, and not a cluster's follower. */
@@ -85,8 +99,11 @@ export class OpenClawService implements OnApplicationBootstrap, OnModuleDestroy 
     this.stopped = true;
     this.reading = false;
     if (this.timer) clearTimeout(this.timer);
+    const settled = this.reads.settle(STOP_GRACE_MS);
     await this.polling;
-    await Promise.all([...this.stores.values()].map((store) => store.close()));
+    await settled;
+    // A store whose read is still under way is left to it: closing would wait for that read.
+    await Promise.all([...this.stores.values()].filter((store) => !this.reads.has(store)).map((store) => store.close()));
   }
 
   listAgents(): OpenClawAgent[] {
@@ -118,7 +135,7 @@ export class OpenClawService implements OnApplicationBootstrap, OnModuleDestroy 
 
   /** Whether the first read is done, so totals are whole. */
   get ready(): boolean {
-    return this.shared?.view.ready ?? this.lastPoll !== null;
+    return this.shared?.view.ready ?? this.whole;
   }
 
   /** Usage by agent, summed over every session (for metrics collections and Prometheus, not per request). */
@@ -168,7 +185,7 @@ export class OpenClawService implements OnApplicationBootstrap, OnModuleDestroy 
     const before = this.agents.get(id);
     if (agent) this.agents.set(id, agent);
     else this.agents.delete(id);
-    if (JSON.stringify(before) !== JSON.stringify(agent)) this.bus.emit(DomainEvent.OpenClawAgentChanged, { agent_id: id });
+    if (!sameAgent(before, agent)) this.bus.emit(DomainEvent.OpenClawAgentChanged, { agent_id: id });
   }
 
   health(): OpenClawHealth {
@@ -210,22 +227,35 @@ export class OpenClawService implements OnApplicationBootstrap, OnModuleDestroy 
     const started = performance.now();
     const problems: string[] = [];
     const dirty = new Set<string>();
-    this.found = await stat(this.home).then((info) => info.isDirectory(), () => false);
+    // Every read of the home's files is waited for a while only (see PendingReads).
+    const scan = await this.reads.read('home', async () => {
+      const found = await stat(this.home).then((info) => info.isDirectory(), () => false);
+      const scanned: string[] = [];
+      if (found) await this.config.read(scanned);
+      if (found) await discoverStores(this.home, this.stores, scanned);
+      return { found, problems: scanned };
+    });
+    if (scan === STILL_READING) problems.push(stillReading('the home, openclaw.json and the agents folder'));
+    else {
+      this.found = scan.found;
+      problems.push(...scan.problems);
+    }
     if (this.found) {
-      await this.config.read(problems);
-      await discoverStores(this.home, this.stores);
       // Agents' databases are read side by side: SQLite works in the thread pool while this thread counts.
       await Promise.all([...this.stores.values()].map((store) => this.pollStore(store, problems, dirty)));
     }
     this.problems = problems;
     for (const problem of this.health().problems) this.logOnce(problem);
-    this.refresh(now, dirty);
+    await this.refresh(now, dirty);
     this.lastPoll = { at: now, ms: performance.now() - started };
+    this.whole ||= this.reads.size === 0;
   }
 
   private async pollStore(store: SessionStore, problems: string[], dirty: Set<string>): Promise<void> {
     try {
-      const changes = await store.poll((key, sessionId) => this.trackers.get(key)?.counted.get(sessionId) ?? -1, this.prices);
+      const counted = (key: string, sessionId: string) => this.trackers.get(key)?.counted.get(sessionId) ?? -1;
+      const changes = await this.reads.read(store, () => store.poll(counted, this.prices));
+      if (changes === STILL_READING) return void problems.push(`${store.agentId}: ${stillReading('its session store')}`);
       await this.apply(store, changes);
       for (const meta of changes.metas) dirty.add(meta.key);
       for (const { key } of changes.loaded) dirty.add(key);
@@ -266,7 +296,7 @@ export class OpenClawService implements OnApplicationBootstrap, OnModuleDestroy 
    * can make them stuck), their agents' tallies, and emits what changed. Its cost follows the changes,
    * not the history.
    */
-  private refresh(now: number, dirty: Set<string>): void {
+  private async refresh(now: number, dirty: Set<string>): Promise<void> {
     for (const key of new Set([...dirty, ...this.runningKeys])) {
       const tracker = this.trackers.get(key);
       if (!tracker) continue;
@@ -284,10 +314,26 @@ export class OpenClawService implements OnApplicationBootstrap, OnModuleDestroy 
         this.bus.emit(DomainEvent.SessionStuck, { session: view, idle_minutes: Math.round(idle * 10) / 10 });
       }
     }
-    const ids = new Set([...this.config.roster.map((a) => a.id), ...this.stores.keys()]);
-    for (const id of new Set([...ids, ...this.agents.keys()])) {
-      const roster = this.config.roster.find((a) => a.id === id);
-      this.setAgent(id, ids.has(id) ? (this.tallies.get(id) ?? new AgentTally()).agent(id, roster, now, this.staleMs) : undefined);
+    await this.refreshAgents(now);
+  }
+
+  /**
+   * Works out the agents: those with sessions at every poll (time alone changes their status), every
+   * agent of the roster only when the roster or the stores changed, TURN_MS at a time, so that requests
+   * are answered in between.
+   */
+  private async refreshAgents(now: number): Promise<void> {
+    const roster = this.config.roster;
+    const from = `${this.config.version}:${this.stores.size}`;
+    const all = from !== this.agentsFrom;
+    this.agentsFrom = from;
+    let turn = performance.now();
+    for (const id of all ? everyAgent(roster, this.stores, this.agents) : [...this.tallies.keys()]) {
+      const known = roster.has(id) || this.stores.has(id);
+      this.setAgent(id, known ? (this.tallies.get(id) ?? NO_TALLY).agent(id, roster.get(id), now, this.staleMs) : undefined);
+      if (performance.now() - turn < TURN_MS) continue;
+      await new Promise((resolve) => setImmediate(resolve));
+      turn = performance.now();
     }
   }
 
@@ -296,4 +342,15 @@ export class OpenClawService implements OnApplicationBootstrap, OnModuleDestroy 
     this.logged.add(problem);
     this.logger.warn(`OpenClaw (${this.home}): ${problem}`);
   }
+}
+
+/** Every agent id of the roster, of the stores, and of the agents known so far, once each. */
+function* everyAgent(roster: Map<string, unknown>, stores: Map<string, unknown>, known: Map<string, unknown>): Iterable<string> {
+  yield* roster.keys();
+  for (const id of stores.keys()) if (!roster.has(id)) yield id;
+  for (const id of [...known.keys()]) if (!roster.has(id) && !stores.has(id)) yield id;
+}
+
+function stillReading(what: string): string {
+  return `a read of ${what} has not returned after ${READ_WAIT_MS / 1000} s: not waited for, taken up when it returns`;
 }
