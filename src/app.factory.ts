@@ -9,6 +9,7 @@ import { ApiTokenMiddleware } from './common/api-token.middleware';
 import { HostCheckMiddleware } from './common/host-check.middleware';
 import { guardHttpServer } from './common/http-server';
 import { jsonTextProblem } from './common/json-shape';
+import { defaultedParametersOptional } from './common/openapi-defaults';
 import { exitProcess, forceExit } from './common/process';
 import { projectRoot, serviceVersion } from './common/project';
 import { AppConfig } from './config/environment';
@@ -72,7 +73,7 @@ function setUpDocs(app: INestApplication): void {
     .setVersion(serviceVersion())
     .addBearerAuth()
     .build();
-  SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, document), { jsonDocumentUrl: 'docs-json' });
+  SwaggerModule.setup('docs', app, () => defaultedParametersOptional(SwaggerModule.createDocument(app, document)), { jsonDocumentUrl: 'docs-json' });
 }
 
 /** Listens on MC_API_PORT and MC_HOST unless told otherwise (tests use port 0). */

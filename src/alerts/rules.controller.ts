@@ -38,7 +38,7 @@ export class RulesController {
     return toRuleDto(await this.rules.one(params.id));
   }
 
-  /** Changes the fields given (`params` as a whole). Disabling a rule resolves its firing alerts. */
+  /** Changes the fields given (params as a whole). Disabling a rule resolves its firing alerts. */
   @Patch(':id')
   @ApiBody({ type: UpdateRuleDto, examples: { disable: { value: { enabled: false } }, retune: { value: { params: { minutes: 30 }, cooldown_minutes: 60 } } } })
   @ApiNotFoundResponse({ type: ErrorDto })

@@ -78,7 +78,7 @@ export class BackupsController {
     return new StreamableFile(stream, { type: backup.type === 'snapshot' ? 'application/json' : 'application/gzip', disposition: `attachment; filename="${backup.file}"`, length: size });
   }
 
-  /** Takes an uploaded backup (multipart field `file`), checks it and lists it. */
+  /** Takes an uploaded backup (the multipart field "file"), checks it and lists it. */
   @Post('import')
   @ApiInsufficientStorageResponse()
   @UseInterceptors(FileInterceptor('file'))

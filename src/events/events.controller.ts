@@ -3,7 +3,7 @@ import { ApiBadRequestResponse, ApiBody, ApiTooManyRequestsResponse, ApiTags, Ap
 import { ErrorDto } from '../common/error.dto';
 import { ApiInsufficientStorageResponse } from '../common/insufficient-storage.exception';
 import { QuickValidationPipe } from '../common/quick-validation.pipe';
-import { CreateEventBatchDto, CreateEventDto, explainInvalidEvents, isValidEvent, isValidEventBatch } from './dto/create-event.dto';
+import { CreateEventBatchDto, CreateEventDto, EventTypeAliasPipe, explainInvalidEvents, isValidEvent, isValidEventBatch } from './dto/create-event.dto';
 import { EventDto, EventPageDto, StoredEventsDto } from './dto/event.dto';
 import { EventQuery } from './dto/event-query.dto';
 import { EventsService } from './events.service';
@@ -24,7 +24,7 @@ export class EventsController {
   @ApiBody({ type: CreateEventDto })
   @ApiUnauthorizedResponse({ type: ErrorDto, description: 'MC_API_TOKEN is set and the request lacks it.' })
   @ApiTooManyRequestsResponse({ type: ErrorDto, description: BUSY })
-  async create(@Body(new QuickValidationPipe(CreateEventDto, isValidEvent, explainInvalidEvents)) body: Readonly<CreateEventDto>): Promise<EventDto> {
+  async create(@Body(new EventTypeAliasPipe(false), new QuickValidationPipe(CreateEventDto, isValidEvent, explainInvalidEvents)) body: Readonly<CreateEventDto>): Promise<EventDto> {
     return (await this.events.ingest([body]))[0];
   }
 
@@ -35,7 +35,7 @@ export class EventsController {
   @ApiBody({ type: CreateEventBatchDto })
   @ApiUnauthorizedResponse({ type: ErrorDto, description: 'MC_API_TOKEN is set and the request lacks it.' })
   @ApiTooManyRequestsResponse({ type: ErrorDto, description: BUSY })
-  async createBatch(@Body(new QuickValidationPipe(CreateEventBatchDto, isValidEventBatch, explainInvalidEvents)) body: Readonly<CreateEventBatchDto>): Promise<StoredEventsDto> {
+  async createBatch(@Body(new EventTypeAliasPipe(true), new QuickValidationPipe(CreateEventBatchDto, isValidEventBatch, explainInvalidEvents)) body: Readonly<CreateEventBatchDto>): Promise<StoredEventsDto> {
     const stored = await this.events.ingest(body.events);
     return { stored: stored.length, ids: stored.map((e) => e.id) };
   }

@@ -19,14 +19,14 @@ export class MetricsController {
     private readonly prometheus: PrometheusService,
   ) {}
 
-  /** One agent's figures over the last `hours`. */
+  /** One agent's figures over the last N hours (hours, default 24). */
   @Get('api/agents/:id/metrics')
   @ApiNotFoundResponse({ type: ErrorDto, description: 'Agent not found.' })
   agentMetrics(@Param() params: AgentIdParams, @Query() query: PeriodQuery): Promise<AgentPeriodMetricsDto> {
     return this.metrics.agentPeriod(params.id, query.hours);
   }
 
-  /** One agent's metric rows, oldest first, optionally downsampled with `step`. */
+  /** One agent's metric rows, oldest first, optionally downsampled by step. */
   @Get('api/agents/:id/history')
   @ApiNotFoundResponse({ type: ErrorDto, description: 'Agent not found.' })
   agentHistory(@Param() params: AgentIdParams, @Query() query: HistoryQuery): Promise<AgentHistoryDto> {
@@ -39,7 +39,7 @@ export class MetricsController {
     return this.metrics.systemStatus();
   }
 
-  /** System metric rows, oldest first, optionally downsampled with `step`. */
+  /** System metric rows, oldest first, optionally downsampled by step. */
   @Get('api/system/metrics')
   systemMetrics(@Query() query: HistoryQuery): Promise<SystemHistoryDto> {
     return this.metrics.systemHistory(query);

@@ -17,7 +17,7 @@ export class WebhooksController {
     private readonly notifications: NotificationsService,
   ) {}
 
-  /** Every webhook channel, by name. Secrets are never shown, only `has_secret`. */
+  /** Every webhook channel, by name. Secrets are never shown, only has_secret. */
   @Get('webhooks')
   async list(): Promise<WebhookListDto> {
     return { webhooks: (await this.webhooks.list()).map(toWebhookDto) };
@@ -35,7 +35,7 @@ export class WebhooksController {
     return toWebhookDto(await this.webhooks.get(params.id));
   }
 
-  /** Changes the fields given; `secret: null` removes the secret. */
+  /** Changes the fields given; a secret of null removes the secret. */
   @Patch('webhooks/:id')
   @ApiNotFoundResponse({ type: ErrorDto })
   @ApiConflictResponse({ type: ErrorDto, description: 'The channel comes from the rule file (MC_ALERT_RULES).' })
@@ -52,8 +52,8 @@ export class WebhooksController {
   }
 
   /**
-   * Sends a `test` notification now (once, no retry) → the delivery with the receiver's status. It takes one of
-   * the channel's 4 connections; with all in use, 429 with `Retry-After`.
+   * Sends a test notification now (once, no retry) → the delivery with the receiver's status. It takes one of
+   * the channel's 4 connections; with all in use, 429 with Retry-After.
    */
   @Post('webhooks/:id/test')
   @HttpCode(200)

@@ -25,7 +25,7 @@ export class SessionsController {
     return this.sessions.get(params.key);
   }
 
-  /** The session's messages, oldest first; pages go backwards with `before`. Needs the token when MC_API_TOKEN is set. */
+  /** The session's messages, oldest first; the next_before of a page gives the page before it. Needs the token when MC_API_TOKEN is set. */
   @Get('sessions/:key/transcript')
   @ApiBearerAuth()
   @ApiUnauthorizedResponse({ type: ErrorDto, description: 'MC_API_TOKEN is set and the request does not carry it.' })

@@ -1,5 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { FleetService } from '../agents/fleet.service';
+import { FieldError, invalidRequest } from '../common/validation';
+import { TASK_PRIORITIES, TASK_STATUSES } from '../workspace/task-queue.parser';
+import { Task } from '../workspace/workspace.types';
 import { WorkspaceService } from '../workspace/workspace.service';
 import { ActiveTaskDto, TaskListDto } from './dto/task.dto';
 import { ListTasksQuery } from './dto/task-query.dto';
@@ -14,6 +17,11 @@ export class TasksService {
   /** Top-level tasks matching every given filter, with their subtasks. */
   list(filter: ListTasksQuery): TaskListDto {
     const { source, tasks } = this.workspace.getTaskQueue();
+    const problems = [
+      unknownValue(tasks, 'status', TASK_STATUSES, filter.status),
+      unknownValue(tasks, 'priority', TASK_PRIORITIES, filter.priority),
+    ].filter((p): p is FieldError => p !== null);
+    if (problems.length) throw invalidRequest(problems);
     const matches = (value: string | null, wanted?: string) => wanted === undefined || value?.toLowerCase() === wanted;
     return {
       source,
@@ -37,4 +45,20 @@ export class TasksService {
     );
     return [...fromQueue, ...fromAgents];
   }
+}
+
+/** A queue of many words of its own still gets a short 400. */
+const MAX_NAMED_VALUES = 30;
+
+/**
+ * A filter value no task could have is a 400 naming those it could: the usual values, and those the
+ * queue's tasks hold now (queues may use words of their own, kept as written).
+ */
+function unknownValue(tasks: Task[], field: 'status' | 'priority', usual: string[], wanted?: string): FieldError | null {
+  if (wanted === undefined) return null;
+  const held = tasks.map((t) => t[field]).filter((v): v is string => v !== null);
+  const allowed = [...new Set([...usual, ...held])];
+  if (allowed.some((v) => v.toLowerCase() === wanted)) return null;
+  const more = allowed.length > MAX_NAMED_VALUES ? ` and ${allowed.length - MAX_NAMED_VALUES} more the queue holds` : '';
+  return { field, messages: [`${field} must be one of: ${allowed.slice(0, MAX_NAMED_VALUES).join(', ')}${more}`] };
 }

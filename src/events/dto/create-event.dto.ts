@@ -1,17 +1,18 @@
-import { BadRequestException } from '@nestjs/common';
+import { BadRequestException, PipeTransform } from '@nestjs/common';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, isObject, IsOptional, registerDecorator, ValidateNested, ValidationArguments } from 'class-validator';
 import { ApiProperty } from '@nestjs/swagger';
 import { eventFigureProblems, eventFiguresFit, plausibleTime } from '../../common/figure-bounds';
 import { isReadableIsoDate } from '../../common/iso-date';
 import { jsonOf } from '../../common/json';
-import { nestsDeeperThan } from '../../common/validation';
+import { FieldError, invalidRequest, nestsDeeperThan } from '../../common/validation';
 import { AGENT_ID_PATTERN } from '../../workspace/workspace.types';
 
 export const EVENT_TYPE_PATTERN = /^[a-z][a-z0-9_.:-]{0,63}$/;
 export const MAX_EVENT_DATA_BYTES = 16 * 1024;
 export const MAX_BATCH_EVENTS = 1000;
 export const MAX_EVENT_DATA_DEPTH = 32;
+const EVENT_TYPE_FORM = 'a short identifier: a lower-case letter, then up to 63 of a-z 0-9 _ . : -';
 
 interface FieldRule {
   /** Absent (undefined or null) is allowed. */
@@ -30,7 +31,7 @@ const EVENT_RULES: Record<keyof CreateEventDto, FieldRule> = {
       {
         name: 'eventType',
         valid: (v) => typeof v === 'string' && EVENT_TYPE_PATTERN.test(v),
-        message: 'event_type must be a short identifier: a lower-case letter, then up to 63 of a-z 0-9 _ . : -',
+        message: `event_type must be ${EVENT_TYPE_FORM} (it may be sent as type)`,
       },
     ],
   },
@@ -99,7 +100,10 @@ export function isValidEvent(value: unknown): value is CreateEventDto {
 }
 
 export class CreateEventDto {
-  /** task_started, task_completed, task_failed, message_sent, message_received, error, status_changed, or any short identifier. */
+  /**
+   * task_started, task_completed, task_failed, message_sent, message_received, error, status_changed, or any short identifier.
+   * It may be sent as `type`, the name the stored event gives it (both given: the same value).
+   */
   @EventField
   event_type!: string;
 
@@ -144,4 +148,52 @@ export function explainInvalidEvents(body: unknown): BadRequestException {
 export function isValidEventBatch(body: unknown): body is CreateEventBatchDto {
   const events = isObject(body) ? (body as Record<string, unknown>).events : undefined;
   return Array.isArray(events) && events.length >= 1 && events.length <= MAX_BATCH_EVENTS && events.every(isValidEvent);
+}
+
+/** What is wrong with an event's `type`, the other name of its event_type, or null. */
+function typeAliasProblem(event: Record<string, unknown>): string | null {
+  const type = event.type;
+  if (typeof type !== 'string' || !EVENT_TYPE_PATTERN.test(type)) return `type must be ${EVENT_TYPE_FORM} (it is another name for event_type)`;
+  if (event.event_type !== undefined && event.event_type !== type) return 'type is another name for event_type: give one of them, or the same value in both';
+  return null;
+}
+
+/** The event with `type` as its event_type, or as it is. */
+function withEventType(event: unknown): unknown {
+  if (!isObject(event) || Array.isArray(event) || !Object.hasOwn(event, 'type')) return event;
+  const { type, ...rest } = event as Record<string, unknown>;
+  return { ...rest, event_type: type };
+}
+
+/**
+ * Before the event checks: `type` is taken for `event_type` (the name events are listed with), in one event
+ * or each event of a batch. A bad `type`, or one that differs from the event_type given, is a 400 naming it.
+ */
+export class EventTypeAliasPipe implements PipeTransform<unknown, unknown> {
+  constructor(private readonly batch: boolean) {}
+
+  transform(body: unknown): unknown {
+    if (!isObject(body) || Array.isArray(body)) return body;
+    if (!this.batch) {
+      if (!Object.hasOwn(body, 'type')) return body;
+      const problem = typeAliasProblem(body as Record<string, unknown>);
+      if (problem) throw invalidRequest([{ field: 'type', messages: [problem] }]);
+      return withEventType(body);
+    }
+    const events = (body as Record<string, unknown>).events;
+    if (!Array.isArray(events) || !events.some((e) => isObject(e) && Object.hasOwn(e, 'type'))) return body;
+    const aliased = events.map(withEventType);
+    const details: FieldError[] = [];
+    const indexes: number[] = [];
+    events.forEach((event, i) => {
+      const aliasing = isObject(event) && Object.hasOwn(event, 'type');
+      const problem = aliasing ? typeAliasProblem(event as Record<string, unknown>) : null;
+      if (problem) details.push({ field: `events.${i}.type`, messages: [problem] });
+      else if (!isValidEvent(aliased[i])) details.push({ field: `events.${i}`, messages: ['must be an event object with an event_type'] });
+      else return;
+      indexes.push(i);
+    });
+    if (details.some((d) => d.field.endsWith('.type'))) throw invalidRequest(details, { invalid_indexes: indexes });
+    return { ...body, events: aliased };
+  }
 }

@@ -6,6 +6,10 @@ import { AGENT_ID_PATTERN } from '../../workspace/workspace.types';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
+/** OpenClaw's stored run statuses (queued, running, done, failed, killed, timeout) and the reader's idle and interrupted. */
+export const SESSION_STATUSES = ['queued', 'running', 'idle', 'done', 'failed', 'killed', 'timeout', 'interrupted'] as const;
+const ACTIVE_MINUTES_MESSAGE = 'active_minutes must be a positive number of minutes, at most 525600 (a year)';
+
 /**
  * OpenClaw session keys (`agent:<id>:<rest>`) as OpenClaw writes them: any text, since every key the list
  * gives must open. A key is only looked up among the sessions read, never used as a path; its length is
@@ -19,16 +23,17 @@ export class SessionListQuery {
   @Matches(AGENT_ID_PATTERN, { message: 'agent_id must be an agent id' })
   agent_id?: string;
 
-  /** Only sessions with this status (running, idle, failed, done, killed, timeout, interrupted). */
+  /** Only sessions with this status. */
   @IsOptional()
-  @Matches(/^[a-z_]{1,32}$/, { message: 'status must be a session status such as running or failed' })
-  status?: string;
+  @Transform(({ value }) => (typeof value === 'string' ? value.toLowerCase() : value))
+  @IsIn(SESSION_STATUSES, { message: `status must be one of: ${SESSION_STATUSES.join(', ')}` })
+  status?: (typeof SESSION_STATUSES)[number];
 
   /** Only sessions active in the last N minutes. */
   @IsOptional()
   @Type(() => Number)
-  @IsPositive({ message: 'active_minutes must be a positive number of minutes' })
-  @Max(525_600, { message: 'active_minutes must be at most 525600 (a year)' })
+  @IsPositive({ message: ACTIVE_MINUTES_MESSAGE })
+  @Max(525_600, { message: ACTIVE_MINUTES_MESSAGE })
   active_minutes?: number;
 
   /** 1 to 500, default 100. */
