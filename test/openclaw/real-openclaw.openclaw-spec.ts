@@ -160,10 +160,10 @@ describe('Mission Control against a real OpenClaw', () => {
       await setUp();
     } catch (error) {
       // The pinned OpenClaw's gateway now and then fails the first turn of a second agent in its own
-      // resource handling: in its cleanup (2 runs in 11 once), or finding its "state-lifecycle" lock, a
-      // file of its own under /tmp/openclaw-state-locks-<uid>/, taken by another of its processes (once
-      // in CI; once in 27 first turns on a loaded machine, with the reader on, which never opens that file
-      // and holds nothing in OpenClaw's folder between polls). Those kinds are tried again once, from scratch.
+      // resource handling: in its cleanup (2 runs in 11 once; 0 in 51 first turns since, reader on or off),
+      // or finding its "state-lifecycle" lock (a file of its own under /tmp/openclaw-state-locks-<uid>/)
+      // taken by another of its processes: once in CI, 2 in 10 first turns with a reader that read every
+      // 50 ms-1 s poll on a machine at load 15-19, 0 in 35 otherwise. Those kinds are tried again once.
       if (!/Agent database cleanup failed|another OpenClaw process owns state-lifecycle/.test(String(error))) throw error;
       console.warn(`OpenClaw failed a turn in its own resource handling; setting up again from scratch:\n${String(error).slice(0, 500)}`);
       await tearDown();
