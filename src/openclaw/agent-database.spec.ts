@@ -28,7 +28,8 @@ describe('AgentDatabase', () => {
         if (s === 2 && r === 4) home.addRun(session, { at, error: 'provider rejected the request' });
         else home.addRun(session, { at, tool: r === 1 ? { name: 'exec', result: r % 2 ? 'failed' : 'ok', isError: s % 2 === 0 } : undefined, answer: `answer ${r}` });
       }
-      if (s === 5) home.startRun(session, { at: start + 4 * DAY, text: 'still going' });
+      // A minute ago: after every run above, and inside the bound on times (at most a day ahead).
+      if (s === 5) home.startRun(session, { at: start + 3 * DAY - 60_000, text: 'still going' });
     }
     await home.flush();
     await home.close();
