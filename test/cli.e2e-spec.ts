@@ -79,6 +79,29 @@ describe('Command line', () => {
     expect((await cli(f, 'backup', '--agent', 'ghost')).code).toBe(1);
   });
 
+  it('refuses to back up a workspace that does not exist unless --allow-empty, and counts "1 file"', async () => {
+    const base = await makeTempDir('mc-cli-empty-');
+    const g = { workspace: join(base, 'no-such-workspace'), dataDir: join(base, 'data'), backupDir: join(base, 'backups') };
+    try {
+      for (const args of [['backup'], ['backup', '--type', 'snapshot']]) {
+        const refused = await cli(g, ...args);
+        expect(refused.code).toBe(1);
+        expect(refused.stderr).toContain(`Failed: The workspace ${join(g.workspace, 'mission-control')} does not exist`);
+        expect(refused.stderr).toContain('--allow-empty');
+      }
+      expect((await cli(g, 'list')).stdout).toBe('No backups yet.\n');
+      expect(await cli(g, 'backup', '--agent', 'forge', '--allow-empty')).toMatchObject({ code: 2, stderr: expect.stringContaining('--allow-empty') });
+
+      const made = await cli(g, 'backup', '--allow-empty');
+      expect(made.code).toBe(0);
+      expect(made.stdout).toMatch(/made and verified: backup_\S+\.tar\.gz, [\d.]+ [KM]?B, 1 file, sha256:[0-9a-f]{64}\n$/);
+      const verified = await cli(g, 'verify', made.stdout.match(/Backup (\S+)/)![1]);
+      expect(verified.stdout).toMatch(/is valid: 1 file matches the manifest\.\n$/);
+    } finally {
+      await removeDirs(base);
+    }
+  });
+
   it('exports a backup and imports it into another Mission Control', async () => {
     const id = (await cli(f, 'backup')).stdout.match(/Backup (\S+)/)![1];
     const file = join(f.workspace, '..', 'exported.tar.gz');

@@ -35,6 +35,11 @@ export function parseBackupFileName(name: string): { type: BackupType; id: strin
   return null;
 }
 
+/** "1 file", "10 files". */
+export function countOf(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
 export function humanSize(bytes: number): string {
   const units = ['B', 'KB', 'MB', 'GB', 'TB'];
   let value = bytes;

@@ -16,7 +16,7 @@ import { checkBackupFile } from './backup-check';
 import { inspectUpload } from './backup-upload';
 import { BackupLock } from './backup-lock';
 import { writeArchiveBackup, writeSnapshot } from './backup-contents';
-import { BACKUP_ID_PATTERN, backupFileName, parseBackupFileName, timeId } from './backup-names';
+import { BACKUP_ID_PATTERN, backupFileName, countOf, parseBackupFileName, timeId } from './backup-names';
 import { Backup, BackupTrigger, BackupType } from './backup.entity';
 
 export interface VerifyResult {
@@ -120,7 +120,7 @@ export class BackupsService implements OnApplicationBootstrap, OnModuleDestroy {
       await rename(partial, join(this.dir, file));
       await this.write((r) => r.save(backup));
       if (made.warning) this.logger.warn(`Backup ${id}: ${made.warning}`);
-      this.logger.log(`Backup ${id} (${type}${agentId ? ` of ${agentId}` : ''}) done: ${made.fileCount} files, ${made.size} bytes`);
+      this.logger.log(`Backup ${id} (${type}${agentId ? ` of ${agentId}` : ''}) done: ${countOf(made.fileCount, 'file')}, ${made.size} bytes`);
       this.bus.emit(DomainEvent.BackupCompleted, { backup });
       return backup;
     } catch (error) {

@@ -7,7 +7,7 @@
  * The bin runs Node as `npm run cli` does, with a small young generation: without it, a backup of an
  * 83 MB workspace peaked at 180 MB instead of 150 MB (V8 sizes it at start only, hence `env -S`).
  *
- *   backup [--type full|agent_state|snapshot] [--agent ID]
+ *   backup [--type full|agent_state|snapshot] [--agent ID] [--allow-empty]
  *   list
  *   verify ID
  *   restore ID [--agent ID] [--with-database]
@@ -17,11 +17,11 @@
 import { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { copyFile, rename, stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SingleBar } from 'cli-progress';
 import { Progress } from '../backups/backup-archive';
-import { BACKUP_ID_PATTERN, humanSize } from '../backups/backup-names';
+import { BACKUP_ID_PATTERN, countOf, humanSize } from '../backups/backup-names';
 import { BACKUP_TYPES, BackupType } from '../backups/backup.entity';
 import { BackupsService } from '../backups/backups.service';
 import { RestoreService } from '../backups/restore.service';
@@ -33,6 +33,7 @@ import { DatabaseRestore } from './database-restore';
 
 const USAGE = `Usage: mission-control <command>   (in the project folder: npm run cli -- <command>)
   backup [--type full|agent_state|snapshot] [--agent ID]   make a backup (full by default)
+         [--allow-empty]                                   even of a workspace that does not exist (the database alone)
   list                                                     list backups, newest first
   verify ID                                                check a backup against its manifest
   restore ID [--agent ID] [--with-database]                restore the workspace (or one agent; the database only with the service stopped)
@@ -75,7 +76,13 @@ async function main(argv: string[]): Promise<void> {
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { type: { type: 'string' }, agent: { type: 'string' }, 'with-database': { type: 'boolean' }, help: { type: 'boolean' } },
+    options: {
+      type: { type: 'string' },
+      agent: { type: 'string' },
+      'with-database': { type: 'boolean' },
+      'allow-empty': { type: 'boolean' },
+      help: { type: 'boolean' },
+    },
   });
   const [command, ...rest] = positionals;
   if (values.help || !command) return void console.log(USAGE);
@@ -86,13 +93,15 @@ async function main(argv: string[]): Promise<void> {
       const type = (values.type ?? (agent ? 'agent_state' : 'full')) as BackupType;
       if (!BACKUP_TYPES.includes(type)) throw new UsageError(`--type must be one of ${BACKUP_TYPES.join(', ')}`);
       if (type === 'agent_state' && !agent) throw new UsageError('An agent_state backup needs --agent ID');
+      if (type === 'agent_state' && values['allow-empty']) throw new UsageError('--allow-empty is for full and snapshot backups: an agent_state backup needs the agent\'s folder');
       const bar = progressBar();
       const backup = await withServices(async (app) => {
+        if (type !== 'agent_state' && !values['allow-empty']) await refuseMissingWorkspace(app.get(WorkspaceService).missionControlDir, type);
         // The one command that needs the parsed workspace reads it here, not at every start.
         if (type === 'snapshot') await app.get(WorkspaceService).scan();
         return app.get(BackupsService).create(type, agent, 'manual', (p) => bar.update(p));
       }).finally(() => bar.stop());
-      return void console.log(`Backup ${backup.id} made and verified: ${backup.file}, ${humanSize(backup.size_bytes)}, ${backup.file_count} files, ${backup.integrity_hash}`);
+      return void console.log(`Backup ${backup.id} made and verified: ${backup.file}, ${humanSize(backup.size_bytes)}, ${countOf(backup.file_count, 'file')}, ${backup.integrity_hash}`);
     }
     case 'list': {
       const backups = await withServices((app) => app.get(BackupsService).list());
@@ -104,7 +113,7 @@ async function main(argv: string[]): Promise<void> {
       const id = checked(rest[0], BACKUP_ID_PATTERN, 'The backup id');
       const result = await withServices((app) => app.get(BackupsService).verify(id));
       if (!result.valid) throw new Error(`Backup ${id} is damaged:\n  - ${result.errors.join('\n  - ')}`);
-      return void console.log(`Backup ${id} is valid: ${result.checked_files} files match the manifest.`);
+      return void console.log(`Backup ${id} is valid: ${countOf(result.checked_files, 'file')} ${result.checked_files === 1 ? 'matches' : 'match'} the manifest.`);
     }
     case 'restore':
       return restore(checked(rest[0], BACKUP_ID_PATTERN, 'The backup id'), agent, values['with-database'] === true);
@@ -127,11 +136,24 @@ async function main(argv: string[]): Promise<void> {
         await copyFile(resolve(rest[0]), copy);
         return app.get(BackupsService).import(copy);
       });
-      return void console.log(`Imported ${rest[0]} as backup ${backup.id} (${backup.type}, ${backup.file_count} files, ${backup.integrity_hash})`);
+      return void console.log(`Imported ${rest[0]} as backup ${backup.id} (${backup.type}, ${countOf(backup.file_count, 'file')}, ${backup.integrity_hash})`);
     }
     default:
       throw new UsageError(`Unknown command "${command}"`);
   }
+}
+
+/**
+ * A backup of a workspace that is not there would hold only the database (or a snapshot of no agents) and
+ * still be reported made: most often MC_WORKSPACE is unset or wrong in this shell.
+ */
+async function refuseMissingWorkspace(missionControlDir: string, type: BackupType): Promise<void> {
+  if (await stat(missionControlDir).then((s) => s.isDirectory(), () => false)) return;
+  const left = type === 'snapshot' ? 'no agents' : 'only the database';
+  throw new Error(
+    `The workspace ${missionControlDir} does not exist (MC_WORKSPACE is ${dirname(missionControlDir)}): the backup would hold ${left}. ` +
+      'Set MC_WORKSPACE to the OpenClaw workspace, or pass --allow-empty to make it anyway',
+  );
 }
 
 /** Files through the service; the database only offline (see DatabaseRestore). */
@@ -143,7 +165,7 @@ async function restore(id: string, agent: string | null, withDatabase: boolean):
       await database?.stage(app, id);
       return app.get(RestoreService).restore(id, agent);
     });
-    console.log(`${result.message}: ${result.restored_files} files. Safety backup: ${result.safety_backup_id}`);
+    console.log(`${result.message}: ${countOf(result.restored_files, 'file')}. Safety backup: ${result.safety_backup_id}`);
     if (database) console.log(`${await database.apply()} restored from backup ${id}.`);
   } finally {
     await database?.discard();
