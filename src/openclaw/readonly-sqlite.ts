@@ -1,5 +1,6 @@
 import { stat } from 'node:fs/promises';
 import * as sqlite3 from 'sqlite3';
+import { openRegularFile } from '../common/regular-file';
 
 type Mode = 'ro' | 'immutable';
 
@@ -15,8 +16,10 @@ const RACY_MS = 100;
  * anything there: each `read()` opens a connection, reads in one read transaction and closes it, so
  * between polls the writer may checkpoint, take an exclusive lock, and delete its `-wal` and `-shm`
  * on its last close. A database with a `-wal` and `-shm` (its writer is running) is opened `mode=ro`,
- * which joins the writer's WAL as a reader; a fully checkpointed one is opened `immutable`, because
- * SQLite's read-only mode would otherwise create `-wal` and `-shm` files next to it.
+ * which joins the writer's WAL as a reader; a fully checkpointed WAL database is opened `immutable`,
+ * because SQLite's read-only mode would otherwise create `-wal` and `-shm` files next to it. A
+ * rollback-journal database (its header says so) is opened `mode=ro`, which creates no file for it and
+ * obeys a writer's lock: `immutable` takes no lock, and would read pages a writer spilled before commit.
  *
  * `changed()` says cheaply, from the files' sizes and mtimes, whether anything may have been committed
  * since the last look: every commit writes the main file or the `-wal`.
@@ -41,7 +44,7 @@ export class ReadonlySqlite {
     const stamp = `${main.dev}:${main.ino}:${main.size}:${main.mtimeNs}:${wal?.size ?? '-'}:${wal?.mtimeNs ?? '-'}`;
     // A file written within a clock tick of the last look may have been written again in that same tick.
     const same = stamp === this.stamp && newest < this.lookedAt - RACY_MS;
-    this.mode = wal ? 'ro' : 'immutable';
+    if (!same) this.mode = wal || !(await walHeader(this.path)) ? 'ro' : 'immutable';
     this.identity = `${main.dev}:${main.ino}`;
     this.stamp = stamp;
     this.lookedAt = now;
@@ -84,6 +87,17 @@ export class ReadonlySqlite {
     const db = this.db;
     this.db = null;
     if (db) await new Promise<void>((resolve) => db.close(() => resolve()));
+  }
+}
+
+/** Whether the database header's write or read version (bytes 18 and 19) says WAL (2) rather than rollback journal (1). */
+async function walHeader(path: string): Promise<boolean> {
+  const { handle } = await openRegularFile(path);
+  try {
+    const { buffer, bytesRead } = await handle.read(Buffer.alloc(20), 0, 20, 0);
+    return bytesRead === 20 && (buffer[18] === 2 || buffer[19] === 2);
+  } finally {
+    await handle.close();
   }
 }
 
