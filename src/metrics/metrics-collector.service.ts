@@ -122,6 +122,7 @@ export class MetricsCollectorService implements OnModuleDestroy {
     const timestamp = new Date(now).toISOString();
     const agents = new Map(this.fleet.listAgents().map((a) => [a.id, a]));
     const fromReader = this.openclaw.ready ? this.openclaw.agentUsage() : new Map<string, AgentUsage>();
+    this.usage.begin(this.openclaw.ready ? fromReader : null);
     // Known agents: those with a folder, those with new events, and those already being recorded.
     const ids = new Set([...agents.keys(), ...windows.perAgent.keys(), ...this.lastRows.keys()]);
 
