@@ -210,5 +210,36 @@ describe('OpenClaw reader: rewritten transcripts, a roster caught mid-write, fil
     expect(problems.filter((p: string) => p.startsWith('relay: '))).toEqual([expect.stringMatching(/^relay: unreadable compressed transcript row: /)]);
     expect((await sessionOf('relay'))[0]).toMatchObject({ input_tokens: 107, output_tokens: 13 });
     expect((await api(t.url, '/api/health')).body.status).toBe('healthy');
+    // Another write to the same database, read by the next poll: the row is still unreadable, and still reported.
+    await withDatabase(dbOf('relay'), async (db) => {
+      const [{ seq }] = await sql<{ seq: number }>(db, 'SELECT MAX(seq) AS seq FROM transcript_events WHERE session_id = ?', [sessions.relay.sessionId]);
+      const again = JSON.stringify({
+        type: 'message',
+        id: 'after-garbage-2',
+        timestamp: new Date().toISOString(),
+        message: { role: 'assistant', content: [{ type: 'text', text: 'again' }], provider: 'anthropic', model: 'claude-sonnet-4-5', usage: { input: 5, output: 2, cacheRead: 0, cacheWrite: 0, totalTokens: 7, cost: { total: 0 } }, stopReason: 'stop', timestamp: Date.now() },
+      });
+      await sql(db, 'INSERT INTO transcript_events (session_id, seq, event_json, created_at) VALUES (?, ?, ?, ?)', [sessions.relay.sessionId, seq + 1, again, Date.now()]);
+    });
+    await waitFor(async () => (await sessionOf('relay'))[0].input_tokens === 112 || undefined, 10_000, 'the next write counted');
+    const after = (await health()).problems.filter((p: string) => p.startsWith('relay: '));
+    expect(after).toEqual([expect.stringMatching(/^relay: unreadable compressed transcript row: /)]);
+    // The last answer written again (a recount from the session's start): reported while the row is there, not once it is gone.
+    const rewrite = (input: number, dropGarbage: boolean) =>
+      withDatabase(dbOf('relay'), async (db) => {
+        const [row] = await sql<{ seq: number; event_json: string }>(db, `SELECT seq, event_json FROM transcript_events WHERE event_json LIKE '%after-garbage-2%'`);
+        const event = JSON.parse(row.event_json);
+        Object.assign(event.message.usage, { input, totalTokens: input + 2 });
+        await sql(db, 'BEGIN IMMEDIATE');
+        if (dropGarbage) await sql(db, 'DELETE FROM transcript_events WHERE session_id = ? AND event_json IS NULL AND seq = ?', [sessions.relay.sessionId, row.seq - 2]);
+        await sql(db, 'INSERT OR REPLACE INTO transcript_events (session_id, seq, event_json, created_at) VALUES (?, ?, ?, ?)', [sessions.relay.sessionId, row.seq, JSON.stringify(event), Date.now()]);
+        await sql(db, 'COMMIT');
+      });
+    await rewrite(6, false);
+    await waitFor(async () => (await sessionOf('relay'))[0].input_tokens === 113 || undefined, 10_000, 'the rewritten answer counted');
+    expect((await health()).problems.filter((p: string) => p.startsWith('relay: '))).toEqual(after);
+    await rewrite(5, true);
+    await waitFor(async () => (await sessionOf('relay'))[0].input_tokens === 112 || undefined, 10_000, 'the second rewrite counted');
+    expect((await health()).problems.filter((p: string) => p.startsWith('relay: '))).toEqual([]);
   });
 });

@@ -82,6 +82,7 @@ export function nodeSelect(columns: Set<string>): string {
   return `${NODE_COLUMNS.filter((c) => columns.has(c)).join(', ')}, ${entry}`;
 }
 
+/** A row's line; throws when its compressed bytes will not decompress. */
 export function lineOf(row: { event_json: string | null; event_zstd: Uint8Array | null }): string {
   if (row.event_json !== null) return row.event_json;
   return row.event_zstd ? Buffer.from(decompress(row.event_zstd)).toString('utf8') : '';
@@ -95,13 +96,13 @@ export interface TranscriptRow {
   event_zstd: Uint8Array | null;
 }
 
-/** A row's message: from the fields SQLite pulled out, or from the decompressed line. */
-export function messageOf(row: TranscriptRow, prices: Map<string, ModelPrice>, problems: string[]): TranscriptMessage | null {
+/** A row's message: from the fields SQLite pulled out, or from the decompressed line (null, and said, when it will not decompress). */
+export function messageOf(row: TranscriptRow, prices: Map<string, ModelPrice>, unreadable: (error: string) => void): TranscriptMessage | null {
   if (row.event_zstd) {
     try {
       return parseTranscriptLine(lineOf({ event_json: null, event_zstd: row.event_zstd }), prices);
     } catch (error) {
-      if (problems.length < 20) problems.push(`unreadable compressed transcript row: ${(error as Error).message}`);
+      unreadable((error as Error).message);
       return null;
     }
   }

@@ -6,6 +6,7 @@ import { SessionMeta } from './session-tracker';
 import { Counted, entryUsage, SessionStore, StoreChanges, text, TranscriptEntry } from './session-store';
 import { SkippedLines } from './skipped-lines';
 import { epochMs } from './transcript-line';
+import { UnreadableRows } from './unreadable-rows';
 
 /** The schema version this reader was written against (OpenClaw 2026.9.6). */
 export const KNOWN_SCHEMA_VERSIONS = new Set([23]);
@@ -31,7 +32,8 @@ const noChanges = (): StoreChanges => ({ metas: [], loaded: [], lines: [], recou
 export class AgentDatabase implements SessionStore {
   readonly layout = 'sqlite';
   schemaVersion: number | null = null;
-  problems: string[] = [];
+  /** What the last poll met; unreadable rows are added for as long as they last. */
+  private readProblems: string[] = [];
   private nodesSince = 0;
   private windowsSince = 0;
   private windowColumns = '';
@@ -47,6 +49,7 @@ export class AgentDatabase implements SessionStore {
   private readonly windows = new Map<string, WindowRow>();
   private readonly idsOfKey = new Map<string, string[]>();
   private readonly skipped = new SkippedLines();
+  private readonly unreadable = new UnreadableRows();
 
   constructor(
     readonly agentId: string,
@@ -54,6 +57,10 @@ export class AgentDatabase implements SessionStore {
     private readonly home: string,
   ) {
     this.connection = new ReadonlySqlite(path);
+  }
+
+  get problems(): string[] {
+    return [...this.readProblems, ...this.unreadable.report()];
   }
 
   sessionIds(key: string): string[] {
@@ -74,7 +81,7 @@ export class AgentDatabase implements SessionStore {
       if (db.identity !== this.identity) this.forget(db.identity);
       return await db.read(() => this.read(db, counted, prices));
     } catch (error) {
-      this.problems = [(error as Error).message];
+      this.readProblems = [(error as Error).message];
       await db.close();
       return noChanges();
     }
@@ -94,7 +101,15 @@ export class AgentDatabase implements SessionStore {
         [sessionId, range.before ?? Number.MAX_SAFE_INTEGER, range.limit],
       ),
     );
-    return rows.reverse().map((row) => ({ position: row.seq, line: lineOf(row) }));
+    // A row that will not decompress is an empty line, which no reader takes for a message, and is reported.
+    return rows.reverse().map((row) => {
+      try {
+        return { position: row.seq, line: lineOf(row) };
+      } catch (error) {
+        this.unreadable.note(sessionId, row.seq, (error as Error).message);
+        return { position: row.seq, line: '' };
+      }
+    });
   }
 
   private forget(identity: string): void {
@@ -104,6 +119,7 @@ export class AgentDatabase implements SessionStore {
     this.windows.clear();
     this.idsOfKey.clear();
     this.skipped.reset();
+    this.unreadable.reset();
     this.schemaCookie = null;
   }
 
@@ -151,7 +167,7 @@ export class AgentDatabase implements SessionStore {
     const lines: TranscriptEntry[] = [];
     const loaded: StoreChanges['loaded'] = [];
     const recount = new Set<string>();
-    if (tables.has('transcript_events') && this.lastRowId === 0) await this.readWhole(db, changedKeys, prices, problems, loaded, lines);
+    if (tables.has('transcript_events') && this.lastRowId === 0) await this.readWhole(db, changedKeys, prices, loaded, lines);
     if (tables.has('transcript_events')) {
       for (;;) {
         const rows = await db.all<TranscriptRow>(
@@ -163,13 +179,15 @@ export class AgentDatabase implements SessionStore {
           const key = this.windows.get(row.session_id)?.session_key ?? this.keyOfSession(row.session_id) ?? (await this.lookUp(db, row.session_id, changedKeys));
           if (!key) continue;
           if (row.seq <= counted(key, row.session_id)) recount.add(key);
-          else if (!recount.has(key)) lines.push({ key, sessionId: row.session_id, position: row.seq, message: this.message(row, prices, problems) });
+          else if (!recount.has(key)) lines.push({ key, sessionId: row.session_id, position: row.seq, message: this.message(row, prices) });
         }
         if (rows.length < PAGE) break;
       }
     } else if (!this.lacks('transcript_events')) problems.push('no transcript_events table');
 
-    this.problems = [...problems, ...this.skipped.report()];
+    // A session counted again from its start notes its unreadable rows afresh as it is read (readLines).
+    for (const key of recount) for (const sessionId of this.sessionIds(key)) this.unreadable.forget(sessionId);
+    this.readProblems = [...problems, ...this.skipped.report()];
     const metas = [...new Set([...changedKeys, ...recount])].map((key) => this.meta(key)).filter((m): m is SessionMeta => m !== null);
     return { metas, loaded, lines: lines.filter((l) => !recount.has(l.key)), recount };
   }
@@ -179,7 +197,7 @@ export class AgentDatabase implements SessionStore {
    * compressed rows, or answers without a run id, is read row by row. A table SQLite cannot sum up
    * (a malformed line) is left to the row-by-row read that follows.
    */
-  private async readWhole(db: ReadonlySqlite, changedKeys: Set<string>, prices: Map<string, ModelPrice>, problems: string[], loaded: StoreChanges['loaded'], lines: TranscriptEntry[]): Promise<void> {
+  private async readWhole(db: ReadonlySqlite, changedKeys: Set<string>, prices: Map<string, ModelPrice>, loaded: StoreChanges['loaded'], lines: TranscriptEntry[]): Promise<void> {
     let sessions: SessionAggregate[];
     try {
       sessions = await db.all<SessionAggregate>(BULK_SQL);
@@ -197,7 +215,7 @@ export class AgentDatabase implements SessionStore {
         continue;
       }
       const rows = await db.all<TranscriptRow>(`SELECT ${TRANSCRIPT_COLUMNS} FROM transcript_events WHERE session_id = ? ORDER BY seq`, [session.session_id]);
-      for (const row of rows) lines.push({ key, sessionId: row.session_id, position: row.seq, message: this.message(row, prices, problems) });
+      for (const row of rows) lines.push({ key, sessionId: row.session_id, position: row.seq, message: this.message(row, prices) });
     }
     this.lastRowId = last;
   }
@@ -209,9 +227,9 @@ export class AgentDatabase implements SessionStore {
     this.skipped.note(`session ${session_id}`, what, (skipped ?? 0) + (odd_times ?? 0));
   }
 
-  /** A row's message; what of it was out of bounds is noted for health. */
-  private message(row: TranscriptRow, prices: Map<string, ModelPrice>, problems: string[]) {
-    const message = messageOf(row, prices, problems);
+  /** A row's message; what of it was out of bounds, or would not decompress, is noted for health. */
+  private message(row: TranscriptRow, prices: Map<string, ModelPrice>) {
+    const message = messageOf(row, prices, (error) => this.unreadable.note(row.session_id, row.seq, error));
     if (message?.problem) this.skipped.note(`session ${row.session_id} seq ${row.seq}`, message.problem);
     return message;
   }
