@@ -13,6 +13,7 @@ import { DatabaseModule } from './database/database.module';
  */
 export function foundationModules() {
   return [
+    // `.env` (or MC_ENV_FILE) is read by the entry points, before anything reads the environment (config/env-file.ts).
     ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, cache: true, validate: validateEnvironment }),
     EventEmitterModule.forRoot(),
     ScheduleModule.forRoot(),

@@ -1,12 +1,17 @@
 import { Logger } from '@nestjs/common';
 import { createApp, handleShutdownSignals, listen } from './app.factory';
 import { tuneHeap } from './common/process';
+import { describeEnvFile, loadEnvFile } from './config/env-file';
 import { AppConfig } from './config/environment';
 
 async function bootstrap(): Promise<void> {
   tuneHeap();
+  // Before anything reads the environment; said once the logger is set up (MC_LOG_FORMAT may come from the file).
+  const envFile = describeEnvFile(loadEnvFile());
   const logger = new Logger('MissionControl');
   const app = await createApp();
+  if (envFile.log) logger.log(envFile.log);
+  if (envFile.warning) logger.warn(envFile.warning);
   await listen(app);
   const instance = app.get(AppConfig).get('MC_INSTANCE_ID', { infer: true });
   logger.log(`Instance ${instance}: REST API on ${await app.getUrl()}, documentation at ${await app.getUrl()}/docs`);

@@ -25,6 +25,7 @@ import { BACKUP_ID_PATTERN, countOf, humanSize } from '../backups/backup-names';
 import { BACKUP_TYPES, BackupType } from '../backups/backup.entity';
 import { BackupsService } from '../backups/backups.service';
 import { RestoreService } from '../backups/restore.service';
+import { describeEnvFile, loadEnvFile } from '../config/env-file';
 import { validateEnvironment } from '../config/environment';
 import { WorkspaceService } from '../workspace/workspace.service';
 import { AGENT_ID_PATTERN } from '../workspace/workspace.types';
@@ -86,6 +87,9 @@ async function main(argv: string[]): Promise<void> {
   });
   const [command, ...rest] = positionals;
   if (values.help || !command) return void console.log(USAGE);
+  // The service's .env (or MC_ENV_FILE), read the same way; warnings go to stderr, away from the output.
+  const envFile = describeEnvFile(loadEnvFile());
+  if (envFile.warning) console.error(`Warning: ${envFile.warning}`);
   const agent = values.agent === undefined ? null : checked(values.agent, AGENT_ID_PATTERN, 'The agent id');
 
   switch (command) {

@@ -216,6 +216,12 @@ export class EnvironmentVariables {
   @Matches(/^rediss?:\/\/\S*$/, { message: 'MC_REDIS_URL must be a redis:// or rediss:// URL (redis://host:6379)' })
   MC_REDIS_URL?: string;
 
+  /** A file of variables read at start instead of `.env` in the working directory (see env-file.ts). */
+  @IsOptional()
+  @Transform(toPath)
+  @IsString()
+  MC_ENV_FILE?: string;
+
   /** `json`: one JSON object per line, for log collectors; `text`: Nest's coloured lines. */
   @IsIn(['text', 'json'], { message: 'MC_LOG_FORMAT must be text or json' })
   MC_LOG_FORMAT: 'text' | 'json' = 'text';
@@ -226,14 +232,17 @@ export class EnvironmentVariables {
  * must be and what it got, so `nest start` stops with a message the user can act on.
  */
 export function validateEnvironment(raw: Record<string, unknown>): EnvironmentVariables {
-  const known = Object.keys(new EnvironmentVariables());
+  const known = knownVariables();
   const present = Object.fromEntries(
     Object.entries(raw).filter(([key, value]) => known.includes(key) && value !== undefined && value !== ''),
   );
   const env = plainToInstance(EnvironmentVariables, present, { exposeDefaultValues: true });
   const errors = validateSync(env);
   if (errors.length > 0) {
-    const lines = errors.map((e) => `${Object.values(e.constraints ?? {})[0]} (got "${withoutPassword(String(present[e.property]))}")`);
+    const lines = errors.map((e) => {
+      const from = fileValues.get(e.property) === present[e.property] ? ` in ${fileOfValues}` : '';
+      return `${Object.values(e.constraints ?? {})[0]} (got "${withoutPassword(String(present[e.property]))}"${from})`;
+    });
     throw new Error(`Invalid configuration:\n  - ${lines.join('\n  - ')}`);
   }
   if (env.MC_REDIS_URL && !env.MC_DATABASE_URL) {
@@ -242,6 +251,21 @@ export function validateEnvironment(raw: Record<string, unknown>): EnvironmentVa
     );
   }
   return env;
+}
+
+/** The names of every setting. */
+export function knownVariables(): string[] {
+  return Object.keys(new EnvironmentVariables());
+}
+
+/** Values an env file set, so that a bad one is reported with the file it came from. */
+let fileOfValues = '';
+const fileValues = new Map<string, string>();
+
+export function noteEnvFileValues(file: string, values: Record<string, string>): void {
+  fileOfValues = file;
+  fileValues.clear();
+  for (const [name, value] of Object.entries(values)) fileValues.set(name, value);
 }
 
 /** A URL as it may be shown in messages and logs: its password, if any, replaced by ***. */

@@ -1,5 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { databaseEnv } from './test-database';
 
 export const ROOT = join(__dirname, '..', '..');
@@ -20,14 +20,17 @@ export interface ServiceProcess {
  * Runs a Mission Control entry point in a child process, as a user would: a source file through
  * ts-node (`src/main.ts`) or a built one (`dist/main.js`, `dist/cli/cli.js`). MC_* variables of this
  * process are not passed on; ports default to 0 on 127.0.0.1. Under `npm run test:pg`, the data
- * folder's PostgreSQL database.
+ * folder's PostgreSQL database. It runs in the project's folder unless `options.cwd` names another (where
+ * it looks for `.env`).
  */
-export function spawnService(entry: string, args: string[] = [], env: Record<string, string> = {}): ServiceProcess {
+export function spawnService(entry: string, args: string[] = [], env: Record<string, string> = {}, options: { cwd?: string } = {}): ServiceProcess {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('MC_')));
-  const runner = entry.endsWith('.ts') ? ['-r', 'ts-node/register/transpile-only'] : [];
-  const child = spawn(process.execPath, [...runner, entry, ...args], {
-    cwd: ROOT,
-    env: { ...clean, NO_COLOR: '1', MC_HOST: '127.0.0.1', MC_API_PORT: '0', MC_WS_PORT: '0', ...databaseEnv(env.MC_DATA_DIR), ...env },
+  // Absolute, so that the entry, ts-node and its tsconfig are found from any working directory.
+  const runner = entry.endsWith('.ts') ? ['-r', require.resolve('ts-node/register/transpile-only')] : [];
+  const tsNode = entry.endsWith('.ts') ? { TS_NODE_PROJECT: join(ROOT, 'tsconfig.json') } : {};
+  const child = spawn(process.execPath, [...runner, resolve(ROOT, entry), ...args], {
+    cwd: options.cwd ?? ROOT,
+    env: { ...clean, ...tsNode, NO_COLOR: '1', MC_HOST: '127.0.0.1', MC_API_PORT: '0', MC_WS_PORT: '0', ...databaseEnv(env.MC_DATA_DIR), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
