@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { DomainEventBus } from '../common/domain-event-bus';
 import { badFigures } from '../common/figure-bounds';
 import { parseJsonObject } from '../common/json';
+import { Turns } from '../common/turns';
 import { AppConfig } from '../config/environment';
 import { DatabaseWriter } from '../database/database-writer';
 import { insertRows } from '../database/insert-rows';
@@ -31,6 +32,10 @@ const DETAIL_TYPES = [...new Set(['task_started', 'task_completed', 'status_chan
 const MAX_OPEN_TASKS_PER_AGENT = 1_000;
 /** How far back a restart looks for tasks still open. */
 const OPEN_TASK_MEMORY_MS = 24 * 3_600_000;
+/** Agent rows per INSERT: binding a statement's values holds the event loop, 20 ms for 32,000 of them. */
+const AGENT_ROWS_PER_INSERT = Math.max(1, Math.floor(8_000 / AGENT_COLUMNS.length));
+/** The agents' figures the system row adds up. */
+const SUMMED = ['tasks_completed', 'tasks_failed', 'tokens_in', 'tokens_out', 'cost_usd', 'cost_usd_total'] as const;
 
 /** Why a collection under way when the service stops ends early (a 503 to a request that asked for it). */
 export class CollectionStopped extends ServiceUnavailableException {
@@ -125,11 +130,17 @@ export class MetricsCollectorService implements OnModuleDestroy {
     this.usage.begin(this.openclaw.ready ? fromReader : null);
     // Known agents: those with a folder, those with new events, and those already being recorded.
     const ids = new Set([...agents.keys(), ...windows.perAgent.keys(), ...this.lastRows.keys()]);
+    // A fleet of 50,000 agents takes seconds: worked out in turns, so that requests are answered in between.
+    const turns = new Turns();
+    await turns.pause();
+    const sorted = [...ids].sort();
 
     const agentRows: ReturnType<MetricsCollectorService['agentRow']>[] = [];
     const failed: CollectionOutcome['failed'] = [];
     // One agent whose figures cannot be stored is left out and reported; the others are recorded.
-    for (const id of [...ids].sort()) {
+    for (const id of sorted) {
+      await turns.pause();
+      this.stopping.signal.throwIfAborted();
       try {
         const row = this.agentRow(id, agents.get(id), windows.perAgent.get(id), windowStart, now, timestamp, fromReader.get(id));
         const bad = badFigures(row, AGENT_FIGURE_NAMES, ['avg_task_duration']);
@@ -141,21 +152,32 @@ export class MetricsCollectorService implements OnModuleDestroy {
         this.startAgentAfresh(id);
       }
     }
-    const systemRow = { ...this.systemRow([...agents.values()], agentRows, windows, (now - windowStart) / 60_000, timestamp), last_event_id: maxId };
+    const minutes = (now - windowStart) / 60_000;
+    const systemRow = { ...(await this.systemRow([...agents.values()], agentRows, windows, minutes, timestamp, turns)), last_event_id: maxId };
     const badSystem = badFigures(systemRow, SYSTEM_FIGURE_NAMES, ['avg_response_time']);
     if (badSystem.length) throw new Error(`The fleet's ${badSystem.join(', ')} would not be finite: nothing was recorded`);
 
-    const stored = await this.writer.transaction(async (m) => {
-      const agentIds = await insertRows(m, 'agent_metrics', [...AGENT_COLUMNS], agentRows);
+    const { agentIds, systemId } = await this.writer.transaction(async (m) => {
+      const agentIds: number[] = [];
+      for (let i = 0; i < agentRows.length; i += AGENT_ROWS_PER_INSERT) {
+        agentIds.push(...(await insertRows(m, 'agent_metrics', [...AGENT_COLUMNS], agentRows.slice(i, i + AGENT_ROWS_PER_INSERT))));
+      }
       const [systemId] = await insertRows(m, 'system_metrics', [...SYSTEM_COLUMNS], [systemRow]);
-      return { agents: agentRows.map((row, i) => ({ ...row, id: agentIds[i] }) as AgentMetric), system: { ...systemRow, id: systemId } as SystemMetric };
+      return { agentIds, systemId };
     });
 
     this.lastCollectedAt = now;
     this.lastEventId = maxId;
-    for (const row of stored.agents) this.lastRows.set(row.agent_id, row);
+    const storedAgents: AgentMetric[] = [];
+    for (const [i, row] of agentRows.entries()) {
+      const stored = { ...row, id: agentIds[i] } as AgentMetric;
+      storedAgents.push(stored);
+      this.lastRows.set(row.agent_id, stored);
+      await turns.pause();
+    }
     this.last = { at: timestamp, error: null, failed };
-    const event: MetricsCollectedEvent = { ...stored, duration_ms: performance.now() - started };
+    const system = { ...systemRow, id: systemId } as SystemMetric;
+    const event: MetricsCollectedEvent = { agents: storedAgents, system, duration_ms: performance.now() - started };
     this.bus.emit(DomainEvent.MetricsCollected, event);
     return event;
   }
@@ -305,16 +327,21 @@ export class MetricsCollectorService implements OnModuleDestroy {
     };
   }
 
-  private systemRow(
+  private async systemRow(
     agents: Agent[],
     rows: ReturnType<MetricsCollectorService['agentRow']>[],
     window: { total: number; errors: number; responseTime: number | null },
     minutes: number,
     timestamp: string,
+    turns: Turns,
   ) {
     const { error_agents: _errors, ...fleet } = fleetCounts(agents);
-    const completed = rows.reduce((sum, r) => sum + r.tasks_completed, 0);
-    const failed = rows.reduce((sum, r) => sum + r.tasks_failed, 0);
+    const sum = Object.fromEntries(SUMMED.map((key) => [key, 0])) as Record<(typeof SUMMED)[number], number>;
+    for (const row of rows) {
+      for (const key of SUMMED) sum[key] += row[key];
+      await turns.pause();
+    }
+    const { tasks_completed: completed, tasks_failed: failed } = sum;
     return {
       timestamp,
       ...fleet,
@@ -324,10 +351,10 @@ export class MetricsCollectorService implements OnModuleDestroy {
       system_health_score: healthScore(fleet.active_agents + fleet.idle_agents, fleet.total_agents, rates(completed, failed).success_rate, window.errors, window.total),
       avg_response_time: window.responseTime,
       events_per_minute: minutes > 0 ? window.total / minutes : 0,
-      tokens_in: rows.reduce((sum, r) => sum + r.tokens_in, 0),
-      tokens_out: rows.reduce((sum, r) => sum + r.tokens_out, 0),
-      cost_usd: roundUsd(rows.reduce((sum, r) => sum + r.cost_usd, 0)),
-      cost_usd_total: roundUsd(rows.reduce((sum, r) => sum + r.cost_usd_total, 0)),
+      tokens_in: sum.tokens_in,
+      tokens_out: sum.tokens_out,
+      cost_usd: roundUsd(sum.cost_usd),
+      cost_usd_total: roundUsd(sum.cost_usd_total),
     };
   }
 }

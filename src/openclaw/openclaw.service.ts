@@ -2,6 +2,7 @@ import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy, Optional }
 import { stat } from 'node:fs/promises';
 import { ClusterService } from '../cluster/cluster.service';
 import { DomainEventBus } from '../common/domain-event-bus';
+import { Turns } from '../common/turns';
 import { AppConfig } from '../config/environment';
 import { DomainEvent } from '../domain-events';
 import { SessionStore, StoreChanges } from './session-store';
@@ -20,8 +21,6 @@ export type { OpenClawHealth, OpenClawView } from './openclaw-share';
 const READ_WAIT_MS = 30_000;
 /** At shutdown, reads under way get this long to end before the application closes without them. */
 const STOP_GRACE_MS = 2_000;
-/** How long working out agents holds the event loop before letting requests in: a roster of 50,000 takes seconds. */
-const TURN_MS = 4;
 const NO_TALLY = new AgentTally();
 
 /**
@@ -319,21 +318,19 @@ export class OpenClawService implements OnApplicationBootstrap, OnModuleDestroy 
 
   /**
    * Works out the agents: those with sessions at every poll (time alone changes their status), every
-   * agent of the roster only when the roster or the stores changed, TURN_MS at a time, so that requests
-   * are answered in between.
+   * agent of the roster only when the roster or the stores changed, in turns (a roster of 50,000 takes
+   * seconds), so that requests are answered in between.
    */
   private async refreshAgents(now: number): Promise<void> {
     const roster = this.config.roster;
     const from = `${this.config.version}:${this.stores.size}`;
     const all = from !== this.agentsFrom;
     this.agentsFrom = from;
-    let turn = performance.now();
+    const turns = new Turns();
     for (const id of all ? everyAgent(roster, this.stores, this.agents) : [...this.tallies.keys()]) {
       const known = roster.has(id) || this.stores.has(id);
       this.setAgent(id, known ? (this.tallies.get(id) ?? NO_TALLY).agent(id, roster.get(id), now, this.staleMs) : undefined);
-      if (performance.now() - turn < TURN_MS) continue;
-      await new Promise((resolve) => setImmediate(resolve));
-      turn = performance.now();
+      await turns.pause();
     }
   }
 
