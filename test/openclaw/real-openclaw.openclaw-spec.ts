@@ -127,8 +127,14 @@ describe('Mission Control against a real OpenClaw', () => {
       const db = await readAgentDb(agentDbPath(oc.stateDir, turn.agent), turn.agent);
       const node = db.nodes.find((n) => n.session_key === turn.sessionKey);
       turn.after = node ? db.transcripts.get(node.session_id) : undefined;
-      // Once both agents have a session, a collection: the reader's intervals count from an agent's first one.
-      if (turn.name === 'scout hello') expect((await api(t.url, '/api/system/metrics/collect', { method: 'POST', headers: auth })).status).toBe(200);
+      // Once the reader holds both agents' sessions, a collection: what it holds then is counted there or
+      // is history, and the last test counts only what came after. Collected before the reader's next
+      // poll, scout's first turn would fall (once, rightly) into that test's interval instead.
+      if (turn.name === 'scout hello') {
+        const read = async () => (await api(t!.url, '/api/sessions?limit=100')).body.sessions.find((x: any) => x.key === turn.sessionKey);
+        await waitFor(async () => (await read())?.input_tokens === turn.after?.input_tokens || undefined, 10_000, 'the reader to hold scout hello');
+        expect((await api(t.url, '/api/system/metrics/collect', { method: 'POST', headers: auth })).status).toBe(200);
+      }
     }
 
     listed = await time('openclaw sessions', () => (oc as OpenClaw).sessions());
