@@ -20,7 +20,8 @@ function newestSource(dir) {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
     if (entry.isDirectory() && !SKIPPED.has(path)) newest = Math.max(newest, newestSource(path));
-    else if (entry.isFile() && entry.name.endsWith('.ts') && !entry.name.endsWith('spec.ts')) newest = Math.max(newest, statSync(path).mtimeMs);
+    else if (entry.isFile() && entry.name.endsWith('.ts') && !entry.name.endsWith('spec.ts'))
+      newest = Math.max(newest, statSync(path).mtimeMs);
   }
   return newest;
 }
@@ -31,7 +32,10 @@ if (built < newest) {
   const started = new Date();
   process.stderr.write('Building the command line (nest build)…\n');
   // Its output goes to stderr: stdout is the command's own, for scripts that read it.
-  const nest = spawnSync(process.execPath, [require.resolve('@nestjs/cli/bin/nest.js'), 'build'], { cwd: ROOT, stdio: ['ignore', 2, 2] });
+  const nest = spawnSync(process.execPath, [require.resolve('@nestjs/cli/bin/nest.js'), 'build'], {
+    cwd: ROOT,
+    stdio: ['ignore', 2, 2],
+  });
   if (nest.status !== 0) {
     // tsc writes its files even when it finds errors: date them back, so the next run builds again.
     if (statSync(OUTPUT, { throwIfNoEntry: false })) utimesSync(OUTPUT, 0, 0);

@@ -31,7 +31,14 @@ import { dirname, join } from 'node:path';
 import * as sqlite3 from 'sqlite3';
 import { startFakeLlm } from '../test/openclaw/fake-llm';
 import { AGENTS, configJson5, freePort, OpenClaw, OPENCLAW_VERSION, PRICE, ROOT } from '../test/openclaw/openclaw-cli';
-import { addUsage, agentDbPath, emptyUsage, readStateDir, TranscriptSummary, usageOf } from '../test/openclaw/openclaw-db';
+import {
+  addUsage,
+  agentDbPath,
+  emptyUsage,
+  readStateDir,
+  TranscriptSummary,
+  usageOf,
+} from '../test/openclaw/openclaw-db';
 
 const OUT = join(ROOT, 'test', 'fixtures', 'openclaw');
 const TOKEN = 'fixture-gateway-token';
@@ -68,7 +75,15 @@ async function main(): Promise<void> {
   const llm = await startFakeLlm(0);
   const home = await mkdtemp(join(tmpdir(), 'mc-openclaw-fixture-'));
   const oc = new OpenClaw(home);
-  const turns: { agent: string; session_key: string; message: string; via: string; ok: boolean; run_id: string | null; ms: number }[] = [];
+  const turns: {
+    agent: string;
+    session_key: string;
+    message: string;
+    via: string;
+    ok: boolean;
+    run_id: string | null;
+    ms: number;
+  }[] = [];
   try {
     const gatewayPort = await freePort();
     await oc.writeConfig({ llmUrl: llm.url, gatewayPort, gatewayToken: TOKEN });
@@ -76,8 +91,18 @@ async function main(): Promise<void> {
     const turn = async (agent: string, message: string, sessionKey?: string, local = false) => {
       const result = await oc.turn(agent, message, { sessionKey, local });
       const ok = result.code === 0;
-      turns.push({ agent, session_key: sessionKey ?? `agent:${agent}:main`, message, via: local ? 'local' : 'gateway', ok, run_id: result.json?.runId ?? null, ms: result.exitedAt - result.startedAt });
-      console.log(`${agent} "${message}" via ${local ? '--local' : 'gateway'}: exit ${result.code} in ${result.exitedAt - result.startedAt} ms`);
+      turns.push({
+        agent,
+        session_key: sessionKey ?? `agent:${agent}:main`,
+        message,
+        via: local ? 'local' : 'gateway',
+        ok,
+        run_id: result.json?.runId ?? null,
+        ms: result.exitedAt - result.startedAt,
+      });
+      console.log(
+        `${agent} "${message}" via ${local ? '--local' : 'gateway'}: exit ${result.code} in ${result.exitedAt - result.startedAt} ms`,
+      );
       if (!ok && !/reject/.test(message)) throw new Error(`turn failed:\n${result.stdout}\n${result.stderr}`);
     };
     await turn('main', 'hello there');
@@ -92,14 +117,25 @@ async function main(): Promise<void> {
     const sqliteHome = join(OUT, 'home-sqlite');
     await rm(sqliteHome, { recursive: true, force: true });
     await mkdir(sqliteHome, { recursive: true });
-    await writeFile(join(sqliteHome, 'openclaw.json'), configJson5('~/.openclaw', { llmUrl: 'http://127.0.0.1:19999/v1', gatewayPort: 18789, gatewayToken: 'test-token', logFile: null }));
+    await writeFile(
+      join(sqliteHome, 'openclaw.json'),
+      configJson5('~/.openclaw', {
+        llmUrl: 'http://127.0.0.1:19999/v1',
+        gatewayPort: 18789,
+        gatewayToken: 'test-token',
+        logFile: null,
+      }),
+    );
     for (const db of dbs) await snapshot(db.file, agentDbPath(sqliteHome, db.agent_id));
 
     // home-legacy
     const legacyHome = join(OUT, 'home-legacy');
     await rm(legacyHome, { recursive: true, force: true });
     const entries = Object.fromEntries(
-      AGENTS.map((a) => [a.id, { name: a.name, identity: { name: a.name, emoji: a.emoji, ...(a.theme ? { theme: a.theme } : {}) } }]),
+      AGENTS.map((a) => [
+        a.id,
+        { name: a.name, identity: { name: a.name, emoji: a.emoji, ...(a.theme ? { theme: a.theme } : {}) } },
+      ]),
     );
     const legacyConfig = {
       agents: { ownership: 'explicit', defaults: { model: { primary: 'fake/m1' } }, entries },
@@ -118,7 +154,10 @@ async function main(): Promise<void> {
         if (db.agent_id === 'main') entry.sessionFile = `${node.session_id}.jsonl`;
         store[node.session_key] = entry;
         const transcript = db.transcripts.get(node.session_id);
-        await writeFile(join(sessionsDir, `${node.session_id}.jsonl`), (transcript?.events ?? []).map((e) => e.text).join('\n') + '\n');
+        await writeFile(
+          join(sessionsDir, `${node.session_id}.jsonl`),
+          (transcript?.events ?? []).map((e) => e.text).join('\n') + '\n',
+        );
       }
       await writeFile(join(sessionsDir, 'sessions.json'), JSON.stringify(store, null, 2) + '\n');
     }
@@ -157,11 +196,19 @@ async function main(): Promise<void> {
     const byAgent = Object.fromEntries(
       AGENTS.map((a) => {
         const mine = sessions.filter((s) => s.agent_id === a.id);
-        return [a.id, { ...mine.reduce((sum, s) => addUsage(sum, s), emptyUsage()), sessions: mine.length, runs: mine.reduce((n, s) => n + s.runs, 0) }];
+        return [
+          a.id,
+          {
+            ...mine.reduce((sum, s) => addUsage(sum, s), emptyUsage()),
+            sessions: mine.length,
+            runs: mine.reduce((n, s) => n + s.runs, 0),
+          },
+        ];
       }),
     );
     const expected = {
-      comment: "Made by scripts/make-openclaw-fixture.ts from a real OpenClaw run; home-sqlite and home-legacy hold the same sessions. Session figures are sums over each transcript's assistant usage; openclaw_sessions is what `openclaw sessions --all-agents --json` printed (the last run only; estimatedCostUsd, which that command leaves out, from session_nodes.entry_json).",
+      comment:
+        "Made by scripts/make-openclaw-fixture.ts from a real OpenClaw run; home-sqlite and home-legacy hold the same sessions. Session figures are sums over each transcript's assistant usage; openclaw_sessions is what `openclaw sessions --all-agents --json` printed (the last run only; estimatedCostUsd, which that command leaves out, from session_nodes.entry_json).",
       openclaw_version: OPENCLAW_VERSION,
       schema_versions: Object.fromEntries(dbs.map((db) => [db.agent_id, db.schema_version])),
       price_per_million: PRICE,

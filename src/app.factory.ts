@@ -60,7 +60,11 @@ export async function createApp(options: { logger?: false } = {}): Promise<NestE
 /** Objects of too many keys are refused before JSON.parse, which takes half a second for 200,000 of them. */
 function refuseOversizedJson(_request: unknown, _response: unknown, body: Buffer, encoding: string): void {
   const problem = encoding.toLowerCase() === 'utf-8' ? jsonTextProblem(body) : null;
-  if (problem) throw new BadRequestException({ message: `Invalid request: ${problem}`, details: [{ field: 'body', messages: [problem] }] });
+  if (problem)
+    throw new BadRequestException({
+      message: `Invalid request: ${problem}`,
+      details: [{ field: 'body', messages: [problem] }],
+    });
 }
 
 function setUpDocs(app: INestApplication): void {
@@ -73,7 +77,9 @@ function setUpDocs(app: INestApplication): void {
     .setVersion(serviceVersion())
     .addBearerAuth()
     .build();
-  SwaggerModule.setup('docs', app, () => defaultedParametersOptional(SwaggerModule.createDocument(app, document)), { jsonDocumentUrl: 'docs-json' });
+  SwaggerModule.setup('docs', app, () => defaultedParametersOptional(SwaggerModule.createDocument(app, document)), {
+    jsonDocumentUrl: 'docs-json',
+  });
 }
 
 /** Listens on MC_API_PORT and MC_HOST unless told otherwise (tests use port 0). */

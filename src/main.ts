@@ -22,7 +22,10 @@ bootstrap().catch((error: Error) => {
   // A configuration or database problem: one clear message, no stack trace to dig through.
   const message = `Mission Control could not start: ${error.message}`;
   // A log collector reads this line too.
-  if (process.env.MC_LOG_FORMAT === 'json') console.error(JSON.stringify({ time: new Date().toISOString(), level: 'fatal', context: 'MissionControl', message }));
+  if (process.env.MC_LOG_FORMAT === 'json')
+    console.error(
+      JSON.stringify({ time: new Date().toISOString(), level: 'fatal', context: 'MissionControl', message }),
+    );
   else console.error(message);
   process.exit(1);
 });

@@ -18,7 +18,14 @@ describe('Agents API', () => {
   it('lists every agent folder, normalised', async () => {
     const { status, body } = await api(t.url, '/api/agents');
     expect(status).toBe(200);
-    expect(body.agents.map((a: { id: string }) => a.id)).toEqual(['empty-one', 'forge', 'maven', 'onboarding-bot', 'scribe', 'watchtower']);
+    expect(body.agents.map((a: { id: string }) => a.id)).toEqual([
+      'empty-one',
+      'forge',
+      'maven',
+      'onboarding-bot',
+      'scribe',
+      'watchtower',
+    ]);
     const forge = body.agents.find((a: { id: string }) => a.id === 'forge');
     expect(forge).toEqual({
       id: 'forge',
@@ -56,15 +63,34 @@ describe('Agents API', () => {
 
   it('falls back to agent.json, the SOUL.md heading and the folder name', async () => {
     const onboarding = (await api(t.url, '/api/agents/onboarding-bot')).body;
-    expect(onboarding).toMatchObject({ name: 'onboarding-bot', role: 'Demonstration agent for onboarding flow', status: 'active', tasks_completed: 3, tasks_failed: 1 });
+    expect(onboarding).toMatchObject({
+      name: 'onboarding-bot',
+      role: 'Demonstration agent for onboarding flow',
+      status: 'active',
+      tasks_completed: 3,
+      tasks_failed: 1,
+    });
     // metrics.last_active is null, so the file's modification time dates the agent.
     expect(Date.now() - Date.parse(onboarding.last_active)).toBeLessThan(60 * 60_000);
 
     const maven = (await api(t.url, '/api/agents/maven')).body;
-    expect(maven).toMatchObject({ name: 'Maven', role: 'Marketing Lead', status: 'offline', raw_status: null, last_active: null, state: {} });
+    expect(maven).toMatchObject({
+      name: 'Maven',
+      role: 'Marketing Lead',
+      status: 'offline',
+      raw_status: null,
+      last_active: null,
+      state: {},
+    });
 
     const empty = (await api(t.url, '/api/agents/empty-one')).body;
-    expect(empty).toMatchObject({ id: 'empty-one', name: 'empty-one', status: 'offline', current_tasks: [], tasks_completed: 0 });
+    expect(empty).toMatchObject({
+      id: 'empty-one',
+      name: 'empty-one',
+      status: 'offline',
+      current_tasks: [],
+      tasks_completed: 0,
+    });
 
     const watchtower = (await api(t.url, '/api/agents/watchtower')).body;
     expect(watchtower).toMatchObject({ status: 'offline', raw_status: null });
@@ -81,7 +107,12 @@ describe('Agents API', () => {
   it('answers 404 with the error shape for an unknown agent', async () => {
     const { status, body } = await api(t.url, '/api/agents/nobody');
     expect(status).toBe(404);
-    expect(body).toMatchObject({ error: 'Agent not found', status_code: 404, agent_id: 'nobody', path: '/api/agents/nobody' });
+    expect(body).toMatchObject({
+      error: 'Agent not found',
+      status_code: 404,
+      agent_id: 'nobody',
+      path: '/api/agents/nobody',
+    });
   });
 
   it.each([
@@ -102,7 +133,10 @@ describe('Agents API', () => {
     const { request } = await import('node:http');
     const { port } = new URL(t.url);
     const status = await new Promise<number>((resolve, reject) =>
-      request({ host: '127.0.0.1', port, path: '/api/agents/..' }, (res) => (res.resume(), resolve(res.statusCode ?? 0)))
+      request(
+        { host: '127.0.0.1', port, path: '/api/agents/..' },
+        (res) => (res.resume(), resolve(res.statusCode ?? 0)),
+      )
         .on('error', reject)
         .end(),
     );
@@ -115,7 +149,9 @@ describe('Agents API', () => {
     const { symlink, mkdir } = await import('node:fs/promises');
     await mkdir(join(t.mc, 'agents', 'linker'));
     await symlink(outside, join(t.mc, 'agents', 'linker', 'state.json'));
-    const agent = await waitFor(async () => (await api(t.url, '/api/agents/linker')).body.id && (await api(t.url, '/api/agents/linker')).body);
+    const agent = await waitFor(
+      async () => (await api(t.url, '/api/agents/linker')).body.id && (await api(t.url, '/api/agents/linker')).body,
+    );
     expect(agent.name).toBe('linker');
     expect(JSON.stringify(agent)).not.toContain('LEAKED');
     await rm(join(t.mc, 'agents', 'linker'), { recursive: true });

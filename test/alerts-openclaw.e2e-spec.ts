@@ -9,11 +9,26 @@ describe('Alert kind session_stuck, from a generated OpenClaw home', () => {
 
   beforeAll(async () => {
     dir = await makeTempDir('mc-alert-oc-');
-    oc = await OpenClawHome.create(join(dir, 'home'), { agents: [{ id: 'atlas', name: 'Atlas', layout: 'sqlite' }], configForm: 'list', json5: false });
+    oc = await OpenClawHome.create(join(dir, 'home'), {
+      agents: [{ id: 'atlas', name: 'Atlas', layout: 'sqlite' }],
+      configForm: 'list',
+      json5: false,
+    });
     oc.addRun(oc.addSession('atlas', { at: Date.now() - 60_000 }), { at: Date.now() - 50_000 });
     await oc.flush();
-    t = await startApp({ env: { MC_OPENCLAW_HOME: join(dir, 'home'), MC_OPENCLAW_POLL: '0.5', MC_STUCK_MINUTES: '0.02', MC_METRICS_INTERVAL: '3600' } });
-    await waitFor(async () => (await api(t.url, '/api/sessions')).body.sessions.length === 1, 5000, 'the first session');
+    t = await startApp({
+      env: {
+        MC_OPENCLAW_HOME: join(dir, 'home'),
+        MC_OPENCLAW_POLL: '0.5',
+        MC_STUCK_MINUTES: '0.02',
+        MC_METRICS_INTERVAL: '3600',
+      },
+    });
+    await waitFor(
+      async () => (await api(t.url, '/api/sessions')).body.sessions.length === 1,
+      5000,
+      'the first session',
+    );
   });
 
   afterAll(async () => {
@@ -23,16 +38,31 @@ describe('Alert kind session_stuck, from a generated OpenClaw home', () => {
   });
 
   it('fires for a session stuck with a run in progress, and resolves when the run ends', async () => {
-    const { body: rule } = await api(t.url, '/api/alerts/rules', { method: 'POST', json: { name: 'Atlas stuck', kind: 'session_stuck', params: { agent_id: 'atlas' } } });
+    const { body: rule } = await api(t.url, '/api/alerts/rules', {
+      method: 'POST',
+      json: { name: 'Atlas stuck', kind: 'session_stuck', params: { agent_id: 'atlas' } },
+    });
     const s = oc.addSession('atlas');
     const run = oc.startRun(s, { at: Date.now() - 5_000, text: 'a long job' });
     await oc.flush();
-    const alert = await waitFor(async () => (await api(t.url, `/api/alerts?rule_id=${rule.id}`)).body.alerts[0], 5000, 'the alert');
-    expect(alert).toMatchObject({ state: 'firing', subject: `session:${s.key}`, message: expect.stringContaining(`atlas's session ${s.key} has had a run in progress`) });
+    const alert = await waitFor(
+      async () => (await api(t.url, `/api/alerts?rule_id=${rule.id}`)).body.alerts[0],
+      5000,
+      'the alert',
+    );
+    expect(alert).toMatchObject({
+      state: 'firing',
+      subject: `session:${s.key}`,
+      message: expect.stringContaining(`atlas's session ${s.key} has had a run in progress`),
+    });
     expect(alert.value).toBeGreaterThanOrEqual(0);
     oc.finishRun(run, { answer: 'done at last' });
     await oc.flush();
-    await waitFor(async () => (await api(t.url, `/api/alerts?rule_id=${rule.id}`)).body.alerts[0].state === 'resolved', 5000, 'the alert to resolve');
+    await waitFor(
+      async () => (await api(t.url, `/api/alerts?rule_id=${rule.id}`)).body.alerts[0].state === 'resolved',
+      5000,
+      'the alert to resolve',
+    );
   });
 });
 
@@ -56,7 +86,11 @@ describe("A new OpenClaw agent's first sessions, in metrics intervals and cost_b
     await oc.flush();
     const env = { MC_OPENCLAW_HOME: join(dir, 'home'), MC_OPENCLAW_POLL: '0.5', MC_METRICS_INTERVAL: '3600' };
     t = await startApp({ env });
-    await waitFor(async () => (await api(t.url, '/api/sessions')).body.sessions.length === 1, 5000, 'the first session');
+    await waitFor(
+      async () => (await api(t.url, '/api/sessions')).body.sessions.length === 1,
+      5000,
+      'the first session',
+    );
     const first = await collect();
     expect(first.system.tokens_in).toBe(0);
   });

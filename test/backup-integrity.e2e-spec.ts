@@ -47,30 +47,38 @@ describe('Backups are read back from disk and checked before they are listed', (
     ['snapshot', { type: 'snapshot' }, 'snapshot'],
     ['full', { type: 'full' }, 'backup'],
     ['agent_state', { type: 'agent_state', agent_id: 'forge' }, 'agent_forge'],
-  ])('%s: a backup whose file on disk is not what was written fails, and is neither listed nor kept', async (type, body, prefix) => {
-    const dir = join(t.dataDir, 'backups');
-    const files = async () => (await readdir(dir)).filter((n) => !n.startsWith('.operation')).sort();
-    const [listedBefore, filesBefore] = [(await api(t.url, '/api/backups')).body.backups, await files()];
-    const damage = replaceWhenCreated(dir);
-    const res = await create(t, body).finally(() => damage.close());
+  ])(
+    '%s: a backup whose file on disk is not what was written fails, and is neither listed nor kept',
+    async (type, body, prefix) => {
+      const dir = join(t.dataDir, 'backups');
+      const files = async () => (await readdir(dir)).filter((n) => !n.startsWith('.operation')).sort();
+      const [listedBefore, filesBefore] = [(await api(t.url, '/api/backups')).body.backups, await files()];
+      const damage = replaceWhenCreated(dir);
+      const res = await create(t, body).finally(() => damage.close());
 
-    expect(damage.replaced()).toMatch(new RegExp(`^\\.${prefix}_\\d{8}_\\d{6}(_\\d+)?\\.(json|tar\\.gz)\\.partial$`));
-    expect(res.status).toBe(500);
-    expect(res.body).toMatchObject({ error: 'Internal server error', status_code: 500, path: '/api/backups' });
-    expect((await api(t.url, '/api/backups')).body.backups).toEqual(listedBefore);
-    expect(await files()).toEqual(filesBefore);
-    const failed = await waitFor(async () => {
-      const { events } = (await api(t.url, '/api/system/events?type=backup_failed')).body;
-      return events.find((e: { data: { type: string } }) => e.data.type === type);
-    });
-    expect(failed.data).toMatchObject({ operation: 'backup', error: expect.stringMatching(/^the new backup did not check out: the (file|archive) does not match its recorded sha256/) });
+      expect(damage.replaced()).toMatch(new RegExp(`^\\.${prefix}_\\d{8}_\\d{6}(_\\d+)?\\.(json|tar\\.gz)\\.partial$`));
+      expect(res.status).toBe(500);
+      expect(res.body).toMatchObject({ error: 'Internal server error', status_code: 500, path: '/api/backups' });
+      expect((await api(t.url, '/api/backups')).body.backups).toEqual(listedBefore);
+      expect(await files()).toEqual(filesBefore);
+      const failed = await waitFor(async () => {
+        const { events } = (await api(t.url, '/api/system/events?type=backup_failed')).body;
+        return events.find((e: { data: { type: string } }) => e.data.type === type);
+      });
+      expect(failed.data).toMatchObject({
+        operation: 'backup',
+        error: expect.stringMatching(
+          /^the new backup did not check out: the (file|archive) does not match its recorded sha256/,
+        ),
+      });
 
-    // Nothing in the way: the same backup is made, and its file is the one listed.
-    const made = await create(t, body);
-    expect(made.status).toBe(201);
-    const file = (await files()).find((n) => n.startsWith(`${prefix}_${made.body.id}`)) as string;
-    expect(made.body.integrity_hash).toBe(`sha256:${sha256(await readFile(join(dir, file)))}`);
-  });
+      // Nothing in the way: the same backup is made, and its file is the one listed.
+      const made = await create(t, body);
+      expect(made.status).toBe(201);
+      const file = (await files()).find((n) => n.startsWith(`${prefix}_${made.body.id}`)) as string;
+      expect(made.body.integrity_hash).toBe(`sha256:${sha256(await readFile(join(dir, file)))}`);
+    },
+  );
 });
 
 describe('A restore interrupted mid-swap', () => {
@@ -83,7 +91,10 @@ describe('A restore interrupted mid-swap', () => {
     const t = await startApp({ env: STALE });
     const backup = (await create(t, { type: 'full' })).body;
     // What the workspace holds at the crash differs from the backup in a changed, a removed and an added agent.
-    await writeFile(join(t.mc, 'agents', 'forge', 'state.json'), JSON.stringify({ agent: 'forge', status: 'crashed', lastActive: new Date().toISOString() }));
+    await writeFile(
+      join(t.mc, 'agents', 'forge', 'state.json'),
+      JSON.stringify({ agent: 'forge', status: 'crashed', lastActive: new Date().toISOString() }),
+    );
     await rm(join(t.mc, 'agents', 'maven'), { recursive: true });
     await mkdir(join(t.mc, 'agents', 'intruder'));
     await writeFile(join(t.mc, 'agents', 'intruder', 'state.json'), '{"status": "busy"}');
@@ -92,9 +103,20 @@ describe('A restore interrupted mid-swap', () => {
     // The disk as the restore left it when the process died, named as RestoreService names things.
     const tag = `${backup.id}-0badf00d`;
     const staging = join(t.workspace, `.mc-restore-${tag}`);
-    const journal = { target: t.mc, staged: join(staging, 'mission-control'), old: join(t.workspace, `.mc-old-${tag}`), staging };
+    const journal = {
+      target: t.mc,
+      staged: join(staging, 'mission-control'),
+      old: join(t.workspace, `.mc-old-${tag}`),
+      staging,
+    };
     await mkdir(staging);
-    execFileSync('tar', ['-xzf', join(t.dataDir, 'backups', `backup_${backup.id}.tar.gz`), '-C', staging, 'mission-control']);
+    execFileSync('tar', [
+      '-xzf',
+      join(t.dataDir, 'backups', `backup_${backup.id}.tar.gz`),
+      '-C',
+      staging,
+      'mission-control',
+    ]);
     const trees = { old: await tree(t.mc), new: await tree(journal.staged) };
     expect(trees.old).not.toEqual(trees.new);
     await writeFile(join(t.dataDir, 'restore-journal.json'), JSON.stringify(journal));
@@ -121,7 +143,10 @@ describe('A restore interrupted mid-swap', () => {
     const elsewhere = await makeTempDir('mc-not-ours-');
     await writeFile(join(elsewhere, 'keep.txt'), 'mine');
     const before = await tree(t.mc);
-    await writeFile(join(t.dataDir, 'restore-journal.json'), JSON.stringify({ target: t.mc, staged: elsewhere, old: elsewhere, staging: elsewhere }));
+    await writeFile(
+      join(t.dataDir, 'restore-journal.json'),
+      JSON.stringify({ target: t.mc, staged: elsewhere, old: elsewhere, staging: elsewhere }),
+    );
     const again = await startApp({ workspace: t.workspace, dataDir: t.dataDir, env: STALE });
     try {
       expect(await readFile(join(elsewhere, 'keep.txt'), 'utf8')).toBe('mine');

@@ -37,7 +37,13 @@ describe('Backups', () => {
     await api(t.url, '/api/events', { method: 'POST', json: { event_type: 'message_sent', agent_id: 'forge' } });
     const { status, body } = await create(t, { type: 'full' });
     expect(status).toBe(201);
-    expect(body).toMatchObject({ id: expect.stringMatching(/^\d{8}_\d{6}(_\d+)?$/), type: 'full', agent_id: null, status: 'verified', trigger: 'manual' });
+    expect(body).toMatchObject({
+      id: expect.stringMatching(/^\d{8}_\d{6}(_\d+)?$/),
+      type: 'full',
+      agent_id: null,
+      status: 'verified',
+      trigger: 'manual',
+    });
     const file = join(t.dataDir, 'backups', `backup_${body.id}.tar.gz`);
     expect(body.integrity_hash).toBe(`sha256:${sha256(await readFile(file))}`);
     expect(body.size_bytes).toBe((await stat(file)).size);
@@ -47,10 +53,26 @@ describe('Backups', () => {
     expect(body.size_human).toBe(`${(body.size_bytes / 1024).toFixed(1)} KB`);
 
     const entries = listing(file);
-    expect(entries).toEqual(expect.arrayContaining(['manifest.json', DATABASE_ENTRY, 'mission-control/agents/forge/state.json', 'mission-control/TASK_QUEUE.md', 'mission-control/current_office_state.json']));
+    expect(entries).toEqual(
+      expect.arrayContaining([
+        'manifest.json',
+        DATABASE_ENTRY,
+        'mission-control/agents/forge/state.json',
+        'mission-control/TASK_QUEUE.md',
+        'mission-control/current_office_state.json',
+      ]),
+    );
     const manifest = JSON.parse(execFileSync('tar', ['-xzOf', file, 'manifest.json'], { encoding: 'utf8' }));
-    expect(manifest).toMatchObject({ format: 1, id: body.id, type: 'full', agent_id: null, service_version: expect.any(String) });
-    expect(manifest.files.map((f: { path: string }) => f.path).sort()).toEqual(entries.filter((e) => e !== 'manifest.json').sort());
+    expect(manifest).toMatchObject({
+      format: 1,
+      id: body.id,
+      type: 'full',
+      agent_id: null,
+      service_version: expect.any(String),
+    });
+    expect(manifest.files.map((f: { path: string }) => f.path).sort()).toEqual(
+      entries.filter((e) => e !== 'manifest.json').sort(),
+    );
     expect(body.file_count).toBe(manifest.files.length);
     const forge = manifest.files.find((f: { path: string }) => f.path === 'mission-control/agents/forge/state.json');
     const original = await readFile(join(t.mc, 'agents', 'forge', 'state.json'));
@@ -70,17 +92,32 @@ describe('Backups', () => {
   it('makes agent_state and snapshot backups, named as the original service named them', async () => {
     const agent = (await create(t, { type: 'agent_state', agent_id: 'forge' })).body;
     expect(agent).toMatchObject({ type: 'agent_state', agent_id: 'forge', file_count: 1 });
-    expect(listing(join(t.dataDir, 'backups', `agent_forge_${agent.id}.tar.gz`)).sort()).toEqual(['manifest.json', 'mission-control/agents/forge/state.json']);
+    expect(listing(join(t.dataDir, 'backups', `agent_forge_${agent.id}.tar.gz`)).sort()).toEqual([
+      'manifest.json',
+      'mission-control/agents/forge/state.json',
+    ]);
 
     const snapshot = (await create(t, { type: 'snapshot' })).body;
     const json = JSON.parse(await readFile(join(t.dataDir, 'backups', `snapshot_${snapshot.id}.json`), 'utf8'));
-    expect(json).toMatchObject({ format: 1, type: 'snapshot', id: snapshot.id, office: { positions: expect.any(Object) }, task_queue: { source: 'TASK_QUEUE.json' } });
+    expect(json).toMatchObject({
+      format: 1,
+      type: 'snapshot',
+      id: snapshot.id,
+      office: { positions: expect.any(Object) },
+      task_queue: { source: 'TASK_QUEUE.json' },
+    });
     expect(json.agents.map((a: { id: string }) => a.id)).toContain('forge');
     expect(snapshot.file_count).toBe(json.agents.length);
 
     const list = (await api(t.url, '/api/backups')).body.backups;
-    expect(list.map((b: { created_at: string }) => b.created_at)).toEqual([...list.map((b: { created_at: string }) => b.created_at)].sort().reverse());
-    expect((await api(t.url, '/api/backups?type=snapshot')).body.backups.every((b: { type: string }) => b.type === 'snapshot')).toBe(true);
+    expect(list.map((b: { created_at: string }) => b.created_at)).toEqual(
+      [...list.map((b: { created_at: string }) => b.created_at)].sort().reverse(),
+    );
+    expect(
+      (await api(t.url, '/api/backups?type=snapshot')).body.backups.every(
+        (b: { type: string }) => b.type === 'snapshot',
+      ),
+    ).toBe(true);
   });
 
   it.each([
@@ -103,7 +140,12 @@ describe('Backups', () => {
 
   it('verifies a good backup, and catches a flipped byte in the archive', async () => {
     const backup = (await create(t, { type: 'full' })).body;
-    expect((await api(t.url, `/api/backups/${backup.id}/verify`, { method: 'POST' })).body).toEqual({ id: backup.id, valid: true, checked_files: backup.file_count, errors: [] });
+    expect((await api(t.url, `/api/backups/${backup.id}/verify`, { method: 'POST' })).body).toEqual({
+      id: backup.id,
+      valid: true,
+      checked_files: backup.file_count,
+      errors: [],
+    });
 
     const file = join(t.dataDir, 'backups', `backup_${backup.id}.tar.gz`);
     const bytes = await readFile(file);
@@ -112,7 +154,9 @@ describe('Backups', () => {
     const result = (await api(t.url, `/api/backups/${backup.id}/verify`, { method: 'POST' })).body;
     expect(result.valid).toBe(false);
     expect(result.errors).toContain('the archive does not match its recorded sha256');
-    expect((await api(t.url, '/api/backups')).body.backups.find((b: { id: string }) => b.id === backup.id).status).toBe('failed');
+    expect((await api(t.url, '/api/backups')).body.backups.find((b: { id: string }) => b.id === backup.id).status).toBe(
+      'failed',
+    );
   });
 
   it('catches a file changed inside an archive whose recorded hash was updated to match', async () => {
@@ -123,10 +167,14 @@ describe('Backups', () => {
     await writeFile(join(dir, 'mission-control/agents/forge/state.json'), '{"status": "tampered"}');
     execFileSync('tar', ['-czf', file, '-C', dir, 'manifest.json', 'database', 'mission-control']);
     await removeDirs(dir);
-    await t.app.get<Repository<Backup>>(getRepositoryToken(Backup)).update({ id: backup.id }, { integrity_hash: `sha256:${sha256(await readFile(file))}` });
+    await t.app
+      .get<Repository<Backup>>(getRepositoryToken(Backup))
+      .update({ id: backup.id }, { integrity_hash: `sha256:${sha256(await readFile(file))}` });
     const result = (await api(t.url, `/api/backups/${backup.id}/verify`, { method: 'POST' })).body;
     expect(result.valid).toBe(false);
-    expect(result.errors.join()).toMatch(/mission-control\/agents\/forge\/state.json (is \d+ bytes, the manifest says|does not match)/);
+    expect(result.errors.join()).toMatch(
+      /mission-control\/agents\/forge\/state.json (is \d+ bytes, the manifest says|does not match)/,
+    );
   });
 
   it('downloads a backup with its length, name and hash', async () => {
@@ -147,7 +195,11 @@ describe('Backups', () => {
     await mkdir(file);
     for (const attempt of ['a folder', 'nothing']) {
       const res = await api(t.url, `/api/backups/${backup.id}/download`);
-      expect([attempt, res.status, res.body]).toEqual([attempt, 404, expect.objectContaining({ status_code: 404, error: expect.stringContaining('missing from the backup folder') })]);
+      expect([attempt, res.status, res.body]).toEqual([
+        attempt,
+        404,
+        expect.objectContaining({ status_code: 404, error: expect.stringContaining('missing from the backup folder') }),
+      ]);
       await rm(file, { recursive: true, force: true });
     }
   });
@@ -169,7 +221,11 @@ describe('Backups', () => {
 
   it('describes the recovery procedures', async () => {
     const { body } = await api(t.url, '/api/backups/procedures');
-    expect(body.procedures.map((p: { name: string }) => p.name)).toEqual(['Full restore', 'Single-agent restore', 'Manual file recovery']);
+    expect(body.procedures.map((p: { name: string }) => p.name)).toEqual([
+      'Full restore',
+      'Single-agent restore',
+      'Manual file recovery',
+    ]);
     expect(body.procedures[0].steps.join(' ')).toContain('pre_restore');
   });
 
@@ -203,7 +259,10 @@ describe('Restore', () => {
 
   it('restores the whole workspace after a safety backup, keeps folders backups do not take, and the watcher shows it', async () => {
     const backup = (await create(t, { type: 'full' })).body;
-    await writeFile(join(t.mc, 'agents', 'forge', 'state.json'), JSON.stringify({ agent: 'forge', status: 'crashed', lastActive: new Date().toISOString() }));
+    await writeFile(
+      join(t.mc, 'agents', 'forge', 'state.json'),
+      JSON.stringify({ agent: 'forge', status: 'crashed', lastActive: new Date().toISOString() }),
+    );
     await rm(join(t.mc, 'agents', 'maven'), { recursive: true });
     await mkdir(join(t.mc, 'agents', 'intruder'));
     await mkdir(join(t.mc, 'notes'));
@@ -212,15 +271,26 @@ describe('Restore', () => {
 
     const { status, body } = await api(t.url, `/api/backups/${backup.id}/restore`, { method: 'POST', json: {} });
     expect(status).toBe(200);
-    expect(body).toEqual({ success: true, message: `Restored the workspace from backup ${backup.id}`, restored_files: backup.file_count - 1, safety_backup_id: expect.any(String) });
+    expect(body).toEqual({
+      success: true,
+      message: `Restored the workspace from backup ${backup.id}`,
+      restored_files: backup.file_count - 1,
+      safety_backup_id: expect.any(String),
+    });
     await waitFor(async () => (await agent('forge')).raw_status === 'operational', 5000);
     expect((await agent('maven')).name).toBe('Maven');
     await waitFor(async () => (await api(t.url, '/api/agents/intruder')).status === 404);
     expect(await readFile(join(t.mc, 'notes', 'keep.txt'), 'utf8')).toBe('mine');
 
-    const safety = (await api(t.url, '/api/backups')).body.backups.find((b: { id: string }) => b.id === body.safety_backup_id);
+    const safety = (await api(t.url, '/api/backups')).body.backups.find(
+      (b: { id: string }) => b.id === body.safety_backup_id,
+    );
     expect(safety).toMatchObject({ type: 'full', trigger: 'pre_restore', status: 'verified' });
-    const crashed = execFileSync('tar', ['-xzOf', join(t.dataDir, 'backups', `backup_${safety.id}.tar.gz`), 'mission-control/agents/forge/state.json'], { encoding: 'utf8' });
+    const crashed = execFileSync(
+      'tar',
+      ['-xzOf', join(t.dataDir, 'backups', `backup_${safety.id}.tar.gz`), 'mission-control/agents/forge/state.json'],
+      { encoding: 'utf8' },
+    );
     expect(JSON.parse(crashed).status).toBe('crashed');
     const leftovers = (await readdir(t.workspace)).filter((n) => n.startsWith('.mc-'));
     expect(leftovers).toEqual([]);
@@ -228,21 +298,38 @@ describe('Restore', () => {
 
   it('restores one agent only, from a full or an agent_state backup', async () => {
     const full = (await create(t, { type: 'full' })).body;
-    await writeFile(join(t.mc, 'agents', 'forge', 'state.json'), JSON.stringify({ agent: 'forge', status: 'idle', lastActive: new Date().toISOString() }));
-    await writeFile(join(t.mc, 'agents', 'scribe', 'state.json'), JSON.stringify({ name: 'Scribe', status: 'idle', last_active: new Date().toISOString() }));
+    await writeFile(
+      join(t.mc, 'agents', 'forge', 'state.json'),
+      JSON.stringify({ agent: 'forge', status: 'idle', lastActive: new Date().toISOString() }),
+    );
+    await writeFile(
+      join(t.mc, 'agents', 'scribe', 'state.json'),
+      JSON.stringify({ name: 'Scribe', status: 'idle', last_active: new Date().toISOString() }),
+    );
     await waitFor(async () => (await agent('scribe')).raw_status === 'idle');
 
     const res = await api(t.url, `/api/backups/${full.id}/restore`, { method: 'POST', json: { agent_id: 'forge' } });
-    expect(res.body).toMatchObject({ success: true, restored_files: 1, message: `Restored agent forge from backup ${full.id}` });
+    expect(res.body).toMatchObject({
+      success: true,
+      restored_files: 1,
+      message: `Restored agent forge from backup ${full.id}`,
+    });
     await waitFor(async () => (await agent('forge')).raw_status === 'operational', 5000);
     expect((await agent('scribe')).raw_status).toBe('idle');
-    const safety = (await api(t.url, '/api/backups')).body.backups.find((b: { id: string }) => b.id === res.body.safety_backup_id);
+    const safety = (await api(t.url, '/api/backups')).body.backups.find(
+      (b: { id: string }) => b.id === res.body.safety_backup_id,
+    );
     expect(safety).toMatchObject({ type: 'agent_state', agent_id: 'forge', trigger: 'pre_restore' });
 
     const single = (await create(t, { type: 'agent_state', agent_id: 'scribe' })).body;
     expect((await api(t.url, `/api/backups/${single.id}/restore`, { method: 'POST', json: {} })).status).toBe(422);
-    expect((await api(t.url, `/api/backups/${single.id}/restore`, { method: 'POST', json: { agent_id: 'forge' } })).status).toBe(422);
-    expect((await api(t.url, `/api/backups/${single.id}/restore`, { method: 'POST', json: { agent_id: 'scribe' } })).body.success).toBe(true);
+    expect(
+      (await api(t.url, `/api/backups/${single.id}/restore`, { method: 'POST', json: { agent_id: 'forge' } })).status,
+    ).toBe(422);
+    expect(
+      (await api(t.url, `/api/backups/${single.id}/restore`, { method: 'POST', json: { agent_id: 'scribe' } })).body
+        .success,
+    ).toBe(true);
   });
 
   it('refuses a corrupt backup and leaves the workspace untouched', async () => {
@@ -258,7 +345,9 @@ describe('Restore', () => {
     expect(res.status).toBe(422);
     expect(res.body.error).toContain('failed verification; nothing was restored');
     expect(res.body.errors).toContain('the archive does not match its recorded sha256');
-    expect(await readFile(join(t.mc, 'agents', 'forge', 'state.json'), 'utf8')).toBe('{"agent": "forge", "status": "busy"}');
+    expect(await readFile(join(t.mc, 'agents', 'forge', 'state.json'), 'utf8')).toBe(
+      '{"agent": "forge", "status": "busy"}',
+    );
     expect((await api(t.url, '/api/backups')).body.backups.length).toBe(before);
   });
 
@@ -273,10 +362,16 @@ describe('Restore', () => {
     const big = Buffer.alloc(4 * 1024 * 1024);
     for (let i = 0; i < big.length; i++) big[i] = (i * 2654435761) >>> 24;
     for (let i = 0; i < 8; i++) await writeFile(join(t.mc, 'logs', `run-${i}.log`), big);
-    const [first, second] = await Promise.all([create(t, { type: 'full' }), new Promise((r) => setTimeout(r, 50)).then(() => create(t, { type: 'snapshot' }))]);
+    const [first, second] = await Promise.all([
+      create(t, { type: 'full' }),
+      new Promise((r) => setTimeout(r, 50)).then(() => create(t, { type: 'snapshot' })),
+    ]);
     expect(first.status).toBe(201);
     expect(second.status).toBe(409);
-    expect(second.body).toMatchObject({ error: 'A backup is already running', running: { operation: 'backup', pid: process.pid } });
+    expect(second.body).toMatchObject({
+      error: 'A backup is already running',
+      running: { operation: 'backup', pid: process.pid },
+    });
     await rm(join(t.mc, 'logs'), { recursive: true });
   });
 
@@ -288,11 +383,18 @@ describe('Restore', () => {
     const backup = (await create(t, { type: 'full' })).body;
     const restoring = api(t.url, `/api/backups/${backup.id}/restore`, { method: 'POST', json: {} });
     // The restore's safety backup is being written: the restore holds the backup it restores from.
-    await waitFor(async () => (await readdir(join(t.dataDir, 'backups'))).some((n) => n.endsWith('.partial')), 10_000, 'the safety backup to start');
+    await waitFor(
+      async () => (await readdir(join(t.dataDir, 'backups'))).some((n) => n.endsWith('.partial')),
+      10_000,
+      'the safety backup to start',
+    );
 
     const deleted = await api(t.url, `/api/backups/${backup.id}`, { method: 'DELETE' });
     expect(deleted.status).toBe(409);
-    expect(deleted.body).toMatchObject({ error: 'A restore is already running', running: { operation: 'restore', backup_id: backup.id } });
+    expect(deleted.body).toMatchObject({
+      error: 'A restore is already running',
+      running: { operation: 'restore', backup_id: backup.id },
+    });
     expect((await restoring).status).toBe(200);
     expect((await api(t.url, `/api/backups/${backup.id}`, { method: 'DELETE' })).status).toBe(200);
     await rm(join(t.mc, 'logs'), { recursive: true });
@@ -311,7 +413,8 @@ describe('Import', () => {
     await removeDirs(t.workspace, t.dataDir);
   });
 
-  const nothingKept = async () => (await readdir(join(t.dataDir, 'backups'))).filter((n) => !n.startsWith('.operation'));
+  const nothingKept = async () =>
+    (await readdir(join(t.dataDir, 'backups'))).filter((n) => !n.startsWith('.operation'));
 
   it('takes a backup exported from another Mission Control, and lists it', async () => {
     const other = await startApp({ env: STALE });
@@ -322,20 +425,38 @@ describe('Import', () => {
 
     const { status, body } = await upload(t, content);
     expect(status).toBe(201);
-    expect(body).toMatchObject({ id: made.id, type: 'full', trigger: 'imported', status: 'verified', integrity_hash: made.integrity_hash, file_count: made.file_count });
+    expect(body).toMatchObject({
+      id: made.id,
+      type: 'full',
+      trigger: 'imported',
+      status: 'verified',
+      integrity_hash: made.integrity_hash,
+      file_count: made.file_count,
+    });
     expect((await api(t.url, `/api/backups/${body.id}/verify`, { method: 'POST' })).body.valid).toBe(true);
   });
 
   it.each([
     ['a ../ path', [{ name: 'mission-control/../../escape.txt', content: 'x' }], /climbs out/],
     ['an absolute path', [{ name: '/tmp/mc-absolute-escape.txt', content: 'x' }], /absolute path/],
-    ['a symbolic link out', [{ name: 'mission-control/agents/evil', type: '2' as const, linkname: '/etc' }], /SymbolicLink entry/],
-    ['a hard link out', [{ name: 'mission-control/agents/hard', type: '1' as const, linkname: '/etc/passwd' }], /Link entry/],
+    [
+      'a symbolic link out',
+      [{ name: 'mission-control/agents/evil', type: '2' as const, linkname: '/etc' }],
+      /SymbolicLink entry/,
+    ],
+    [
+      'a hard link out',
+      [{ name: 'mission-control/agents/hard', type: '1' as const, linkname: '/etc/passwd' }],
+      /Link entry/,
+    ],
     ['a device', [{ name: 'mission-control/dev', type: '3' as const }], /CharacterDevice entry/],
     ['a file outside the backup folders', [{ name: 'elsewhere.txt', content: 'x' }], /outside the backup's folders/],
   ])('rejects an archive with %s, keeping nothing and writing nothing outside', async (_name, entries, reason) => {
     const before = await nothingKept();
-    const res = await upload(t, craftedBackup([{ name: 'mission-control/agents/ok/state.json', content: '{}' }, ...entries]));
+    const res = await upload(
+      t,
+      craftedBackup([{ name: 'mission-control/agents/ok/state.json', content: '{}' }, ...entries]),
+    );
     expect(res.status).toBe(422);
     expect(res.body.error).toMatch(reason);
     expect(await nothingKept()).toEqual(before);
@@ -344,7 +465,11 @@ describe('Import', () => {
   });
 
   it.each([
-    ['no manifest', gzipSyncTar([{ name: 'mission-control/agents/a/state.json', content: '{}' }]), /manifest.json is missing/],
+    [
+      'no manifest',
+      gzipSyncTar([{ name: 'mission-control/agents/a/state.json', content: '{}' }]),
+      /manifest.json is missing/,
+    ],
     ['a wrong hash', craftedWithWrongHash(), /does not match its sha256/],
     ['plain text', Buffer.from('hello, I am not a backup'), /neither a tar.gz archive nor a JSON snapshot/],
     ['broken gzip', Buffer.from([0x1f, 0x8b, 8, 0, 1, 2, 3, 4, 5, 6, 7]), /not a readable tar.gz/],
@@ -418,7 +543,11 @@ describe('Restores interrupted before their swap', () => {
   it('leave nothing behind after a restart: staging and old folders are removed, nothing else', async () => {
     const t = await startApp({ env: STALE });
     await t.close();
-    const leftovers = ['.mc-restore-20260101_000000-deadbeef', '.mc-restore-20260101_000000_2-0badf00d', '.mc-old-20260101_000000-cafebabe'];
+    const leftovers = [
+      '.mc-restore-20260101_000000-deadbeef',
+      '.mc-restore-20260101_000000_2-0badf00d',
+      '.mc-old-20260101_000000-cafebabe',
+    ];
     const kept = ['.mc-restore-mine', 'mc-restore-20260101_000000-deadbeef'];
     for (const name of [...leftovers, ...kept]) {
       await mkdir(join(t.workspace, name, 'mission-control', 'agents', 'x'), { recursive: true });
@@ -474,6 +603,16 @@ function gzipSyncTar(entries: Parameters<typeof rawTar>[0]): Buffer {
 }
 
 function craftedWithWrongHash(): Buffer {
-  const manifest = { format: 1, id: '20260101_000000', type: 'full', agent_id: null, created_at: '2026-01-01T00:00:00Z', files: [{ path: 'mission-control/a.txt', size: 1, sha256: '0'.repeat(64) }] };
-  return gzipSyncTar([{ name: 'mission-control/a.txt', content: 'x' }, { name: 'manifest.json', content: JSON.stringify(manifest) }]);
+  const manifest = {
+    format: 1,
+    id: '20260101_000000',
+    type: 'full',
+    agent_id: null,
+    created_at: '2026-01-01T00:00:00Z',
+    files: [{ path: 'mission-control/a.txt', size: 1, sha256: '0'.repeat(64) }],
+  };
+  return gzipSyncTar([
+    { name: 'mission-control/a.txt', content: 'x' },
+    { name: 'manifest.json', content: JSON.stringify(manifest) },
+  ]);
 }

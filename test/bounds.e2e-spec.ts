@@ -3,15 +3,22 @@ import { api, removeDirs, startApp, TestApp } from './support/app-harness';
 import { TestSocket } from './support/ws-client';
 
 const QUIET = { MC_METRICS_INTERVAL: '3600' };
-const postBatch = (t: TestApp, events: object[]) => api(t.url, '/api/events/batch', { method: 'POST', json: { events } });
-const batchOf = (type: string, count: number, data: object = {}) => ({ events: Array.from({ length: count }, (_, i) => ({ event_type: type, agent_id: 'forge', data: { ...data, i } })) });
+const postBatch = (t: TestApp, events: object[]) =>
+  api(t.url, '/api/events/batch', { method: 'POST', json: { events } });
+const batchOf = (type: string, count: number, data: object = {}) => ({
+  events: Array.from({ length: count }, (_, i) => ({ event_type: type, agent_id: 'forge', data: { ...data, i } })),
+});
 
 /** A POST whose headers the service has seen (it answered 100 Continue) and whose body is still to come. */
 function startPost(url: string, body: string): Promise<{ finish: () => Promise<{ status: number; body: any }> }> {
   return new Promise((resolve, reject) => {
     const req = httpRequest(`${url}/api/events/batch`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), expect: '100-continue' },
+      headers: {
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(body),
+        expect: '100-continue',
+      },
     });
     const answered = new Promise<{ status: number; body: any }>((done) =>
       req.on('response', (res) => {
@@ -54,8 +61,11 @@ describe('Event ingestion back-pressure (MC_INGEST_MAX_MB)', () => {
 
     const alone = await postBatch(t, batchOf('gate_alone', 100, { note: 'x'.repeat(200) }).events);
     expect([alone.status, alone.body.stored]).toEqual([201, 100]);
-    const stored = async (type: string) => (await api(t.url, `/api/system/events?type=${type}&limit=1000`)).body.events.length;
-    expect([await stored('gate_first'), await stored('gate_refused'), await stored('gate_alone')]).toEqual([60, 0, 100]);
+    const stored = async (type: string) =>
+      (await api(t.url, `/api/system/events?type=${type}&limit=1000`)).body.events.length;
+    expect([await stored('gate_first'), await stored('gate_refused'), await stored('gate_alone')]).toEqual([
+      60, 0, 100,
+    ]);
   });
 });
 
@@ -63,8 +73,20 @@ describe('Collections over windows larger than a page of events', () => {
   const BASE = Date.now() - 3_600_000;
   const at = (seconds: number) => new Date(BASE + seconds * 1000).toISOString();
   /** Task i starts at second i and completes at second 2000, so the mean duration tells how many starts were matched. */
-  const starts = (count: number) => Array.from({ length: count }, (_, i) => ({ event_type: 'task_started', agent_id: 'pager', timestamp: at(i), data: { task_id: `T${i}` } }));
-  const completions = (count: number) => Array.from({ length: count }, (_, i) => ({ event_type: 'task_completed', agent_id: 'pager', timestamp: at(2000), data: { task_id: `T${i}` } }));
+  const starts = (count: number) =>
+    Array.from({ length: count }, (_, i) => ({
+      event_type: 'task_started',
+      agent_id: 'pager',
+      timestamp: at(i),
+      data: { task_id: `T${i}` },
+    }));
+  const completions = (count: number) =>
+    Array.from({ length: count }, (_, i) => ({
+      event_type: 'task_completed',
+      agent_id: 'pager',
+      timestamp: at(2000),
+      data: { task_id: `T${i}` },
+    }));
   const meanDuration = (count: number) => 2000 - (count - 1) / 2;
   /** Runs a collection and answers the row it wrote for the agent. */
   const collect = async (t: TestApp) => {
@@ -119,9 +141,20 @@ describe('Figures that follow what clients send', () => {
   it('counts events of at most 1,000 types by name in /metrics, the others together as _other', async () => {
     const types = Array.from({ length: 1100 }, (_, i) => `invented_${i}`);
     for (let i = 0; i < types.length; i += 550) {
-      expect((await postBatch(t, types.slice(i, i + 550).map((event_type) => ({ event_type })))).status).toBe(201);
+      expect(
+        (
+          await postBatch(
+            t,
+            types.slice(i, i + 550).map((event_type) => ({ event_type })),
+          )
+        ).status,
+      ).toBe(201);
     }
-    const series = [...((await api(t.url, '/metrics')).body as string).matchAll(/^mission_control_events_logged_total\{type="([^"]+)"\} (\d+)$/gm)];
+    const series = [
+      ...((await api(t.url, '/metrics')).body as string).matchAll(
+        /^mission_control_events_logged_total\{type="([^"]+)"\} (\d+)$/gm,
+      ),
+    ];
     expect(series.length).toBe(1001);
     const other = series.find(([, type]) => type === '_other');
     const invented = series.filter(([, type]) => type.startsWith('invented_')).length;
@@ -153,12 +186,29 @@ describe('The unsent data a WebSocket client may leave (MC_WS_CLIENT_MAX_MB)', (
       // The same 24 MB that gets a client dropped at the default allowance of 1 MB.
       const big = { blob: 'x'.repeat(15 * 1024) };
       for (let round = 0; round < 8; round++) {
-        expect((await postBatch(t, Array.from({ length: 200 }, (_, i) => ({ event_type: 'message_sent', agent_id: 'forge', data: { ...big, round, i } })))).status).toBe(201);
+        expect(
+          (
+            await postBatch(
+              t,
+              Array.from({ length: 200 }, (_, i) => ({
+                event_type: 'message_sent',
+                agent_id: 'forge',
+                data: { ...big, round, i },
+              })),
+            )
+          ).status,
+        ).toBe(201);
       }
-      await reading.next((m) => m.type === 'agent_activity' && m.data.activity.round === 7 && m.data.activity.i === 199, 10_000);
+      await reading.next(
+        (m) => m.type === 'agent_activity' && m.data.activity.round === 7 && m.data.activity.i === 199,
+        10_000,
+      );
       expect((await api(t.url, '/api/websocket/status')).body.slow_consumer_drops).toBe(0);
       paused.ws.resume();
-      await paused.next((m) => m.type === 'agent_activity' && m.data.activity.round === 7 && m.data.activity.i === 199, 20_000);
+      await paused.next(
+        (m) => m.type === 'agent_activity' && m.data.activity.round === 7 && m.data.activity.i === 199,
+        20_000,
+      );
       expect(paused.closed).toBeNull();
     } finally {
       paused.close();

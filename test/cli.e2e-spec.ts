@@ -16,7 +16,12 @@ interface Folders {
 }
 
 function envOf(f: Folders): Record<string, string> {
-  return { MC_WORKSPACE: f.workspace, MC_DATA_DIR: f.dataDir, MC_BACKUP_DIR: f.backupDir, MC_STALE_MINUTES: String(60 * 24 * 365 * 50) };
+  return {
+    MC_WORKSPACE: f.workspace,
+    MC_DATA_DIR: f.dataDir,
+    MC_BACKUP_DIR: f.backupDir,
+    MC_STALE_MINUTES: String(60 * 24 * 365 * 50),
+  };
 }
 
 /** Runs the compiled command line, as `npm run cli -- …` and the `mission-control` bin do (without npm's own output). */
@@ -64,37 +69,63 @@ describe('Command line', () => {
     expect(verified).toMatchObject({ code: 0, stdout: expect.stringContaining(`Backup ${id} is valid: 10 files`) });
   });
 
-  it('is the package\'s bin, mission-control, run from its shebang as an installed command is', async () => {
+  it("is the package's bin, mission-control, run from its shebang as an installed command is", async () => {
     const clean = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('MC_')));
-    const bin = await run('npm', ['exec', '--offline', '--no', '--', 'mission-control', 'list'], { cwd: ROOT, env: { ...clean, ...envOf(f), ...databaseEnv(f.dataDir) } });
+    const bin = await run('npm', ['exec', '--offline', '--no', '--', 'mission-control', 'list'], {
+      cwd: ROOT,
+      env: { ...clean, ...envOf(f), ...databaseEnv(f.dataDir) },
+    });
     expect(bin.stdout).toBe((await cli(f, 'list')).stdout);
     expect(bin.stdout.trim().split('\n')).toHaveLength(3);
   });
 
   it('fails with a clear message and a non-zero code', async () => {
-    expect(await cli(f, 'verify', '../../etc')).toMatchObject({ code: 2, stderr: expect.stringContaining('The backup id is missing or malformed') });
-    expect(await cli(f, 'verify', '20200101_000000')).toMatchObject({ code: 1, stderr: expect.stringContaining('Failed: Backup not found') });
-    expect(await cli(f, 'launch')).toMatchObject({ code: 2, stderr: expect.stringContaining('Unknown command "launch"') });
-    expect(await cli(f, 'backup', '--type', 'agent_state')).toMatchObject({ code: 2, stderr: expect.stringContaining('needs --agent') });
+    expect(await cli(f, 'verify', '../../etc')).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('The backup id is missing or malformed'),
+    });
+    expect(await cli(f, 'verify', '20200101_000000')).toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining('Failed: Backup not found'),
+    });
+    expect(await cli(f, 'launch')).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('Unknown command "launch"'),
+    });
+    expect(await cli(f, 'backup', '--type', 'agent_state')).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('needs --agent'),
+    });
     expect((await cli(f, 'backup', '--agent', 'ghost')).code).toBe(1);
   });
 
   it('refuses to back up a workspace that does not exist unless --allow-empty, and counts "1 file"', async () => {
     const base = await makeTempDir('mc-cli-empty-');
-    const g = { workspace: join(base, 'no-such-workspace'), dataDir: join(base, 'data'), backupDir: join(base, 'backups') };
+    const g = {
+      workspace: join(base, 'no-such-workspace'),
+      dataDir: join(base, 'data'),
+      backupDir: join(base, 'backups'),
+    };
     try {
       for (const args of [['backup'], ['backup', '--type', 'snapshot']]) {
         const refused = await cli(g, ...args);
         expect(refused.code).toBe(1);
-        expect(refused.stderr).toContain(`Failed: The workspace ${join(g.workspace, 'mission-control')} does not exist`);
+        expect(refused.stderr).toContain(
+          `Failed: The workspace ${join(g.workspace, 'mission-control')} does not exist`,
+        );
         expect(refused.stderr).toContain('--allow-empty');
       }
       expect((await cli(g, 'list')).stdout).toBe('No backups yet.\n');
-      expect(await cli(g, 'backup', '--agent', 'forge', '--allow-empty')).toMatchObject({ code: 2, stderr: expect.stringContaining('--allow-empty') });
+      expect(await cli(g, 'backup', '--agent', 'forge', '--allow-empty')).toMatchObject({
+        code: 2,
+        stderr: expect.stringContaining('--allow-empty'),
+      });
 
       const made = await cli(g, 'backup', '--allow-empty');
       expect(made.code).toBe(0);
-      expect(made.stdout).toMatch(/made and verified: backup_\S+\.tar\.gz, [\d.]+ [KM]?B, 1 file, sha256:[0-9a-f]{64}\n$/);
+      expect(made.stdout).toMatch(
+        /made and verified: backup_\S+\.tar\.gz, [\d.]+ [KM]?B, 1 file, sha256:[0-9a-f]{64}\n$/,
+      );
       const verified = await cli(g, 'verify', made.stdout.match(/Backup (\S+)/)![1]);
       expect(verified.stdout).toMatch(/is valid: 1 file matches the manifest\.\n$/);
     } finally {
@@ -131,7 +162,9 @@ describe('Command line', () => {
     expect(restored.code).toBe(0);
     expect(restored.stdout).toContain(`Restored the workspace from backup ${backup.id}`);
     expect(restored.stdout).toContain('Database');
-    expect(JSON.parse(await readFile(join(f.workspace, 'mission-control', 'agents', 'forge', 'state.json'), 'utf8')).status).toBe('operational');
+    expect(
+      JSON.parse(await readFile(join(f.workspace, 'mission-control', 'agents', 'forge', 'state.json'), 'utf8')).status,
+    ).toBe('operational');
     const types = await storedEventTypes(f.dataDir);
     expect(types).toContain('before_backup');
     expect(types).not.toContain('after_backup');
@@ -154,8 +187,13 @@ describe('A backup killed halfway', () => {
     const url = await service.url();
     const deadline = Date.now() + 30_000;
 
-    void fetch(`${url}/api/backups`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"type":"full"}' }).catch(() => undefined);
-    const partial = async () => (await readdir(f.backupDir).catch(() => [] as string[])).some((n) => n.endsWith('.partial'));
+    void fetch(`${url}/api/backups`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"type":"full"}',
+    }).catch(() => undefined);
+    const partial = async () =>
+      (await readdir(f.backupDir).catch(() => [] as string[])).some((n) => n.endsWith('.partial'));
     while (!(await partial()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     expect(await partial()).toBe(true);
     service.child.kill('SIGKILL');
@@ -166,7 +204,10 @@ describe('A backup killed halfway', () => {
       expect((await api(again.url, '/api/backups')).body.backups).toEqual([]);
       expect((await readdir(f.backupDir)).filter((n) => !n.startsWith('.operation'))).toEqual([]);
       // And the next backup works.
-      expect((await api(again.url, '/api/backups', { method: 'POST', json: { type: 'agent_state', agent_id: 'forge' } })).status).toBe(201);
+      expect(
+        (await api(again.url, '/api/backups', { method: 'POST', json: { type: 'agent_state', agent_id: 'forge' } }))
+          .status,
+      ).toBe(201);
     } finally {
       await again.close();
       await removeDirs(join(f.workspace, '..'));

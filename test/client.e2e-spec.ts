@@ -2,7 +2,12 @@ import WebSocket from 'ws';
 import { MCWebSocketClient, SocketConstructor } from '../src/client/mission-control-client';
 import { api, freePort, removeDirs, startApp, waitFor } from './support/app-harness';
 
-const FAST = { WebSocket: WebSocket as unknown as SocketConstructor, initialDelayMs: 50, maxDelayMs: 400, heartbeatIntervalMs: 1000 };
+const FAST = {
+  WebSocket: WebSocket as unknown as SocketConstructor,
+  initialDelayMs: 50,
+  maxDelayMs: 400,
+  heartbeatIntervalMs: 1000,
+};
 
 function record(mc: MCWebSocketClient, ...types: string[]) {
   const seen: { type: string; data: any }[] = [];
@@ -35,7 +40,11 @@ describe('The client library against the real gateway', () => {
       const events = record(mc, 'connected', 'subscribed');
       mc.connect();
       await waitFor(async () => statuses.length >= 6);
-      expect(statuses[0]).toMatchObject({ timestamp: expect.any(String), source: 'mission-control', data: { agent: expect.any(String) } });
+      expect(statuses[0]).toMatchObject({
+        timestamp: expect.any(String),
+        source: 'mission-control',
+        data: { agent: expect.any(String) },
+      });
       mc.subscribe('notifications');
       await waitFor(async () => events.some((e) => e.type === 'subscribed'));
       const before = statuses.length;
@@ -72,7 +81,11 @@ describe('The client library against the real gateway', () => {
       mc.unsubscribe('*');
       mc.subscribe('agent:worker');
       await waitFor(async () => acks.length === 2);
-      const post = (agent: string, i: number) => api(t.url, '/api/events', { method: 'POST', json: { event_type: 'message_sent', agent_id: agent, data: { i } } });
+      const post = (agent: string, i: number) =>
+        api(t.url, '/api/events', {
+          method: 'POST',
+          json: { event_type: 'message_sent', agent_id: agent, data: { i } },
+        });
       for (let i = 0; i < 5; i++) await post('worker', i);
       await waitFor(async () => activity.length === 5);
 

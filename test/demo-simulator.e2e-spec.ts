@@ -41,7 +41,11 @@ async function readWorkspace(root: string): Promise<Reading> {
       if (isPlainObject(state)) sources.state = state;
       else brokenStates.push(id);
     }
-    if (names.includes('agent.json')) sources.agentJson = parseLenientJson(await readFile(join(agentDir, 'agent.json'), 'utf8')) as Record<string, unknown>;
+    if (names.includes('agent.json'))
+      sources.agentJson = parseLenientJson(await readFile(join(agentDir, 'agent.json'), 'utf8')) as Record<
+        string,
+        unknown
+      >;
     if (names.includes('SOUL.md')) sources.soul = await readFile(join(agentDir, 'SOUL.md'), 'utf8');
     agents.push(normalizeAgent(id, sources, Date.now(), STALE_MS));
   }
@@ -111,7 +115,9 @@ describe('Demo workspace and simulator', () => {
     expect(Object.values(reading.office.positions).some((p) => p.x !== null)).toBe(true);
     expect(reading.tasks).toHaveLength(8);
     const markdown = parseTaskQueueMarkdown(await readFile(join(root, 'mission-control', 'TASK_QUEUE.md'), 'utf8'));
-    expect(markdown.map((t) => t.status)).toEqual(expect.arrayContaining(['in_progress', 'pending', 'failed', 'completed']));
+    expect(markdown.map((t) => t.status)).toEqual(
+      expect.arrayContaining(['in_progress', 'pending', 'failed', 'completed']),
+    );
   });
 
   it('refuses to replace a workspace it did not create', async () => {
@@ -144,7 +150,9 @@ describe('Demo workspace and simulator', () => {
     expect(after.office.positions).not.toEqual(before.office.positions);
     expect(after.tasks).not.toEqual(before.tasks);
     // Left alone on purpose: the stale agent stays stale, the status-less one stays without a status.
-    expect(after.agents.find((a) => a.id === 'glasses')?.last_active).toBe(before.agents.find((a) => a.id === 'glasses')?.last_active);
+    expect(after.agents.find((a) => a.id === 'glasses')?.last_active).toBe(
+      before.agents.find((a) => a.id === 'glasses')?.last_active,
+    );
     expect(after.agents.find((a) => a.id === 'sentry')?.raw_status).toBeNull();
   });
 

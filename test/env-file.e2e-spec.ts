@@ -19,7 +19,8 @@ describe('.env', () => {
 
   afterEach(() => {
     // A start that should have failed and did not is stopped here, not left running.
-    for (const p of processes.splice(0)) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
+    for (const p of processes.splice(0))
+      if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
   });
 
   afterAll(() => removeDirs(...dirs));
@@ -40,14 +41,23 @@ describe('.env', () => {
     const dir = await folder();
     await writeFile(
       join(dir, '.env'),
-      ['# Mission Control on this machine', `MC_WORKSPACE=${FIXTURE_WORKSPACE}`, 'MC_DATA_DIR=./data', 'MC_INSTANCE_ID=from-file', 'MC_STALE_MINUTES=26280000', ''].join('\n'),
+      [
+        '# Mission Control on this machine',
+        `MC_WORKSPACE=${FIXTURE_WORKSPACE}`,
+        'MC_DATA_DIR=./data',
+        'MC_INSTANCE_ID=from-file',
+        'MC_STALE_MINUTES=26280000',
+        '',
+      ].join('\n'),
     );
     const service = start('src/main.ts', [], { MC_INSTANCE_ID: 'from-env' }, dir);
     try {
       const url = await service.url();
       expect((await api(url, '/api/agents')).body.agents).toHaveLength(6);
       expect((await api(url, '/api/health')).body.instance.id).toBe('from-env');
-      expect(service.output()).toContain(`Read ${join(dir, '.env')}: MC_WORKSPACE, MC_DATA_DIR, MC_STALE_MINUTES set; the environment's own MC_INSTANCE_ID kept`);
+      expect(service.output()).toContain(
+        `Read ${join(dir, '.env')}: MC_WORKSPACE, MC_DATA_DIR, MC_STALE_MINUTES set; the environment's own MC_INSTANCE_ID kept`,
+      );
       expect((await api(url, '/api/health')).body.status).not.toBe('unhealthy');
     } finally {
       await service.stop();
@@ -71,7 +81,9 @@ describe('.env', () => {
 
     const missing = start('src/main.ts', [], { MC_ENV_FILE: join(dir, 'nowhere.env') }, dir);
     expect((await missing.exited).code).toBe(1);
-    expect(missing.output()).toContain(`Mission Control could not start: MC_ENV_FILE (${join(dir, 'nowhere.env')}) cannot be read: ENOENT`);
+    expect(missing.output()).toContain(
+      `Mission Control could not start: MC_ENV_FILE (${join(dir, 'nowhere.env')}) cannot be read: ENOENT`,
+    );
   });
 
   it('warns of MC_ names in the file that are no setting', async () => {
@@ -84,12 +96,17 @@ describe('.env', () => {
 
   it('the command line reads it too, the environment winning', async () => {
     const dir = await folder();
-    await writeFile(join(dir, 'cli.env'), `MC_WORKSPACE=${FIXTURE_WORKSPACE}\nMC_DATA_DIR=${join(dir, 'data')}\nMC_BACKUP_DIR=${join(dir, 'from-file')}\n`);
+    await writeFile(
+      join(dir, 'cli.env'),
+      `MC_WORKSPACE=${FIXTURE_WORKSPACE}\nMC_DATA_DIR=${join(dir, 'data')}\nMC_BACKUP_DIR=${join(dir, 'from-file')}\n`,
+    );
     const env = { MC_ENV_FILE: 'cli.env', MC_BACKUP_DIR: join(dir, 'from-env') };
     const backup = start('dist/cli/cli.js', ['backup'], env, dir);
     expect((await backup.exited).code).toBe(0);
     expect(backup.stdout()).toMatch(/made and verified: backup_\S+\.tar\.gz, .*, 10 files/);
-    await expect(run('ls', [join(dir, 'from-env')])).resolves.toMatchObject({ stdout: expect.stringMatching(/^backup_\S+\.tar\.gz$/m) });
+    await expect(run('ls', [join(dir, 'from-env')])).resolves.toMatchObject({
+      stdout: expect.stringMatching(/^backup_\S+\.tar\.gz$/m),
+    });
     await expect(run('ls', [join(dir, 'from-file')])).rejects.toThrow();
 
     const missing = start('dist/cli/cli.js', ['list'], { MC_ENV_FILE: 'nowhere.env' }, dir);

@@ -7,7 +7,8 @@ import { holdEventsWriteLock } from './support/test-database';
 
 describe('Events API', () => {
   let t: TestApp;
-  const post = (path: string, json: unknown, headers: Record<string, string> = {}) => api(t.url, path, { method: 'POST', json, headers });
+  const post = (path: string, json: unknown, headers: Record<string, string> = {}) =>
+    api(t.url, path, { method: 'POST', json, headers });
   const count = async () => (await api(t.url, '/api/system/events?limit=1000')).body.events.length;
 
   beforeAll(async () => {
@@ -29,7 +30,13 @@ describe('Events API', () => {
       data: { task_id: 'T1', duration: 12.5 },
     });
     expect(status).toBe(201);
-    expect(body).toEqual({ id: expect.any(Number), timestamp: '2026-02-17T00:46:00.000Z', type: 'task_completed', agent_id: 'ghost-agent', data: { task_id: 'T1', duration: 12.5 } });
+    expect(body).toEqual({
+      id: expect.any(Number),
+      timestamp: '2026-02-17T00:46:00.000Z',
+      type: 'task_completed',
+      agent_id: 'ghost-agent',
+      data: { task_id: 'T1', duration: 12.5 },
+    });
     expect(logged.flatMap((e) => e.events)).toContainEqual(body);
 
     const page = await api(t.url, `/api/system/events?agent_id=ghost-agent`);
@@ -62,7 +69,11 @@ describe('Events API', () => {
   });
 
   it('stores a batch in order and answers with the ids', async () => {
-    const events = Array.from({ length: 300 }, (_, i) => ({ event_type: 'message_received', agent_id: 'batcher', data: { n: i } }));
+    const events = Array.from({ length: 300 }, (_, i) => ({
+      event_type: 'message_received',
+      agent_id: 'batcher',
+      data: { n: i },
+    }));
     const { status, body } = await post('/api/events/batch', { events });
     expect(status).toBe(201);
     expect(body.stored).toBe(300);
@@ -84,7 +95,14 @@ describe('Events API', () => {
 
   it('refuses items of a batch that are not events at all', async () => {
     const before = await count();
-    const events = [{ event_type: 'ok' }, null, ['event_type'], 'task_completed', { event_type: 'ok', data: [1] }, { event_type: 'ok', timestamp: '2026-02-30T10:00:00Z' }];
+    const events = [
+      { event_type: 'ok' },
+      null,
+      ['event_type'],
+      'task_completed',
+      { event_type: 'ok', data: [1] },
+      { event_type: 'ok', timestamp: '2026-02-30T10:00:00Z' },
+    ];
     const { status, body } = await post('/api/events/batch', { events });
     expect(status).toBe(400);
     expect(body.invalid_indexes).toEqual([1, 2, 3, 4, 5]);
@@ -96,7 +114,10 @@ describe('Events API', () => {
     for (const [events, bad] of [
       [[[]], [0]],
       [[{ event_type: 'keep1' }, []], [1]],
-      [[[{ event_type: 'nested' }], { event_type: 'keep2' }, [[]]], [0, 2]],
+      [
+        [[{ event_type: 'nested' }], { event_type: 'keep2' }, [[]]],
+        [0, 2],
+      ],
     ] as const) {
       const { status, body } = await post('/api/events/batch', { events });
       expect([status, body.invalid_indexes]).toEqual([400, bad]);
@@ -133,7 +154,13 @@ describe('Events API', () => {
     const { status, body } = await post('/api/events/batch', { events, comment: 'ignored' });
     expect(status).toBe(201);
     const page = await api(t.url, '/api/system/events?type=ok&limit=1');
-    expect(page.body.events[0]).toEqual({ id: body.ids[0], timestamp: expect.any(String), type: 'ok', agent_id: null, data: {} });
+    expect(page.body.events[0]).toEqual({
+      id: body.ids[0],
+      timestamp: expect.any(String),
+      type: 'ok',
+      agent_id: null,
+      data: {},
+    });
   });
 
   it.each([
@@ -148,7 +175,11 @@ describe('Events API', () => {
   });
 
   it('answers 413 for a body over the size limit', async () => {
-    const res = await api(t.url, '/api/events', { method: 'POST', headers: { 'content-type': 'application/json' }, body: `{"event_type":"x","data":{"a":"${'y'.repeat(21 * 1024 * 1024)}"}}` });
+    const res = await api(t.url, '/api/events', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: `{"event_type":"x","data":{"a":"${'y'.repeat(21 * 1024 * 1024)}"}}`,
+    });
     expect(res.status).toBe(413);
     expect(res.body).toMatchObject({ status_code: 413, error: 'Request body is too large' });
   });
@@ -157,12 +188,22 @@ describe('Events API', () => {
     /** A figure of /metrics, summed over its labels. */
     const figure = async (name: string) => {
       const text = await (await fetch(`${t.url}/metrics`)).text();
-      return text.split('\n').filter((line) => line.startsWith(`${name} `) || line.startsWith(`${name}{`)).reduce((sum, line) => sum + Number(line.split(' ').pop()), 0);
+      return text
+        .split('\n')
+        .filter((line) => line.startsWith(`${name} `) || line.startsWith(`${name}{`))
+        .reduce((sum, line) => sum + Number(line.split(' ').pop()), 0);
     };
-    const [commitsBefore, loggedBefore] = [await figure('mission_control_event_commits_total'), await figure('mission_control_events_logged_total')];
+    const [commitsBefore, loggedBefore] = [
+      await figure('mission_control_event_commits_total'),
+      await figure('mission_control_events_logged_total'),
+    ];
     // Another connection holds the write lock, as a long write would: the app's next commit waits (on SQLite, its busy timeout is 5 s).
     const release = await holdEventsWriteLock(t.dataDir);
-    const posting = Promise.all(Array.from({ length: 200 }, (_, i) => post('/api/events', { event_type: 'message_sent', agent_id: 'crowd', data: { i } })));
+    const posting = Promise.all(
+      Array.from({ length: 200 }, (_, i) =>
+        post('/api/events', { event_type: 'message_sent', agent_id: 'crowd', data: { i } }),
+      ),
+    );
     // Long enough for all 200 requests to reach the app and queue behind the lock.
     await new Promise((r) => setTimeout(r, 1000));
     await release();
@@ -177,7 +218,9 @@ describe('Events API', () => {
     expect(commits).toBeGreaterThanOrEqual(1);
     expect(commits).toBeLessThanOrEqual(100);
     const stored = (await api(t.url, '/api/system/events?agent_id=crowd&limit=1000')).body.events;
-    expect(stored.map((e: { data: { i: number } }) => e.data.i).sort((a: number, b: number) => a - b)).toEqual(Array.from({ length: 200 }, (_, i) => i));
+    expect(stored.map((e: { data: { i: number } }) => e.data.i).sort((a: number, b: number) => a - b)).toEqual(
+      Array.from({ length: 200 }, (_, i) => i),
+    );
   });
 });
 
@@ -203,7 +246,10 @@ describe('Event log queries', () => {
   });
 
   it('filters by type, agent and time range, newest first', async () => {
-    const { body } = await api(t.url, '/api/system/events?type=error&agent_id=even&since=2026-03-01T00:10:00Z&until=2026-03-01T01:00:00Z');
+    const { body } = await api(
+      t.url,
+      '/api/system/events?type=error&agent_id=even&since=2026-03-01T00:10:00Z&until=2026-03-01T01:00:00Z',
+    );
     const is = body.events.map((e: { data: { i: number } }) => e.data.i);
     expect(is).toEqual([120, 110, 100, 90, 80, 70, 60, 50, 40, 30, 20]);
     expect(body.events[0]).toMatchObject({ type: 'error', agent_id: 'even', timestamp: '2026-03-01T01:00:00.000Z' });
@@ -221,7 +267,10 @@ describe('Event log queries', () => {
       pages++;
       // New events keep arriving, both newer than everything and at an old timestamp.
       await api(t.url, '/api/events', { method: 'POST', json: { event_type: 'late', data: { late: pages } } });
-      await api(t.url, '/api/events', { method: 'POST', json: { event_type: 'late', timestamp: '2026-03-01T00:30:00Z', data: { late: pages } } });
+      await api(t.url, '/api/events', {
+        method: 'POST',
+        json: { event_type: 'late', timestamp: '2026-03-01T00:30:00Z', data: { late: pages } },
+      });
     } while (cursor);
     const original = seen.filter((i) => i !== undefined);
     expect(original).toEqual(Array.from({ length: 250 }, (_, k) => 249 - k));
@@ -229,25 +278,42 @@ describe('Event log queries', () => {
   });
 
   // Week (2026-W48-7) and ordinal (2026-330) dates are ISO 8601 that Date cannot read: once a 500.
-  it.each(['limit=0', 'limit=1001', 'limit=ten', 'since=last-week', 'until=2026-13-01', 'until=2026-W48-7', 'since=2026-330', 'cursor=!!', `cursor=${Buffer.from('x|y').toString('base64url')}`, 'type=A B', 'agent_id=..%2F'])(
-    'rejects %s with 400 naming the parameter',
-    async (query) => {
-      const { status, body } = await api(t.url, `/api/system/events?${query}`);
-      expect(status).toBe(400);
-      expect(body.details[0].field).toBe(query.split('=')[0]);
-    },
-  );
+  it.each([
+    'limit=0',
+    'limit=1001',
+    'limit=ten',
+    'since=last-week',
+    'until=2026-13-01',
+    'until=2026-W48-7',
+    'since=2026-330',
+    'cursor=!!',
+    `cursor=${Buffer.from('x|y').toString('base64url')}`,
+    'type=A B',
+    'agent_id=..%2F',
+  ])('rejects %s with 400 naming the parameter', async (query) => {
+    const { status, body } = await api(t.url, `/api/system/events?${query}`);
+    expect(status).toBe(400);
+    expect(body.details[0].field).toBe(query.split('=')[0]);
+  });
 
   it('logs status changes it sees in the workspace as events', async () => {
     const w = await startApp();
     try {
-      await writeFile(join(w.mc, 'agents', 'forge', 'state.json'), JSON.stringify({ status: 'idle', lastActive: new Date().toISOString() }));
+      await writeFile(
+        join(w.mc, 'agents', 'forge', 'state.json'),
+        JSON.stringify({ status: 'idle', lastActive: new Date().toISOString() }),
+      );
       const { body } = await waitFor(async () => {
         const res = await api(w.url, '/api/system/events?type=status_changed&agent_id=forge');
         return res.body.events.length > 0 && res;
       });
       expect(body.events).toHaveLength(1);
-      expect(body.events[0].data).toMatchObject({ from: 'offline', to: 'idle', raw_status: 'idle', source: 'workspace' });
+      expect(body.events[0].data).toMatchObject({
+        from: 'offline',
+        to: 'idle',
+        raw_status: 'idle',
+        source: 'workspace',
+      });
     } finally {
       await w.close();
       await removeDirs(w.workspace, w.dataDir);

@@ -40,7 +40,11 @@ describe('Files API', () => {
   });
 
   it('reads a text file, and a link that stays inside', async () => {
-    expect((await api(t.url, '/api/files/read?path=notes/hello.md')).body).toEqual({ path: 'notes/hello.md', content: '# Hello\n', size: 8 });
+    expect((await api(t.url, '/api/files/read?path=notes/hello.md')).body).toEqual({
+      path: 'notes/hello.md',
+      content: '# Hello\n',
+      size: 8,
+    });
     expect((await api(t.url, '/api/files/read?path=notes/inside-link.md')).body.content).toBe('# Hello\n');
     const state = (await api(t.url, '/api/files/read?path=mission-control/agents/forge/state.json')).body;
     expect(JSON.parse(state.content).codename).toBe('The Smith');
@@ -68,7 +72,12 @@ describe('Files API', () => {
   it('refuses a raw ../ that a browser would have normalised', async () => {
     const { port } = new URL(t.url);
     const status = await new Promise<number>((resolve, reject) =>
-      request({ host: '127.0.0.1', port, path: '/api/files/read?path=../../../../etc/passwd' }, (res) => (res.resume(), resolve(res.statusCode ?? 0))).on('error', reject).end(),
+      request(
+        { host: '127.0.0.1', port, path: '/api/files/read?path=../../../../etc/passwd' },
+        (res) => (res.resume(), resolve(res.statusCode ?? 0)),
+      )
+        .on('error', reject)
+        .end(),
     );
     expect(status).toBe(403);
   });

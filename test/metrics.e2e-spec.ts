@@ -19,7 +19,12 @@ describe('Collections across a restart', () => {
     const first = await startApp({ fixture: false, env: QUIET });
     try {
       await first.app.get(MetricsCollectorService).collect(T);
-      const late = { event_type: 'task_completed', agent_id: 'late', timestamp: new Date(T - MIN).toISOString(), data: { task_id: 'L1' } };
+      const late = {
+        event_type: 'task_completed',
+        agent_id: 'late',
+        timestamp: new Date(T - MIN).toISOString(),
+        data: { task_id: 'L1' },
+      };
       expect((await post(first, [late])).status).toBe(201);
     } finally {
       await first.close();
@@ -47,7 +52,12 @@ describe('Stopping during a collection', () => {
       for (let batch = 0; batch < 100; batch++) {
         const events = Array.from({ length: 1_000 }, (_, i) => {
           const n = batch * 1_000 + i;
-          return { event_type: 'task_started', agent_id: `agent-${n % 200}`, timestamp: new Date(since + n * 500).toISOString(), data: { task_id: `T${n}` } };
+          return {
+            event_type: 'task_started',
+            agent_id: `agent-${n % 200}`,
+            timestamp: new Date(since + n * 500).toISOString(),
+            data: { task_id: `T${n}` },
+          };
         });
         expect((await post(t, events)).status).toBe(201);
       }
@@ -87,8 +97,18 @@ describe('Derived metrics from a scripted sequence', () => {
       { event_type: 'task_failed', agent_id: 'alpha', timestamp: at(4), data: { task_id: 'T3' } },
       { event_type: 'task_started', agent_id: 'alpha', timestamp: at(4), data: { task_id: 'T4' } },
       { event_type: 'status_changed', agent_id: 'alpha', timestamp: at(5), data: { status: 'standby' } },
-      ...[1, 2, 3].map(() => ({ event_type: 'message_sent', agent_id: 'alpha', timestamp: at(6), data: { response_time: 100 } })),
-      ...[1, 2].map(() => ({ event_type: 'message_received', agent_id: 'alpha', timestamp: at(6), data: { response_time: 400 } })),
+      ...[1, 2, 3].map(() => ({
+        event_type: 'message_sent',
+        agent_id: 'alpha',
+        timestamp: at(6),
+        data: { response_time: 100 },
+      })),
+      ...[1, 2].map(() => ({
+        event_type: 'message_received',
+        agent_id: 'alpha',
+        timestamp: at(6),
+        data: { response_time: 400 },
+      })),
       { event_type: 'error', timestamp: at(7), data: { message: 'disk full' } },
     ]);
     const { agents, system } = await collector.collect(T0 + 10 * MIN);
@@ -120,7 +140,14 @@ describe('Derived metrics from a scripted sequence', () => {
   });
 
   it('keeps running totals and carries the status into the next window', async () => {
-    await post(t, [{ event_type: 'task_completed', agent_id: 'alpha', timestamp: at(12), data: { task_id: 'T4', duration_ms: 2000 } }]);
+    await post(t, [
+      {
+        event_type: 'task_completed',
+        agent_id: 'alpha',
+        timestamp: at(12),
+        data: { task_id: 'T4', duration_ms: 2000 },
+      },
+    ]);
     const { agents, system } = await collector.collect(T0 + 20 * MIN);
     expect(agents.find((row) => row.agent_id === 'alpha')).toMatchObject({
       tasks_completed: 3,
@@ -160,27 +187,49 @@ describe('Derived metrics from a scripted sequence', () => {
   it('answers history oldest first, and 404 for an agent nobody knows', async () => {
     const { body } = await api(t.url, '/api/agents/alpha/history?hours=24');
     expect(body.agent_id).toBe('alpha');
-    expect(body.history.map((p: { timestamp: string; tasks_completed: number }) => [p.timestamp, p.tasks_completed])).toEqual([
+    expect(
+      body.history.map((p: { timestamp: string; tasks_completed: number }) => [p.timestamp, p.tasks_completed]),
+    ).toEqual([
       [at(10), 2],
       [at(20), 3],
     ]);
     expect((await api(t.url, '/api/agents/nobody/history')).status).toBe(404);
-    expect((await api(t.url, '/api/agents/nobody/metrics')).body).toMatchObject({ error: 'Agent not found', status_code: 404 });
+    expect((await api(t.url, '/api/agents/nobody/metrics')).body).toMatchObject({
+      error: 'Agent not found',
+      status_code: 404,
+    });
   });
 
   it('reads agent state counts when the state has them, and the state current tasks', async () => {
     await mkdir(join(t.mc, 'agents', 'beta'), { recursive: true });
     await writeFile(
       join(t.mc, 'agents', 'beta', 'state.json'),
-      JSON.stringify({ status: 'busy', lastActive: new Date().toISOString(), stats: { tasksCompleted: 40, tasksFailed: 10 }, current_tasks: ['a', 'b'] }),
+      JSON.stringify({
+        status: 'busy',
+        lastActive: new Date().toISOString(),
+        stats: { tasksCompleted: 40, tasksFailed: 10 },
+        current_tasks: ['a', 'b'],
+      }),
     );
     const deadline = Date.now() + 3000;
-    while (!(await api(t.url, '/api/agents/beta')).body.id && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    while (!(await api(t.url, '/api/agents/beta')).body.id && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50));
     // Events of an agent whose state has counts do not change those counts.
     await post(t, [{ event_type: 'task_completed', agent_id: 'beta', timestamp: at(25) }]);
     const { agents, system } = await collector.collect(T0 + 30 * MIN);
-    expect(agents.find((row) => row.agent_id === 'beta')).toMatchObject({ tasks_completed: 40, tasks_failed: 10, tasks_in_progress: 2, error_rate: 0.2, success_rate: 0.8 });
-    expect(system).toMatchObject({ total_agents: 1, active_agents: 1, total_tasks_completed: 43, total_tasks_failed: 11 });
+    expect(agents.find((row) => row.agent_id === 'beta')).toMatchObject({
+      tasks_completed: 40,
+      tasks_failed: 10,
+      tasks_in_progress: 2,
+      error_rate: 0.2,
+      success_rate: 0.8,
+    });
+    expect(system).toMatchObject({
+      total_agents: 1,
+      active_agents: 1,
+      total_tasks_completed: 43,
+      total_tasks_failed: 11,
+    });
   });
 });
 
@@ -210,20 +259,33 @@ describe('History downsampling, system endpoints and Prometheus', () => {
     expect(agent[0]).toMatchObject({ timestamp: new Date(T0).toISOString(), tasks_completed: 7 });
   });
 
-  it.each(['hours=0', 'hours=2161', 'hours=abc', 'step=5x', 'step=0m', 'step=1h30m'])('rejects %s with 400 naming the parameter', async (query) => {
-    const { status, body } = await api(t.url, `/api/system/metrics?${query}`);
-    expect(status).toBe(400);
-    expect(body.details[0].field).toBe(query.split('=')[0]);
-  });
+  it.each(['hours=0', 'hours=2161', 'hours=abc', 'step=5x', 'step=0m', 'step=1h30m'])(
+    'rejects %s with 400 naming the parameter',
+    async (query) => {
+      const { status, body } = await api(t.url, `/api/system/metrics?${query}`);
+      expect(status).toBe(400);
+      expect(body.details[0].field).toBe(query.split('=')[0]);
+    },
+  );
 
   it('serves the office with positions on the shared floor plan and live figures', async () => {
     const { body } = await api(t.url, '/api/system/status');
-    expect(body.office_state).toMatchObject({ hour: 6, state: 'morning_briefing', zones: { conference: expect.objectContaining({ width: 30 }) } });
+    expect(body.office_state).toMatchObject({
+      hour: 6,
+      state: 'morning_briefing',
+      zones: { conference: expect.objectContaining({ width: 30 }) },
+    });
     expect(body.office_state.positions.scribe).toEqual({ x: 42.5, y: 61, zone: 'desk' });
     const { forge, maven } = body.office_state.positions;
     expect(forge.zone).toBe('conference');
     expect([forge.x, forge.y]).not.toEqual([maven.x, maven.y]);
-    expect(body.metrics).toMatchObject({ total_agents: 6, active_agents: 3, offline_agents: 3, total_tasks_pending: 2, last_collection: expect.any(String) });
+    expect(body.metrics).toMatchObject({
+      total_agents: 6,
+      active_agents: 3,
+      offline_agents: 3,
+      total_tasks_pending: 2,
+      last_collection: expect.any(String),
+    });
   });
 
   it('runs a collection on request', async () => {
@@ -247,7 +309,10 @@ describe('History downsampling, system endpoints and Prometheus', () => {
 
 describe('Retention and rollup', () => {
   it('rolls old metric rows into hourly rows, deletes old events, and still answers long history', async () => {
-    const t = await startApp({ fixture: false, env: { ...QUIET, MC_METRICS_RETENTION: '1', MC_EVENTS_RETENTION: '2' } });
+    const t = await startApp({
+      fixture: false,
+      env: { ...QUIET, MC_METRICS_RETENTION: '1', MC_EVENTS_RETENTION: '2' },
+    });
     try {
       const collector = t.app.get(MetricsCollectorService);
       const old = Math.floor((Date.now() - 3 * 24 * 60 * MIN) / 3_600_000) * 3_600_000;
@@ -263,7 +328,10 @@ describe('Retention and rollup', () => {
         .createQueryBuilder()
         .select('*')
         .from('system_metrics', 's')
-        .where('s.timestamp >= :from AND s.timestamp < :to', { from: new Date(old).toISOString(), to: new Date(old + 3_600_000).toISOString() })
+        .where('s.timestamp >= :from AND s.timestamp < :to', {
+          from: new Date(old).toISOString(),
+          to: new Date(old + 3_600_000).toISOString(),
+        })
         .orderBy('s.timestamp')
         .limit(1)
         .getRawMany();
@@ -274,21 +342,30 @@ describe('Retention and rollup', () => {
       const day = (await api(t.url, '/api/system/metrics?hours=24')).body.history;
       expect(day).toHaveLength(1);
       const long = (await api(t.url, '/api/system/metrics?hours=96')).body.history;
-      expect(long.map((p: { timestamp: string }) => p.timestamp)).toEqual([new Date(old).toISOString(), expect.any(String)]);
+      expect(long.map((p: { timestamp: string }) => p.timestamp)).toEqual([
+        new Date(old).toISOString(),
+        expect.any(String),
+      ]);
       const gamma = (await api(t.url, '/api/agents/gamma/history?hours=2160')).body.history;
       expect(gamma[0]).toMatchObject({ timestamp: new Date(old).toISOString(), tasks_completed: 1 });
       const events = (await api(t.url, '/api/system/events?agent_id=gamma')).body.events;
       expect(events.map((e: { type: string }) => e.type)).toEqual(['message_sent']);
 
       // A second prune finds nothing left to do.
-      expect(await t.app.get(MetricsRetentionService).prune()).toEqual({ hours_rolled_up: 0, events_deleted: 0, rollups_deleted: 0 });
+      expect(await t.app.get(MetricsRetentionService).prune()).toEqual({
+        hours_rolled_up: 0,
+        events_deleted: 0,
+        rollups_deleted: 0,
+      });
 
       // The hour's first raw row turning up again after its rollup (a restored backup, say) replaces the rollup.
       const { id: _id, ...row } = rawOfOldHour;
       await t.app.get(DataSource).createQueryBuilder().insert().into('system_metrics').values(row).execute();
       expect((await t.app.get(MetricsRetentionService).prune()).hours_rolled_up).toBe(1);
       const again: { timestamp: string }[] = (await api(t.url, '/api/system/metrics?hours=96')).body.history;
-      expect(again.filter((p) => p.timestamp < new Date(old + 3_600_000).toISOString()).map((p) => p.timestamp)).toEqual([new Date(old).toISOString()]);
+      expect(
+        again.filter((p) => p.timestamp < new Date(old + 3_600_000).toISOString()).map((p) => p.timestamp),
+      ).toEqual([new Date(old).toISOString()]);
     } finally {
       await t.close();
       await removeDirs(t.workspace, t.dataDir);

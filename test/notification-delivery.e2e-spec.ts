@@ -10,7 +10,8 @@ import { WebhookReceiver } from './support/webhook-receiver';
 const TOKEN = 'delivery-token';
 const auth = { authorization: `Bearer ${TOKEN}` };
 const HOUR = 3_600_000;
-const VERSION = (JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string }).version;
+const VERSION = (JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string })
+  .version;
 
 interface DeliveryRow {
   id: number;
@@ -35,11 +36,17 @@ function deliveryHarness(t: () => TestApp) {
     },
     rule: async (channels: string[]) => {
       const type = `release_failed_${++n}`;
-      const { status, body } = await post('/api/alerts/rules', { name: `Releases ${n}`, kind: 'event_count', params: { event_type: type, at_least: 1, window_minutes: 60 }, channels });
+      const { status, body } = await post('/api/alerts/rules', {
+        name: `Releases ${n}`,
+        kind: 'event_count',
+        params: { event_type: type, at_least: 1, window_minutes: 60 },
+        channels,
+      });
       expect(status).toBe(201);
       return { rule: body, type, fire: () => post('/api/events', { event_type: type, agent_id: 'forge' }) };
     },
-    deliveries: async (channelId: string): Promise<DeliveryRow[]> => (await api(t().url, `/api/notifications/deliveries?channel_id=${channelId}`)).body.deliveries,
+    deliveries: async (channelId: string): Promise<DeliveryRow[]> =>
+      (await api(t().url, `/api/notifications/deliveries?channel_id=${channelId}`)).body.deliveries,
   };
 }
 
@@ -88,7 +95,8 @@ describe('Webhook delivery: backoff, giving up, answers, concurrency and channel
     await r.waitFor(5);
     arrivals.slice(1).forEach((at, i) => expect(at - arrivals[i]).toBeGreaterThanOrEqual(0.75 * 500 * 2 ** i - 50));
     expect(new Set(r.received.map((x) => x.headers['x-mc-delivery'])).size).toBe(1);
-    for (const request of r.received) expect(request.headers).toMatchObject({ 'user-agent': `MissionControl/${VERSION}`, 'x-mc-event': 'fired' });
+    for (const request of r.received)
+      expect(request.headers).toMatchObject({ 'user-agent': `MissionControl/${VERSION}`, 'x-mc-event': 'fired' });
   });
 
   it('gives a notification up as failed once its next attempt would come more than 24 hours after it was queued', async () => {
@@ -99,7 +107,12 @@ describe('Webhook delivery: backoff, giving up, answers, concurrency and channel
     const first = await deliveryWhen(c.id, (x) => x.attempts >= 1, 10_000, 'the first attempt');
     // The test's own way into the real outbox: the row says it was queued long ago. An attempt already
     // under way may have read the row before, so each age is judged by the second attempt after it.
-    const queuedAgo = (ms: number) => t.app.get(DatabaseWriter).transaction((m) => m.update(Delivery, { id: first.id }, { created_at: new Date(Date.now() - ms).toISOString() }));
+    const queuedAgo = (ms: number) =>
+      t.app
+        .get(DatabaseWriter)
+        .transaction((m) =>
+          m.update(Delivery, { id: first.id }, { created_at: new Date(Date.now() - ms).toISOString() }),
+        );
 
     await queuedAgo(23 * HOUR);
     const at23h = (await h.deliveries(c.id))[0].attempts;
@@ -108,10 +121,17 @@ describe('Webhook delivery: backoff, giving up, answers, concurrency and channel
 
     await queuedAgo(24 * HOUR + 60_000);
     const failed = await deliveryWhen(c.id, (x) => x.status === 'failed', 20_000, 'the delivery given up');
-    expect(failed).toMatchObject({ status: 'failed', http_status: 503, last_error: 'HTTP 503: maintenance', next_attempt_at: null });
+    expect(failed).toMatchObject({
+      status: 'failed',
+      http_status: 503,
+      last_error: 'HTTP 503: maintenance',
+      next_attempt_at: null,
+    });
     const sent = r.received.length;
     await holdsFor(async () => r.received.length === sent, 3000, 'no attempt after giving up');
-    expect((await api(t.url, '/metrics')).body).toContain(`mission_control_notifications_total{channel="${c.id}",outcome="failed"} 1`);
+    expect((await api(t.url, '/metrics')).body).toContain(
+      `mission_control_notifications_total{channel="${c.id}",outcome="failed"} 1`,
+    );
   });
 
   it('reads at most 64 KiB of an answer: a receiver sending 64 MiB is cut off, and its status and first words recorded', async () => {
@@ -137,7 +157,11 @@ describe('Webhook delivery: backoff, giving up, answers, concurrency and channel
       const c = await h.channel(`http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`);
       const { status, body } = await h.post(`/api/notifications/webhooks/${c.id}/test`, {});
       expect(status).toBe(200);
-      expect(body).toMatchObject({ status: 'failed', http_status: 500, last_error: expect.stringMatching(/^HTTP 500: a{100,}$/) });
+      expect(body).toMatchObject({
+        status: 'failed',
+        http_status: 500,
+        last_error: expect.stringMatching(/^HTTP 500: a{100,}$/),
+      });
       await waitFor(async () => flushed >= 0, 10_000, 'the answer to end');
       // What the service read, plus what the two kernels' socket buffers held: far from the whole answer.
       expect(flushed).toBeLessThan(TOTAL / 2);
@@ -156,7 +180,11 @@ describe('Webhook delivery: backoff, giving up, answers, concurrency and channel
     await waitFor(async () => (await h.deliveries(c.id)).length === 6, 5000, 'six deliveries due');
     // Six are due and four receivers hang: the other two wait for a free slot.
     await holdsFor(async () => r.received.length === 4, 2000, 'four requests at most');
-    await waitFor(async () => (await h.deliveries(c.id)).every((d) => d.status === 'delivered'), 30_000, 'all six delivered');
+    await waitFor(
+      async () => (await h.deliveries(c.id)).every((d) => d.status === 'delivered'),
+      30_000,
+      'all six delivered',
+    );
     // The four that hung timed out once each, then went through; the two that waited went through at once.
     expect((await h.deliveries(c.id)).map((d) => d.attempts).sort()).toEqual([1, 1, 2, 2, 2, 2]);
   });
@@ -167,7 +195,15 @@ describe('Webhook delivery: backoff, giving up, answers, concurrency and channel
     const { fire } = await h.rule([c.id]);
     await fire();
     await deliveryWhen(c.id, (x) => x.attempts >= 1, 10_000, 'the first attempt');
-    expect((await api(t.url, `/api/notifications/webhooks/${c.id}`, { method: 'PATCH', json: { enabled: false }, headers: auth })).status).toBe(200);
+    expect(
+      (
+        await api(t.url, `/api/notifications/webhooks/${c.id}`, {
+          method: 'PATCH',
+          json: { enabled: false },
+          headers: auth,
+        })
+      ).status,
+    ).toBe(200);
     const sent = r.received.length;
     const failed = await deliveryWhen(c.id, (x) => x.status === 'failed', 10_000, 'the delivery failed');
     expect(failed).toMatchObject({ http_status: null, last_error: 'the channel is disabled', next_attempt_at: null });
@@ -176,7 +212,11 @@ describe('Webhook delivery: backoff, giving up, answers, concurrency and channel
 
     const second = await h.rule([c.id]);
     await second.fire();
-    await waitFor(async () => (await api(t.url, `/api/alerts?rule_id=${second.rule.id}`)).body.alerts.length === 1, 5000, 'the second rule to fire');
+    await waitFor(
+      async () => (await api(t.url, `/api/alerts?rule_id=${second.rule.id}`)).body.alerts.length === 1,
+      5000,
+      'the second rule to fire',
+    );
     expect(await h.deliveries(c.id)).toHaveLength(1);
   });
 });
@@ -203,15 +243,33 @@ describe('Webhook delivery: deleting a channel', () => {
     const other = await h.channel(`${r.url}?other`);
     const { fire } = await h.rule([c.id, other.id]);
     await fire();
-    const pending = await waitFor(async () => (await h.deliveries(c.id)).find((d) => d.attempts === 1), 10_000, 'the first attempt');
+    const pending = await waitFor(
+      async () => (await h.deliveries(c.id)).find((d) => d.attempts === 1),
+      10_000,
+      'the first attempt',
+    );
     expect(Date.parse(pending.next_attempt_at!) - Date.now()).toBeGreaterThan(60_000);
     await waitFor(async () => (await h.deliveries(other.id))[0]?.attempts === 1, 10_000, 'the other channel attempted');
 
-    expect((await api(t.url, `/api/notifications/webhooks/${c.id}`, { method: 'DELETE', headers: auth })).status).toBe(200);
+    expect((await api(t.url, `/api/notifications/webhooks/${c.id}`, { method: 'DELETE', headers: auth })).status).toBe(
+      200,
+    );
     expect(await h.deliveries(c.id)).toEqual([
-      expect.objectContaining({ status: 'failed', attempts: 1, http_status: 503, last_error: 'the channel was deleted', next_attempt_at: null }),
+      expect.objectContaining({
+        status: 'failed',
+        attempts: 1,
+        http_status: 503,
+        last_error: 'the channel was deleted',
+        next_attempt_at: null,
+      }),
     ]);
-    expect(await h.deliveries(other.id)).toEqual([expect.objectContaining({ status: 'pending', last_error: 'HTTP 503' })]);
-    expect((await api(t.url, '/api/notifications/deliveries?status=failed')).body.deliveries.map((d: { channel_id: string }) => d.channel_id)).toEqual([c.id]);
+    expect(await h.deliveries(other.id)).toEqual([
+      expect.objectContaining({ status: 'pending', last_error: 'HTTP 503' }),
+    ]);
+    expect(
+      (await api(t.url, '/api/notifications/deliveries?status=failed')).body.deliveries.map(
+        (d: { channel_id: string }) => d.channel_id,
+      ),
+    ).toEqual([c.id]);
   });
 });

@@ -17,13 +17,20 @@ async function scenario(dataDir: string, receivers: WebhookReceiver[]) {
   const url = await run.url();
   const post = async (path: string, json: unknown) => (await api(url, path, { method: 'POST', json })).body;
   const channels = [];
-  for (const [i, r] of receivers.entries()) channels.push(await post('/api/notifications/webhooks', { name: `Receiver ${i}`, url: r.url }));
-  const rule = await post('/api/alerts/rules', { name: 'Deploys', kind: 'event_count', params: { event_type: 'deploy_failed', at_least: 1, window_minutes: 60 }, channels: channels.map((c) => c.id) });
+  for (const [i, r] of receivers.entries())
+    channels.push(await post('/api/notifications/webhooks', { name: `Receiver ${i}`, url: r.url }));
+  const rule = await post('/api/alerts/rules', {
+    name: 'Deploys',
+    kind: 'event_count',
+    params: { event_type: 'deploy_failed', at_least: 1, window_minutes: 60 },
+    channels: channels.map((c) => c.id),
+  });
   await post('/api/events', { event_type: 'deploy_failed', agent_id: 'forge' });
   return { env, run, url, channels, rule };
 }
 
-const deliveriesOf = async (base: string, channelId: string) => (await api(base, `/api/notifications/deliveries?channel_id=${channelId}`)).body.deliveries;
+const deliveriesOf = async (base: string, channelId: string) =>
+  (await api(base, `/api/notifications/deliveries?channel_id=${channelId}`)).body.deliveries;
 const alertsOf = async (base: string, ruleId: string) => (await api(base, `/api/alerts?rule_id=${ruleId}`)).body.alerts;
 
 describe('Durable delivery across a crash', () => {
@@ -57,7 +64,11 @@ describe('Durable delivery across a crash', () => {
     const [a, b] = s.channels;
     await answered.waitFor(1);
     await down.waitFor(1);
-    await waitFor(async () => (await deliveriesOf(s.url, a.id))[0]?.status === 'delivered', 5000, 'the first receiver marked delivered');
+    await waitFor(
+      async () => (await deliveriesOf(s.url, a.id))[0]?.status === 'delivered',
+      5000,
+      'the first receiver marked delivered',
+    );
     await waitFor(async () => (await deliveriesOf(s.url, b.id))[0]?.attempts >= 1, 5000, 'the failed attempt recorded');
     const [pending] = await deliveriesOf(s.url, b.id);
     expect(pending).toMatchObject({ status: 'pending', http_status: 503 });
@@ -68,7 +79,11 @@ describe('Durable delivery across a crash', () => {
     healed = true;
     run = spawnService('src/main.ts', [], s.env);
     const again = await run.url();
-    await waitFor(async () => (await deliveriesOf(again, b.id))[0]?.status === 'delivered', 30_000, 'the pending delivery after the restart');
+    await waitFor(
+      async () => (await deliveriesOf(again, b.id))[0]?.status === 'delivered',
+      30_000,
+      'the pending delivery after the restart',
+    );
     expect(down.accepted()).toHaveLength(1);
     expect(down.accepted()[0].json).toMatchObject({ event: 'fired', alert: { id: alert.id, rule_id: s.rule.id } });
     expect(answered.received).toHaveLength(1);
@@ -80,30 +95,39 @@ describe('Durable delivery across a crash', () => {
   it.each([
     ['killed (SIGKILL)', 'SIGKILL'],
     ['stopped (SIGTERM)', 'SIGTERM'],
-  ] as const)('resumes an attempt cut mid-flight when the service is %s while the receiver holds the request: the same delivery of the same alert, once', async (_what, signal) => {
-    let holding = true;
-    const r = await receiver(() => (holding ? 'hang' : 200));
-    const s = await scenario(dataDir, [r]);
-    run = s.run;
-    const [held] = await r.waitFor(1);
-    const [alert] = await alertsOf(s.url, s.rule.id);
-    const [delivery] = await deliveriesOf(s.url, s.channels[0].id);
-    expect(delivery).toMatchObject({ status: 'pending', attempts: 0 });
-    expect(held.headers['x-mc-delivery']).toBe(String(delivery.id));
+  ] as const)(
+    'resumes an attempt cut mid-flight when the service is %s while the receiver holds the request: the same delivery of the same alert, once',
+    async (_what, signal) => {
+      let holding = true;
+      const r = await receiver(() => (holding ? 'hang' : 200));
+      const s = await scenario(dataDir, [r]);
+      run = s.run;
+      const [held] = await r.waitFor(1);
+      const [alert] = await alertsOf(s.url, s.rule.id);
+      const [delivery] = await deliveriesOf(s.url, s.channels[0].id);
+      expect(delivery).toMatchObject({ status: 'pending', attempts: 0 });
+      expect(held.headers['x-mc-delivery']).toBe(String(delivery.id));
 
-    run.child.kill(signal);
-    const exit = await run.exited;
-    // A shutdown does not wait for the receiver: it cuts the attempt short and stops cleanly.
-    if (signal === 'SIGTERM') expect(exit).toEqual({ code: 0, signal: null });
-    holding = false;
-    run = spawnService('src/main.ts', [], s.env);
-    const again = await run.url();
-    await waitFor(async () => (await deliveriesOf(again, s.channels[0].id))[0]?.status === 'delivered', 30_000, 'the cut delivery after the restart');
-    // The cut attempt was not counted, and the same delivery came again with its X-MC-Delivery.
-    expect(await deliveriesOf(again, s.channels[0].id)).toEqual([expect.objectContaining({ id: delivery.id, attempts: 1, alert_id: alert.id })]);
-    expect(r.received.map((x) => x.headers['x-mc-delivery'])).toEqual([String(delivery.id), String(delivery.id)]);
-    expect(r.accepted()).toHaveLength(1);
-    expect(r.accepted()[0].json).toMatchObject({ event: 'fired', alert: { id: alert.id } });
-    expect(await alertsOf(again, s.rule.id)).toEqual([expect.objectContaining({ id: alert.id, state: 'firing' })]);
-  });
+      run.child.kill(signal);
+      const exit = await run.exited;
+      // A shutdown does not wait for the receiver: it cuts the attempt short and stops cleanly.
+      if (signal === 'SIGTERM') expect(exit).toEqual({ code: 0, signal: null });
+      holding = false;
+      run = spawnService('src/main.ts', [], s.env);
+      const again = await run.url();
+      await waitFor(
+        async () => (await deliveriesOf(again, s.channels[0].id))[0]?.status === 'delivered',
+        30_000,
+        'the cut delivery after the restart',
+      );
+      // The cut attempt was not counted, and the same delivery came again with its X-MC-Delivery.
+      expect(await deliveriesOf(again, s.channels[0].id)).toEqual([
+        expect.objectContaining({ id: delivery.id, attempts: 1, alert_id: alert.id }),
+      ]);
+      expect(r.received.map((x) => x.headers['x-mc-delivery'])).toEqual([String(delivery.id), String(delivery.id)]);
+      expect(r.accepted()).toHaveLength(1);
+      expect(r.accepted()[0].json).toMatchObject({ event: 'fired', alert: { id: alert.id } });
+      expect(await alertsOf(again, s.rule.id)).toEqual([expect.objectContaining({ id: alert.id, state: 'firing' })]);
+    },
+  );
 });

@@ -18,37 +18,50 @@ describe('The service process', () => {
     expect(run.output()).toContain('MC_METRICS_INTERVAL must be a whole number of seconds, at least 1 (got "0")');
   });
 
-  it.each(['SIGTERM', 'SIGINT'] as const)('shuts down on %s: closes everything, writes status.json, exits 0 within 10 s', async (signal) => {
-    const dataDir = await makeTempDir('mc-proc-');
-    dirs.push(dataDir);
-    const run = spawnService('src/main.ts', [], { MC_WORKSPACE: FIXTURE_WORKSPACE, MC_DATA_DIR: dataDir });
-    const url = await run.url();
-    expect((await api(url, '/api/agents')).body.agents).toHaveLength(6);
-    expect(JSON.parse(await readFile(join(dataDir, 'status.json'), 'utf8')).state).toBe('running');
+  it.each(['SIGTERM', 'SIGINT'] as const)(
+    'shuts down on %s: closes everything, writes status.json, exits 0 within 10 s',
+    async (signal) => {
+      const dataDir = await makeTempDir('mc-proc-');
+      dirs.push(dataDir);
+      const run = spawnService('src/main.ts', [], { MC_WORKSPACE: FIXTURE_WORKSPACE, MC_DATA_DIR: dataDir });
+      const url = await run.url();
+      expect((await api(url, '/api/agents')).body.agents).toHaveLength(6);
+      expect(JSON.parse(await readFile(join(dataDir, 'status.json'), 'utf8')).state).toBe('running');
 
-    const sent = Date.now();
-    run.child.kill(signal);
-    const { code } = await run.exited;
-    expect(code).toBe(0);
-    expect(Date.now() - sent).toBeLessThan(10_000);
-    expect(run.output()).toContain(`${signal} received, shutting down`);
-    expect(run.output()).toContain('Stopped');
-    const status = JSON.parse(await readFile(join(dataDir, 'status.json'), 'utf8'));
-    expect(status).toMatchObject({ state: 'stopped', counts: { agents: 6 } });
-    await expect(fetch(`${url}/api/health`)).rejects.toThrow();
-  });
+      const sent = Date.now();
+      run.child.kill(signal);
+      const { code } = await run.exited;
+      expect(code).toBe(0);
+      expect(Date.now() - sent).toBeLessThan(10_000);
+      expect(run.output()).toContain(`${signal} received, shutting down`);
+      expect(run.output()).toContain('Stopped');
+      const status = JSON.parse(await readFile(join(dataDir, 'status.json'), 'utf8'));
+      expect(status).toMatchObject({ state: 'stopped', counts: { agents: 6 } });
+      await expect(fetch(`${url}/api/health`)).rejects.toThrow();
+    },
+  );
 
   it('MC_LOG_FORMAT=json: every line is one JSON object with time, level, context, instance and message; lines written for a request carry its id', async () => {
     const dataDir = await makeTempDir('mc-proc-');
     const backupDir = await makeTempDir('mc-proc-backups-');
     dirs.push(dataDir, backupDir);
-    const run = spawnService('src/main.ts', [], { MC_WORKSPACE: FIXTURE_WORKSPACE, MC_DATA_DIR: dataDir, MC_BACKUP_DIR: backupDir, MC_LOG_FORMAT: 'json', MC_INSTANCE_ID: 'mc-east-1' });
+    const run = spawnService('src/main.ts', [], {
+      MC_WORKSPACE: FIXTURE_WORKSPACE,
+      MC_DATA_DIR: dataDir,
+      MC_BACKUP_DIR: backupDir,
+      MC_LOG_FORMAT: 'json',
+      MC_INSTANCE_ID: 'mc-east-1',
+    });
     try {
       const url = await run.url();
       const health = await fetch(`${url}/api/health`);
       expect((await health.json()).instance).toEqual({ id: 'mc-east-1', role: 'leader' });
       expect(health.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
-      const backup = await fetch(`${url}/api/backups`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': 'req-42' }, body: '{"type":"full"}' });
+      const backup = await fetch(`${url}/api/backups`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-request-id': 'req-42' },
+        body: '{"type":"full"}',
+      });
       expect(backup.status).toBe(201);
       expect(backup.headers.get('x-request-id')).toBe('req-42');
     } finally {
@@ -58,11 +71,24 @@ describe('The service process', () => {
     const lines = run.stdout().trim().split('\n');
     const entries = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
     for (const entry of entries) {
-      expect(entry).toEqual(expect.objectContaining({ level: expect.any(String), instance: 'mc-east-1', message: expect.any(String) }));
+      expect(entry).toEqual(
+        expect.objectContaining({ level: expect.any(String), instance: 'mc-east-1', message: expect.any(String) }),
+      );
       expect(new Date(entry.time as string).toISOString()).toBe(entry.time);
     }
-    expect(entries).toContainEqual(expect.objectContaining({ context: 'MissionControl', message: expect.stringContaining('Instance mc-east-1: REST API on') }));
-    expect(entries).toContainEqual(expect.objectContaining({ context: 'BackupsService', request_id: 'req-42', message: expect.stringMatching(/^Backup \S+ \(full\) done/) }));
+    expect(entries).toContainEqual(
+      expect.objectContaining({
+        context: 'MissionControl',
+        message: expect.stringContaining('Instance mc-east-1: REST API on'),
+      }),
+    );
+    expect(entries).toContainEqual(
+      expect.objectContaining({
+        context: 'BackupsService',
+        request_id: 'req-42',
+        message: expect.stringMatching(/^Backup \S+ \(full\) done/),
+      }),
+    );
     expect(entries.filter((e) => e.request_id === undefined && e.context === 'BackupsService')).toEqual([]);
   });
 

@@ -35,21 +35,43 @@ describe('Realtime gateway', () => {
     const [welcome] = socket.messages;
     expect(welcome).toEqual({ type: 'welcome', server_id: expect.any(String), seq: expect.any(Number), protocol: 1 });
     const position = await socket.next((m) => m.type === 'agent_position');
-    expect(position).toMatchObject({ source: 'mission-control', data: { hour: 6, positions: { scribe: { x: 42.5, y: 61, zone: 'desk' } } } });
+    expect(position).toMatchObject({
+      source: 'mission-control',
+      data: { hour: 6, positions: { scribe: { x: 42.5, y: 61, zone: 'desk' } } },
+    });
     expect(position.seq).toBeUndefined();
     await socket.next((m) => m.type === 'agent_status' && m.data.agent === 'watchtower');
     const statuses = socket.messages.filter((m) => m.type === 'agent_status');
-    expect(statuses.map((m) => m.data.agent).sort()).toEqual(['empty-one', 'forge', 'maven', 'onboarding-bot', 'scribe', 'watchtower']);
+    expect(statuses.map((m) => m.data.agent).sort()).toEqual([
+      'empty-one',
+      'forge',
+      'maven',
+      'onboarding-bot',
+      'scribe',
+      'watchtower',
+    ]);
     const forge = statuses.find((m) => m.data.agent === 'forge');
-    expect(forge.data.state).toMatchObject({ id: 'forge', status: 'active', raw_status: 'operational', state: { partner: 'code' } });
+    expect(forge.data.state).toMatchObject({
+      id: 'forge',
+      status: 'active',
+      raw_status: 'operational',
+      state: { partner: 'code' },
+    });
     expect(socket.messages.indexOf(welcome)).toBe(0);
   });
 
   it('broadcasts agent_status when a state file changes, with a growing seq', async () => {
     const socket = await connect();
-    await writeFile(join(t.mc, 'agents', 'maven', 'state.json'), JSON.stringify({ status: 'busy', lastActive: new Date().toISOString() }));
+    await writeFile(
+      join(t.mc, 'agents', 'maven', 'state.json'),
+      JSON.stringify({ status: 'busy', lastActive: new Date().toISOString() }),
+    );
     const update = await socket.next((m) => m.type === 'agent_status' && m.data.agent === 'maven' && m.seq);
-    expect(update).toMatchObject({ timestamp: expect.any(String), source: 'mission-control', data: { state: { status: 'active', raw_status: 'busy' } } });
+    expect(update).toMatchObject({
+      timestamp: expect.any(String),
+      source: 'mission-control',
+      data: { state: { status: 'active', raw_status: 'busy' } },
+    });
     expect(update.seq).toBeGreaterThan(socket.messages[0].seq);
   });
 
@@ -59,15 +81,39 @@ describe('Realtime gateway', () => {
     const position = await socket.next((m) => m.type === 'agent_position' && m.seq);
     expect(position.data.positions.forge.zone).toBe('kitchen');
 
-    const { body: event } = await post(t, { event_type: 'task_failed', agent_id: 'forge', data: { task_id: 'T9', reason: 'timeout' } });
+    const { body: event } = await post(t, {
+      event_type: 'task_failed',
+      agent_id: 'forge',
+      data: { task_id: 'T9', reason: 'timeout' },
+    });
     const activity = await socket.next((m) => m.type === 'agent_activity' && m.data.activity.action === 'task_failed');
-    expect(activity.data).toEqual({ agent: 'forge', activity: { action: 'task_failed', event_id: event.id, timestamp: event.timestamp, task_id: 'T9', reason: 'timeout' } });
+    expect(activity.data).toEqual({
+      agent: 'forge',
+      activity: {
+        action: 'task_failed',
+        event_id: event.id,
+        timestamp: event.timestamp,
+        task_id: 'T9',
+        reason: 'timeout',
+      },
+    });
     const toast = await socket.next((m) => m.type === 'notification' && m.data.title === 'Task failed');
-    expect(toast.data).toMatchObject({ level: 'error', message: 'forge failed task T9', data: { agent_id: 'forge', task_id: 'T9' } });
+    expect(toast.data).toMatchObject({
+      level: 'error',
+      message: 'forge failed task T9',
+      data: { agent_id: 'forge', task_id: 'T9' },
+    });
 
-    await writeFile(join(t.mc, 'TASK_QUEUE.json'), JSON.stringify({ tasks: [{ id: 'TASK-0001', description: 'Build File Watcher API', status: 'failed' }] }));
+    await writeFile(
+      join(t.mc, 'TASK_QUEUE.json'),
+      JSON.stringify({ tasks: [{ id: 'TASK-0001', description: 'Build File Watcher API', status: 'failed' }] }),
+    );
     const tasks = await socket.next((m) => m.type === 'task_update');
-    expect(tasks.data).toMatchObject({ type: 'task_queue_changed', added: [], updated: [expect.objectContaining({ id: 'TASK-0001', status: 'failed' })] });
+    expect(tasks.data).toMatchObject({
+      type: 'task_queue_changed',
+      added: [],
+      updated: [expect.objectContaining({ id: 'TASK-0001', status: 'failed' })],
+    });
     expect(tasks.data.removed.map((task: { id: string }) => task.id)).toEqual(['TASK-0002', 'TASK-0003']);
 
     await t.app.get(MetricsCollectorService).collect();
@@ -78,7 +124,10 @@ describe('Realtime gateway', () => {
 
   it('sends a notification when an agent goes into error', async () => {
     const socket = await connect();
-    await writeFile(join(t.mc, 'agents', 'scribe', 'state.json'), JSON.stringify({ name: 'Scribe', status: 'crashed', last_active: new Date().toISOString() }));
+    await writeFile(
+      join(t.mc, 'agents', 'scribe', 'state.json'),
+      JSON.stringify({ name: 'Scribe', status: 'crashed', last_active: new Date().toISOString() }),
+    );
     const toast = await socket.next((m) => m.type === 'notification' && m.data.title === 'Agent error');
     expect(toast.data).toMatchObject({ level: 'error', data: { agent_id: 'scribe' } });
   });
@@ -129,7 +178,12 @@ describe('Realtime gateway', () => {
   it('sends heartbeats without seq', async () => {
     const socket = await connect();
     const beat = await socket.next((m) => m.type === 'heartbeat', 2500);
-    expect(beat).toEqual({ type: 'heartbeat', timestamp: expect.any(String), data: { clients: expect.any(Number) }, source: 'mission-control' });
+    expect(beat).toEqual({
+      type: 'heartbeat',
+      timestamp: expect.any(String),
+      data: { clients: expect.any(Number) },
+      source: 'mission-control',
+    });
   });
 
   it('resumes after a forced disconnect while messages flow, with no gap and no duplicate', async () => {
@@ -161,7 +215,9 @@ describe('Realtime gateway', () => {
     socket.send({ type: 'resume', since: 1, server_id: 'another-server' });
     expect(await socket.next((m) => m.type === 'resync_required')).toMatchObject({ type: 'resync_required' });
     socket.send({ type: 'resume', since: 10_000_000, server_id: socket.messages[0].server_id });
-    await socket.next((m) => m.type === 'resync_required' && m !== socket.messages.find((x) => x.type === 'resync_required'));
+    await socket.next(
+      (m) => m.type === 'resync_required' && m !== socket.messages.find((x) => x.type === 'resync_required'),
+    );
   });
 
   it.each([
@@ -169,7 +225,11 @@ describe('Realtime gateway', () => {
     ['no type', { channel: 'x' }, 'Each message must be a JSON object with a string "type"'],
     ['an unknown type', { type: 'launch_missiles' }, 'Unknown message type "launch_missiles"'],
     ['a bad channel', { type: 'subscribe', channel: '../../etc' }, 'Unknown channel'],
-    ['a channel of arrays nested 5,000 deep', `{"type":"unsubscribe","channel":${'['.repeat(5000)}${']'.repeat(5000)}}`, 'Unknown channel (an array)'],
+    [
+      'a channel of arrays nested 5,000 deep',
+      `{"type":"unsubscribe","channel":${'['.repeat(5000)}${']'.repeat(5000)}}`,
+      'Unknown channel (an array)',
+    ],
     ['a bad agent id', { type: 'request_agent_status', agent_id: 42 }, 'agent_id must be an agent id'],
     ['a bad since', { type: 'resume', since: 'yesterday' }, 'since must be a whole number'],
   ])('answers %s with an error and stays open', async (_name, message, text) => {
@@ -204,9 +264,21 @@ describe('Realtime gateway', () => {
     (slow.ws as unknown as { _socket: { pause(): void } })._socket.pause();
     const big = { blob: 'x'.repeat(15 * 1024) };
     for (let round = 0; round < 8; round++) {
-      await api(t.url, '/api/events/batch', { method: 'POST', json: { events: Array.from({ length: 200 }, (_, i) => ({ event_type: 'message_sent', agent_id: 'forge', data: { ...big, round, i } })) } });
+      await api(t.url, '/api/events/batch', {
+        method: 'POST',
+        json: {
+          events: Array.from({ length: 200 }, (_, i) => ({
+            event_type: 'message_sent',
+            agent_id: 'forge',
+            data: { ...big, round, i },
+          })),
+        },
+      });
     }
-    await normal.next((m) => m.type === 'agent_activity' && m.data.activity.round === 7 && m.data.activity.i === 199, 10_000);
+    await normal.next(
+      (m) => m.type === 'agent_activity' && m.data.activity.round === 7 && m.data.activity.i === 199,
+      10_000,
+    );
     const status = (await api(t.url, '/api/websocket/status')).body;
     expect(status.slow_consumer_drops).toBeGreaterThanOrEqual(1);
     (slow.ws as unknown as { _socket: { resume(): void } })._socket.resume();
@@ -252,7 +324,10 @@ describe('Replay before the first client', () => {
       sockets.push(early);
       await early.next((m) => m.type === 'welcome');
       early.send({ type: 'resume', since: welcome.seq - 1, server_id: welcome.server_id });
-      expect(await early.next((m) => m.type === 'resync_required')).toMatchObject({ server_id: welcome.server_id, seq: welcome.seq });
+      expect(await early.next((m) => m.type === 'resync_required')).toMatchObject({
+        server_id: welcome.server_id,
+        seq: welcome.seq,
+      });
       await post(t, { event_type: 'message_sent', agent_id: 'forge', data: { i: 1 } });
       await first.next((m) => m.type === 'agent_activity' && m.data.activity.i === 1);
       const after = (await api(t.url, '/api/websocket/status')).body;
@@ -301,7 +376,9 @@ describe('Gateway security', () => {
   });
 
   it('refuses a browser origin not in MC_CORS_ORIGINS, and accepts a listed one', async () => {
-    await expect(TestSocket.open(`${t.wsUrl}/?token=tok3n`, { origin: 'http://evil.example' })).rejects.toThrow('HTTP 403');
+    await expect(TestSocket.open(`${t.wsUrl}/?token=tok3n`, { origin: 'http://evil.example' })).rejects.toThrow(
+      'HTTP 403',
+    );
     const ok = await TestSocket.open(`${t.wsUrl}/?token=tok3n`, { origin: 'http://dash.example' });
     await ok.next((m) => m.type === 'welcome');
     ok.close();

@@ -20,7 +20,13 @@ function parse(text: string): unknown {
 }
 
 /** An HTTP request to the app's port with headers exactly as given (fetch will not set Host). */
-function send(t: TestApp, path: string, headers: Record<string, string>, method = 'GET', body?: string): Promise<Answer> {
+function send(
+  t: TestApp,
+  path: string,
+  headers: Record<string, string>,
+  method = 'GET',
+  body?: string,
+): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port: new URL(t.url).port, path, method, headers }, (res) => {
       let text = '';
@@ -65,16 +71,31 @@ describe('Default configuration: same origin only, known host names only', () =>
     const read = await api(t.url, '/api/agents', { headers: { origin: 'http://evil.example' } });
     expect(read.status).toBe(200);
     expect(read.headers.get('access-control-allow-origin')).toBeNull();
-    const preflight = await fetch(`${t.url}/api/events`, { method: 'OPTIONS', headers: { origin: 'http://evil.example', 'access-control-request-method': 'POST' } });
+    const preflight = await fetch(`${t.url}/api/events`, {
+      method: 'OPTIONS',
+      headers: { origin: 'http://evil.example', 'access-control-request-method': 'POST' },
+    });
     expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
     expect(preflight.headers.get('access-control-allow-methods')).toBeNull();
   });
 
   it('refuses writes from another origin, and takes them from its own page and from scripts', async () => {
-    const cross = await api(t.url, '/api/events', { method: 'POST', headers: { origin: 'http://evil.example' }, json: { event_type: 'cross' } });
+    const cross = await api(t.url, '/api/events', {
+      method: 'POST',
+      headers: { origin: 'http://evil.example' },
+      json: { event_type: 'cross' },
+    });
     expect(cross.status).toBe(403);
-    expect(cross.body).toMatchObject({ status_code: 403, origin: 'http://evil.example', error: expect.stringContaining('MC_CORS_ORIGINS') });
-    const own = await api(t.url, '/api/events', { method: 'POST', headers: { origin: `http://127.0.0.1:${portOf(t.url)}` }, json: { event_type: 'own_page' } });
+    expect(cross.body).toMatchObject({
+      status_code: 403,
+      origin: 'http://evil.example',
+      error: expect.stringContaining('MC_CORS_ORIGINS'),
+    });
+    const own = await api(t.url, '/api/events', {
+      method: 'POST',
+      headers: { origin: `http://127.0.0.1:${portOf(t.url)}` },
+      json: { event_type: 'own_page' },
+    });
     expect(own.status).toBe(201);
     expect((await api(t.url, '/api/events', { method: 'POST', json: { event_type: 'script' } })).status).toBe(201);
     const logged = (await api(t.url, '/api/system/events?limit=1000')).body.events.map((e: { type: string }) => e.type);
@@ -101,7 +122,13 @@ describe('Default configuration: same origin only, known host names only', () =>
   );
 
   it('refuses a write to an unknown host before anything runs', async () => {
-    const answer = await send(t, '/api/events', { Host: 'evil.example', 'Content-Type': 'application/json' }, 'POST', '{"event_type":"rebound"}');
+    const answer = await send(
+      t,
+      '/api/events',
+      { Host: 'evil.example', 'Content-Type': 'application/json' },
+      'POST',
+      '{"event_type":"rebound"}',
+    );
     expect(answer.status).toBe(403);
     const logged = (await api(t.url, '/api/system/events?type=rebound')).body.events;
     expect(logged).toEqual([]);
@@ -109,7 +136,16 @@ describe('Default configuration: same origin only, known host names only', () =>
 
   it('answers localhost and the loopback addresses, whatever the port and case', async () => {
     const port = portOf(t.url);
-    for (const host of [`localhost:${port}`, `127.0.0.1:${port}`, 'localhost', 'LocalHost', 'localhost.', '127.0.0.2', `[::1]:${port}`, '[0:0:0:0:0:0:0:1]']) {
+    for (const host of [
+      `localhost:${port}`,
+      `127.0.0.1:${port}`,
+      'localhost',
+      'LocalHost',
+      'localhost.',
+      '127.0.0.2',
+      `[::1]:${port}`,
+      '[0:0:0:0:0:0:0:1]',
+    ]) {
       expect({ host, status: (await send(t, '/api/health', { Host: host })).status }).toEqual({ host, status: 200 });
     }
   });
@@ -122,14 +158,20 @@ describe('Default configuration: same origin only, known host names only', () =>
 
   it('refuses a request without a Host header (HTTP/1.0)', async () => {
     const answer = await new Promise<string>((resolve, reject) => {
-      const socket = connect(Number(portOf(t.url)), '127.0.0.1', () => socket.write('GET /api/health HTTP/1.0\r\n\r\n'));
+      const socket = connect(Number(portOf(t.url)), '127.0.0.1', () =>
+        socket.write('GET /api/health HTTP/1.0\r\n\r\n'),
+      );
       let text = '';
       socket.on('data', (chunk) => (text += chunk));
       socket.on('end', () => resolve(text));
       socket.on('error', reject);
     });
     expect(answer.split(' ')[1]).toBe('403');
-    expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4))).toMatchObject({ status_code: 403, error: 'Requests must carry a Host header', host: null });
+    expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4))).toMatchObject({
+      status_code: 403,
+      error: 'Requests must carry a Host header',
+      host: null,
+    });
   });
 
   it('refuses a WebSocket upgrade to an unknown host with 403 and a JSON body that does not echo the query', async () => {
@@ -137,14 +179,23 @@ describe('Default configuration: same origin only, known host names only', () =>
     expect(JSON.stringify(refused.body)).not.toContain('s3cret');
     expect(refused).toEqual({
       status: 403,
-      body: { error: expect.stringContaining('MC_ALLOWED_HOSTS'), status_code: 403, host: `evil.example:${portOf(t.wsUrl)}`, path: '/', timestamp: expect.any(String) },
+      body: {
+        error: expect.stringContaining('MC_ALLOWED_HOSTS'),
+        status_code: 403,
+        host: `evil.example:${portOf(t.wsUrl)}`,
+        path: '/',
+        timestamp: expect.any(String),
+      },
     });
     expect((await upgrade(t, { Host: `localhost:${portOf(t.wsUrl)}` })).status).toBe(101);
   });
 
   it("refuses a WebSocket from another origin's page, and accepts the dashboard's page and clients that send no Origin", async () => {
     const refused = await upgrade(t, { Origin: 'http://evil.example' });
-    expect(refused).toMatchObject({ status: 403, body: { status_code: 403, origin: 'http://evil.example', error: expect.stringContaining('MC_CORS_ORIGINS') } });
+    expect(refused).toMatchObject({
+      status: 403,
+      body: { status_code: 403, origin: 'http://evil.example', error: expect.stringContaining('MC_CORS_ORIGINS') },
+    });
     // Same host name on another port, or the same port under another name: other origins all the same.
     expect((await upgrade(t, { Origin: 'http://127.0.0.1:9' })).status).toBe(403);
     expect((await upgrade(t, { Origin: `http://localhost:${portOf(t.url)}` })).status).toBe(403);
@@ -153,7 +204,9 @@ describe('Default configuration: same origin only, known host names only', () =>
     const dashboard = await TestSocket.open(t.wsUrl, { origin: `http://127.0.0.1:${portOf(t.url)}` });
     await dashboard.next((m) => m.type === 'welcome');
     dashboard.close();
-    expect((await upgrade(t, { Host: `localhost:${portOf(t.wsUrl)}`, Origin: `http://localhost:${portOf(t.url)}` })).status).toBe(101);
+    expect(
+      (await upgrade(t, { Host: `localhost:${portOf(t.wsUrl)}`, Origin: `http://localhost:${portOf(t.url)}` })).status,
+    ).toBe(101);
     expect((await upgrade(t, { Origin: `http://127.0.0.1:${portOf(t.wsUrl)}` })).status).toBe(101);
     const script = await TestSocket.open(t.wsUrl);
     await script.next((m) => m.type === 'welcome');
@@ -180,7 +233,10 @@ describe('MC_ALLOWED_HOSTS', () => {
     expect((await send(t, '/api/health', { Host: 'other.example' })).status).toBe(403);
     expect((await send(t, '/api/health', { Host: 'sub.mc.example' })).status).toBe(403);
     // The dashboard reached as mc.example connects to the gateway under that name.
-    expect((await upgrade(t, { Host: `mc.example:${portOf(t.wsUrl)}`, Origin: `http://mc.example:${portOf(t.url)}` })).status).toBe(101);
+    expect(
+      (await upgrade(t, { Host: `mc.example:${portOf(t.wsUrl)}`, Origin: `http://mc.example:${portOf(t.url)}` }))
+        .status,
+    ).toBe(101);
     expect((await upgrade(t, { Host: `other.example:${portOf(t.wsUrl)}` })).status).toBe(403);
   });
 });
@@ -228,7 +284,12 @@ describe('MC_CORS_ORIGINS=*', () => {
   it('lets any page read, but never write without the token', async () => {
     const read = await api(open.url, '/api/agents', { headers: { origin: 'http://evil.example' } });
     expect(read.headers.get('access-control-allow-origin')).toBe('*');
-    const write = (t: TestApp, headers: Record<string, string>) => api(t.url, '/api/events', { method: 'POST', headers: { origin: 'http://evil.example', ...headers }, json: { event_type: 'x' } });
+    const write = (t: TestApp, headers: Record<string, string>) =>
+      api(t.url, '/api/events', {
+        method: 'POST',
+        headers: { origin: 'http://evil.example', ...headers },
+        json: { event_type: 'x' },
+      });
     expect((await write(open, {})).status).toBe(403);
     expect((await write(guarded, {})).status).toBe(403);
     expect((await write(guarded, { authorization: 'Bearer tok3n' })).status).toBe(201);

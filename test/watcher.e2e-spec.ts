@@ -30,13 +30,23 @@ describe('Workspace watcher', () => {
       await socket.next((m) => m.type === 'pong');
       const from = socket.messages.length;
       const writing = Date.now();
-      await writeFile(join(t.mc, 'agents', 'forge', 'state.json'), JSON.stringify({ agent: 'forge', status: 'idle', lastActive: new Date().toISOString() }));
-      await socket.next((m) => m.type === 'agent_status' && m.data.agent === 'forge' && m.data.state.raw_status === 'idle', 5000, from);
+      await writeFile(
+        join(t.mc, 'agents', 'forge', 'state.json'),
+        JSON.stringify({ agent: 'forge', status: 'idle', lastActive: new Date().toISOString() }),
+      );
+      await socket.next(
+        (m) => m.type === 'agent_status' && m.data.agent === 'forge' && m.data.state.raw_status === 'idle',
+        5000,
+        from,
+      );
       // The gateway broadcasts after the API's view has changed, so this bounds both.
       const delay = Date.now() - writing;
       expect(delay).toBeLessThan(1000);
       expect(await agent(t, 'forge')).toMatchObject({ status: 'idle', raw_status: 'idle' });
-      const event = seen.find((e) => e.name === DomainEvent.AgentUpdated && e.payload.agent.id === 'forge' && e.payload.agent.status === 'idle');
+      const event = seen.find(
+        (e) =>
+          e.name === DomainEvent.AgentUpdated && e.payload.agent.id === 'forge' && e.payload.agent.status === 'idle',
+      );
       expect(event?.payload.previous.id).toBe('forge');
     } finally {
       socket.close();
@@ -51,7 +61,9 @@ describe('Workspace watcher', () => {
     // Longer than the second a change takes to show, so a reading of the bad file would have shown.
     await holdsFor(async () => (await agent(t, 'forge')).raw_status === 'busy', 1500, 'the last good state');
     await writeFile(file, JSON.stringify({ agent: 'forge', status: 'crashed', lastActive: new Date().toISOString() }));
-    const recovered = await waitFor(async () => (await agent(t, 'forge')).raw_status === 'crashed' && (await agent(t, 'forge')));
+    const recovered = await waitFor(
+      async () => (await agent(t, 'forge')).raw_status === 'crashed' && (await agent(t, 'forge')),
+    );
     expect(recovered.status).toBe('error');
   });
 
@@ -70,15 +82,22 @@ describe('Workspace watcher', () => {
     await holdsFor(async () => (await agent(t, 'forge')).raw_status === 'busy', 1500, 'the last good state');
     await writeFile(file, sized('standby', 4 * 1024 * 1024));
     await waitFor(async () => (await agent(t, 'forge')).raw_status === 'standby', 3000, 'the 4 MiB file to be read');
-    expect(seen.some((e) => e.name === DomainEvent.AgentUpdated && e.payload.agent.raw_status === 'blocked')).toBe(false);
+    expect(seen.some((e) => e.name === DomainEvent.AgentUpdated && e.payload.agent.raw_status === 'blocked')).toBe(
+      false,
+    );
   });
 
   it('picks up a new agent written atomically (temp file, then rename)', async () => {
     const dir = join(t.mc, 'agents', 'newcomer');
     await mkdir(dir);
-    await writeFile(join(dir, '.state.json.tmp'), JSON.stringify({ name: 'Newcomer', status: 'standby', last_active: new Date().toISOString() }));
+    await writeFile(
+      join(dir, '.state.json.tmp'),
+      JSON.stringify({ name: 'Newcomer', status: 'standby', last_active: new Date().toISOString() }),
+    );
     await rename(join(dir, '.state.json.tmp'), join(dir, 'state.json'));
-    const created = await waitFor(async () => (await agent(t, 'newcomer')).name === 'Newcomer' && (await agent(t, 'newcomer')));
+    const created = await waitFor(
+      async () => (await agent(t, 'newcomer')).name === 'Newcomer' && (await agent(t, 'newcomer')),
+    );
     expect(created.status).toBe('idle');
   });
 
@@ -93,7 +112,9 @@ describe('Workspace watcher', () => {
       join(t.mc, 'current_office_state.json'),
       '{"hour": 09, "positions": {"forge": "kitchen", "scribe": {"x": 10, "y": 20, "zone": "desk"}}}',
     );
-    const office = await waitFor(async () => seen.find((e) => e.name === DomainEvent.OfficeUpdated && e.payload.office.raw.hour === 9));
+    const office = await waitFor(async () =>
+      seen.find((e) => e.name === DomainEvent.OfficeUpdated && e.payload.office.raw.hour === 9),
+    );
     expect(office.payload.office.positions).toEqual({
       forge: { zone: 'kitchen', x: null, y: null },
       scribe: { zone: 'desk', x: 10, y: 20 },
@@ -101,7 +122,12 @@ describe('Workspace watcher', () => {
 
     await writeFile(
       join(t.mc, 'TASK_QUEUE.json'),
-      JSON.stringify({ tasks: [{ id: 'TASK-0002', description: 'Write launch post', status: 'completed' }, { id: 'TASK-0009', description: 'New one' }] }),
+      JSON.stringify({
+        tasks: [
+          { id: 'TASK-0002', description: 'Write launch post', status: 'completed' },
+          { id: 'TASK-0009', description: 'New one' },
+        ],
+      }),
     );
     const tasks = await waitFor(async () => seen.find((e) => e.name === DomainEvent.TasksUpdated));
     expect(tasks.payload.added.map((task: { id: string }) => task.id)).toEqual(['TASK-0009']);
@@ -111,8 +137,13 @@ describe('Workspace watcher', () => {
 
   it('turns an agent offline when it goes quiet longer than MC_STALE_MINUTES', async () => {
     const quiet = new Date(Date.now() - 16 * 60_000).toISOString();
-    await writeFile(join(t.mc, 'agents', 'scribe', 'state.json'), JSON.stringify({ name: 'Scribe', status: 'working', last_active: quiet }));
-    const stale = await waitFor(async () => (await agent(t, 'scribe')).last_active === quiet && (await agent(t, 'scribe')));
+    await writeFile(
+      join(t.mc, 'agents', 'scribe', 'state.json'),
+      JSON.stringify({ name: 'Scribe', status: 'working', last_active: quiet }),
+    );
+    const stale = await waitFor(
+      async () => (await agent(t, 'scribe')).last_active === quiet && (await agent(t, 'scribe')),
+    );
     expect(stale).toMatchObject({ status: 'offline', raw_status: 'working' });
   });
 });
@@ -130,8 +161,15 @@ describe('A workspace that does not exist yet', () => {
       expect(health.body.services.workspace.status).toBe('down');
 
       await mkdir(join(workspace, 'mission-control', 'agents', 'late'), { recursive: true });
-      await writeFile(join(workspace, 'mission-control', 'agents', 'late', 'state.json'), JSON.stringify({ status: 'online', lastActive: new Date().toISOString() }));
-      const late = await waitFor(async () => (await api(t.url, '/api/agents/late')).status === 200 && (await api(t.url, '/api/agents/late')).body, 5000);
+      await writeFile(
+        join(workspace, 'mission-control', 'agents', 'late', 'state.json'),
+        JSON.stringify({ status: 'online', lastActive: new Date().toISOString() }),
+      );
+      const late = await waitFor(
+        async () =>
+          (await api(t.url, '/api/agents/late')).status === 200 && (await api(t.url, '/api/agents/late')).body,
+        5000,
+      );
       expect(late.status).toBe('active');
       await waitFor(async () => (await api(t.url, '/api/health')).body.status === 'healthy');
     } finally {
@@ -146,7 +184,10 @@ describe('Staleness with the clock', () => {
     const t = await startApp({ env: { MC_STALE_MINUTES: '0.02' } });
     try {
       await mkdir(join(t.mc, 'agents', 'sleepy'));
-      await writeFile(join(t.mc, 'agents', 'sleepy', 'state.json'), JSON.stringify({ status: 'active', lastActive: new Date().toISOString() }));
+      await writeFile(
+        join(t.mc, 'agents', 'sleepy', 'state.json'),
+        JSON.stringify({ status: 'active', lastActive: new Date().toISOString() }),
+      );
       await waitFor(async () => (await agent(t, 'sleepy')).status === 'active', 1000);
       await waitFor(async () => (await agent(t, 'sleepy')).status === 'offline', 4000);
     } finally {
@@ -163,11 +204,15 @@ describe('The periodic rescan', () => {
     // Laid out before the start, so no event of the set-up is still on its way.
     const workspace = await makeTempDir('mc-rescan-');
     const target = join(workspace, 'mission-control', 'logs', 'relay-state.json');
-    const write = (status: string) => writeFile(target, JSON.stringify({ name: 'Relay', status, lastActive: new Date().toISOString() }));
+    const write = (status: string) =>
+      writeFile(target, JSON.stringify({ name: 'Relay', status, lastActive: new Date().toISOString() }));
     await mkdir(join(workspace, 'mission-control', 'logs'), { recursive: true });
     await mkdir(join(workspace, 'mission-control', 'agents', 'relay'), { recursive: true });
     await write('busy');
-    await symlink(join('..', '..', 'logs', 'relay-state.json'), join(workspace, 'mission-control', 'agents', 'relay', 'state.json'));
+    await symlink(
+      join('..', '..', 'logs', 'relay-state.json'),
+      join(workspace, 'mission-control', 'agents', 'relay', 'state.json'),
+    );
     const t = await startApp({ workspace, env: { MC_RESCAN_INTERVAL: '4' } });
     try {
       const status = async () => (await api(t.url, '/api/agents/relay')).body.raw_status;

@@ -130,10 +130,25 @@ function parseFleetView(body: string): FleetView | null {
     listOf(workspace.queue.tasks, isPlainObject) &&
     listOf(openclaw.agents, (a) => isPlainObject(a) && typeof a.id === 'string') &&
     listOf(openclaw.sessions, (s) => isPlainObject(s) && typeof s.key === 'string') &&
-    listOf(openclaw.usage, (u) => isPlainObject(u) && isPlainObject(u.meta) && typeof u.meta.key === 'string' && Array.isArray(u.buckets) && Array.isArray(u.sessionIds)) &&
+    listOf(
+      openclaw.usage,
+      (u) =>
+        isPlainObject(u) &&
+        isPlainObject(u.meta) &&
+        typeof u.meta.key === 'string' &&
+        Array.isArray(u.buckets) &&
+        Array.isArray(u.sessionIds),
+    ) &&
     listOf(openclaw.prices, (p) => Array.isArray(p) && typeof p[0] === 'string' && isPlainObject(p[1])) &&
     // Layouts name the folders a follower opens to read transcripts: ids only, never a path.
-    listOf(openclaw.layouts, (l) => Array.isArray(l) && typeof l[0] === 'string' && AGENT_ID_PATTERN.test(l[0]) && (l[1] === 'sqlite' || l[1] === 'legacy')) &&
+    listOf(
+      openclaw.layouts,
+      (l) =>
+        Array.isArray(l) &&
+        typeof l[0] === 'string' &&
+        AGENT_ID_PATTERN.test(l[0]) &&
+        (l[1] === 'sqlite' || l[1] === 'legacy'),
+    ) &&
     isPlainObject(openclaw.health);
   return valid ? (view as unknown as FleetView) : null;
 }

@@ -41,6 +41,7 @@ export class FleetService {
       return;
     }
     this.agents.set(agent_id, agent);
-    if (JSON.stringify(previous) !== JSON.stringify(agent)) this.bus.emit(DomainEvent.AgentUpdated, { agent, previous });
+    if (JSON.stringify(previous) !== JSON.stringify(agent))
+      this.bus.emit(DomainEvent.AgentUpdated, { agent, previous });
   }
 }

@@ -139,7 +139,9 @@ export class AlertEvaluator implements OnApplicationBootstrap, OnModuleDestroy {
   @OnEvent(DomainEvent.EventsLogged)
   onEventsLogged({ events }: EventsLoggedEvent): void {
     const rules = this.rules.enabled();
-    const kinds = rules.filter((rule) => events.some((event) => EventKinds.concerns(rule, event.type, event.agent_id))).map((rule) => rule.kind);
+    const kinds = rules
+      .filter((rule) => events.some((event) => EventKinds.concerns(rule, event.type, event.agent_id)))
+      .map((rule) => rule.kind);
     if (kinds.length) this.request(kinds);
   }
 
@@ -155,7 +157,16 @@ export class AlertEvaluator implements OnApplicationBootstrap, OnModuleDestroy {
 
   private request(kinds: readonly RuleKind[], at: number | null = null, ruleId: string | null = null): void {
     const last = this.queue[this.queue.length - 1];
-    if (this.started && last && !last.close && last.at === null && at === null && last.ruleId === null && ruleId === null) kinds.forEach((k) => last.kinds.add(k));
+    if (
+      this.started &&
+      last &&
+      !last.close &&
+      last.at === null &&
+      at === null &&
+      last.ruleId === null &&
+      ruleId === null
+    )
+      kinds.forEach((k) => last.kinds.add(k));
     else this.enqueue({ kinds: new Set(kinds), at, ruleId });
   }
 
@@ -193,7 +204,11 @@ export class AlertEvaluator implements OnApplicationBootstrap, OnModuleDestroy {
 
   private async close(rule: AlertRule | 'orphans', now: number): Promise<void> {
     const closing = rule === 'orphans' ? this.alerts.closeOrphans(now) : this.alerts.closeRule(rule, now);
-    await closing.catch((error: Error) => this.logger.error(`Closing the alerts of ${rule === 'orphans' ? 'rules gone while stopped' : `rule ${rule.id}`}: ${error.message}`));
+    await closing.catch((error: Error) =>
+      this.logger.error(
+        `Closing the alerts of ${rule === 'orphans' ? 'rules gone while stopped' : `rule ${rule.id}`}: ${error.message}`,
+      ),
+    );
   }
 
   /** One rule's failure (a database error, say) is logged once and does not stop the others. */
@@ -202,7 +217,8 @@ export class AlertEvaluator implements OnApplicationBootstrap, OnModuleDestroy {
       await this.alerts.apply(rule, await this.observe(rule, now), now);
       this.failing.delete(rule.id);
     } catch (error) {
-      if (!this.failing.has(rule.id)) this.logger.error(`Evaluating rule ${rule.id} (${rule.kind}) failed: ${(error as Error).message}`);
+      if (!this.failing.has(rule.id))
+        this.logger.error(`Evaluating rule ${rule.id} (${rule.kind}) failed: ${(error as Error).message}`);
       this.failing.add(rule.id);
     }
   }

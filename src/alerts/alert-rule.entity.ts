@@ -1,6 +1,16 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
-export const RULE_KINDS = ['agent_offline', 'agent_error', 'session_stuck', 'cost_budget', 'error_rate', 'event_count', 'backup_failed', 'no_backup', 'health'] as const;
+export const RULE_KINDS = [
+  'agent_offline',
+  'agent_error',
+  'session_stuck',
+  'cost_budget',
+  'error_rate',
+  'event_count',
+  'backup_failed',
+  'no_backup',
+  'health',
+] as const;
 export type RuleKind = (typeof RULE_KINDS)[number];
 
 export const SEVERITIES = ['info', 'warning', 'critical'] as const;

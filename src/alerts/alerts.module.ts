@@ -37,7 +37,18 @@ import { RulesService } from './rules.service';
     NotificationsModule,
   ],
   controllers: [RulesController, AlertsController],
-  providers: [RulesService, RuleFileLoader, AlertsService, AlertClock, AlertEvaluator, AgentKinds, EventKinds, CostBudgets, ServiceKinds, AlertsMetrics],
+  providers: [
+    RulesService,
+    RuleFileLoader,
+    AlertsService,
+    AlertClock,
+    AlertEvaluator,
+    AgentKinds,
+    EventKinds,
+    CostBudgets,
+    ServiceKinds,
+    AlertsMetrics,
+  ],
   exports: [AlertsService],
 })
 export class AlertsModule {}

@@ -38,7 +38,8 @@ export class AlertsService implements OnModuleInit {
   ) {}
 
   async onModuleInit(): Promise<void> {
-    for (const alert of await this.alerts.findBy({ state: 'firing' })) this.firing.set(keyOf(alert.rule_id, alert.subject), alert);
+    for (const alert of await this.alerts.findBy({ state: 'firing' }))
+      this.firing.set(keyOf(alert.rule_id, alert.subject), alert);
   }
 
   /** Firing alerts by severity, for Prometheus. */
@@ -50,7 +51,11 @@ export class AlertsService implements OnModuleInit {
 
   /** Newest first, keyset-paginated on (started_at, id). */
   async list(q: AlertQuery): Promise<AlertPageDto> {
-    const query = this.alerts.createQueryBuilder('a').orderBy('a.started_at', 'DESC').addOrderBy('a.id', 'DESC').take(q.limit + 1);
+    const query = this.alerts
+      .createQueryBuilder('a')
+      .orderBy('a.started_at', 'DESC')
+      .addOrderBy('a.id', 'DESC')
+      .take(q.limit + 1);
     if (q.state) query.andWhere('a.state = :state', { state: q.state });
     if (q.rule_id) query.andWhere('a.rule_id = :rule', { rule: q.rule_id });
     if (q.cursor) {
@@ -60,7 +65,10 @@ export class AlertsService implements OnModuleInit {
     const rows = await query.getMany();
     const page = rows.slice(0, q.limit);
     const last = page[page.length - 1];
-    return { alerts: page.map(toAlertDto), next_cursor: rows.length > q.limit ? encodeCursor({ timestamp: last.started_at, id: last.id }) : null };
+    return {
+      alerts: page.map(toAlertDto),
+      next_cursor: rows.length > q.limit ? encodeCursor({ timestamp: last.started_at, id: last.id }) : null,
+    };
   }
 
   /** Records who acknowledged it and notifies `acked`; it does not stop the alert from resolving. */
@@ -69,7 +77,11 @@ export class AlertsService implements OnModuleInit {
       // From the database: in a cluster the leader may have changed it since this instance last looked.
       const alert = await this.alerts.findOneBy({ id });
       if (!alert) throw new NotFoundException({ message: 'Alert not found', alert_id: id });
-      if (alert.acked_at) throw new ConflictException({ message: `Alert ${id} was already acknowledged by ${alert.acked_by ?? 'someone'} at ${alert.acked_at}`, alert_id: id });
+      if (alert.acked_at)
+        throw new ConflictException({
+          message: `Alert ${id} was already acknowledged by ${alert.acked_by ?? 'someone'} at ${alert.acked_at}`,
+          alert_id: id,
+        });
       const rule = this.rules.find(alert.rule_id);
       const ack = { acked_at: new Date().toISOString(), acked_by: body.by ?? null, ack_note: body.note ?? null };
       const acked = await this.record((m) => patch(m, id, ack), 'acked', rule ? toRuleDto(rule) : null);
@@ -100,7 +112,8 @@ export class AlertsService implements OnModuleInit {
         if (!match && alert) await this.resolve(rule, alert, now);
       }
       if (!seen.exhaustive) return;
-      for (const alert of this.firingOf(rule.id)) if (!seen.subjects.has(alert.subject)) await this.resolve(rule, alert, now);
+      for (const alert of this.firingOf(rule.id))
+        if (!seen.subjects.has(alert.subject)) await this.resolve(rule, alert, now);
     });
   }
 
@@ -129,7 +142,10 @@ export class AlertsService implements OnModuleInit {
   private async cooledDown(rule: AlertRule, subject: string, now: number): Promise<boolean> {
     const key = keyOf(rule.id, subject);
     if (!this.lastNotified.has(key)) {
-      const last = await this.alerts.findOne({ where: { rule_id: rule.id, subject }, order: { last_notified_at: 'DESC' } });
+      const last = await this.alerts.findOne({
+        where: { rule_id: rule.id, subject },
+        order: { last_notified_at: 'DESC' },
+      });
       this.lastNotified.set(key, last ? Date.parse(last.last_notified_at) : -Infinity);
     }
     return now - this.lastNotified.get(key)! >= rule.cooldown_minutes * 60_000;
@@ -160,7 +176,12 @@ export class AlertsService implements OnModuleInit {
     // The alert clock does not outlive a restart: an alert it fired ahead of the real clock ends no earlier than it began.
     const at = iso(Math.max(now, Date.parse(alert.started_at)));
     const lastNotified = announce ? at : alert.last_notified_at;
-    await this.record((m) => patch(m, alert.id, { state: 'resolved', resolved_at: at, last_notified_at: lastNotified }), 'resolved', rule && toRuleDto(rule), announce);
+    await this.record(
+      (m) => patch(m, alert.id, { state: 'resolved', resolved_at: at, last_notified_at: lastNotified }),
+      'resolved',
+      rule && toRuleDto(rule),
+      announce,
+    );
     this.firing.delete(keyOf(alert.rule_id, alert.subject));
     this.lastNotified.set(keyOf(alert.rule_id, alert.subject), Date.parse(lastNotified));
   }
@@ -169,13 +190,24 @@ export class AlertsService implements OnModuleInit {
    * Writes the alert and its outbox rows in one transaction, then tells the rest of the service.
    * Memory changes only once the change is committed.
    */
-  private async record(write: (m: EntityManager) => Promise<Alert>, change: AlertChange, rule: RuleDto | null, announce = true): Promise<Alert> {
+  private async record(
+    write: (m: EntityManager) => Promise<Alert>,
+    change: AlertChange,
+    rule: RuleDto | null,
+    announce = true,
+  ): Promise<Alert> {
     const saved = await this.writer.transaction(async (m) => {
       const stored = await write(m);
       if (rule && announce) await this.notifications.enqueue(m, toAlertDto(stored), rule, change);
       return stored;
     });
-    this.bus.emit(DomainEvent.AlertChanged, { change, alert: toAlertDto(saved), rule, announce, agent_id: agentOf(saved.subject) });
+    this.bus.emit(DomainEvent.AlertChanged, {
+      change,
+      alert: toAlertDto(saved),
+      rule,
+      announce,
+      agent_id: agentOf(saved.subject),
+    });
     return saved;
   }
 

@@ -76,10 +76,15 @@ export class RuleFileLoader {
       const hint = 'to remove every rule and channel it made, write "rules: []"';
       throw new RuleFileError(`MC_ALERT_RULES (${path}) says nothing (no "channels" or "rules"): ${hint}`);
     }
-    if (nestsDeeperThan(parsed, MAX_BODY_DEPTH)) throw new RuleFileError(`MC_ALERT_RULES (${path}) nests deeper than ${MAX_BODY_DEPTH} levels`);
-    if (!isPlainObject(parsed)) throw new RuleFileError(`MC_ALERT_RULES (${path}) must hold an object with "channels" and "rules" lists`);
+    if (nestsDeeperThan(parsed, MAX_BODY_DEPTH))
+      throw new RuleFileError(`MC_ALERT_RULES (${path}) nests deeper than ${MAX_BODY_DEPTH} levels`);
+    if (!isPlainObject(parsed))
+      throw new RuleFileError(`MC_ALERT_RULES (${path}) must hold an object with "channels" and "rules" lists`);
     const extra = Object.keys(parsed).filter((key) => !TOP_LEVEL.has(key));
-    if (extra.length) throw new RuleFileError(`MC_ALERT_RULES (${path}): unknown top-level field ${extra.map((k) => `"${k}"`).join(', ')} (it takes "channels" and "rules")`);
+    if (extra.length)
+      throw new RuleFileError(
+        `MC_ALERT_RULES (${path}): unknown top-level field ${extra.map((k) => `"${k}"`).join(', ')} (it takes "channels" and "rules")`,
+      );
     return parsed;
   }
 
@@ -87,7 +92,8 @@ export class RuleFileLoader {
     const list = file[key] ?? [];
     if (!Array.isArray(list)) throw new RuleFileError(`MC_ALERT_RULES (${this.path}): "${key}" must be a list`);
     return list.map((entry, i) => {
-      if (!isPlainObject(entry)) throw new RuleFileError(`MC_ALERT_RULES (${this.path}): ${key}[${i}] must be an object`);
+      if (!isPlainObject(entry))
+        throw new RuleFileError(`MC_ALERT_RULES (${this.path}): ${key}[${i}] must be an object`);
       return entry;
     });
   }
@@ -112,13 +118,18 @@ export class RuleFileLoader {
   }
 
   private fail(where: string, errors: FieldError[]): RuleFileError {
-    return new RuleFileError(`MC_ALERT_RULES (${this.path}): ${where}: ${errors.map((e) => `${e.field}: ${e.messages.join(', ')}`).join('; ')}`);
+    return new RuleFileError(
+      `MC_ALERT_RULES (${this.path}): ${where}: ${errors.map((e) => `${e.field}: ${e.messages.join(', ')}`).join('; ')}`,
+    );
   }
 
   /** Secrets and webhook URLs (which are secrets too, for Slack and Discord) can stay out of the file. */
   private variable(where: string, field: string, name: unknown): string {
     const value = typeof name === 'string' ? this.env[name] : undefined;
-    if (!value) throw new RuleFileError(`MC_ALERT_RULES (${this.path}): ${where}: ${field} names the environment variable ${JSON.stringify(name)}, which is not set`);
+    if (!value)
+      throw new RuleFileError(
+        `MC_ALERT_RULES (${this.path}): ${where}: ${field} names the environment variable ${JSON.stringify(name)}, which is not set`,
+      );
     return value;
   }
 }

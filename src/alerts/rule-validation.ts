@@ -8,13 +8,20 @@ import { PARAMS_OF } from './dto/rule-params.dto';
 const STRICT = { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: false };
 
 /** A plain object checked against a class, strictly: the instance, and one entry per bad field (under `prefix`). */
-export function strictCheck<T extends object>(type: ClassConstructor<T>, plain: object, prefix = ''): { value: T; errors: FieldError[] } {
+export function strictCheck<T extends object>(
+  type: ClassConstructor<T>,
+  plain: object,
+  prefix = '',
+): { value: T; errors: FieldError[] } {
   const value = plainToInstance(type, plain);
   return { value, errors: flatten(validateSync(value, STRICT), prefix) };
 }
 
 /** The kind's parameters, checked and without absent ones; errors name them `params.<name>`. */
-export function checkParams(kind: RuleKind, params: Record<string, unknown>): { value: Record<string, unknown>; errors: FieldError[] } {
+export function checkParams(
+  kind: RuleKind,
+  params: Record<string, unknown>,
+): { value: Record<string, unknown>; errors: FieldError[] } {
   const { value, errors } = strictCheck(PARAMS_OF[kind], params, 'params');
   return { value: Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)), errors };
 }

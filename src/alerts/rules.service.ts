@@ -15,7 +15,11 @@ import { invalidRequest } from '../common/validation';
 import { RuleFileLoader } from './rule-file.loader';
 import { unknownChannelErrors, validParams } from './rule-validation';
 
-export const toRuleDto = (rule: AlertRule): RuleDto => ({ ...rule, params: { ...rule.params }, channels: [...rule.channels] });
+export const toRuleDto = (rule: AlertRule): RuleDto => ({
+  ...rule,
+  params: { ...rule.params },
+  channels: [...rule.channels],
+});
 
 /** A rule that changed: `removed` when deleted. The evaluator re-checks it, or closes its alerts. */
 export interface RuleChange {
@@ -79,7 +83,8 @@ export class RulesService implements OnModuleInit {
     if (!this.cluster?.clustered) return;
     const stored = new Map((await this.repository.find()).map((rule) => [rule.id, rule]));
     for (const [id, rule] of this.rules) if (!stored.has(id)) this.removed(rule);
-    for (const [id, rule] of stored) if (JSON.stringify(this.rules.get(id)) !== JSON.stringify(rule)) this.changed(rule);
+    for (const [id, rule] of stored)
+      if (JSON.stringify(this.rules.get(id)) !== JSON.stringify(rule)) this.changed(rule);
   }
 
   list(): AlertRule[] {
@@ -104,7 +109,13 @@ export class RulesService implements OnModuleInit {
   create(body: CreateRuleDto): Promise<AlertRule> {
     return this.serially(async () => {
       const now = new Date().toISOString();
-      const rule = await this.checked({ id: randomUUID(), ...withDefaults(body), managed: 'api', created_at: now, updated_at: now });
+      const rule = await this.checked({
+        id: randomUUID(),
+        ...withDefaults(body),
+        managed: 'api',
+        created_at: now,
+        updated_at: now,
+      });
       await this.writer.transaction((m) => m.save(AlertRule, rule));
       return this.changed(rule);
     });
@@ -116,7 +127,9 @@ export class RulesService implements OnModuleInit {
       const before = assertEditable(this.get(id));
       const rule = await this.checked({ ...before, ...definedFields(body), updated_at: new Date().toISOString() });
       // A rule another instance deleted meanwhile is not written back.
-      const stored = await this.writer.transaction(async (m) => (await m.existsBy(AlertRule, { id })) && m.save(AlertRule, rule));
+      const stored = await this.writer.transaction(
+        async (m) => (await m.existsBy(AlertRule, { id })) && m.save(AlertRule, rule),
+      );
       if (!stored) throw this.gone(before);
       return this.changed(rule);
     });
@@ -137,7 +150,13 @@ export class RulesService implements OnModuleInit {
    */
   private async replaceFromFile(path: string, entries: FileRuleDto[]): Promise<void> {
     const now = new Date().toISOString();
-    const rules = entries.map((e): AlertRule => ({ ...withDefaults(e), id: e.id, managed: 'file', created_at: this.rules.get(e.id)?.created_at ?? now, updated_at: now }));
+    const rules = entries.map((e): AlertRule => ({
+      ...withDefaults(e),
+      id: e.id,
+      managed: 'file',
+      created_at: this.rules.get(e.id)?.created_at ?? now,
+      updated_at: now,
+    }));
     const gone = this.list().filter((r) => r.managed === 'file' && !entries.some((e) => e.id === r.id));
     await this.writer.transaction(async (m) => {
       for (const rule of rules) await m.save(AlertRule, rule);
@@ -226,7 +245,10 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 function assertEditable(rule: AlertRule): AlertRule {
   if (rule.managed === 'file') {
-    throw new ConflictException({ message: `Alert rule ${rule.id} comes from the rule file (MC_ALERT_RULES) and is read-only over the API: change the file and restart`, rule_id: rule.id });
+    throw new ConflictException({
+      message: `Alert rule ${rule.id} comes from the rule file (MC_ALERT_RULES) and is read-only over the API: change the file and restart`,
+      rule_id: rule.id,
+    });
   }
   return rule;
 }

@@ -45,7 +45,16 @@ class UsageError extends Error {}
 
 /** A progress bar: on a terminal, redrawn at most 10 times a second; into a log, a line every 2 s and one at the end. */
 function progressBar(): { update(p: Progress): void; stop(): void } {
-  const bar = new SingleBar({ format: '[{bar}] {percentage}%  {done} / {total_size}  {value}/{total} files', barCompleteChar: '#', barIncompleteChar: '.', fps: 10, stream: process.stderr, hideCursor: true, noTTYOutput: true, notTTYSchedule: 2000 });
+  const bar = new SingleBar({
+    format: '[{bar}] {percentage}%  {done} / {total_size}  {value}/{total} files',
+    barCompleteChar: '#',
+    barIncompleteChar: '.',
+    fps: 10,
+    stream: process.stderr,
+    hideCursor: true,
+    noTTYOutput: true,
+    notTTYSchedule: 2000,
+  });
   let started = false;
   return {
     update(p) {
@@ -59,12 +68,16 @@ function progressBar(): { update(p: Progress): void; stop(): void } {
 }
 
 function checked(value: string | undefined, pattern: RegExp, what: string): string {
-  if (!value || !pattern.test(value)) throw new UsageError(`${what} is missing or malformed${value ? `: "${value}"` : ''}`);
+  if (!value || !pattern.test(value))
+    throw new UsageError(`${what} is missing or malformed${value ? `: "${value}"` : ''}`);
   return value;
 }
 
 async function withServices<T>(work: (app: INestApplicationContext) => Promise<T>): Promise<T> {
-  const app = await NestFactory.createApplicationContext(CliModule.forRoot(), { logger: ['error', 'warn'], abortOnError: false });
+  const app = await NestFactory.createApplicationContext(CliModule.forRoot(), {
+    logger: ['error', 'warn'],
+    abortOnError: false,
+  });
   try {
     await app.get(BackupsService).whenReconciled();
     return await work(app);
@@ -97,27 +110,46 @@ async function main(argv: string[]): Promise<void> {
       const type = (values.type ?? (agent ? 'agent_state' : 'full')) as BackupType;
       if (!BACKUP_TYPES.includes(type)) throw new UsageError(`--type must be one of ${BACKUP_TYPES.join(', ')}`);
       if (type === 'agent_state' && !agent) throw new UsageError('An agent_state backup needs --agent ID');
-      if (type === 'agent_state' && values['allow-empty']) throw new UsageError('--allow-empty is for full and snapshot backups: an agent_state backup needs the agent\'s folder');
+      if (type === 'agent_state' && values['allow-empty'])
+        throw new UsageError(
+          "--allow-empty is for full and snapshot backups: an agent_state backup needs the agent's folder",
+        );
       const bar = progressBar();
       const backup = await withServices(async (app) => {
-        if (type !== 'agent_state' && !values['allow-empty']) await refuseMissingWorkspace(app.get(WorkspaceService).missionControlDir, type);
+        if (type !== 'agent_state' && !values['allow-empty'])
+          await refuseMissingWorkspace(app.get(WorkspaceService).missionControlDir, type);
         // The one command that needs the parsed workspace reads it here, not at every start.
         if (type === 'snapshot') await app.get(WorkspaceService).scan();
         return app.get(BackupsService).create(type, agent, 'manual', (p) => bar.update(p));
       }).finally(() => bar.stop());
-      return void console.log(`Backup ${backup.id} made and verified: ${backup.file}, ${humanSize(backup.size_bytes)}, ${countOf(backup.file_count, 'file')}, ${backup.integrity_hash}`);
+      return void console.log(
+        `Backup ${backup.id} made and verified: ${backup.file}, ${humanSize(backup.size_bytes)}, ${countOf(backup.file_count, 'file')}, ${backup.integrity_hash}`,
+      );
     }
     case 'list': {
       const backups = await withServices((app) => app.get(BackupsService).list());
       if (!backups.length) return void console.log('No backups yet.');
-      for (const b of backups) console.log([b.id.padEnd(18), b.type.padEnd(11), (b.agent_id ?? '-').padEnd(14), b.created_at, humanSize(b.size_bytes).padStart(9), b.status, b.trigger].join('  '));
+      for (const b of backups)
+        console.log(
+          [
+            b.id.padEnd(18),
+            b.type.padEnd(11),
+            (b.agent_id ?? '-').padEnd(14),
+            b.created_at,
+            humanSize(b.size_bytes).padStart(9),
+            b.status,
+            b.trigger,
+          ].join('  '),
+        );
       return;
     }
     case 'verify': {
       const id = checked(rest[0], BACKUP_ID_PATTERN, 'The backup id');
       const result = await withServices((app) => app.get(BackupsService).verify(id));
       if (!result.valid) throw new Error(`Backup ${id} is damaged:\n  - ${result.errors.join('\n  - ')}`);
-      return void console.log(`Backup ${id} is valid: ${countOf(result.checked_files, 'file')} ${result.checked_files === 1 ? 'matches' : 'match'} the manifest.`);
+      return void console.log(
+        `Backup ${id} is valid: ${countOf(result.checked_files, 'file')} ${result.checked_files === 1 ? 'matches' : 'match'} the manifest.`,
+      );
     }
     case 'restore':
       return restore(checked(rest[0], BACKUP_ID_PATTERN, 'The backup id'), agent, values['with-database'] === true);
@@ -129,7 +161,9 @@ async function main(argv: string[]): Promise<void> {
       const source = join(validateEnvironment(process.env).MC_BACKUP_DIR, backup.file);
       await copyFile(source, `${target}.partial`);
       await rename(`${target}.partial`, target);
-      return void console.log(`Backup ${id} written to ${target} (${humanSize((await stat(target)).size)}, ${backup.integrity_hash})`);
+      return void console.log(
+        `Backup ${id} written to ${target} (${humanSize((await stat(target)).size)}, ${backup.integrity_hash})`,
+      );
     }
     case 'import': {
       if (!rest[0]) throw new UsageError('import needs the file to read');
@@ -140,7 +174,9 @@ async function main(argv: string[]): Promise<void> {
         await copyFile(resolve(rest[0]), copy);
         return app.get(BackupsService).import(copy);
       });
-      return void console.log(`Imported ${rest[0]} as backup ${backup.id} (${backup.type}, ${countOf(backup.file_count, 'file')}, ${backup.integrity_hash})`);
+      return void console.log(
+        `Imported ${rest[0]} as backup ${backup.id} (${backup.type}, ${countOf(backup.file_count, 'file')}, ${backup.integrity_hash})`,
+      );
     }
     default:
       throw new UsageError(`Unknown command "${command}"`);
@@ -152,7 +188,13 @@ async function main(argv: string[]): Promise<void> {
  * still be reported made: most often MC_WORKSPACE is unset or wrong in this shell.
  */
 async function refuseMissingWorkspace(missionControlDir: string, type: BackupType): Promise<void> {
-  if (await stat(missionControlDir).then((s) => s.isDirectory(), () => false)) return;
+  if (
+    await stat(missionControlDir).then(
+      (s) => s.isDirectory(),
+      () => false,
+    )
+  )
+    return;
   const left = type === 'snapshot' ? 'no agents' : 'only the database';
   throw new Error(
     `The workspace ${missionControlDir} does not exist (MC_WORKSPACE is ${dirname(missionControlDir)}): the backup would hold ${left}. ` +
@@ -169,7 +211,9 @@ async function restore(id: string, agent: string | null, withDatabase: boolean):
       await database?.stage(app, id);
       return app.get(RestoreService).restore(id, agent);
     });
-    console.log(`${result.message}: ${countOf(result.restored_files, 'file')}. Safety backup: ${result.safety_backup_id}`);
+    console.log(
+      `${result.message}: ${countOf(result.restored_files, 'file')}. Safety backup: ${result.safety_backup_id}`,
+    );
     if (database) console.log(`${await database.apply()} restored from backup ${id}.`);
   } finally {
     await database?.discard();
@@ -183,4 +227,3 @@ main(process.argv.slice(2)).then(
     process.exit(error instanceof UsageError ? 2 : 1);
   },
 );
-

@@ -31,20 +31,30 @@ export class DatabaseRestore {
   async stage(app: INestApplicationContext, id: string): Promise<void> {
     if (this.postgres) {
       const running = await otherInstances(app.get<DataSource>(getDataSourceToken()));
-      if (running.length) throw new Error(`Mission Control is running on this database (${running.join(', ')}): stop every instance before restoring the database`);
+      if (running.length)
+        throw new Error(
+          `Mission Control is running on this database (${running.join(', ')}): stop every instance before restoring the database`,
+        );
     } else {
       const pid = await runningService(this.config.MC_DATA_DIR);
-      if (pid) throw new Error(`Mission Control is running on this data folder (pid ${pid}): stop it before restoring the database`);
+      if (pid)
+        throw new Error(
+          `Mission Control is running on this data folder (pid ${pid}): stop it before restoring the database`,
+        );
     }
     const entry = this.postgres ? ARCHIVE_POSTGRES_DUMP : ARCHIVE_DATABASE;
     // On PostgreSQL the data folder may not exist yet: the database is elsewhere.
     if (this.postgres) await mkdir(this.config.MC_DATA_DIR, { recursive: true });
     const folder = this.postgres ? await mkdtemp(join(this.config.MC_DATA_DIR, '.restore-')) : this.config.MC_DATA_DIR;
     this.staged = join(folder, this.postgres ? 'mission-control.pgdump' : `.${DATABASE_FILE}.restore`);
-    const found = await app.get(RestoreService).extractDatabase(await app.get(BackupsService).get(id), this.staged, entry);
+    const found = await app
+      .get(RestoreService)
+      .extractDatabase(await app.get(BackupsService).get(id), this.staged, entry);
     if (!found) {
       const engine = this.postgres ? 'a PostgreSQL dump' : 'a SQLite database';
-      throw new Error(`Backup ${id} holds no ${engine} (${entry}), which this service's database needs: it was made on the other engine, or without pg_dump. Nothing was restored`);
+      throw new Error(
+        `Backup ${id} holds no ${engine} (${entry}), which this service's database needs: it was made on the other engine, or without pg_dump. Nothing was restored`,
+      );
     }
   }
 

@@ -63,7 +63,8 @@ export class MCWebSocketClient {
   private heartbeatTimer: ReturnType<typeof setInterval> | null = null;
   private lastHeard = 0;
   private manualClose = false;
-  private readonly options: Required<Omit<MCClientOptions, 'WebSocket' | 'token'>> & Pick<MCClientOptions, 'WebSocket' | 'token'>;
+  private readonly options: Required<Omit<MCClientOptions, 'WebSocket' | 'token'>> &
+    Pick<MCClientOptions, 'WebSocket' | 'token'>;
   /** The last broadcast `seq` received, and the server that numbered it. */
   lastSeq: number | null = null;
   serverId: string | null = null;
@@ -93,7 +94,9 @@ export class MCWebSocketClient {
     if (this.socket) return;
     const Socket = this.options.WebSocket ?? (globalThis as { WebSocket?: SocketConstructor }).WebSocket;
     if (!Socket) throw new Error('No WebSocket implementation: pass options.WebSocket (in Node, the ws package)');
-    const url = this.options.token ? `${this.url}${this.url.includes('?') ? '&' : '?'}token=${encodeURIComponent(this.options.token)}` : this.url;
+    const url = this.options.token
+      ? `${this.url}${this.url.includes('?') ? '&' : '?'}token=${encodeURIComponent(this.options.token)}`
+      : this.url;
     const socket = new Socket(url);
     this.socket = socket;
     socket.onopen = () => this.onOpen();
@@ -158,7 +161,8 @@ export class MCWebSocketClient {
     const direct = (message: Record<string, unknown>) => socket.send(JSON.stringify(message));
     if (!this.wantsAll) direct({ type: 'unsubscribe', channel: '*' });
     for (const channel of this.channels) direct({ type: 'subscribe', channel });
-    if (this.lastSeq !== null && this.serverId !== null) direct({ type: 'resume', since: this.lastSeq, server_id: this.serverId });
+    if (this.lastSeq !== null && this.serverId !== null)
+      direct({ type: 'resume', since: this.lastSeq, server_id: this.serverId });
     const queued = this.queue;
     this.queue = [];
     for (const text of queued) socket.send(text);
@@ -184,7 +188,8 @@ export class MCWebSocketClient {
       if (this.lastSeq !== null && message.seq <= this.lastSeq) return;
       this.lastSeq = message.seq;
     }
-    if ('data' in message && message.source !== undefined) this.emit(message.type, message.data, message.timestamp, message.source);
+    if ('data' in message && message.source !== undefined)
+      this.emit(message.type, message.data, message.timestamp, message.source);
     else this.emit(message.type, message, message.timestamp);
   }
 

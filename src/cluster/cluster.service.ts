@@ -43,7 +43,11 @@ export class ClusterService implements OnApplicationBootstrap, OnModuleDestroy {
   ) {
     this.id = config.get('MC_INSTANCE_ID', { infer: true });
     const url = config.get('MC_DATABASE_URL', { infer: true });
-    this.election = url ? new LeaderElection(url, `mission-control-leader ${this.id}`.slice(0, 63), (leader) => this.leadershipChanged(leader)) : null;
+    this.election = url
+      ? new LeaderElection(url, `mission-control-leader ${this.id}`.slice(0, 63), (leader) =>
+          this.leadershipChanged(leader),
+        )
+      : null;
   }
 
   get clustered(): boolean {
@@ -83,7 +87,9 @@ export class ClusterService implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** Appends to the bus; the messages of an events outbox row are appended once, whoever sends them. */
   publish(messages: BusMessage[], outbox?: number | null): void {
-    void this.bus?.publish(messages, outbox ? `outbox:${outbox}` : undefined).then((taken) => taken && outbox && this.taken.push(outbox));
+    void this.bus
+      ?.publish(messages, outbox ? `outbox:${outbox}` : undefined)
+      .then((taken) => taken && outbox && this.taken.push(outbox));
   }
 
   /** The outbox rows whose messages Redis took since the last call (their rows can go). */
@@ -151,8 +157,11 @@ export class ClusterService implements OnApplicationBootstrap, OnModuleDestroy {
     if (!this.isLeader) return false;
     if (!this.election) return true;
     // Slots older than two days cannot come round again: their rows go now and then.
-    if (++this.claims % 1000 === 0) await this.db.sql`DELETE FROM "scheduled_runs" WHERE "slot" < ${new Date(Date.now() - 2 * 86_400_000).toISOString()}`;
-    const claimed = await this.db.sql`INSERT INTO "scheduled_runs" ("job", "slot", "instance") VALUES (${job}, ${slot.toISOString()}, ${this.id}) ON CONFLICT DO NOTHING RETURNING "job"`;
+    if (++this.claims % 1000 === 0)
+      await this.db
+        .sql`DELETE FROM "scheduled_runs" WHERE "slot" < ${new Date(Date.now() - 2 * 86_400_000).toISOString()}`;
+    const claimed = await this.db
+      .sql`INSERT INTO "scheduled_runs" ("job", "slot", "instance") VALUES (${job}, ${slot.toISOString()}, ${this.id}) ON CONFLICT DO NOTHING RETURNING "job"`;
     return claimed.length > 0;
   }
 
@@ -183,7 +192,12 @@ export class ClusterService implements OnApplicationBootstrap, OnModuleDestroy {
   private async beat(): Promise<void> {
     if (!this.bus?.up) return;
     await this.bus.connection
-      .set(`${MEMBER}${this.id}`, JSON.stringify({ id: this.id, role: this.role, last_seen: new Date().toISOString() }), 'EX', MEMBER_TTL_S)
+      .set(
+        `${MEMBER}${this.id}`,
+        JSON.stringify({ id: this.id, role: this.role, last_seen: new Date().toISOString() }),
+        'EX',
+        MEMBER_TTL_S,
+      )
       .catch((error: Error) => this.logger.warn(`Heartbeat failed: ${error.message}`));
   }
 
@@ -197,7 +211,10 @@ export class ClusterService implements OnApplicationBootstrap, OnModuleDestroy {
 function parseMember(value: string | null): Member[] {
   try {
     const member = JSON.parse(value ?? 'null') as Partial<Member> | null;
-    return member && typeof member.id === 'string' && (member.role === 'leader' || member.role === 'follower') && typeof member.last_seen === 'string'
+    return member &&
+      typeof member.id === 'string' &&
+      (member.role === 'leader' || member.role === 'follower') &&
+      typeof member.last_seen === 'string'
       ? [{ id: member.id, role: member.role, last_seen: member.last_seen }]
       : [];
   } catch {

@@ -40,7 +40,8 @@ export class LeaderElection {
       if (!this.client) await this.connect();
       const client = this.client as Client;
       if (this.leader) await client.query('SELECT 1');
-      else if ((await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [LEADER_LOCK])).rows[0].ok) this.become(true);
+      else if ((await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [LEADER_LOCK])).rows[0].ok)
+        this.become(true);
     } catch (error) {
       this.logger.warn(`Leadership connection failed: ${(error as Error).message}`);
       await this.drop();
@@ -49,7 +50,12 @@ export class LeaderElection {
   }
 
   private async connect(): Promise<void> {
-    const client = new Client({ connectionString: this.url, application_name: this.applicationName, keepAlive: true, connectionTimeoutMillis: RETRY_MS });
+    const client = new Client({
+      connectionString: this.url,
+      application_name: this.applicationName,
+      keepAlive: true,
+      connectionTimeoutMillis: RETRY_MS,
+    });
     client.on('error', (error) => {
       this.logger.warn(`Leadership connection lost: ${error.message}`);
       void this.drop();

@@ -32,7 +32,11 @@ export class OutboxSweeper implements OnApplicationBootstrap, OnModuleDestroy {
   ) {}
 
   onApplicationBootstrap(): void {
-    if (this.cluster.clustered) this.timer = setInterval(() => void this.tick().catch((error: Error) => this.logger.error(`Outbox sweep failed: ${error.message}`)), TICK_MS);
+    if (this.cluster.clustered)
+      this.timer = setInterval(
+        () => void this.tick().catch((error: Error) => this.logger.error(`Outbox sweep failed: ${error.message}`)),
+        TICK_MS,
+      );
   }
 
   onModuleDestroy(): void {

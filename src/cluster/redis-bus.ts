@@ -88,7 +88,8 @@ export class RedisBus {
     this.commands = new Redis(url, { ...options, connectionName: 'mission-control' });
     this.reader = new Redis(url, { ...options, connectionName: 'mission-control-reader' });
     this.commands.defineCommand('mcPublish', { numberOfKeys: 4, lua: PUBLISH });
-    for (const connection of [this.commands, this.reader]) connection.on('error', (error: Error) => this.logger.warn(`Redis: ${error.message}`));
+    for (const connection of [this.commands, this.reader])
+      connection.on('error', (error: Error) => this.logger.warn(`Redis: ${error.message}`));
   }
 
   /** Joins the bus: reads the epoch and the last seq, then delivers everything appended after it. */
@@ -148,7 +149,10 @@ export class RedisBus {
     const args = messages.flatMap((m) => [m.channels.join(','), m.prefix]);
     const bytes = args.reduce((sum, a) => sum + a.length, 0);
     if (this.commands.status !== 'ready' && this.waitingBytes + bytes > MAX_WAITING_BYTES) {
-      if (!this.dropping) this.logger.warn(`Redis has been away too long: broadcasts beyond ${MAX_WAITING_BYTES / 2 ** 20} MB waiting are dropped until it is back (events' are sent again from the outbox)`);
+      if (!this.dropping)
+        this.logger.warn(
+          `Redis has been away too long: broadcasts beyond ${MAX_WAITING_BYTES / 2 ** 20} MB waiting are dropped until it is back (events' are sent again from the outbox)`,
+        );
       this.dropping = true;
       return Promise.resolve(false);
     }
@@ -169,7 +173,9 @@ export class RedisBus {
   /** For each id, whether a batch under it was appended (within the hour); undefined while Redis is away. */
   taken(ids: string[]): Promise<boolean[] | undefined> {
     if (!ids.length) return Promise.resolve([]);
-    return this.ask(async () => (await this.commands.mget(...ids.map((id) => `${PUBLISHED}${id}`))).map((v) => v !== null));
+    return this.ask(async () =>
+      (await this.commands.mget(...ids.map((id) => `${PUBLISHED}${id}`))).map((v) => v !== null),
+    );
   }
 
   /** Messages `from`…`to` from the stream, or null when it no longer holds `from`. */
@@ -195,7 +201,15 @@ export class RedisBus {
     let failures = 0;
     while (!this.stopped) {
       try {
-        const answer = (await this.reader.xread('COUNT', 1000, 'BLOCK', BLOCK_MS, 'STREAMS', STREAM, `${this.lastSeq}-0`)) as [string, Entry[]][] | null;
+        const answer = (await this.reader.xread(
+          'COUNT',
+          1000,
+          'BLOCK',
+          BLOCK_MS,
+          'STREAMS',
+          STREAM,
+          `${this.lastSeq}-0`,
+        )) as [string, Entry[]][] | null;
         const messages = (answer?.[0]?.[1] ?? []).map(toMessage).filter((m) => m.epoch === this.epoch);
         if (messages.length) {
           this.lastSeq = messages[messages.length - 1].seq;
@@ -216,5 +230,10 @@ export class RedisBus {
 
 function toMessage([id, fields]: Entry): DeliveredMessage & { epoch: string } {
   const field = (name: string) => fields[fields.indexOf(name) + 1];
-  return { seq: Number(id.split('-')[0]), epoch: field('e'), channels: field('c') ? field('c').split(',') : [], prefix: field('p') };
+  return {
+    seq: Number(id.split('-')[0]),
+    epoch: field('e'),
+    channels: field('c') ? field('c').split(',') : [],
+    prefix: field('p'),
+  };
 }

@@ -47,9 +47,16 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const response = ctx.getResponse<Response>();
     const { status, error, details } = this.describe(exception);
     // A full disk is logged once, by DiskSpaceService, not at every refused write.
-    if (status >= 500 && status !== HttpStatus.INSUFFICIENT_STORAGE) this.logger.error(`${request.method} ${request.url}: ${(exception as Error)?.stack ?? String(exception)}`);
+    if (status >= 500 && status !== HttpStatus.INSUFFICIENT_STORAGE)
+      this.logger.error(`${request.method} ${request.url}: ${(exception as Error)?.stack ?? String(exception)}`);
     // originalUrl: in a middleware (origin, content type, token checks) Express has cut the mount path off `url`.
-    const body: ErrorBody = { error, status_code: status, ...details, path: request.originalUrl, timestamp: new Date().toISOString() };
+    const body: ErrorBody = {
+      error,
+      status_code: status,
+      ...details,
+      path: request.originalUrl,
+      timestamp: new Date().toISOString(),
+    };
     if (status === HttpStatus.UNAUTHORIZED) response.setHeader('WWW-Authenticate', 'Bearer');
     response.status(status).json(body);
   }

@@ -1,4 +1,9 @@
-import { ForbiddenException, NestMiddleware, UnauthorizedException, UnsupportedMediaTypeException } from '@nestjs/common';
+import {
+  ForbiddenException,
+  NestMiddleware,
+  UnauthorizedException,
+  UnsupportedMediaTypeException,
+} from '@nestjs/common';
 import { NextFunction, Request, Response } from 'express';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { AppConfig } from '../config/environment';
@@ -60,11 +65,17 @@ export class ApiTokenMiddleware implements NestMiddleware {
       this.checkContentType(request, path);
       if (!authorized) {
         throw new UnauthorizedException(
-          request.headers.authorization ? 'Invalid API token' : 'This request changes data and needs Authorization: Bearer <MC_API_TOKEN>',
+          request.headers.authorization
+            ? 'Invalid API token'
+            : 'This request changes data and needs Authorization: Bearer <MC_API_TOKEN>',
         );
       }
     } else if (!authorized && PRIVATE_READS.some((pattern) => pattern.test(path))) {
-      throw new UnauthorizedException(request.headers.authorization ? 'Invalid API token' : 'Transcripts are private: send Authorization: Bearer <MC_API_TOKEN>');
+      throw new UnauthorizedException(
+        request.headers.authorization
+          ? 'Invalid API token'
+          : 'Transcripts are private: send Authorization: Bearer <MC_API_TOKEN>',
+      );
     }
   }
 
@@ -79,14 +90,24 @@ export class ApiTokenMiddleware implements NestMiddleware {
       }
     })();
     if (sameOrigin || (this.origins.includes('*') && this.token && authorized)) return;
-    throw new ForbiddenException({ message: `Writes from the origin ${origin.slice(0, 200)} are not allowed (MC_CORS_ORIGINS)`, origin: origin.slice(0, 200) });
+    throw new ForbiddenException({
+      message: `Writes from the origin ${origin.slice(0, 200)} are not allowed (MC_CORS_ORIGINS)`,
+      origin: origin.slice(0, 200),
+    });
   }
 
   private checkContentType(request: Request, path: string): void {
     const type = request.headers['content-type']?.split(';')[0].trim().toLowerCase();
-    const hasBody = request.headers['transfer-encoding'] !== undefined || Number(request.headers['content-length'] ?? 0) > 0;
+    const hasBody =
+      request.headers['transfer-encoding'] !== undefined || Number(request.headers['content-length'] ?? 0) > 0;
     if (type === undefined && !hasBody) return;
-    if (type === 'application/json' || (type === 'multipart/form-data' && MULTIPART_WRITES.some((pattern) => pattern.test(path)))) return;
-    throw new UnsupportedMediaTypeException({ message: `Writes take application/json${MULTIPART_WRITES.some((p) => p.test(path)) ? ' or multipart/form-data' : ''}, not ${type ?? 'a body with no Content-Type'}` });
+    if (
+      type === 'application/json' ||
+      (type === 'multipart/form-data' && MULTIPART_WRITES.some((pattern) => pattern.test(path)))
+    )
+      return;
+    throw new UnsupportedMediaTypeException({
+      message: `Writes take application/json${MULTIPART_WRITES.some((p) => p.test(path)) ? ' or multipart/form-data' : ''}, not ${type ?? 'a body with no Content-Type'}`,
+    });
   }
 }

@@ -15,7 +15,10 @@ export function encodeCursor({ timestamp, id }: CursorKey): string {
 export function decodeCursor(cursor: string): CursorKey {
   const [timestamp, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
   if (!timestamp || Number.isNaN(Date.parse(timestamp)) || !/^\d+$/.test(id ?? '')) {
-    throw new BadRequestException({ message: 'cursor is not a cursor this service gave out', details: [{ field: 'cursor', messages: ['not a cursor this service gave out'] }] });
+    throw new BadRequestException({
+      message: 'cursor is not a cursor this service gave out',
+      details: [{ field: 'cursor', messages: ['not a cursor this service gave out'] }],
+    });
   }
   return { timestamp, id: Number(id) };
 }

@@ -58,7 +58,10 @@ export class DiskSpaceService implements OnApplicationBootstrap, OnModuleDestroy
   async onApplicationBootstrap(): Promise<void> {
     const spaces = await this.report();
     for (const folder of FOLDERS) {
-      if (nearlyFull(spaces[folder])) this.logger.warn(`Little disk space in ${this.paths[folder]} (${folder}): ${spaces[folder].free_bytes} bytes free; writes that do not fit get 507`);
+      if (nearlyFull(spaces[folder]))
+        this.logger.warn(
+          `Little disk space in ${this.paths[folder]} (${folder}): ${spaces[folder].free_bytes} bytes free; writes that do not fit get 507`,
+        );
     }
   }
 
@@ -79,7 +82,12 @@ export class DiskSpaceService implements OnApplicationBootstrap, OnModuleDestroy
   /** The answer to a write to the database opened read-only. */
   async refuseReadOnly(): Promise<never> {
     const { free_bytes } = await this.measure('MC_DATA_DIR');
-    throw new InsufficientStorageException('MC_DATA_DIR', this.paths.MC_DATA_DIR, free_bytes, 'the database was opened read-only at start: free some space and restart the service');
+    throw new InsufficientStorageException(
+      'MC_DATA_DIR',
+      this.paths.MC_DATA_DIR,
+      free_bytes,
+      'the database was opened read-only at start: free some space and restart the service',
+    );
   }
 
   /** Runs a write into `folders`; a failure for lack of space becomes a 507 naming the full one. */
@@ -109,7 +117,9 @@ export class DiskSpaceService implements OnApplicationBootstrap, OnModuleDestroy
     if (!found) return error;
     const free = new Map(await Promise.all(folders.map(async (f) => [f, (await this.measure(f)).free_bytes] as const)));
     // The innermost folder holding the file the error names (the backup folder may lie inside the data folder).
-    const named = folders.filter((f) => found.path !== undefined && isInside(found.path, this.paths[f])).sort((a, b) => this.paths[b].length - this.paths[a].length)[0];
+    const named = folders
+      .filter((f) => found.path !== undefined && isInside(found.path, this.paths[f]))
+      .sort((a, b) => this.paths[b].length - this.paths[a].length)[0];
     const folder = named ?? [...folders].sort((a, b) => (free.get(a) ?? Infinity) - (free.get(b) ?? Infinity))[0];
     const freeBytes = free.get(folder) ?? null;
     if (!found.certain && (freeBytes === null || freeBytes >= ROOM_BYTES)) return error;
@@ -121,7 +131,10 @@ export class DiskSpaceService implements OnApplicationBootstrap, OnModuleDestroy
   async report(): Promise<Record<StorageFolder, FolderSpace>> {
     const spaces = await Promise.all(FOLDERS.map(async (f) => [f, await this.measure(f)] as const));
     for (const [folder, space] of spaces) this.clearIfRoom(folder, space.free_bytes);
-    const withState = spaces.map(([f, space]) => [f, { ...space, full: this.shortages.has(f), full_since: this.shortages.get(f)?.since ?? null }]);
+    const withState = spaces.map(([f, space]) => [
+      f,
+      { ...space, full: this.shortages.has(f), full_since: this.shortages.get(f)?.since ?? null },
+    ]);
     return Object.fromEntries(withState) as Record<StorageFolder, FolderSpace>;
   }
 
@@ -129,22 +142,31 @@ export class DiskSpaceService implements OnApplicationBootstrap, OnModuleDestroy
   problem(spaces: Record<StorageFolder, FolderSpace>): string | null {
     if (this.readOnlyReason) return this.readOnlyReason;
     const full = FOLDERS.filter((f) => spaces[f].full);
-    if (full.length) return `not enough disk space in ${full.map((f) => `${spaces[f].path} (${f})`).join(', ')}: writes there get 507 until space is freed`;
+    if (full.length)
+      return `not enough disk space in ${full.map((f) => `${spaces[f].path} (${f})`).join(', ')}: writes there get 507 until space is freed`;
     const low = FOLDERS.filter((f) => nearlyFull(spaces[f]));
-    if (low.length) return `disk nearly full: ${low.map((f) => `${spaces[f].path} (${f}) has ${spaces[f].free_bytes} bytes free`).join(', ')}`;
+    if (low.length)
+      return `disk nearly full: ${low.map((f) => `${spaces[f].path} (${f}) has ${spaces[f].free_bytes} bytes free`).join(', ')}`;
     return null;
   }
 
   private async measure(folder: StorageFolder): Promise<Omit<FolderSpace, 'full' | 'full_since'>> {
     const path = this.paths[folder];
     const stats = await statfs(path).catch(() => null);
-    return { path, free_bytes: stats ? stats.bavail * stats.bsize : null, total_bytes: stats ? stats.blocks * stats.bsize : null };
+    return {
+      path,
+      free_bytes: stats ? stats.bavail * stats.bsize : null,
+      total_bytes: stats ? stats.blocks * stats.bsize : null,
+    };
   }
 
   private markFull(folder: StorageFolder, freeBytes: number | null): void {
     const known = this.shortages.get(folder);
     this.shortages.set(folder, { since: known?.since ?? new Date().toISOString(), freeBytes });
-    if (!known) this.logger.warn(`Not enough disk space in ${this.paths[folder]} (${folder}): ${freeBytes ?? 'unknown'} bytes free; writes there get 507 until space is freed`);
+    if (!known)
+      this.logger.warn(
+        `Not enough disk space in ${this.paths[folder]} (${folder}): ${freeBytes ?? 'unknown'} bytes free; writes there get 507 until space is freed`,
+      );
     this.timer ??= setInterval(() => void this.recheck(), RECHECK_MS).unref();
   }
 
@@ -154,12 +176,14 @@ export class DiskSpaceService implements OnApplicationBootstrap, OnModuleDestroy
 
   private clearIfRoom(folder: StorageFolder, freeBytes: number | null): void {
     const shortage = this.shortages.get(folder);
-    if (shortage && freeBytes !== null && freeBytes >= (shortage.freeBytes ?? 0) + ROOM_BYTES) this.spaceBack(folder, `${freeBytes} bytes free`);
+    if (shortage && freeBytes !== null && freeBytes >= (shortage.freeBytes ?? 0) + ROOM_BYTES)
+      this.spaceBack(folder, `${freeBytes} bytes free`);
   }
 
   private spaceBack(folder: StorageFolder, why: string): void {
     this.shortages.delete(folder);
-    const restart = folder === 'MC_DATA_DIR' && this.readOnlyReason ? '; restart the service to write to the database again' : '';
+    const restart =
+      folder === 'MC_DATA_DIR' && this.readOnlyReason ? '; restart the service to write to the database again' : '';
     this.logger.log(`Disk space is back in ${this.paths[folder]} (${folder}): ${why}${restart}`);
     if (!this.shortages.size) this.stopRechecking();
   }

@@ -62,7 +62,11 @@ function figureFits(data: Record<string, unknown>, field: string): boolean {
 }
 
 /** Whether a row's figures can be stored: integers that are safe, reals that are finite, null only where allowed. */
-export function badFigures(row: Record<string, unknown>, names: readonly string[], nullable: readonly string[] = []): string[] {
+export function badFigures(
+  row: Record<string, unknown>,
+  names: readonly string[],
+  nullable: readonly string[] = [],
+): string[] {
   return names.filter((name) => {
     const value = row[name];
     if (value === null) return !nullable.includes(name);

@@ -30,4 +30,9 @@ export class InsufficientStorageException extends HttpException {
 
 /** Documents the 507 of a route that writes. */
 export const ApiInsufficientStorageResponse = () =>
-  ApiResponse({ status: HttpStatus.INSUFFICIENT_STORAGE, type: ErrorDto, description: 'Not enough disk space: nothing was written; `full_path` is the full folder. Send it again once space is freed.' });
+  ApiResponse({
+    status: HttpStatus.INSUFFICIENT_STORAGE,
+    type: ErrorDto,
+    description:
+      'Not enough disk space: nothing was written; `full_path` is the full folder. Send it again once space is freed.',
+  });

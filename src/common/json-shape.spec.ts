@@ -22,7 +22,13 @@ describe('jsonTextProblem', () => {
   });
 
   it('agrees with bodyShapeProblem on generated JSON, strings full of quotes and brackets included', () => {
-    fc.assert(fc.property(fc.json({ depthSize: 'medium' }), (json) => jsonTextProblem(Buffer.from(json)) === bodyShapeProblem(JSON.parse(json))), { numRuns: 2_000 });
+    fc.assert(
+      fc.property(
+        fc.json({ depthSize: 'medium' }),
+        (json) => jsonTextProblem(Buffer.from(json)) === bodyShapeProblem(JSON.parse(json)),
+      ),
+      { numRuns: 2_000 },
+    );
   });
 
   it('leaves text that is not JSON to the parser', () => {

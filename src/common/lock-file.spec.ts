@@ -16,16 +16,22 @@ describe('acquireLockFile', () => {
     const file = join(dir, 'op.lock');
     for (let trial = 0; trial < 300; trial++) {
       const results = await Promise.allSettled(
-        Array.from({ length: 6 }, (_, i) => acquireLockFile(file, { pid: process.pid, started_at: new Date().toISOString(), taker: i })),
+        Array.from({ length: 6 }, (_, i) =>
+          acquireLockFile(file, { pid: process.pid, started_at: new Date().toISOString(), taker: i }),
+        ),
       );
       expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
-      expect(results.filter((r) => r.status === 'rejected').every((r) => (r as PromiseRejectedResult).reason instanceof LockHeldError)).toBe(true);
+      expect(
+        results
+          .filter((r) => r.status === 'rejected')
+          .every((r) => (r as PromiseRejectedResult).reason instanceof LockHeldError),
+      ).toBe(true);
       await rm(file);
     }
     expect(await readdir(dir)).toEqual([]);
   });
 
-  it('removes the drafts a killed process left beside the lock, and nobody else\'s', async () => {
+  it("removes the drafts a killed process left beside the lock, and nobody else's", async () => {
     const file = join(dir, 'op.lock');
     const dead = 2 ** 22 + 12345;
     await writeFile(join(dir, `op.lock.${dead}.5ebc7a5b.tmp`), '{}');
@@ -33,7 +39,11 @@ describe('acquireLockFile', () => {
     await writeFile(join(dir, `op.lock.${process.pid}.0a1b2c3d.tmp`), '{}');
     await writeFile(join(dir, `other.lock.${dead}.0a1b2c3d.tmp`), '{}');
     await acquireLockFile(file, { pid: process.pid, started_at: new Date().toISOString() });
-    expect((await readdir(dir)).sort()).toEqual(['op.lock', `op.lock.${process.pid}.0a1b2c3d.tmp`, `other.lock.${dead}.0a1b2c3d.tmp`]);
+    expect((await readdir(dir)).sort()).toEqual([
+      'op.lock',
+      `op.lock.${process.pid}.0a1b2c3d.tmp`,
+      `other.lock.${dead}.0a1b2c3d.tmp`,
+    ]);
   });
 
   it('takes over a lock whose process is gone, and counts an unreadable one as held', async () => {

@@ -36,8 +36,11 @@ const aside = (file: string, what: string) => `${file}.${process.pid}.${randomBy
 async function removeDeadLeftovers(file: string): Promise<void> {
   const prefix = `${basename(file)}.`;
   for (const name of await readdir(dirname(file)).catch(() => [] as string[])) {
-    const pid = name.startsWith(prefix) ? /^(\d+)\.[0-9a-f]{8}\.(tmp|stale)$/.exec(name.slice(prefix.length))?.[1] : undefined;
-    if (pid !== undefined && Number(pid) !== process.pid && !isAlive(Number(pid))) await rm(join(dirname(file), name), { force: true });
+    const pid = name.startsWith(prefix)
+      ? /^(\d+)\.[0-9a-f]{8}\.(tmp|stale)$/.exec(name.slice(prefix.length))?.[1]
+      : undefined;
+    if (pid !== undefined && Number(pid) !== process.pid && !isAlive(Number(pid)))
+      await rm(join(dirname(file), name), { force: true });
   }
 }
 
@@ -60,7 +63,9 @@ export async function acquireLockFile(file: string, mine: LockHolder, staleOwnPi
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       }
-      const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? null : ''));
+      const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) =>
+        error.code === 'ENOENT' ? null : '',
+      );
       if (text === null) continue;
       const holder = parseHolder(text);
       if (!holder) throw new LockHeldError(null);
@@ -94,7 +99,9 @@ async function takeOverStale(file: string, staleText: string): Promise<void> {
 
 /** Who holds the lock now: null when nobody does (no file, or its process is gone). */
 export async function lockHolder(file: string): Promise<LockHolder | 'unreadable' | null> {
-  const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? null : ''));
+  const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) =>
+    error.code === 'ENOENT' ? null : '',
+  );
   if (text === null) return null;
   const holder = parseHolder(text);
   if (!holder) return 'unreadable';

@@ -11,7 +11,8 @@ export function defaultedParametersOptional(document: OpenAPIObject): OpenAPIObj
   for (const item of Object.values(document.paths)) {
     for (const method of METHODS) {
       for (const parameter of item[method]?.parameters ?? []) {
-        if ('in' in parameter && parameter.in !== 'path' && parameter.schema && 'default' in parameter.schema) parameter.required = false;
+        if ('in' in parameter && parameter.in !== 'path' && parameter.schema && 'default' in parameter.schema)
+          parameter.required = false;
       }
     }
   }

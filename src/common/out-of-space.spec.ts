@@ -20,7 +20,11 @@ describe('outOfSpace', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  const failure = (promise: Promise<unknown>) => promise.then(() => Promise.reject(new Error('expected a failure')), (error: unknown) => error);
+  const failure = (promise: Promise<unknown>) =>
+    promise.then(
+      () => Promise.reject(new Error('expected a failure')),
+      (error: unknown) => error,
+    );
 
   // Linux's /dev/full answers every write with ENOSPC: a real full disk, without one.
   (existsSync('/dev/full') ? it : it.skip)("recognises Node's ENOSPC, also when wrapped as a cause", async () => {
@@ -39,11 +43,18 @@ describe('outOfSpace', () => {
   });
 
   it('names the file when the error does, and counts an exhausted quota as no room', () => {
-    expect(outOfSpace(Object.assign(new Error('EDQUOT: disk quota exceeded, open'), { code: 'EDQUOT', path: '/data/status.json' }))).toEqual({ code: 'EDQUOT', certain: true, path: '/data/status.json' });
+    expect(
+      outOfSpace(
+        Object.assign(new Error('EDQUOT: disk quota exceeded, open'), { code: 'EDQUOT', path: '/data/status.json' }),
+      ),
+    ).toEqual({ code: 'EDQUOT', certain: true, path: '/data/status.json' });
   });
 
   it("leaves SQLite's I/O error to be confirmed by the disk", () => {
-    expect(outOfSpace(Object.assign(new Error('SQLITE_IOERR: disk I/O error'), { code: 'SQLITE_IOERR' }))).toEqual({ code: 'SQLITE_IOERR', certain: false });
+    expect(outOfSpace(Object.assign(new Error('SQLITE_IOERR: disk I/O error'), { code: 'SQLITE_IOERR' }))).toEqual({
+      code: 'SQLITE_IOERR',
+      certain: false,
+    });
   });
 
   it('does not take other failures for a full disk, and follows no cycle of causes', async () => {

@@ -20,9 +20,14 @@ export interface OutOfSpace {
  */
 export function outOfSpace(error: unknown): OutOfSpace | null {
   const seen = new Set<unknown>();
-  for (let current = error; typeof current === 'object' && current !== null && !seen.has(current); ) {
+  for (let current = error; typeof current === 'object' && current !== null && !seen.has(current);) {
     seen.add(current);
-    const { code, path, cause, driverError } = current as { code?: unknown; path?: unknown; cause?: unknown; driverError?: unknown };
+    const { code, path, cause, driverError } = current as {
+      code?: unknown;
+      path?: unknown;
+      cause?: unknown;
+      driverError?: unknown;
+    };
     if (typeof code === 'string' && (FULL_CODES.has(code) || code === IO_ERROR_CODE)) {
       return { code, certain: code !== IO_ERROR_CODE, ...(typeof path === 'string' ? { path } : {}) };
     }

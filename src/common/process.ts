@@ -30,7 +30,13 @@ const HEAP_GROWING_PERCENT = 30;
  *   above peaked at 364 MB (358 MB with it on).
  */
 export function tuneHeap(): void {
-  const given = (flag: string) => process.execArgv.some((arg) => arg.replace(/_/g, '-').replace(/^--no-/, '--').startsWith(`--${flag}`));
+  const given = (flag: string) =>
+    process.execArgv.some((arg) =>
+      arg
+        .replace(/_/g, '-')
+        .replace(/^--no-/, '--')
+        .startsWith(`--${flag}`),
+    );
   if (!given('heap-growing-percent')) setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
   if (!given('allocation-site-pretenuring')) setFlagsFromString('--no-allocation-site-pretenuring');
 }

@@ -12,6 +12,7 @@ describe('slotsOf', () => {
   });
 
   it('refuses intervals that would not fall on the same slots every day', () => {
-    for (const seconds of [7, 45, 90, 7 * 60, 5_400, 5 * 3_600, 36 * 3_600, 0.5]) expect(() => slotsOf(seconds)).toThrow('evenly');
+    for (const seconds of [7, 45, 90, 7 * 60, 5_400, 5 * 3_600, 36 * 3_600, 0.5])
+      expect(() => slotsOf(seconds)).toThrow('evenly');
   });
 });

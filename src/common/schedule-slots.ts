@@ -19,9 +19,12 @@ export interface Slots {
  */
 export function slotsOf(seconds: number): Slots {
   const divides = (n: number, unit: number) => Number.isInteger(n) && n >= 1 && unit % n === 0;
-  if (seconds < MINUTE && divides(seconds, MINUTE)) return { cron: seconds === 1 ? '* * * * * *' : `*/${seconds} * * * * *`, everyDays: 1 };
-  if (seconds < HOUR && divides(seconds / MINUTE, HOUR / MINUTE)) return { cron: `0 */${seconds / MINUTE} * * * *`, everyDays: 1 };
-  if (seconds < DAY && divides(seconds / HOUR, DAY / HOUR)) return { cron: `0 0 */${seconds / HOUR} * * *`, everyDays: 1 };
+  if (seconds < MINUTE && divides(seconds, MINUTE))
+    return { cron: seconds === 1 ? '* * * * * *' : `*/${seconds} * * * * *`, everyDays: 1 };
+  if (seconds < HOUR && divides(seconds / MINUTE, HOUR / MINUTE))
+    return { cron: `0 */${seconds / MINUTE} * * * *`, everyDays: 1 };
+  if (seconds < DAY && divides(seconds / HOUR, DAY / HOUR))
+    return { cron: `0 0 */${seconds / HOUR} * * *`, everyDays: 1 };
   if (seconds >= DAY && Number.isInteger(seconds / DAY)) return { cron: '0 0 0 * * *', everyDays: seconds / DAY };
   throw new Error('must divide a minute, an hour or a day evenly, or be whole days');
 }
@@ -33,7 +36,8 @@ export function slotJob(slots: Slots, run: (slot: Date) => void): CronJob {
     timeZone: 'UTC',
     start: true,
     onTick: () => {
-      if (Math.floor(Date.now() / (DAY * 1000)) % slots.everyDays === 0) run(new Date(Math.round(Date.now() / 1000) * 1000));
+      if (Math.floor(Date.now() / (DAY * 1000)) % slots.everyDays === 0)
+        run(new Date(Math.round(Date.now() / 1000) * 1000));
     },
   });
 }

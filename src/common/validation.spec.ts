@@ -1,4 +1,11 @@
-import { bodyShapeProblem, decimalInteger, invalidRequest, MAX_BODY_MEMBERS, MAX_OBJECT_KEYS, nestsDeeperThan } from './validation';
+import {
+  bodyShapeProblem,
+  decimalInteger,
+  invalidRequest,
+  MAX_BODY_MEMBERS,
+  MAX_OBJECT_KEYS,
+  nestsDeeperThan,
+} from './validation';
 
 /** `levels` objects or lists inside one another, around `inner`. */
 function nested(levels: number, inner: unknown = 1, kind: 'object' | 'list' = 'object'): unknown {
@@ -37,7 +44,9 @@ describe('bodyShapeProblem', () => {
 
   it('takes an object of MAX_OBJECT_KEYS keys and refuses one more', () => {
     expect(bodyShapeProblem({ a: keys(MAX_OBJECT_KEYS) })).toBeNull();
-    expect(bodyShapeProblem({ a: keys(MAX_OBJECT_KEYS + 1) })).toBe(`an object of the body has more than ${MAX_OBJECT_KEYS} keys`);
+    expect(bodyShapeProblem({ a: keys(MAX_OBJECT_KEYS + 1) })).toBe(
+      `an object of the body has more than ${MAX_OBJECT_KEYS} keys`,
+    );
   });
 
   it('counts keys and list items over the whole body (here 100 + 100 × 998 + 1)', () => {
@@ -55,8 +64,15 @@ describe('bodyShapeProblem', () => {
 
 describe('invalidRequest', () => {
   it('lists the first 20 problems, each said once, and counts the rest', () => {
-    const details = [{ field: 'limit', messages: ['bad limit', 'bad limit'] }, ...Array.from({ length: 30 }, (_, i) => ({ field: `f${i}`, messages: [`f${i} is bad`] }))];
-    const body = invalidRequest(details).getResponse() as { details: { messages: string[] }[]; omitted_problems: number; message: string };
+    const details = [
+      { field: 'limit', messages: ['bad limit', 'bad limit'] },
+      ...Array.from({ length: 30 }, (_, i) => ({ field: `f${i}`, messages: [`f${i} is bad`] })),
+    ];
+    const body = invalidRequest(details).getResponse() as {
+      details: { messages: string[] }[];
+      omitted_problems: number;
+      message: string;
+    };
     expect(body.details.flatMap((d) => d.messages)).toHaveLength(20);
     expect(body.details[0]).toEqual({ field: 'limit', messages: ['bad limit'] });
     expect(body.omitted_problems).toBe(11);
@@ -65,7 +81,18 @@ describe('invalidRequest', () => {
 });
 
 describe('decimalInteger', () => {
-  it.each([['1', 1], ['0', 0], ['42', 42], ['00001', '00001'], ['0x10', '0x10'], ['1e3', '1e3'], [' 1', ' 1'], ['+1', '+1'], ['1.0', '1.0'], [7, 7]])('reads %p as %p', (value, read) => {
+  it.each([
+    ['1', 1],
+    ['0', 0],
+    ['42', 42],
+    ['00001', '00001'],
+    ['0x10', '0x10'],
+    ['1e3', '1e3'],
+    [' 1', ' 1'],
+    ['+1', '+1'],
+    ['1.0', '1.0'],
+    [7, 7],
+  ])('reads %p as %p', (value, read) => {
     expect(decimalInteger({ value })).toBe(read);
   });
 });

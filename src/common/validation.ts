@@ -37,7 +37,8 @@ export function nestsDeeperThan(value: unknown, limit: number): boolean {
   if (typeof value !== 'object' || value === null) return false;
   if (limit <= 0) return true;
   if (Array.isArray(value)) return value.some((child) => nestsDeeperThan(child, limit - 1));
-  for (const key in value) if (Object.hasOwn(value, key) && nestsDeeperThan((value as Record<string, unknown>)[key], limit - 1)) return true;
+  for (const key in value)
+    if (Object.hasOwn(value, key) && nestsDeeperThan((value as Record<string, unknown>)[key], limit - 1)) return true;
   return false;
 }
 
@@ -52,7 +53,8 @@ export function bodyShapeProblem(value: unknown): string | null {
     if (typeof node !== 'object' || node === null) return null;
     if (depthLeft <= 0) return `the body nests deeper than ${MAX_BODY_DEPTH} levels`;
     if (Array.isArray(node)) {
-      if ((members += node.length) > MAX_BODY_MEMBERS) return `the body has more than ${MAX_BODY_MEMBERS} keys and list items in all`;
+      if ((members += node.length) > MAX_BODY_MEMBERS)
+        return `the body has more than ${MAX_BODY_MEMBERS} keys and list items in all`;
       for (const child of node) {
         const problem = walk(child, depthLeft - 1);
         if (problem) return problem;
@@ -76,8 +78,17 @@ export function bodyShapeProblem(value: unknown): string | null {
 function queryProblems(query: unknown): FieldError[] {
   if (!isPlainObject(query)) return [];
   return Object.entries(query).flatMap(([name, value]): FieldError[] => {
-    if (/[[\]]/.test(name)) return [{ field: name, messages: [`${name} is not a parameter: parameters take one value each, without brackets (${name.replace(/\[.*$/, '')}=…)`] }];
-    if (Array.isArray(value)) return [{ field: name, messages: [`${name} is given ${value.length} times: it takes one value`] }];
+    if (/[[\]]/.test(name))
+      return [
+        {
+          field: name,
+          messages: [
+            `${name} is not a parameter: parameters take one value each, without brackets (${name.replace(/\[.*$/, '')}=…)`,
+          ],
+        },
+      ];
+    if (Array.isArray(value))
+      return [{ field: name, messages: [`${name} is given ${value.length} times: it takes one value`] }];
     return [];
   });
 }
@@ -93,7 +104,11 @@ class BoundedValidationPipe extends ValidationPipe {
   async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     if (metadata.type === 'body') {
       const problem = bodyShapeProblem(value);
-      if (problem) throw new BadRequestException({ message: `Invalid request: ${problem}`, details: [{ field: 'body', messages: [problem] }] });
+      if (problem)
+        throw new BadRequestException({
+          message: `Invalid request: ${problem}`,
+          details: [{ field: 'body', messages: [problem] }],
+        });
     }
     if (metadata.type === 'query') {
       const problems = queryProblems(value);
@@ -116,7 +131,14 @@ export function createValidationPipe(): ValidationPipe {
     exceptionFactory: (errors) => {
       const details = flatten(errors);
       // In a list (a batch of events), say which items are bad, not only which fields.
-      const indexes = [...new Set(details.map((d) => d.field.match(/^\w+\.(\d+)(\.|$)/)?.[1]).filter(Boolean).map(Number))];
+      const indexes = [
+        ...new Set(
+          details
+            .map((d) => d.field.match(/^\w+\.(\d+)(\.|$)/)?.[1])
+            .filter(Boolean)
+            .map(Number),
+        ),
+      ];
       return invalidRequest(details, indexes.length ? { invalid_indexes: indexes } : {});
     },
   });
@@ -137,16 +159,23 @@ export function invalidRequest(details: FieldError[], extra: Record<string, unkn
     room -= kept.length;
     if (kept.length) listed.push({ field: d.field, messages: kept });
   }
-  const describe = (d: FieldError) => (d.field.includes('.') ? `${d.field}: ${d.messages.join(', ')}` : d.messages.join(', '));
+  const describe = (d: FieldError) =>
+    d.field.includes('.') ? `${d.field}: ${d.messages.join(', ')}` : d.messages.join(', ');
   const more = omitted ? `; and ${omitted} more` : '';
-  return new BadRequestException({ message: `Invalid request: ${listed.map(describe).join('; ')}${more}`, details: listed, ...(omitted ? { omitted_problems: omitted } : {}), ...extra });
+  return new BadRequestException({
+    message: `Invalid request: ${listed.map(describe).join('; ')}${more}`,
+    details: listed,
+    ...(omitted ? { omitted_problems: omitted } : {}),
+    ...extra,
+  });
 }
 
 /**
  * For @Transform: a whole number written in decimal, without sign or leading zeros, as a number. Number()
  * would also read `0x10`, `1e3`, `00001` or ` 1`; those stay strings, for the check that follows to refuse.
  */
-export const decimalInteger = ({ value }: { value: unknown }): unknown => (typeof value === 'string' && /^(0|[1-9]\d{0,15})$/.test(value) ? Number(value) : value);
+export const decimalInteger = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' && /^(0|[1-9]\d{0,15})$/.test(value) ? Number(value) : value;
 
 /** Optional, but not nullable: unlike @IsOptional, a null is checked (and refused) rather than let through to a NOT NULL column. */
 export function IsOptionalNotNull(): PropertyDecorator {

@@ -34,10 +34,12 @@ export function loadEnvFile(env: NodeJS.ProcessEnv = process.env, cwd = process.
     if (!info.isFile()) throw new Error('it is not a regular file');
     size = info.size;
   } catch (error) {
-    if (!named && (error as NodeJS.ErrnoException).code === 'ENOENT') return { file: null, applied: [], kept: [], unknown: [] };
+    if (!named && (error as NodeJS.ErrnoException).code === 'ENOENT')
+      return { file: null, applied: [], kept: [], unknown: [] };
     throw new Error(`${what} cannot be read: ${(error as Error).message}`);
   }
-  if (size > MAX_ENV_FILE_BYTES) throw new Error(`${what} is ${size} bytes, more than an env file's ${MAX_ENV_FILE_BYTES}`);
+  if (size > MAX_ENV_FILE_BYTES)
+    throw new Error(`${what} is ${size} bytes, more than an env file's ${MAX_ENV_FILE_BYTES}`);
   let values: Record<string, string>;
   try {
     values = parse(readFileSync(file));

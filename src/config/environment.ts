@@ -1,7 +1,22 @@
 import { homedir, hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { plainToInstance, Transform, Type } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsNotEmpty, IsOptional, IsPositive, IsString, isFQDN, isIP, Matches, Max, Min, registerDecorator, validateSync } from 'class-validator';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsNotEmpty,
+  IsOptional,
+  IsPositive,
+  IsString,
+  isFQDN,
+  isIP,
+  Matches,
+  Max,
+  Min,
+  registerDecorator,
+  validateSync,
+} from 'class-validator';
 import { slotsOf } from '../common/schedule-slots';
 import { ConfigService } from '@nestjs/config';
 
@@ -48,7 +63,10 @@ function EveryItem(test: (item: string) => boolean, message: string) {
       target: target.constructor,
       propertyName,
       options: { message },
-      validator: { validate: (value: unknown) => Array.isArray(value) && value.every((item) => typeof item === 'string' && test(item)) },
+      validator: {
+        validate: (value: unknown) =>
+          Array.isArray(value) && value.every((item) => typeof item === 'string' && test(item)),
+      },
     });
 }
 
@@ -62,7 +80,8 @@ function isOrigin(value: string): boolean {
   }
 }
 
-const isHostName = (value: string) => isFQDN(value, { require_tld: false, allow_underscores: true }) || isIP(value.replace(/^\[(.*)\]$/, '$1'));
+const isHostName = (value: string) =>
+  isFQDN(value, { require_tld: false, allow_underscores: true }) || isIP(value.replace(/^\[(.*)\]$/, '$1'));
 
 /**
  * Every setting Mission Control reads, from environment variables.
@@ -97,16 +116,26 @@ export class EnvironmentVariables {
   @IsString()
   MC_BACKUP_DIR: string = resolve('backups');
 
-  @FitsSlots(3_600, 366 * 86_400, 'MC_BACKUP_INTERVAL must divide an hour or a day evenly (0.25, 0.5, 1, 2, 3, 4, 6, 8, 12, 24 hours…) or be whole days, at most 8784 hours')
+  @FitsSlots(
+    3_600,
+    366 * 86_400,
+    'MC_BACKUP_INTERVAL must divide an hour or a day evenly (0.25, 0.5, 1, 2, 3, 4, 6, 8, 12, 24 hours…) or be whole days, at most 8784 hours',
+  )
   @Type(() => Number)
-  @IsPositive({ message: 'MC_BACKUP_INTERVAL must be a positive number of hours (fractions allowed: 0.5 is 30 minutes)' })
+  @IsPositive({
+    message: 'MC_BACKUP_INTERVAL must be a positive number of hours (fractions allowed: 0.5 is 30 minutes)',
+  })
   MC_BACKUP_INTERVAL: number = 6;
 
   @Type(() => Number)
   @IsPositive({ message: 'MC_BACKUP_RETENTION must be a positive number of days (fractions allowed)' })
   MC_BACKUP_RETENTION: number = 7;
 
-  @FitsSlots(1, 86_400, 'MC_METRICS_INTERVAL must divide a minute, an hour or a day evenly (1, 2, 5, 10, 15, 30, 60, 300, 3600 seconds…), at most 86400')
+  @FitsSlots(
+    1,
+    86_400,
+    'MC_METRICS_INTERVAL must divide a minute, an hour or a day evenly (1, 2, 5, 10, 15, 30, 60, 300, 3600 seconds…), at most 86400',
+  )
   @Type(() => Number)
   @IsInt({ message: 'MC_METRICS_INTERVAL must be a whole number of seconds, at least 1' })
   @Min(1, { message: 'MC_METRICS_INTERVAL must be a whole number of seconds, at least 1' })
@@ -194,21 +223,32 @@ export class EnvironmentVariables {
 
   /** Empty: same origin only (the dashboard is served by the app itself). */
   @Transform(toList)
-  @EveryItem((item) => item === '*' || isOrigin(item), 'MC_CORS_ORIGINS must be * or origins as browsers send them, scheme://host[:port] in lower case with no path (http://dash.example:3000)')
+  @EveryItem(
+    (item) => item === '*' || isOrigin(item),
+    'MC_CORS_ORIGINS must be * or origins as browsers send them, scheme://host[:port] in lower case with no path (http://dash.example:3000)',
+  )
   MC_CORS_ORIGINS: string[] = [];
 
   /** Names the service answers to besides localhost, the loopback addresses and MC_HOST (see HostCheckMiddleware). */
   @Transform(toList)
-  @EveryItem(isHostName, 'MC_ALLOWED_HOSTS must be comma-separated host names or IP addresses, without ports (mc.example.com, 192.168.1.20)')
+  @EveryItem(
+    isHostName,
+    'MC_ALLOWED_HOSTS must be comma-separated host names or IP addresses, without ports (mc.example.com, 192.168.1.20)',
+  )
   MC_ALLOWED_HOSTS: string[] = [];
 
   /** Names this process in health and logs; several instances of one cluster need different ones. */
-  @Matches(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, { message: 'MC_INSTANCE_ID must be 1 to 128 letters, digits, dots, dashes, underscores or colons, starting with a letter or digit' })
+  @Matches(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, {
+    message:
+      'MC_INSTANCE_ID must be 1 to 128 letters, digits, dots, dashes, underscores or colons, starting with a letter or digit',
+  })
   MC_INSTANCE_ID: string = `${hostname()}-${process.pid}`;
 
   /** `postgres://…`: PostgreSQL instead of SQLite at <MC_DATA_DIR>/metrics.db. */
   @IsOptional()
-  @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'MC_DATABASE_URL must be a postgres:// or postgresql:// URL (postgres://user:password@host:5432/database)' })
+  @Matches(/^postgres(ql)?:\/\/\S+$/, {
+    message: 'MC_DATABASE_URL must be a postgres:// or postgresql:// URL (postgres://user:password@host:5432/database)',
+  })
   MC_DATABASE_URL?: string;
 
   /** `redis://…`: the event bus of a cluster of instances; needs MC_DATABASE_URL. */

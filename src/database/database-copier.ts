@@ -31,7 +31,10 @@ export class DatabaseCopier {
       return { format: 'pg_dump', info: await dumpPostgres(url, server_version, target) };
     } catch (error) {
       if (!(error instanceof MissingProgramError)) throw error;
-      return { format: null, info: { engine: 'postgres', server_version, skipped: `${error.message}: the backup holds the workspace only` } };
+      return {
+        format: null,
+        info: { engine: 'postgres', server_version, skipped: `${error.message}: the backup holds the workspace only` },
+      };
     }
   }
 }

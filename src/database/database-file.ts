@@ -23,7 +23,11 @@ export function readOnlyOptions(file: string) {
  * what to do: Mission Control never recreates such a file on its own, it may hold the only copy of
  * the history.
  */
-export async function databaseOpenMode(file: string, dataDir: string, disk: DiskSpaceService): Promise<'read-write' | 'read-only'> {
+export async function databaseOpenMode(
+  file: string,
+  dataDir: string,
+  disk: DiskSpaceService,
+): Promise<'read-write' | 'read-only'> {
   await mkdir(dataDir, { recursive: true }).catch((error: Error) => {
     throw new Error(`Cannot create the data folder ${dataDir} (MC_DATA_DIR): ${error.message}`);
   });
@@ -37,7 +41,8 @@ export async function databaseOpenMode(file: string, dataDir: string, disk: Disk
     const result = await quickCheck(file, immutable);
     if (result !== 'ok') throw new Error(`integrity check says: ${result}`);
   };
-  const unusable = (error: Error) => new Error(`Database ${file} is unreadable or corrupt (${error.message}). ${advice}`);
+  const unusable = (error: Error) =>
+    new Error(`Database ${file} is unreadable or corrupt (${error.message}). ${advice}`);
   try {
     await check(false);
     return 'read-write';
@@ -45,7 +50,10 @@ export async function databaseOpenMode(file: string, dataDir: string, disk: Disk
     const full = await disk.translate(error, ['MC_DATA_DIR']);
     if (!(full instanceof InsufficientStorageException)) throw unusable(error as Error);
     const noRoom = `There is not enough disk space in ${dataDir} (MC_DATA_DIR) to open the database for writing (${full.freeBytes ?? 'unknown'} bytes free)`;
-    if ((await stat(`${file}-wal`).catch(() => null))?.size) throw new Error(`${noRoom}, and its WAL holds writes a read-only start would not see. Free some space and start again.`);
+    if ((await stat(`${file}-wal`).catch(() => null))?.size)
+      throw new Error(
+        `${noRoom}, and its WAL holds writes a read-only start would not see. Free some space and start again.`,
+      );
     await check(true).catch((readError: Error) => {
       throw unusable(readError);
     });
@@ -66,7 +74,10 @@ export async function initializeDataSource(options: SqliteConnectionOptions): Pr
     // Opened read-only for lack of room, only a migration writes at start.
     const readOnly = ((options.flags ?? 0) & OPEN_READONLY) !== 0;
     if (!readOnly && !outOfSpace(error)?.certain) throw error;
-    throw new Error(`There is not enough disk space in MC_DATA_DIR to bring the database up to date (${(error as Error).message}); nothing was changed. Free some space and start again.`, { cause: error });
+    throw new Error(
+      `There is not enough disk space in MC_DATA_DIR to bring the database up to date (${(error as Error).message}); nothing was changed. Free some space and start again.`,
+      { cause: error },
+    );
   }
 }
 
@@ -83,7 +94,9 @@ function runOnce<T>(file: string, mode: number, sql: string, params: unknown[] =
 }
 
 export async function quickCheck(file: string, immutable = false): Promise<string> {
-  const [target, mode] = immutable ? [readOnlyOptions(file).database, OPEN_READONLY | OPEN_URI] : [file, OPEN_READWRITE];
+  const [target, mode] = immutable
+    ? [readOnlyOptions(file).database, OPEN_READONLY | OPEN_URI]
+    : [file, OPEN_READWRITE];
   const rows = await runOnce<{ quick_check: string }>(target, mode, 'PRAGMA quick_check(1)');
   return rows[0]?.quick_check ?? 'no answer';
 }

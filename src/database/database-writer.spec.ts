@@ -13,8 +13,10 @@ describe('DatabaseWriter on a real SQLite file', () => {
   let db: DataSource;
   let writer: DatabaseWriter;
   let disk: DiskSpaceService;
-  const insert = (...names: (string | null)[]) => [`INSERT INTO "t" ("name") VALUES ${names.map(() => '(?)').join(', ')}`, names] as const;
-  const names = async () => ((await db.query('SELECT "name" FROM "t" ORDER BY "name"')) as { name: string }[]).map((r) => r.name);
+  const insert = (...names: (string | null)[]) =>
+    [`INSERT INTO "t" ("name") VALUES ${names.map(() => '(?)').join(', ')}`, names] as const;
+  const names = async () =>
+    ((await db.query('SELECT "name" FROM "t" ORDER BY "name"')) as { name: string }[]).map((r) => r.name);
   const failing = (name: string) =>
     writer.transaction(async (m) => {
       await m.query(...insert(name));
@@ -26,7 +28,11 @@ describe('DatabaseWriter on a real SQLite file', () => {
     dir = await mkdtemp(join(tmpdir(), 'mc-writer-'));
     db = await new DataSource({ type: 'sqlite', database: join(dir, 'test.db'), enableWAL: true }).initialize();
     await db.query('CREATE TABLE "t" ("id" INTEGER PRIMARY KEY AUTOINCREMENT, "name" TEXT NOT NULL)');
-    const config = new ConfigService({ MC_DATA_DIR: dir, MC_BACKUP_DIR: dir, MC_WORKSPACE: dir }) as unknown as AppConfig;
+    const config = new ConfigService({
+      MC_DATA_DIR: dir,
+      MC_BACKUP_DIR: dir,
+      MC_WORKSPACE: dir,
+    }) as unknown as AppConfig;
     disk = new DiskSpaceService(config);
     writer = new DatabaseWriter(db, disk);
     await writer.onModuleInit();
@@ -60,7 +66,9 @@ describe('DatabaseWriter on a real SQLite file', () => {
     const refused = await writer.statement(...insert('x'.repeat(100_000))).catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(InsufficientStorageException);
     expect(refused).toMatchObject({ variable: 'MC_DATA_DIR', fullPath: dir, freeBytes: expect.any(Number) });
-    await expect(writer.transaction((m) => m.query(...insert('y'.repeat(100_000))))).rejects.toBeInstanceOf(InsufficientStorageException);
+    await expect(writer.transaction((m) => m.query(...insert('y'.repeat(100_000))))).rejects.toBeInstanceOf(
+      InsufficientStorageException,
+    );
     expect((await disk.report()).MC_DATA_DIR.full).toBe(true);
 
     await db.query('PRAGMA max_page_count = 1073741823');
@@ -74,14 +82,18 @@ describe('DatabaseWriter on a real SQLite file', () => {
     await db.query('CREATE TABLE "u" ("v" TEXT)');
     const [{ page_count }] = await db.query('PRAGMA page_count');
     await db.query(`PRAGMA max_page_count = ${page_count}`);
-    await expect(writer.transaction((m) => m.query('INSERT INTO "u" ("v") VALUES (?)', ['x'.repeat(100_000)]))).rejects.toBeInstanceOf(InsufficientStorageException);
+    await expect(
+      writer.transaction((m) => m.query('INSERT INTO "u" ("v") VALUES (?)', ['x'.repeat(100_000)])),
+    ).rejects.toBeInstanceOf(InsufficientStorageException);
     await db.query('PRAGMA max_page_count = 1073741823');
     await expect(failing('rolled back')).rejects.toThrow('rolled back');
     await writer.statement(...insert('after'));
     // Another connection sees only what was committed.
     const other = await new DataSource({ type: 'sqlite', database: join(dir, 'test.db') }).initialize();
     try {
-      expect(((await other.query('SELECT "name" FROM "t"')) as { name: string }[]).map((r) => r.name)).toEqual(['after']);
+      expect(((await other.query('SELECT "name" FROM "t"')) as { name: string }[]).map((r) => r.name)).toEqual([
+        'after',
+      ]);
     } finally {
       await other.destroy();
     }

@@ -16,7 +16,12 @@ import { SqliteStatements } from './sqlite-statements';
  * about 500 leaves of the agent index alone): without it each commit read them back from the WAL,
  * and batch ingestion ran 20–25% slower (bench:ingest).
  */
-export const WRITE_PRAGMAS = ['synchronous = NORMAL', 'wal_autocheckpoint = 10000', 'journal_size_limit = 67108864', 'cache_size = -16384'];
+export const WRITE_PRAGMAS = [
+  'synchronous = NORMAL',
+  'wal_autocheckpoint = 10000',
+  'journal_size_limit = 67108864',
+  'cache_size = -16384',
+];
 
 /**
  * The door for writes. On SQLite it orders them on the one connection TypeORM's driver shares, on
@@ -75,7 +80,9 @@ export class DatabaseWriter implements OnModuleInit, OnModuleDestroy {
    */
   statement(sql: string, params: unknown[]): Promise<unknown> {
     if (!this.sqlite) return this.db.query(sql, params);
-    const run = this.lastTransaction.then(() => this.write(() => (this.prepared ? this.prepared.run(sql, params) : this.db.query(sql, params))));
+    const run = this.lastTransaction.then(() =>
+      this.write(() => (this.prepared ? this.prepared.run(sql, params) : this.db.query(sql, params))),
+    );
     this.tail = Promise.all([this.tail, run.catch(() => undefined)]);
     return run;
   }

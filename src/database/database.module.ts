@@ -19,7 +19,10 @@ import { initializePostgres, postgresOptions } from './postgres-database';
   imports: [
     TypeOrmModule.forRootAsync({
       inject: [AppConfig, DiskSpaceService],
-      dataSourceFactory: (options) => (options?.type === 'postgres' ? initializePostgres(options) : initializeDataSource(options as SqliteConnectionOptions)),
+      dataSourceFactory: (options) =>
+        options?.type === 'postgres'
+          ? initializePostgres(options)
+          : initializeDataSource(options as SqliteConnectionOptions),
       useFactory: async (config: AppConfig, disk: DiskSpaceService) => {
         const url = config.get('MC_DATABASE_URL', { infer: true });
         if (url) return postgresOptions(url, config.get('MC_INSTANCE_ID', { infer: true }));

@@ -17,7 +17,10 @@ export async function deleteInBatches(writer: DatabaseWriter, table: string, bef
         .createQueryBuilder()
         .delete()
         .from(table)
-        .where(`"id" IN (SELECT "id" FROM "${table}" WHERE "timestamp" < :cutoff ORDER BY "timestamp" LIMIT ${DELETE_BATCH})`, { cutoff })
+        .where(
+          `"id" IN (SELECT "id" FROM "${table}" WHERE "timestamp" < :cutoff ORDER BY "timestamp" LIMIT ${DELETE_BATCH})`,
+          { cutoff },
+        )
         .execute();
       return deletion.affected ?? 0;
     });

@@ -10,7 +10,12 @@ export function rowsPerStatement(columnCount: number): number {
 }
 
 /** One multi-row INSERT that answers with the new ids (read them with `sql.insertedIds`); at most rowsPerStatement(columns.length) rows. */
-export function insertStatement<Row extends Record<string, unknown>>(sql: EngineSql, table: string, columns: readonly (keyof Row & string)[], rows: Row[]): [string, unknown[]] {
+export function insertStatement<Row extends Record<string, unknown>>(
+  sql: EngineSql,
+  table: string,
+  columns: readonly (keyof Row & string)[],
+  rows: Row[],
+): [string, unknown[]] {
   const statement = `INSERT INTO "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) VALUES ${sql.valuesList(rows.length, columns.length)}${sql.returningIds}`;
   const parameters: unknown[] = [];
   for (const row of rows) for (const column of columns) parameters.push(row[column] ?? null);

@@ -8,7 +8,10 @@ import { POSTGRES_MIGRATIONS } from './migrations/postgres';
 const AS_NUMBER = new Set([types.builtins.INT8, types.builtins.NUMERIC]);
 
 /** The connection to PostgreSQL (MC_DATABASE_URL), through TypeORM's postgres driver and a pg pool. */
-export function postgresOptions(url: string, instanceId: string): PostgresConnectionOptions & { autoLoadEntities: boolean } {
+export function postgresOptions(
+  url: string,
+  instanceId: string,
+): PostgresConnectionOptions & { autoLoadEntities: boolean } {
   return {
     type: 'postgres',
     applicationName: applicationName(instanceId),
@@ -24,7 +27,10 @@ export function postgresOptions(url: string, instanceId: string): PostgresConnec
       connectionTimeoutMillis: 10_000,
       // pg reads these as text, to spare numbers beyond 2^53; none here comes near, and the code is
       // written for numbers, as SQLite answers.
-      types: { getTypeParser: (oid: number, format: 'text' | 'binary') => (AS_NUMBER.has(oid) ? Number : types.getTypeParser(oid, format)) },
+      types: {
+        getTypeParser: (oid: number, format: 'text' | 'binary') =>
+          AS_NUMBER.has(oid) ? Number : types.getTypeParser(oid, format),
+      },
     },
   };
 }
@@ -63,6 +69,9 @@ export async function initializePostgres(options: PostgresConnectionOptions): Pr
     return db;
   } catch (error) {
     if (db.isInitialized) await db.destroy().catch(() => undefined);
-    throw new Error(`Cannot use the PostgreSQL database at ${withoutPassword(options.url ?? '')} (MC_DATABASE_URL): ${(error as Error).message}`, { cause: error });
+    throw new Error(
+      `Cannot use the PostgreSQL database at ${withoutPassword(options.url ?? '')} (MC_DATABASE_URL): ${(error as Error).message}`,
+      { cause: error },
+    );
   }
 }

@@ -30,8 +30,16 @@ function run(program: string, args: string[], url?: string): Promise<string> {
     let err = '';
     child.stdout.on('data', (chunk) => (out += chunk));
     child.stderr.on('data', (chunk) => (err += chunk));
-    child.on('error', (error: NodeJS.ErrnoException) => reject(error.code === 'ENOENT' ? new MissingProgramError(`${program} is not installed (not found on PATH)`) : error));
-    child.on('close', (code) => (code === 0 ? resolve(out.trim()) : reject(new Error(`${program} failed (exit ${code}): ${err.trim().slice(0, 2000)}`))));
+    child.on('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        error.code === 'ENOENT' ? new MissingProgramError(`${program} is not installed (not found on PATH)`) : error,
+      ),
+    );
+    child.on('close', (code) =>
+      code === 0
+        ? resolve(out.trim())
+        : reject(new Error(`${program} failed (exit ${code}): ${err.trim().slice(0, 2000)}`)),
+    );
   });
 }
 
@@ -44,7 +52,17 @@ const DUMPED_TABLES = [...POSTGRES_TABLES, 'migrations'];
  */
 export async function dumpPostgres(url: string, serverVersion: string, target: string): Promise<PostgresDumpInfo> {
   const version = await run('pg_dump', ['--version']);
-  await run('pg_dump', ['--format=custom', '--no-owner', '--no-privileges', `--file=${target}`, ...DUMPED_TABLES.map((t) => `--table=public."${t}"`)], url);
+  await run(
+    'pg_dump',
+    [
+      '--format=custom',
+      '--no-owner',
+      '--no-privileges',
+      `--file=${target}`,
+      ...DUMPED_TABLES.map((t) => `--table=public."${t}"`),
+    ],
+    url,
+  );
   return { engine: 'postgres', pg_dump_version: version, server_version: serverVersion };
 }
 
@@ -53,5 +71,9 @@ export async function dumpPostgres(url: string, serverVersion: string, target: s
  * database stays as it was.
  */
 export async function restorePostgres(url: string, dump: string): Promise<void> {
-  await run('pg_restore', ['--clean', '--if-exists', '--no-owner', '--no-privileges', '--single-transaction', '--exit-on-error', dump], url);
+  await run(
+    'pg_restore',
+    ['--clean', '--if-exists', '--no-owner', '--no-privileges', '--single-transaction', '--exit-on-error', dump],
+    url,
+  );
 }

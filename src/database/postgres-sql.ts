@@ -10,7 +10,10 @@ export const postgresSql: EngineSql = {
     `CASE WHEN jsonb_typeof(CAST(${column} AS jsonb) -> '${key}') = 'number' THEN CAST(CAST(${column} AS jsonb) ->> '${key}' AS double precision) END`,
   lastIssuedId: (table) => `SELECT CASE WHEN "is_called" THEN "last_value" ELSE 0 END AS "seq" FROM "${table}_id_seq"`,
   valuesList: (rows, columns) =>
-    Array.from({ length: rows }, (_, r) => `(${Array.from({ length: columns }, (_, c) => `$${r * columns + c + 1}`).join(', ')})`).join(', '),
+    Array.from(
+      { length: rows },
+      (_, r) => `(${Array.from({ length: columns }, (_, c) => `$${r * columns + c + 1}`).join(', ')})`,
+    ).join(', '),
   returningIds: ' RETURNING "id"',
   // Ids from a sequence shared by concurrent transactions need not be consecutive: each row says its own.
   insertedIds: (rows) => (rows as { id: number }[]).map((row) => Number(row.id)),

@@ -57,7 +57,9 @@ export class SqliteStatements {
 
   private prepare(sql: string): Promise<Statement> {
     const ready = new Promise<Statement>((resolve, reject) => {
-      const statement = this.connection.prepare(sql, (error: Error | null) => (error ? reject(error) : resolve(statement)));
+      const statement = this.connection.prepare(sql, (error: Error | null) =>
+        error ? reject(error) : resolve(statement),
+      );
     });
     ready.catch(() => this.prepared.get(sql)?.ready === ready && this.forget(sql));
     return ready;

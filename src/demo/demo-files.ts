@@ -70,7 +70,9 @@ export class DemoFiles {
   async writeHalfThenWhole(path: string, text: string): Promise<void> {
     await this.write(path, text.slice(0, Math.floor(text.length / 2)), { atomic: false });
     const timer = setTimeout(() => {
-      this.completeHalfWrite(path).catch((error: Error) => this.logger.warn(`Completing ${path} failed: ${error.message}`));
+      this.completeHalfWrite(path).catch((error: Error) =>
+        this.logger.warn(`Completing ${path} failed: ${error.message}`),
+      );
     }, HALF_WRITE_MS);
     this.halfWritten.set(path, { text, timer });
   }

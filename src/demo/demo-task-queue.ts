@@ -3,7 +3,15 @@ const MINUTE = 60_000;
 /** The demo's TASK_QUEUE.json: tasks in every state, subtasks, a parent, history, and a title with markup. */
 export function taskQueue(now: number): Record<string, unknown> {
   const at = (minutes: number) => new Date(now + minutes * MINUTE).toISOString();
-  const task = (id: number, description: string, status: string, priority: string, assignedTo: string, tags: string[], extra: object = {}) => ({
+  const task = (
+    id: number,
+    description: string,
+    status: string,
+    priority: string,
+    assignedTo: string,
+    tags: string[],
+    extra: object = {},
+  ) => ({
     id: taskId(id),
     description,
     status,
@@ -30,19 +38,34 @@ export function taskQueue(now: number): Record<string, unknown> {
   });
   return {
     tasks: [
-      task(1, 'Build File Watcher API - Monitor agent workspace folders', 'in_progress', 'P0', 'code', ['backend', 'api'], {
-        notes: 'Detect new files and outputs, trigger updates automatically',
-        subtasks: [subtask(1, 1, 'Create FileWatcher class', true), subtask(1, 2, 'Integrate with main API server', false)],
-      }),
+      task(
+        1,
+        'Build File Watcher API - Monitor agent workspace folders',
+        'in_progress',
+        'P0',
+        'code',
+        ['backend', 'api'],
+        {
+          notes: 'Detect new files and outputs, trigger updates automatically',
+          subtasks: [
+            subtask(1, 1, 'Create FileWatcher class', true),
+            subtask(1, 2, 'Integrate with main API server', false),
+          ],
+        },
+      ),
       task(2, 'Design dashboard UI/UX', 'in_progress', 'P1', 'forge', ['frontend', 'design'], {
         subtasks: [subtask(2, 1, 'Agent cards', true), subtask(2, 2, 'Office floor plan', false)],
       }),
       task(3, 'Research competitor dashboards', 'in_progress', 'P2', 'scout', ['research']),
       task(4, 'Draft launch announcement', 'pending', 'P1', 'quill', ['content']),
       task(5, 'Sanitise <script>alert("x")</script> in scraped titles', 'pending', 'P2', 'echo', ['security']),
-      task(6, 'Schedule Twitter thread', 'failed', 'P2', 'larry', ['social'], { notes: 'API rate limit hit; retry after reset' }),
+      task(6, 'Schedule Twitter thread', 'failed', 'P2', 'larry', ['social'], {
+        notes: 'API rate limit hit; retry after reset',
+      }),
       task(7, 'Set up task monitoring', 'completed', 'P3', 'nexus', ['ops'], { completedAt: at(-90) }),
-      task(8, 'Integrate APIs with the frontend', 'pending', 'P1', 'code', ['backend', 'integration'], { parentId: taskId(1) }),
+      task(8, 'Integrate APIs with the frontend', 'pending', 'P1', 'code', ['backend', 'integration'], {
+        parentId: taskId(1),
+      }),
     ],
     history: [
       {

@@ -46,8 +46,12 @@ async function runDemo(): Promise<void> {
   openclaw.start();
 
   const url = await app.getUrl();
-  logger.log(`REST API on ${url}: try ${url}/api/agents, ${url}/api/tasks and ${url}/api/sessions; documentation at ${url}/docs`);
-  logger.log(`Agents change every ${SIMULATOR_INTERVAL_MS / 1000} s, OpenClaw sessions every ${OPENCLAW_INTERVAL_MS / 1000} s; press Ctrl+C to stop`);
+  logger.log(
+    `REST API on ${url}: try ${url}/api/agents, ${url}/api/tasks and ${url}/api/sessions; documentation at ${url}/docs`,
+  );
+  logger.log(
+    `Agents change every ${SIMULATOR_INTERVAL_MS / 1000} s, OpenClaw sessions every ${OPENCLAW_INTERVAL_MS / 1000} s; press Ctrl+C to stop`,
+  );
 }
 
 runDemo().catch((error: Error) => {

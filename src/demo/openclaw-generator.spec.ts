@@ -46,7 +46,11 @@ describe('OpenClaw home generator', () => {
     });
     const main = home.addSession('main', { at: Date.parse('2026-11-20T10:00:00Z') });
     home.addRun(main, { at: Date.parse('2026-11-20T10:00:05Z'), text: 'hello', answer: 'Hello! '.repeat(40) });
-    home.addRun(main, { text: 'list the files', tool: { name: 'exec', arguments: { command: 'ls' }, result: 'README.md' }, answer: 'One file.' });
+    home.addRun(main, {
+      text: 'list the files',
+      tool: { name: 'exec', arguments: { command: 'ls' }, result: 'README.md' },
+      answer: 'One file.',
+    });
     home.addRun(main, { text: 'once more', error: '400 provider rejected the request' });
     home.addRun(home.addSession('scout'), { text: 'anything new?', usage: { input: 1200, output: 8 } });
     home.addRun(home.addSession('archivist'), { text: 'old times', answer: 'Indeed.' });
@@ -64,7 +68,10 @@ describe('OpenClaw home generator', () => {
     expect(Object.keys(config.agents.entries)).toEqual(['main', 'scout', 'archivist']);
     expect(config.agents.entries.main.identity).toEqual({ name: 'Nexus', emoji: '🦞' });
     expect(config.agents.entries.scout.model).toEqual({ primary: 'openai/gpt-5-mini' });
-    expect(config.models.providers.openai.models[0]).toMatchObject({ id: 'gpt-5-mini', cost: { input: 0.25, output: 2 } });
+    expect(config.models.providers.openai.models[0]).toMatchObject({
+      id: 'gpt-5-mini',
+      cost: { input: 0.25, output: 2 },
+    });
   });
 
   // The command-line shell is not part of the project; without it this check is reported as skipped.
@@ -74,26 +81,50 @@ describe('OpenClaw home generator', () => {
 
   it('makes WAL databases with schema_meta as OpenClaw 2026.9.6 writes it', async () => {
     expect(await query(dbOf('main'), 'PRAGMA journal_mode')).toEqual([{ journal_mode: 'wal' }]);
-    expect(await query(dbOf('main'), 'SELECT meta_key, role, schema_version, agent_id, app_version FROM schema_meta')).toEqual([
-      { meta_key: 'primary', role: 'agent', schema_version: 23, agent_id: 'main', app_version: '2026.9.6' },
-    ]);
+    expect(
+      await query(dbOf('main'), 'SELECT meta_key, role, schema_version, agent_id, app_version FROM schema_meta'),
+    ).toEqual([{ meta_key: 'primary', role: 'agent', schema_version: 23, agent_id: 'main', app_version: '2026.9.6' }]);
   });
 
   it('writes rows that pass the real schema CHECK constraints', async () => {
-    for (const agent of ['main', 'scout']) expect(await query(dbOf(agent), 'PRAGMA integrity_check')).toEqual([{ integrity_check: 'ok' }]);
+    for (const agent of ['main', 'scout'])
+      expect(await query(dbOf(agent), 'PRAGMA integrity_check')).toEqual([{ integrity_check: 'ok' }]);
   });
 
   it('keeps session rows as OpenClaw does: the last run figures, the cost at the model price, subagent links', async () => {
-    const [scout] = await query<{ entry_json: string; entry_valid: number }>(dbOf('scout'), 'SELECT entry_json, entry_valid FROM session_nodes');
+    const [scout] = await query<{ entry_json: string; entry_valid: number }>(
+      dbOf('scout'),
+      'SELECT entry_json, entry_valid FROM session_nodes',
+    );
     expect(scout.entry_valid).toBe(1);
     // 1,200 × $0.25 + 8 × $2 per million tokens.
-    expect(JSON.parse(scout.entry_json)).toMatchObject({ inputTokens: 1200, outputTokens: 8, totalTokens: 1200, estimatedCostUsd: 0.000316, model: 'gpt-5-mini', modelProvider: 'openai' });
+    expect(JSON.parse(scout.entry_json)).toMatchObject({
+      inputTokens: 1200,
+      outputTokens: 8,
+      totalTokens: 1200,
+      estimatedCostUsd: 0.000316,
+      model: 'gpt-5-mini',
+      modelProvider: 'openai',
+    });
 
-    const nodes = await query<{ session_key: string; parent_session_key: string | null; spawned_by: string | null; created_via: string | null; entry_json: string }>(
+    const nodes = await query<{
+      session_key: string;
+      parent_session_key: string | null;
+      spawned_by: string | null;
+      created_via: string | null;
+      entry_json: string;
+    }>(
       dbOf('main'),
       'SELECT session_key, parent_session_key, spawned_by, created_via, entry_json FROM session_nodes ORDER BY session_key',
     );
-    expect(nodes.map((n) => [n.session_key.replace(/[0-9a-f-]{36}$/, '<uuid>'), n.parent_session_key, n.spawned_by, n.created_via])).toEqual([
+    expect(
+      nodes.map((n) => [
+        n.session_key.replace(/[0-9a-f-]{36}$/, '<uuid>'),
+        n.parent_session_key,
+        n.spawned_by,
+        n.created_via,
+      ]),
+    ).toEqual([
       ['agent:main:main', null, null, null],
       ['agent:main:subagent:<uuid>', 'agent:main:main', 'agent:main:main', 'spawn'],
     ]);
@@ -105,24 +136,50 @@ describe('OpenClaw home generator', () => {
   });
 
   it('stores long lines zstd-compressed, with their UTF-8 length and navigation, and the rest as JSON text', async () => {
-    const rows = await query<{ seq: number; event_json: string | null; event_zstd: Buffer | null; event_utf8_bytes: number; navigation_json: string | null }>(
+    const rows = await query<{
+      seq: number;
+      event_json: string | null;
+      event_zstd: Buffer | null;
+      event_utf8_bytes: number;
+      navigation_json: string | null;
+    }>(
       dbOf('main'),
       `SELECT seq, event_json, event_zstd, event_utf8_bytes, navigation_json FROM transcript_events
        WHERE session_id = (SELECT current_session_id FROM session_nodes WHERE session_key = 'agent:main:main') ORDER BY seq`,
     );
-    const lines = rows.map((row) => (row.event_zstd ? new TextDecoder().decode(decompress(row.event_zstd)) : row.event_json!));
+    const lines = rows.map((row) =>
+      row.event_zstd ? new TextDecoder().decode(decompress(row.event_zstd)) : row.event_json!,
+    );
     expect(rows.filter((r) => r.event_zstd).length).toBeGreaterThan(0);
     rows.forEach((row, i) => expect(Buffer.byteLength(lines[i])).toBe(row.event_utf8_bytes));
-    rows.filter((r) => r.event_zstd).forEach((row) => expect(JSON.parse(row.navigation_json!)).toMatchObject({ version: 1, report: { kind: 'canonical' } }));
+    rows
+      .filter((r) => r.event_zstd)
+      .forEach((row) =>
+        expect(JSON.parse(row.navigation_json!)).toMatchObject({ version: 1, report: { kind: 'canonical' } }),
+      );
 
     const events = lines.map((line) => JSON.parse(line));
     expect(events.map((e) => e.message?.stopReason ?? e.message?.role ?? e.customType ?? e.type)).toEqual([
-      'session', 'model_change', 'thinking_level_change', 'model-snapshot',
-      'user', 'stop', 'openclaw:bootstrap-context:full',
-      'user', 'toolUse', 'toolResult', 'stop', 'openclaw:bootstrap-context:full',
-      'user', 'openclaw:bootstrap-context:full', 'error',
+      'session',
+      'model_change',
+      'thinking_level_change',
+      'model-snapshot',
+      'user',
+      'stop',
+      'openclaw:bootstrap-context:full',
+      'user',
+      'toolUse',
+      'toolResult',
+      'stop',
+      'openclaw:bootstrap-context:full',
+      'user',
+      'openclaw:bootstrap-context:full',
+      'error',
     ]);
-    expect(events.at(-1).message).toMatchObject({ errorMessage: '400 provider rejected the request', usage: { totalTokens: 0 } });
+    expect(events.at(-1).message).toMatchObject({
+      errorMessage: '400 provider rejected the request',
+      usage: { totalTokens: 0 },
+    });
     // Every line but the header hangs off the one before it.
     events.slice(2).forEach((event, i) => expect(event.parentId).toBe(events[i + 1].id));
   });
@@ -132,14 +189,18 @@ describe('OpenClaw home generator', () => {
     const index = JSON.parse(await readFile(join(sessionsDir, 'sessions.json'), 'utf8'));
     const entry = index['agent:archivist:main'];
     expect(entry.sessionFile).toBe(join(sessionsDir, `${entry.sessionId}.jsonl`));
-    const lines = (await readFile(entry.sessionFile, 'utf8')).trimEnd().split('\n').map((line) => JSON.parse(line));
+    const lines = (await readFile(entry.sessionFile, 'utf8'))
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(lines[0]).toMatchObject({ type: 'session', version: 3, id: entry.sessionId });
     expect(lines.filter((l) => l.type === 'message').map((l) => l.message.role)).toEqual(['user', 'assistant']);
   });
 
   it('shows nothing of a turn before flush, and a started run as running', async () => {
     const session = home.sessions('scout')[0];
-    const count = async () => (await query<{ n: number }>(dbOf('scout'), 'SELECT count(*) AS n FROM transcript_events'))[0].n;
+    const count = async () =>
+      (await query<{ n: number }>(dbOf('scout'), 'SELECT count(*) AS n FROM transcript_events'))[0].n;
     const before = await count();
     const run = home.startRun(session, { text: 'a long one' });
     expect(await count()).toBe(before);
@@ -150,13 +211,18 @@ describe('OpenClaw home generator', () => {
     await home.flush();
     expect(await query(dbOf('scout'), 'SELECT status FROM session_nodes')).toEqual([{ status: 'done' }]);
     // As the Gateway records a run it admitted: its start and end on the window, its length in the entry.
-    const [window] = await query<{ status: string; started_at: number; ended_at: number }>(dbOf('scout'), 'SELECT status, started_at, ended_at FROM session_windows');
+    const [window] = await query<{ status: string; started_at: number; ended_at: number }>(
+      dbOf('scout'),
+      'SELECT status, started_at, ended_at FROM session_windows',
+    );
     expect(window).toEqual({ status: 'done', started_at: run.startedAt, ended_at: run.startedAt + 30_090 });
     const [{ entry_json }] = await query<{ entry_json: string }>(dbOf('scout'), 'SELECT entry_json FROM session_nodes');
     expect(JSON.parse(entry_json)).toMatchObject({ runtimeMs: 30_090, lastRunId: run.runId });
   });
 
   it('refuses to replace a folder it did not write', async () => {
-    await expect(OpenClawHome.create(join(dir, 'agents'), { agents: [], configForm: 'list', json5: false })).rejects.toThrow(/refusing/);
+    await expect(
+      OpenClawHome.create(join(dir, 'agents'), { agents: [], configForm: 'list', json5: false }),
+    ).rejects.toThrow(/refusing/);
   });
 });

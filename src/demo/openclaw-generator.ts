@@ -3,7 +3,14 @@ import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigOptions, configText, DEFAULT_PRICES, GeneratedAgent, modelRef } from './openclaw-config-file';
 import { AgentStore, LegacyAgentStore, SessionRecord, SqliteAgentStore } from './openclaw-stores';
-import { AnswerUsage, answerUsage, ModelRef, TokenCounts, TranscriptEvent, TranscriptWriter } from './openclaw-transcript';
+import {
+  AnswerUsage,
+  answerUsage,
+  ModelRef,
+  TokenCounts,
+  TranscriptEvent,
+  TranscriptWriter,
+} from './openclaw-transcript';
 
 export type { TokenCounts } from './openclaw-transcript';
 export type { GeneratedAgent } from './openclaw-config-file';
@@ -105,15 +112,27 @@ export class OpenClawHome {
     for (const agent of options.agents) {
       const store =
         agent.layout === 'sqlite'
-          ? await SqliteAgentStore.create(join(dir, 'agents', agent.id, 'agent', 'openclaw-agent.sqlite'), agent.id, storeOptions)
+          ? await SqliteAgentStore.create(
+              join(dir, 'agents', agent.id, 'agent', 'openclaw-agent.sqlite'),
+              agent.id,
+              storeOptions,
+            )
           : await LegacyAgentStore.create(join(dir, 'agents', agent.id, 'sessions'));
-      home.agents.set(agent.id, { id: agent.id, model: modelRef(agent.model ?? defaultModel, prices), store, layout: agent.layout, sessions: new Map() });
+      home.agents.set(agent.id, {
+        id: agent.id,
+        model: modelRef(agent.model ?? defaultModel, prices),
+        store,
+        layout: agent.layout,
+        sessions: new Map(),
+      });
     }
     return home;
   }
 
   sessions(agentId?: string): GeneratedSession[] {
-    return [...this.agents.values()].filter((a) => !agentId || a.id === agentId).flatMap((a) => [...a.sessions.values()]);
+    return [...this.agents.values()]
+      .filter((a) => !agentId || a.id === agentId)
+      .flatMap((a) => [...a.sessions.values()]);
   }
 
   addSession(agentId: string, options: SessionOptions = {}): GeneratedSession {
@@ -123,10 +142,21 @@ export class OpenClawHome {
     const parent = options.spawnedBy ? this.session(options.spawnedBy) : null;
     const key = options.key ?? (parent ? `agent:${agentId}:subagent:${randomUUID()}` : defaultKey(agent));
     const session: Session = {
-      agentId, key, sessionId, agent, admitted: false, nextSeq: 0, transcriptUpdatedAt: at,
+      agentId,
+      key,
+      sessionId,
+      agent,
+      admitted: false,
+      nextSeq: 0,
+      transcriptUpdatedAt: at,
       transcript: new TranscriptWriter(sessionId, agent.model),
       entry: {
-        sessionId, updatedAt: at, sessionStartedAt: at, delivery: { kind: 'none' }, model: agent.model.id, modelProvider: agent.model.provider,
+        sessionId,
+        updatedAt: at,
+        sessionStartedAt: at,
+        delivery: { kind: 'none' },
+        model: agent.model.id,
+        modelProvider: agent.model.provider,
         ...(parent && { spawnedBy: parent.key, parentSessionKey: parent.key, spawnDepth: 1 }),
       },
       created: parent && { at, via: 'spawn' as const, actorType: 'agent' as const, actorId: parent.agentId },
@@ -135,7 +165,8 @@ export class OpenClawHome {
     agent.sessions.set(key, session);
     // The sqlite layout's headers say version 4; the file-backed releases wrote version 3.
     const version = agent.layout === 'sqlite' ? 4 : 3;
-    for (const event of session.transcript.opening(at, join(this.dir, `workspace-${agentId}`), version)) this.append(session, event);
+    for (const event of session.transcript.opening(at, join(this.dir, `workspace-${agentId}`), version))
+      this.append(session, event);
     agent.store.touch(session);
     return session;
   }
@@ -148,7 +179,13 @@ export class OpenClawHome {
     const run = this.begin(handle, start, 0);
     const session = this.session(handle);
     session.admitted = true;
-    this.updateEntry(session, run.startedAt + 50, { status: 'running', startedAt: run.startedAt, endedAt: undefined, runtimeMs: undefined, lastInteractionAt: run.startedAt });
+    this.updateEntry(session, run.startedAt + 50, {
+      status: 'running',
+      startedAt: run.startedAt,
+      endedAt: undefined,
+      runtimeMs: undefined,
+      lastInteractionAt: run.startedAt,
+    });
     return run;
   }
 
@@ -162,19 +199,41 @@ export class OpenClawHome {
       const at = run.startedAt + Math.round((endAt - run.startedAt) * 0.4);
       const usage = answerUsage(end.tool.usage ?? madeUpUsage(session, end.tool.name), session.agent.model.price);
       answers.push(usage);
-      this.append(session, session.transcript.toolCall(at, run.runId, usage, callId, end.tool.name, end.tool.arguments ?? {}));
-      this.append(session, session.transcript.toolResult(at + 200, run.runId, callId, end.tool.name, end.tool.result, end.tool.isError ?? false));
+      this.append(
+        session,
+        session.transcript.toolCall(at, run.runId, usage, callId, end.tool.name, end.tool.arguments ?? {}),
+      );
+      this.append(
+        session,
+        session.transcript.toolResult(
+          at + 200,
+          run.runId,
+          callId,
+          end.tool.name,
+          end.tool.result,
+          end.tool.isError ?? false,
+        ),
+      );
     }
     // A run OpenClaw did not admit as running keeps the stored status it had: a failure shows in the transcript only.
     const status = session.admitted
-      ? { status: end.error ? ('failed' as const) : ('done' as const), endedAt: endAt + 90, runtimeMs: endAt + 90 - run.startedAt, lastRunId: run.runId }
+      ? {
+          status: end.error ? ('failed' as const) : ('done' as const),
+          endedAt: endAt + 90,
+          runtimeMs: endAt + 90 - run.startedAt,
+          lastRunId: run.runId,
+        }
       : {};
     session.admitted = false;
     if (end.error) {
       this.append(session, session.transcript.bootstrapContext(endAt - 100, run.runId));
       this.append(session, session.transcript.failure(endAt, run.runId, end.error));
       // A failed run leaves the last good run's figures and activity time in place.
-      this.updateEntry(session, endAt + 125, { ...status, activeWriterRunId: run.runId, lastInteractionAt: run.startedAt });
+      this.updateEntry(session, endAt + 125, {
+        ...status,
+        activeWriterRunId: run.runId,
+        lastInteractionAt: run.startedAt,
+      });
       return;
     }
     const answer = end.answer ?? 'Done.';
@@ -184,11 +243,23 @@ export class OpenClawHome {
     this.append(session, session.transcript.bootstrapContext(endAt + 75, run.runId));
     const sum = (pick: (u: AnswerUsage) => number) => answers.reduce((total, u) => total + pick(u), 0);
     this.updateEntry(session, endAt + 100, {
-      ...status, lastInteractionAt: endAt + 100, activeWriterRunId: run.runId, abortedLastRun: false, lastActivityAt: endAt + 100,
-      contextTokens: 128_000, contextTokensSource: 'resolved', agentHarnessId: 'openclaw',
+      ...status,
+      lastInteractionAt: endAt + 100,
+      activeWriterRunId: run.runId,
+      abortedLastRun: false,
+      lastActivityAt: endAt + 100,
+      contextTokens: 128_000,
+      contextTokensSource: 'resolved',
+      agentHarnessId: 'openclaw',
       // The last run's figures, not the session's running total; totalTokens is the last call's prompt size.
-      inputTokens: sum((u) => u.input), outputTokens: sum((u) => u.output), cacheRead: sum((u) => u.cacheRead), cacheWrite: sum((u) => u.cacheWrite),
-      estimatedCostUsd: sum((u) => u.cost.total), totalTokens: usage.input + usage.cacheRead + usage.cacheWrite, totalTokensFresh: true, totalTokensVersion: 1,
+      inputTokens: sum((u) => u.input),
+      outputTokens: sum((u) => u.output),
+      cacheRead: sum((u) => u.cacheRead),
+      cacheWrite: sum((u) => u.cacheWrite),
+      estimatedCostUsd: sum((u) => u.cost.total),
+      totalTokens: usage.input + usage.cacheRead + usage.cacheWrite,
+      totalTokensFresh: true,
+      totalTokensVersion: 1,
     });
   }
 
@@ -255,5 +326,8 @@ async function replaceGenerated(dir: string): Promise<void> {
   }
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, GENERATED_MARKER), 'Written by Mission Control\'s OpenClaw generator; replaced each time it runs.\n');
+  await writeFile(
+    join(dir, GENERATED_MARKER),
+    "Written by Mission Control's OpenClaw generator; replaced each time it runs.\n",
+  );
 }

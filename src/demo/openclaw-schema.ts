@@ -12,7 +12,11 @@ export const OPENCLAW_VERSION = '2026.9.6';
  * Set before any table exists, as OpenClaw does: it reclaims space with incremental vacuum, and
  * readers see the schema version in user_version as well as in schema_meta.
  */
-export const AGENT_DB_PRAGMAS = ['auto_vacuum = INCREMENTAL', 'journal_mode = WAL', `user_version = ${AGENT_SCHEMA_VERSION}`];
+export const AGENT_DB_PRAGMAS = [
+  'auto_vacuum = INCREMENTAL',
+  'journal_mode = WAL',
+  `user_version = ${AGENT_SCHEMA_VERSION}`,
+];
 
 export const AGENT_DB_DDL = `
 CREATE TABLE schema_meta (

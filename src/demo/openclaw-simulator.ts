@@ -20,7 +20,13 @@ const PROMPTS = [
   'Find three sources on vector databases',
   'Tidy up the onboarding checklist',
 ];
-const ANSWERS = ['Done, the summary is in the report.', 'Two need changes; I left comments.', 'Draft ready for review.', 'The cache was cold; fixed.', 'Sources attached.'];
+const ANSWERS = [
+  'Done, the summary is in the report.',
+  'Two need changes; I left comments.',
+  'Draft ready for review.',
+  'The cache was cold; fixed.',
+  'Sources attached.',
+];
 const TOOLS = [
   { name: 'exec', arguments: { command: 'npm test' }, result: '124 passing' },
   { name: 'web_fetch', arguments: { url: 'https://example.com/changelog' }, result: '<html>…</html>' },
@@ -53,13 +59,24 @@ export async function generateDemoOpenClaw(dir: string): Promise<OpenClawHome> {
       for (let r = 0; r < 4 + s; r++) {
         at += 17 * 60_000;
         const tool = (a + r) % 3 === 0 ? nth(TOOLS, a + r) : undefined;
-        home.addRun(session, { at, text: nth(PROMPTS, a + r), answer: nth(ANSWERS, s + r), tool, durationMs: 4_000 + r * 1_500 });
+        home.addRun(session, {
+          at,
+          text: nth(PROMPTS, a + r),
+          answer: nth(ANSWERS, s + r),
+          tool,
+          durationMs: 4_000 + r * 1_500,
+        });
       }
     }
   });
   const [nexus] = home.sessions('nexus');
   const child = home.addSession('nexus', { spawnedBy: nexus, at: now - 3 * HOUR });
-  home.addRun(child, { at: now - 3 * HOUR + 1_000, text: 'Research the flaky test', tool: TOOLS[0], answer: 'It depends on the clock.' });
+  home.addRun(child, {
+    at: now - 3 * HOUR + 1_000,
+    text: 'Research the flaky test',
+    tool: TOOLS[0],
+    answer: 'It depends on the clock.',
+  });
   home.addRun(home.sessions('forge')[0], { at: now - 2 * HOUR, text: 'Deploy the staging build', error: ERRORS[1] });
   await home.flush();
   return home;
@@ -79,7 +96,11 @@ export class OpenClawSimulator {
     private readonly home: OpenClawHome,
     intervalMs: number,
   ) {
-    this.stepper = new Stepper(() => this.step(), intervalMs, (error) => this.logger.warn(`OpenClaw simulation step failed: ${error.message}`));
+    this.stepper = new Stepper(
+      () => this.step(),
+      intervalMs,
+      (error) => this.logger.warn(`OpenClaw simulation step failed: ${error.message}`),
+    );
   }
 
   start(): void {
@@ -101,7 +122,8 @@ export class OpenClawSimulator {
     const roll = Math.random();
     const idle = this.home.sessions().filter((s) => !this.openRuns.has(s.key));
     // A new session opened a little earlier, so that its first run can end now rather than in the future.
-    if (roll < NEW_SESSION_CHANCE) this.home.addRun(this.home.addSession(pick(DEMO_AGENTS).id, { at: now - 15_000 }), this.run());
+    if (roll < NEW_SESSION_CHANCE)
+      this.home.addRun(this.home.addSession(pick(DEMO_AGENTS).id, { at: now - 15_000 }), this.run());
     else if (roll < NEW_SESSION_CHANCE + SUBAGENT_CHANCE) this.spawnSubagent(now);
     else if (roll < NEW_SESSION_CHANCE + SUBAGENT_CHANCE + LONG_RUN_CHANCE) this.openLongRun(pick(idle), now);
     else this.home.addRun(pick(idle), this.run());
@@ -116,7 +138,10 @@ export class OpenClawSimulator {
 
   private openLongRun(session: GeneratedSession, now: number): void {
     const run = this.home.startRun(session, { text: pick(PROMPTS) });
-    this.openRuns.set(session.key, { run, due: now + LONG_RUN_MS[0] + Math.random() * (LONG_RUN_MS[1] - LONG_RUN_MS[0]) });
+    this.openRuns.set(session.key, {
+      run,
+      due: now + LONG_RUN_MS[0] + Math.random() * (LONG_RUN_MS[1] - LONG_RUN_MS[0]),
+    });
   }
 
   private run(): RunStart & RunEnd {
@@ -133,7 +158,11 @@ export class OpenClawSimulator {
 /** A turn's tokens: a prompt of a few thousand, an answer of a few hundred, sometimes a cache hit. */
 function usage(): TokenCounts {
   const input = 800 + Math.floor(Math.random() * 5_000);
-  return { input, output: 20 + Math.floor(Math.random() * 900), cacheRead: Math.random() < 0.4 ? Math.floor(input * 0.6) : 0 };
+  return {
+    input,
+    output: 20 + Math.floor(Math.random() * 900),
+    cacheRead: Math.random() < 0.4 ? Math.floor(input * 0.6) : 0,
+  };
 }
 
 function pick<T>(items: readonly T[]): T {

@@ -47,9 +47,47 @@ export interface AgentStore {
 
 type Row = (string | number | Buffer | null)[];
 
-const TRANSCRIPT_COLUMNS = ['session_id', 'seq', 'event_json', 'created_at', 'event_zstd', 'event_utf8_bytes', 'navigation_json'];
-const NODE_COLUMNS = ['session_key', 'current_session_id', 'entry_json', 'updated_at', 'status', 'created_at', 'created_via', 'created_actor_type', 'created_actor_id', 'parent_session_key', 'spawned_by', 'last_interaction_at', 'last_activity_at'];
-const WINDOW_COLUMNS = ['session_id', 'session_key', 'created_at', 'updated_at', 'transcript_updated_at', 'transcript_observed_at', 'session_entry_provenance', 'started_at', 'ended_at', 'status', 'model_provider', 'model', 'agent_harness_id', 'parent_session_key', 'spawned_by'];
+const TRANSCRIPT_COLUMNS = [
+  'session_id',
+  'seq',
+  'event_json',
+  'created_at',
+  'event_zstd',
+  'event_utf8_bytes',
+  'navigation_json',
+];
+const NODE_COLUMNS = [
+  'session_key',
+  'current_session_id',
+  'entry_json',
+  'updated_at',
+  'status',
+  'created_at',
+  'created_via',
+  'created_actor_type',
+  'created_actor_id',
+  'parent_session_key',
+  'spawned_by',
+  'last_interaction_at',
+  'last_activity_at',
+];
+const WINDOW_COLUMNS = [
+  'session_id',
+  'session_key',
+  'created_at',
+  'updated_at',
+  'transcript_updated_at',
+  'transcript_observed_at',
+  'session_entry_provenance',
+  'started_at',
+  'ended_at',
+  'status',
+  'model_provider',
+  'model',
+  'agent_harness_id',
+  'parent_session_key',
+  'spawned_by',
+];
 /** A multi-row INSERT split around its VALUES groups; with `upsert`, rows already there are updated except the `keep` columns. */
 interface InsertSql {
   prefix: string;
@@ -58,7 +96,9 @@ interface InsertSql {
 }
 
 function insertSql(table: string, columns: string[], upsert?: { key: string; keep: string[] }): InsertSql {
-  const updated = columns.filter((c) => c !== upsert?.key && !upsert?.keep.includes(c)).map((c) => `${c} = excluded.${c}`);
+  const updated = columns
+    .filter((c) => c !== upsert?.key && !upsert?.keep.includes(c))
+    .map((c) => `${c} = excluded.${c}`);
   return {
     prefix: `INSERT INTO ${table} (${columns.join(', ')}) VALUES `,
     columns: columns.length,
@@ -68,7 +108,10 @@ function insertSql(table: string, columns: string[], upsert?: { key: string; kee
 
 const INSERT_TRANSCRIPT = insertSql('transcript_events', TRANSCRIPT_COLUMNS);
 /** Creation provenance is write-once: OpenClaw never restamps it when a key is adopted again. */
-const UPSERT_NODE = insertSql('session_nodes', NODE_COLUMNS, { key: 'session_key', keep: ['created_at', 'created_via', 'created_actor_type', 'created_actor_id'] });
+const UPSERT_NODE = insertSql('session_nodes', NODE_COLUMNS, {
+  key: 'session_key',
+  keep: ['created_at', 'created_via', 'created_actor_type', 'created_actor_id'],
+});
 const UPSERT_WINDOW = insertSql('session_windows', WINDOW_COLUMNS, { key: 'session_id', keep: ['created_at'] });
 /** Rows per multi-row INSERT: 3,500 parameters at most, far below SQLite's limit of 32,766. */
 const ROWS_PER_STATEMENT = 500;
@@ -97,11 +140,18 @@ export class SqliteAgentStore implements AgentStore {
     // NORMAL: in WAL mode a commit needs no fsync, only checkpoints do. 32 MB of page cache keeps the
     // transcript's primary-key index in memory while a benchmark writes millions of rows; with
     // SQLite's default 2 MB, generating 1M rows took about 40% longer.
-    for (const pragma of [...AGENT_DB_PRAGMAS, 'synchronous = NORMAL', 'cache_size = -32768']) await store.run(`PRAGMA ${pragma}`);
+    for (const pragma of [...AGENT_DB_PRAGMAS, 'synchronous = NORMAL', 'cache_size = -32768'])
+      await store.run(`PRAGMA ${pragma}`);
     db.configure('busyTimeout', 5_000);
     await new Promise<void>((resolve, reject) => db.exec(AGENT_DB_DDL, (error) => (error ? reject(error) : resolve())));
     const now = Date.now();
-    await store.run(`INSERT INTO schema_meta VALUES ('primary', 'agent', ?, ?, ?, ?, ?)`, [AGENT_SCHEMA_VERSION, agentId, OPENCLAW_VERSION, now, now]);
+    await store.run(`INSERT INTO schema_meta VALUES ('primary', 'agent', ?, ?, ?, ?, ?)`, [
+      AGENT_SCHEMA_VERSION,
+      agentId,
+      OPENCLAW_VERSION,
+      now,
+      now,
+    ]);
     return store;
   }
 
@@ -114,7 +164,15 @@ export class SqliteAgentStore implements AgentStore {
     const bytes = Buffer.byteLength(line);
     // OpenClaw compresses long lines only, and never the session header, which readers look up by itself.
     if (compress && bytes >= compressMinBytes && event.type !== 'session') {
-      this.rows.push([session.entry.sessionId, seq, null, at, Buffer.from(compress(Buffer.from(line))), bytes, navigationJson(event, bytes)]);
+      this.rows.push([
+        session.entry.sessionId,
+        seq,
+        null,
+        at,
+        Buffer.from(compress(Buffer.from(line))),
+        bytes,
+        navigationJson(event, bytes),
+      ]);
     } else {
       this.rows.push([session.entry.sessionId, seq, line, at, null, bytes, null]);
     }
@@ -178,16 +236,39 @@ export class SqliteAgentStore implements AgentStore {
 
 function nodeRow({ key, entry, created }: SessionRecord): Row {
   return [
-    key, entry.sessionId, JSON.stringify(entry), entry.updatedAt, entry.status ?? null,
-    created?.at ?? null, created?.via ?? null, created?.actorType ?? null, created?.actorId ?? null,
-    str(entry.parentSessionKey), str(entry.spawnedBy), entry.lastInteractionAt ?? null, entry.lastActivityAt ?? null,
+    key,
+    entry.sessionId,
+    JSON.stringify(entry),
+    entry.updatedAt,
+    entry.status ?? null,
+    created?.at ?? null,
+    created?.via ?? null,
+    created?.actorType ?? null,
+    created?.actorId ?? null,
+    str(entry.parentSessionKey),
+    str(entry.spawnedBy),
+    entry.lastInteractionAt ?? null,
+    entry.lastActivityAt ?? null,
   ];
 }
 
 function windowRow({ key, entry, transcriptUpdatedAt }: SessionRecord): Row {
   return [
-    entry.sessionId, key, entry.sessionStartedAt ?? entry.updatedAt, entry.updatedAt, transcriptUpdatedAt, transcriptUpdatedAt, 1,
-    entry.startedAt ?? null, entry.endedAt ?? null, entry.status ?? null, entry.modelProvider, entry.model, 'openclaw', str(entry.parentSessionKey), str(entry.spawnedBy),
+    entry.sessionId,
+    key,
+    entry.sessionStartedAt ?? entry.updatedAt,
+    entry.updatedAt,
+    transcriptUpdatedAt,
+    transcriptUpdatedAt,
+    1,
+    entry.startedAt ?? null,
+    entry.endedAt ?? null,
+    entry.status ?? null,
+    entry.modelProvider,
+    entry.model,
+    'openclaw',
+    str(entry.parentSessionKey),
+    str(entry.spawnedBy),
   ];
 }
 
@@ -230,7 +311,8 @@ export class LegacyAgentStore implements AgentStore {
   async flush(): Promise<void> {
     const lines = this.lines;
     this.lines = new Map();
-    for (const [sessionId, text] of lines) await appendFile(join(this.dir, `${sessionId}.jsonl`), `${text.join('\n')}\n`);
+    for (const [sessionId, text] of lines)
+      await appendFile(join(this.dir, `${sessionId}.jsonl`), `${text.join('\n')}\n`);
     if (!this.indexChanged) return;
     this.indexChanged = false;
     const index = Object.fromEntries([...this.sessions].map(([key, s]) => [key, this.legacyEntry(s.entry)]));

@@ -46,10 +46,20 @@ export function answerUsage(tokens: TokenCounts, price: ModelPrice): AnswerUsage
     total: 0,
   };
   cost.total = cost.input + cost.output + cost.cacheRead + cost.cacheWrite;
-  return { input: tokens.input, output: tokens.output, cacheRead, cacheWrite, totalTokens: tokens.input + tokens.output + cacheRead + cacheWrite, cost };
+  return {
+    input: tokens.input,
+    output: tokens.output,
+    cacheRead,
+    cacheWrite,
+    totalTokens: tokens.input + tokens.output + cacheRead + cacheWrite,
+    cost,
+  };
 }
 
-export const ZERO_USAGE: AnswerUsage = answerUsage({ input: 0, output: 0 }, { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 });
+export const ZERO_USAGE: AnswerUsage = answerUsage(
+  { input: 0, output: 0 },
+  { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 },
+);
 
 /** A transcript line before serialisation; `id`/`parentId` chain the lines into OpenClaw's tree. */
 export type TranscriptEvent = { type: string; id: string; timestamp: string } & Record<string, unknown>;
@@ -75,24 +85,49 @@ export class TranscriptWriter {
       header,
       this.line('model_change', at + 30, { provider, modelId }),
       this.line('thinking_level_change', at + 60, { thinkingLevel: 'off' }),
-      this.line('custom', at + 90, { customType: 'model-snapshot', data: { timestamp: at + 90, provider, modelApi: api, modelId } }),
+      this.line('custom', at + 90, {
+        customType: 'model-snapshot',
+        data: { timestamp: at + 90, provider, modelApi: api, modelId },
+      }),
     ];
   }
 
   user(at: number, text: string): TranscriptEvent {
-    return this.message(at + 40, { role: 'user', content: text, timestamp: at, __openclaw: { senderIsOwner: true }, idempotencyKey: `${randomUUID()}:user` });
+    return this.message(at + 40, {
+      role: 'user',
+      content: text,
+      timestamp: at,
+      __openclaw: { senderIsOwner: true },
+      idempotencyKey: `${randomUUID()}:user`,
+    });
   }
 
   answer(at: number, runId: string, usage: AnswerUsage, text: string): TranscriptEvent {
     return this.assistant(at, runId, usage, [{ type: 'text', text }], 'stop');
   }
 
-  toolCall(at: number, runId: string, usage: AnswerUsage, callId: string, name: string, args: Record<string, unknown>): TranscriptEvent {
+  toolCall(
+    at: number,
+    runId: string,
+    usage: AnswerUsage,
+    callId: string,
+    name: string,
+    args: Record<string, unknown>,
+  ): TranscriptEvent {
     return this.assistant(at, runId, usage, [{ type: 'toolCall', id: callId, name, arguments: args }], 'toolUse');
   }
 
   toolResult(at: number, runId: string, callId: string, name: string, text: string, isError: boolean): TranscriptEvent {
-    const message = { role: 'toolResult', toolCallId: callId, toolName: name, content: [{ type: 'text', text }], details: {}, isError, timestamp: at, __openclaw: { runId } };
+    const message = {
+      role: 'toolResult',
+      toolCallId: callId,
+      toolName: name,
+      content: [{ type: 'text', text }],
+      details: {},
+      isError,
+      timestamp: at,
+      __openclaw: { runId },
+    };
     return this.message(at + 1, message);
   }
 
@@ -100,20 +135,49 @@ export class TranscriptWriter {
   failure(at: number, runId: string, error: string): TranscriptEvent {
     const { provider, id: model, api } = this.model;
     const message = {
-      role: 'assistant', content: [], api, provider, model, usage: ZERO_USAGE, stopReason: 'error', timestamp: at,
-      errorMessage: error, idempotencyKey: `${runId}:terminal-error`, __openclaw: { runId },
+      role: 'assistant',
+      content: [],
+      api,
+      provider,
+      model,
+      usage: ZERO_USAGE,
+      stopReason: 'error',
+      timestamp: at,
+      errorMessage: error,
+      idempotencyKey: `${runId}:terminal-error`,
+      __openclaw: { runId },
     };
     return this.message(at + 120, message);
   }
 
   /** Written after every run, failed ones included. */
   bootstrapContext(at: number, runId: string): TranscriptEvent {
-    return this.line('custom', at, { customType: 'openclaw:bootstrap-context:full', data: { timestamp: at, runId, sessionId: this.sessionId } });
+    return this.line('custom', at, {
+      customType: 'openclaw:bootstrap-context:full',
+      data: { timestamp: at, runId, sessionId: this.sessionId },
+    });
   }
 
-  private assistant(at: number, runId: string, usage: AnswerUsage, content: unknown[], stopReason: string): TranscriptEvent {
+  private assistant(
+    at: number,
+    runId: string,
+    usage: AnswerUsage,
+    content: unknown[],
+    stopReason: string,
+  ): TranscriptEvent {
     const { provider, id: model, api } = this.model;
-    const message = { role: 'assistant', content, api, provider, model, usage, stopReason, timestamp: at, responseId: `chatcmpl-${++this.responses}`, __openclaw: { runId } };
+    const message = {
+      role: 'assistant',
+      content,
+      api,
+      provider,
+      model,
+      usage,
+      stopReason,
+      timestamp: at,
+      responseId: `chatcmpl-${++this.responses}`,
+      __openclaw: { runId },
+    };
     return this.message(at + 60, message);
   }
 
@@ -141,12 +205,20 @@ export class TranscriptWriter {
 export function navigationJson(event: TranscriptEvent, bytes: number): string {
   const { type, id, parentId, timestamp } = event;
   const message = (event.message ?? {}) as Record<string, unknown>;
-  const tree = { type, id, parentId, timestamp, ...(typeof event.customType === 'string' ? { customType: event.customType } : {}) };
+  const tree = {
+    type,
+    id,
+    parentId,
+    timestamp,
+    ...(typeof event.customType === 'string' ? { customType: event.customType } : {}),
+  };
   const runId = (message.__openclaw as { runId?: string } | undefined)?.runId;
   const entry = { ...tree, ...(message.role === 'assistant' && runId ? { assistantRunId: runId } : {}) };
   const pick = (keys: string[]) => Object.fromEntries(keys.filter((k) => k in message).map((k) => [k, message[k]]));
   const calls = Array.isArray(message.content)
-    ? (message.content as Record<string, unknown>[]).filter((c) => c.type === 'toolCall').map((c) => ({ type: c.type, id: c.id, name: c.name }))
+    ? (message.content as Record<string, unknown>[])
+        .filter((c) => c.type === 'toolCall')
+        .map((c) => ({ type: c.type, id: c.id, name: c.name }))
     : [];
   const withMessage = (facts: Record<string, unknown>) => (type === 'message' ? { ...tree, message: facts } : tree);
   return JSON.stringify({
@@ -154,7 +226,10 @@ export function navigationJson(event: TranscriptEvent, bytes: number): string {
     report: { kind: 'canonical', hasParentId: true, entry },
     navigation: withMessage(pick(['role', 'idempotencyKey', '__openclaw'])),
     reset: withMessage({ role: message.role }),
-    model: withMessage({ ...pick(['role', 'provider', 'model', 'timestamp', 'toolCallId', 'toolName', 'isError', 'stopReason']), content: calls }),
+    model: withMessage({
+      ...pick(['role', 'provider', 'model', 'timestamp', 'toolCallId', 'toolName', 'isError', 'stopReason']),
+      content: calls,
+    }),
     modelBytes: bytes,
     modelWithoutCheckpointBytes: bytes,
     withoutCustomDataBytes: bytes,

@@ -63,7 +63,11 @@ export class WorkspaceSimulator {
   constructor(root: string, options: SimulatorOptions = {}) {
     this.dir = join(root, 'mission-control');
     this.random = mulberry32(options.seed ?? Date.now());
-    this.stepper = new Stepper(() => this.step(), options.intervalMs ?? 1_500, (error) => this.logger.warn(`Simulation step failed: ${error.message}`));
+    this.stepper = new Stepper(
+      () => this.step(),
+      options.intervalMs ?? 1_500,
+      (error) => this.logger.warn(`Simulation step failed: ${error.message}`),
+    );
   }
 
   start(): void {
@@ -111,7 +115,8 @@ export class WorkspaceSimulator {
     const camelCase = 'lastActive' in state;
     const word = this.pick(camelCase ? CAMEL_STATUSES : SNAKE_STATUSES);
     // An agent that capitalises its status ("Operational") keeps doing so.
-    const status = typeof state.status === 'string' && /^[A-Z]/.test(state.status) ? word[0].toUpperCase() + word.slice(1) : word;
+    const status =
+      typeof state.status === 'string' && /^[A-Z]/.test(state.status) ? word[0].toUpperCase() + word.slice(1) : word;
     const task = RESTING_STATUSES.has(word) ? null : this.pick(TASK_IDEAS);
     const finished = this.random() < 0.6 ? 1 : 0;
     const failed = word === 'error' ? 1 : 0;
@@ -131,7 +136,11 @@ export class WorkspaceSimulator {
       ...state,
       status,
       last_active: now,
-      stats: { ...stats, tasks_completed: count(stats.tasks_completed) + finished, tasks_failed: count(stats.tasks_failed) + failed },
+      stats: {
+        ...stats,
+        tasks_completed: count(stats.tasks_completed) + finished,
+        tasks_failed: count(stats.tasks_failed) + failed,
+      },
       current_tasks: task ? [task] : [],
     };
   }
@@ -187,7 +196,9 @@ export class WorkspaceSimulator {
       status: 'completed',
       updated: now,
       completedAt: now,
-      subtasks: subtasks.map((s) => (isPlainObject(s) && s.completed !== true ? { ...s, status: 'completed', completed: true, completedAt: now } : s)),
+      subtasks: subtasks.map((s) =>
+        isPlainObject(s) && s.completed !== true ? { ...s, status: 'completed', completed: true, completedAt: now } : s,
+      ),
     };
   }
 

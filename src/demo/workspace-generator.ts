@@ -28,7 +28,10 @@ export function jsonText(value: unknown): string {
  */
 export function officeStateText(office: Record<string, unknown>): string {
   const text = `${JSON.stringify(office, null, 4)}\n`;
-  return text.replace(/^( {4}"hour": )(\d)(,?)$/m, (_line, key: string, digit: string, comma: string) => `${key}0${digit}${comma}`);
+  return text.replace(
+    /^( {4}"hour": )(\d)(,?)$/m,
+    (_line, key: string, digit: string, comma: string) => `${key}0${digit}${comma}`,
+  );
 }
 
 /**
@@ -57,7 +60,9 @@ async function removePreviousDemo(dir: string): Promise<void> {
     throw error;
   });
   if (entries.length > 0 && !entries.includes(DEMO_MARKER)) {
-    throw new Error(`${dir} holds a workspace the demo did not create; refusing to replace it. Point MC_WORKSPACE at another folder.`);
+    throw new Error(
+      `${dir} holds a workspace the demo did not create; refusing to replace it. Point MC_WORKSPACE at another folder.`,
+    );
   }
   await rm(dir, { recursive: true, force: true });
 }
@@ -79,7 +84,13 @@ function agentFiles(now: number): Record<string, Record<string, string>> {
         specialties: ['coordination', 'delegation', 'briefings'],
         reports_to: 'ericf',
         active_projects: [
-          { id: 'mission-control', name: 'Mission Control rollout', status: 'in_progress', started: ago(600), collaborators: ['forge', 'code'] },
+          {
+            id: 'mission-control',
+            name: 'Mission Control rollout',
+            status: 'in_progress',
+            started: ago(600),
+            collaborators: ['forge', 'code'],
+          },
         ],
         completed_projects: [],
         stats: { tasksCompleted: 42, tasksActive: 1 },
@@ -96,10 +107,20 @@ function agentFiles(now: number): Record<string, Record<string, string>> {
         partner: 'code',
         reports_to: 'nexus',
         active_projects: [
-          { id: 'dashboard-frontend', name: 'Mission Control Dashboard Frontend', status: 'in_progress', started: ago(300), collaborators: ['code'] },
+          {
+            id: 'dashboard-frontend',
+            name: 'Mission Control Dashboard Frontend',
+            status: 'in_progress',
+            started: ago(300),
+            collaborators: ['code'],
+          },
         ],
         stats: { tasksCompleted: 7, tasksActive: 1, dashboardsBuilt: 1 },
-        current_task: { description: "Design dashboard UI/UX and integrate with Code's API", assigned_by: 'nexus', priority: 'P1' },
+        current_task: {
+          description: "Design dashboard UI/UX and integrate with Code's API",
+          assigned_by: 'nexus',
+          priority: 'P1',
+        },
       }),
     },
     code: {
@@ -128,8 +149,15 @@ function agentFiles(now: number): Record<string, Record<string, string>> {
       }),
     },
     // snake_case states.
-    scout: { 'state.json': snakeState('Scout', 'Researcher', 'busy', ago(1), 17, 1, ['Research competitor dashboards']) },
-    quill: { 'state.json': snakeState('Quill', 'Writer', 'working', ago(3), 9, 0, ['Draft launch announcement', 'Edit onboarding guide']) },
+    scout: {
+      'state.json': snakeState('Scout', 'Researcher', 'busy', ago(1), 17, 1, ['Research competitor dashboards']),
+    },
+    quill: {
+      'state.json': snakeState('Quill', 'Writer', 'working', ago(3), 9, 0, [
+        'Draft launch announcement',
+        'Edit onboarding guide',
+      ]),
+    },
     pixel: { 'state.json': snakeState('Pixel', 'Designer', 'idle', ago(5), 14, 2, []) },
     larry: { 'state.json': snakeState('Larry', 'Social Media', 'error', ago(2), 30, 4, ['Schedule Twitter thread']) },
     // Markup where a name and a task should be: whatever displays them must escape it.
@@ -180,7 +208,12 @@ function agentFiles(now: number): Record<string, Record<string, string>> {
         system: { gatewayStatus: 'running', gatewayPid: 4375, lastCheck: ago(1), uptime: 'unknown' },
         sessions: { total: 12, active: 11, failed: 1, mainSession: 'agent:main:main' },
         alerts: [
-          { level: 'critical', id: 'SEC-001', message: 'Extensions exist but plugins.allow not set', timestamp: ago(30) },
+          {
+            level: 'critical',
+            id: 'SEC-001',
+            message: 'Extensions exist but plugins.allow not set',
+            timestamp: ago(30),
+          },
           { level: 'warning', id: 'SEC-002', message: 'Reverse proxy headers not trusted', timestamp: ago(30) },
         ],
         incidents: [],
@@ -218,7 +251,11 @@ function halfOf(text: string): string {
 }
 
 function officeState(now: number): Record<string, unknown> {
-  const at = (zone: string, dx: number, dy: number) => ({ x: OFFICE_ZONES[zone].x + dx, y: OFFICE_ZONES[zone].y + dy, zone });
+  const at = (zone: string, dx: number, dy: number) => ({
+    x: OFFICE_ZONES[zone].x + dx,
+    y: OFFICE_ZONES[zone].y + dy,
+    zone,
+  });
   return {
     timestamp: new Date(now).toISOString(),
     hour: 6,

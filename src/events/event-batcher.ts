@@ -63,7 +63,12 @@ export class EventBatcher implements OnModuleDestroy {
 
   append(rows: NewEvent[]): Promise<Appended> {
     return new Promise((resolve, reject) => {
-      const records = rows.map((r) => ({ timestamp: r.timestamp, event_type: r.type, agent_id: r.agent_id, data: jsonOf(r.data) ?? '{}' }));
+      const records = rows.map((r) => ({
+        timestamp: r.timestamp,
+        event_type: r.type,
+        agent_id: r.agent_id,
+        data: jsonOf(r.data) ?? '{}',
+      }));
       const bytes = records.reduce((sum, r) => sum + r.data.length, 0);
       this.waiting.push({ rows, records, bytes, resolve, reject });
       this.pump();
@@ -106,8 +111,12 @@ export class EventBatcher implements OnModuleDestroy {
   /** Writes a group, calls `written` once the database has answered, then answers the group's requests. */
   private async write(group: Waiting[], written: () => void): Promise<void> {
     const records = group.flatMap((w) => w.records);
-    const outcome = await (this.outbox ? this.writeWithOutbox(group, records) : this.insert(records).then((ids) => ({ ids, boxes: [] })))
-      .then((stored) => ({ stored }), (error: unknown) => ({ error }));
+    const outcome = await (
+      this.outbox ? this.writeWithOutbox(group, records) : this.insert(records).then((ids) => ({ ids, boxes: [] }))
+    ).then(
+      (stored) => ({ stored }),
+      (error: unknown) => ({ error }),
+    );
     written();
     // The next group goes to the database before this one's answers are worked out (broadcasts and
     // responses, which run on when a request resumes): answered at once, they kept SQLite's thread
@@ -121,14 +130,23 @@ export class EventBatcher implements OnModuleDestroy {
     this.committed++;
     let offset = 0;
     // Written out rather than { id, ...row }: 0.03 µs a row against 0.15 for the spread copy.
-    const stored = (row: NewEvent): LoggedEvent => ({ id: ids[offset++], timestamp: row.timestamp, type: row.type, agent_id: row.agent_id, data: row.data });
+    const stored = (row: NewEvent): LoggedEvent => ({
+      id: ids[offset++],
+      timestamp: row.timestamp,
+      type: row.type,
+      agent_id: row.agent_id,
+      data: row.data,
+    });
     group.forEach((w, i) => w.resolve({ events: w.rows.map(stored), outbox: boxes[i] ?? null }));
   }
 
   /** One statement, which the database commits atomically by itself. */
   private async insert(records: Waiting['records']): Promise<number[]> {
     const { sql } = this.writer;
-    return sql.insertedIds(await this.writer.statement(...insertStatement(sql, 'events', COLUMNS, records)), records.length);
+    return sql.insertedIds(
+      await this.writer.statement(...insertStatement(sql, 'events', COLUMNS, records)),
+      records.length,
+    );
   }
 
   private writeWithOutbox(group: Waiting[], records: Waiting['records']): Promise<{ ids: number[]; boxes: number[] }> {
@@ -137,8 +155,14 @@ export class EventBatcher implements OnModuleDestroy {
       const ids = sql.insertedIds(await m.query(...insertStatement(sql, 'events', COLUMNS, records)), records.length);
       const createdAt = new Date().toISOString();
       let offset = 0;
-      const rows = group.map((w) => ({ event_ids: JSON.stringify(ids.slice(offset, (offset += w.rows.length))), created_at: createdAt }));
-      const boxes = sql.insertedIds(await m.query(...insertStatement(sql, 'events_outbox', ['event_ids', 'created_at'], rows)), rows.length);
+      const rows = group.map((w) => ({
+        event_ids: JSON.stringify(ids.slice(offset, (offset += w.rows.length))),
+        created_at: createdAt,
+      }));
+      const boxes = sql.insertedIds(
+        await m.query(...insertStatement(sql, 'events_outbox', ['event_ids', 'created_at'], rows)),
+        rows.length,
+      );
       return { ids, boxes };
     });
   }

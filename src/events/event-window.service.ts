@@ -56,7 +56,9 @@ export class EventWindowService {
 
   /** The first event dated after `timestamp` (ISO 8601), or null when there is none. */
   async firstIdAfter(timestamp: string): Promise<number | null> {
-    const [row] = await this.db.sql<{ id: number | string | null }[]>`SELECT MIN("id") AS "id" FROM "events" WHERE "timestamp" > ${timestamp}`;
+    const [row] = await this.db.sql<
+      { id: number | string | null }[]
+    >`SELECT MIN("id") AS "id" FROM "events" WHERE "timestamp" > ${timestamp}`;
     return row.id === null ? null : Number(row.id);
   }
 
@@ -91,7 +93,11 @@ export class EventWindowService {
     let after = range.afterId;
     if (since) {
       // A dated range starts at its first event, found through the (type, timestamp) index.
-      const first = await events().select('MIN(e.id)', 'id').where('e.event_type IN (:...types)', { types }).andWhere('e.timestamp >= :since', { since }).getRawOne<{ id: number | null }>();
+      const first = await events()
+        .select('MIN(e.id)', 'id')
+        .where('e.event_type IN (:...types)', { types })
+        .andWhere('e.timestamp >= :since', { since })
+        .getRawOne<{ id: number | null }>();
       if (first?.id == null) return;
       after = Math.max(after, first.id - 1);
     }

@@ -1,17 +1,34 @@
 import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiBody, ApiTooManyRequestsResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse,
+  ApiBody,
+  ApiTooManyRequestsResponse,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
 import { ErrorDto } from '../common/error.dto';
 import { ApiInsufficientStorageResponse } from '../common/insufficient-storage.exception';
 import { QuickValidationPipe } from '../common/quick-validation.pipe';
-import { CreateEventBatchDto, CreateEventDto, EventTypeAliasPipe, explainInvalidEvents, isValidEvent, isValidEventBatch } from './dto/create-event.dto';
+import {
+  CreateEventBatchDto,
+  CreateEventDto,
+  EventTypeAliasPipe,
+  explainInvalidEvents,
+  isValidEvent,
+  isValidEventBatch,
+} from './dto/create-event.dto';
 import { EventDto, EventPageDto, StoredEventsDto } from './dto/event.dto';
 import { EventQuery } from './dto/event-query.dto';
 import { EventsService } from './events.service';
 
-const BUSY = 'MC_INGEST_MAX_MB of event requests are already in progress: nothing was stored; send it again after `Retry-After` seconds.';
+const BUSY =
+  'MC_INGEST_MAX_MB of event requests are already in progress: nothing was stored; send it again after `Retry-After` seconds.';
 
 @ApiTags('events')
-@ApiBadRequestResponse({ type: ErrorDto, description: 'A bad field or parameter; `details` names it (and `invalid_indexes` the bad events of a batch).' })
+@ApiBadRequestResponse({
+  type: ErrorDto,
+  description: 'A bad field or parameter; `details` names it (and `invalid_indexes` the bad events of a batch).',
+})
 // Event bodies are typed Readonly<Dto>, a mapped type that leaves no class in the metadata, so the app's
 // ValidationPipe leaves them to QuickValidationPipe.
 @Controller()
@@ -24,7 +41,10 @@ export class EventsController {
   @ApiBody({ type: CreateEventDto })
   @ApiUnauthorizedResponse({ type: ErrorDto, description: 'MC_API_TOKEN is set and the request lacks it.' })
   @ApiTooManyRequestsResponse({ type: ErrorDto, description: BUSY })
-  async create(@Body(new EventTypeAliasPipe(false), new QuickValidationPipe(CreateEventDto, isValidEvent, explainInvalidEvents)) body: Readonly<CreateEventDto>): Promise<EventDto> {
+  async create(
+    @Body(new EventTypeAliasPipe(false), new QuickValidationPipe(CreateEventDto, isValidEvent, explainInvalidEvents))
+    body: Readonly<CreateEventDto>,
+  ): Promise<EventDto> {
     return (await this.events.ingest([body]))[0];
   }
 
@@ -35,7 +55,13 @@ export class EventsController {
   @ApiBody({ type: CreateEventBatchDto })
   @ApiUnauthorizedResponse({ type: ErrorDto, description: 'MC_API_TOKEN is set and the request lacks it.' })
   @ApiTooManyRequestsResponse({ type: ErrorDto, description: BUSY })
-  async createBatch(@Body(new EventTypeAliasPipe(true), new QuickValidationPipe(CreateEventBatchDto, isValidEventBatch, explainInvalidEvents)) body: Readonly<CreateEventBatchDto>): Promise<StoredEventsDto> {
+  async createBatch(
+    @Body(
+      new EventTypeAliasPipe(true),
+      new QuickValidationPipe(CreateEventBatchDto, isValidEventBatch, explainInvalidEvents),
+    )
+    body: Readonly<CreateEventBatchDto>,
+  ): Promise<StoredEventsDto> {
     const stored = await this.events.ingest(body.events);
     return { stored: stored.length, ids: stored.map((e) => e.id) };
   }

@@ -32,12 +32,23 @@ export class EventsListener {
 
   @OnEvent(DomainEvent.SessionStuck)
   async onSessionStuck({ session, idle_minutes }: SessionStuckEvent): Promise<void> {
-    await this.events.log('session_stuck', session.agent_id, { session_key: session.key, session_id: session.session_id, idle_minutes, source: 'openclaw' });
+    await this.events.log('session_stuck', session.agent_id, {
+      session_key: session.key,
+      session_id: session.session_id,
+      idle_minutes,
+      source: 'openclaw',
+    });
   }
 
   @OnEvent(DomainEvent.AgentRemoved)
   async onAgentRemoved({ agent }: AgentRemovedEvent): Promise<void> {
-    await this.events.log('status_changed', agent.id, { from: agent.status, to: 'offline', raw_status: null, source: agent.sources.join('+'), removed: true });
+    await this.events.log('status_changed', agent.id, {
+      from: agent.status,
+      to: 'offline',
+      raw_status: null,
+      source: agent.sources.join('+'),
+      removed: true,
+    });
   }
 
   @OnEvent(DomainEvent.BackupCompleted)
@@ -48,7 +59,11 @@ export class EventsListener {
 
   @OnEvent(DomainEvent.BackupFailed)
   async onBackupFailed(event: BackupFailedEvent): Promise<void> {
-    await this.events.log('backup_failed', event.agent_id, { type: event.type, operation: event.operation, error: event.error });
+    await this.events.log('backup_failed', event.agent_id, {
+      type: event.type,
+      operation: event.operation,
+      error: event.error,
+    });
   }
 
   @OnEvent(DomainEvent.BackupDeleted)
@@ -66,6 +81,15 @@ export class EventsListener {
   async onAlertChanged({ change, alert, agent_id: agentId }: AlertChangedEvent): Promise<void> {
     const { id: alert_id, rule_id, rule_name, subject, severity, value, message, acked_by, ack_note } = alert;
     const ack = change === 'acked' ? { acked_by, ack_note } : {};
-    await this.events.log(`alert_${change}`, agentId, { alert_id, rule_id, rule_name, subject, severity, value, message, ...ack });
+    await this.events.log(`alert_${change}`, agentId, {
+      alert_id,
+      rule_id,
+      rule_name,
+      subject,
+      severity,
+      value,
+      message,
+      ...ack,
+    });
   }
 }

@@ -84,7 +84,10 @@ export class EventsService {
     if (q.until) query.andWhere('e.timestamp <= :until', { until: new Date(q.until).toISOString() });
     if (q.cursor) {
       const { timestamp, id } = decodeCursor(q.cursor);
-      query.andWhere('(e.timestamp < :cursorTime OR (e.timestamp = :cursorTime AND e.id < :cursorId))', { cursorTime: timestamp, cursorId: id });
+      query.andWhere('(e.timestamp < :cursorTime OR (e.timestamp = :cursorTime AND e.id < :cursorId))', {
+        cursorTime: timestamp,
+        cursorId: id,
+      });
     }
     const rows = await query.getRawMany<EventRow>();
     const page = rows.slice(0, q.limit).map(toEvent);
@@ -103,14 +106,18 @@ export class EventsService {
   async clearOutbox(ids: number[]): Promise<void> {
     for (let i = 0; i < ids.length; i += 10_000) {
       const some = ids.slice(i, i + 10_000);
-      await this.writer.transaction((m) => m.createQueryBuilder().delete().from('events_outbox').where('"id" IN (:...some)', { some }).execute());
+      await this.writer.transaction((m) =>
+        m.createQueryBuilder().delete().from('events_outbox').where('"id" IN (:...some)', { some }).execute(),
+      );
     }
   }
 
   /** These events, in id order (those deleted since are left out). */
   async byIds(ids: number[]): Promise<LoggedEvent[]> {
     if (!ids.length) return [];
-    return (await this.select().where('e.id IN (:...ids)', { ids }).orderBy('e.id').getRawMany<EventRow>()).map(toEvent);
+    return (await this.select().where('e.id IN (:...ids)', { ids }).orderBy('e.id').getRawMany<EventRow>()).map(
+      toEvent,
+    );
   }
 
   private select() {
@@ -135,7 +142,10 @@ export class EventsService {
       .select('e.event_type', 'type')
       .addSelect('COUNT(*)', 'n')
       .where('e.event_type IN (:...types)', { types })
-      .andWhere('e.timestamp >= :since AND e.timestamp <= :until', { since: since.toISOString(), until: until.toISOString() })
+      .andWhere('e.timestamp >= :since AND e.timestamp <= :until', {
+        since: since.toISOString(),
+        until: until.toISOString(),
+      })
       .groupBy('e.event_type');
     if (agentId) query.andWhere('e.agent_id = :agentId', { agentId });
     const rows: { type: string; n: number | string }[] = await query.getRawMany();
@@ -144,5 +154,11 @@ export class EventsService {
 }
 
 function toEvent(row: EventRow): LoggedEvent {
-  return { id: row.id, timestamp: row.timestamp, type: row.type, agent_id: row.agent_id, data: parseJsonObject(row.data) };
+  return {
+    id: row.id,
+    timestamp: row.timestamp,
+    type: row.type,
+    agent_id: row.agent_id,
+    data: parseJsonObject(row.data),
+  };
 }

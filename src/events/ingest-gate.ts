@@ -31,7 +31,10 @@ export class IngestGate {
     if (this.inProgress > 0 && this.inProgress + bytes > this.maxBytes) {
       response.setHeader('Retry-After', String(INGEST_RETRY_AFTER_S));
       const refusal = new HttpException(
-        { message: `Too many events are being written at once (MC_INGEST_MAX_MB); nothing was stored, retry after ${INGEST_RETRY_AFTER_S} s`, retry_after_seconds: INGEST_RETRY_AFTER_S },
+        {
+          message: `Too many events are being written at once (MC_INGEST_MAX_MB); nothing was stored, retry after ${INGEST_RETRY_AFTER_S} s`,
+          retry_after_seconds: INGEST_RETRY_AFTER_S,
+        },
         HttpStatus.TOO_MANY_REQUESTS,
       );
       // The body is read and dropped as it comes before the answer: a client still sending it would

@@ -1,4 +1,11 @@
-import { BadRequestException, ForbiddenException, Injectable, NotFoundException, PayloadTooLargeException, UnsupportedMediaTypeException } from '@nestjs/common';
+import {
+  BadRequestException,
+  ForbiddenException,
+  Injectable,
+  NotFoundException,
+  PayloadTooLargeException,
+  UnsupportedMediaTypeException,
+} from '@nestjs/common';
 import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { isInside } from '../workspace/safe-path';
@@ -14,7 +21,8 @@ export class FilesService {
 
   async browse(path: string): Promise<FolderDto> {
     const { real, root, shown } = await this.locate(path);
-    if (!(await stat(real)).isDirectory()) throw new BadRequestException({ message: `${shown} is a file: read it with /api/files/read`, path: shown });
+    if (!(await stat(real)).isDirectory())
+      throw new BadRequestException({ message: `${shown} is a file: read it with /api/files/read`, path: shown });
     const items: FileItemDto[] = [];
     for (const name of (await readdir(real)).sort()) {
       // A link is listed as what it points to, and only when that is inside the workspace.
@@ -22,7 +30,12 @@ export class FilesService {
       if (!target || !isInside(root, target)) continue;
       const info = await stat(target).catch(() => null);
       if (!info || (!info.isFile() && !info.isDirectory())) continue;
-      items.push({ name, type: info.isDirectory() ? 'directory' : 'file', size: info.isDirectory() ? 0 : info.size, modified: info.mtime.toISOString() });
+      items.push({
+        name,
+        type: info.isDirectory() ? 'directory' : 'file',
+        size: info.isDirectory() ? 0 : info.size,
+        modified: info.mtime.toISOString(),
+      });
     }
     return { path: shown, items };
   }
@@ -30,11 +43,19 @@ export class FilesService {
   async read(path: string): Promise<FileContentDto> {
     const { real, shown } = await this.locate(path);
     const info = await stat(real);
-    if (info.isDirectory()) throw new BadRequestException({ message: `${shown} is a folder: list it with /api/files/browse`, path: shown });
-    if (!info.isFile()) throw new UnsupportedMediaTypeException({ message: `${shown} is not a regular file`, path: shown });
-    if (info.size > MAX_READ_BYTES) throw new PayloadTooLargeException({ message: `${shown} is ${info.size} bytes; files over 1 MiB are not sent`, path: shown, size: info.size });
+    if (info.isDirectory())
+      throw new BadRequestException({ message: `${shown} is a folder: list it with /api/files/browse`, path: shown });
+    if (!info.isFile())
+      throw new UnsupportedMediaTypeException({ message: `${shown} is not a regular file`, path: shown });
+    if (info.size > MAX_READ_BYTES)
+      throw new PayloadTooLargeException({
+        message: `${shown} is ${info.size} bytes; files over 1 MiB are not sent`,
+        path: shown,
+        size: info.size,
+      });
     const content = await readFile(real);
-    if (content.subarray(0, 8192).includes(0)) throw new UnsupportedMediaTypeException({ message: `${shown} is a binary file; only text is sent`, path: shown });
+    if (content.subarray(0, 8192).includes(0))
+      throw new UnsupportedMediaTypeException({ message: `${shown} is a binary file; only text is sent`, path: shown });
     return { path: shown, content: content.toString('utf8'), size: info.size };
   }
 
@@ -44,14 +65,21 @@ export class FilesService {
    */
   private async locate(path: string): Promise<{ real: string; root: string; shown: string }> {
     const invalid = () => new ForbiddenException('Invalid path');
-    if (path.includes('\0') || isAbsolute(path) || /^[A-Za-z]:|^[\\/]/.test(path) || path.split(/[\\/]+/).includes('..')) throw invalid();
+    if (
+      path.includes('\0') ||
+      isAbsolute(path) ||
+      /^[A-Za-z]:|^[\\/]/.test(path) ||
+      path.split(/[\\/]+/).includes('..')
+    )
+      throw invalid();
     const root = await realpath(this.workspace.root).catch(() => {
       throw new NotFoundException({ message: 'The workspace folder does not exist', path });
     });
     const wanted = resolve(root, path);
     if (!isInside(root, wanted)) throw invalid();
     const real = await realpath(wanted).catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT' || error.code === 'ENOTDIR') throw new NotFoundException({ message: `No such file or folder: ${path}`, path });
+      if (error.code === 'ENOENT' || error.code === 'ENOTDIR')
+        throw new NotFoundException({ message: `No such file or folder: ${path}`, path });
       throw invalid();
     });
     if (!isInside(root, real)) throw invalid();

@@ -42,7 +42,13 @@ export class HealthService {
     const down = Object.keys(services).filter((name) => services[name].status === 'down');
     const status = down.some((name) => ESSENTIAL.has(name)) ? 'unhealthy' : down.length ? 'degraded' : 'healthy';
     const instance = { id: this.config.get('MC_INSTANCE_ID', { infer: true }), role: cluster.role };
-    return { status, timestamp: new Date().toISOString(), instance, cluster: { members: cluster.members, bus: cluster.bus }, services };
+    return {
+      status,
+      timestamp: new Date().toISOString(),
+      instance,
+      cluster: { members: cluster.members, bus: cluster.bus },
+      services,
+    };
   }
 
   /** Free space of every folder written to; down while one is full (writes there get 507) or nearly full. */
@@ -65,7 +71,9 @@ export class HealthService {
     const check = this.indicators.check('openclaw');
     const details = this.openclaw.health();
     const unreadable = details.state === 'partial' && details.sessions === 0 && details.agents === 0;
-    return unreadable ? check.down({ ...details, message: 'nothing under the OpenClaw home could be read' }) : check.up({ ...details, message: details.state });
+    return unreadable
+      ? check.down({ ...details, message: 'nothing under the OpenClaw home could be read' })
+      : check.up({ ...details, message: details.state });
   }
 
   /** Down while the last collection here failed, or left agents out; the next one that records everything brings it up. */
@@ -77,16 +85,24 @@ export class HealthService {
     if (last.error) return check.down({ ...details, message: `The last metrics collection failed: ${last.error}` });
     if (!last.failed.length) return check.up(details);
     const which = last.failed.map((f) => `${f.agent_id} (${f.error})`).join('; ');
-    return check.down({ ...details, message: `The last metrics collection could not record ${last.failed.length} agent(s): ${which}` });
+    return check.down({
+      ...details,
+      message: `The last metrics collection could not record ${last.failed.length} agent(s): ${which}`,
+    });
   }
 
   /** A missing workspace degrades the service only when there is no OpenClaw home to show instead. */
   private checkWorkspace() {
     const check = this.indicators.check('workspace');
-    const details = { path: this.workspace.missionControlDir, watching: this.workspace.watching, agents: this.workspace.listAgents().length };
+    const details = {
+      path: this.workspace.missionControlDir,
+      watching: this.workspace.watching,
+      agents: this.workspace.listAgents().length,
+    };
     if (this.workspace.available && this.workspace.watching) return check.up(details);
     const openclaw = this.openclaw.health().state;
-    if (openclaw === 'ok' || openclaw === 'partial') return check.up({ ...details, message: "workspace folder not found; OpenClaw's own records are shown" });
+    if (openclaw === 'ok' || openclaw === 'partial')
+      return check.up({ ...details, message: "workspace folder not found; OpenClaw's own records are shown" });
     return check.down({ ...details, message: 'workspace folder not found' });
   }
 }

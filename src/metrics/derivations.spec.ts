@@ -4,7 +4,15 @@ const MIN = 60_000;
 
 describe('timeInStatus', () => {
   it('splits a window between active and idle by the reported changes, in any order', () => {
-    const result = timeInStatus('offline', [{ at: 5 * MIN, to: 'idle' }, { at: 1 * MIN, to: 'active' }], 0, 10 * MIN);
+    const result = timeInStatus(
+      'offline',
+      [
+        { at: 5 * MIN, to: 'idle' },
+        { at: 1 * MIN, to: 'active' },
+      ],
+      0,
+      10 * MIN,
+    );
     expect(result).toEqual({ active: 240, idle: 300, endStatus: 'idle' });
   });
 
@@ -14,7 +22,17 @@ describe('timeInStatus', () => {
   });
 
   it('clamps changes reported outside the window to its edges', () => {
-    expect(timeInStatus('idle', [{ at: -5 * MIN, to: 'active' }, { at: 20 * MIN, to: 'offline' }], 0, 10 * MIN)).toEqual({ active: 600, idle: 0, endStatus: 'offline' });
+    expect(
+      timeInStatus(
+        'idle',
+        [
+          { at: -5 * MIN, to: 'active' },
+          { at: 20 * MIN, to: 'offline' },
+        ],
+        0,
+        10 * MIN,
+      ),
+    ).toEqual({ active: 600, idle: 0, endStatus: 'offline' });
   });
 });
 

@@ -42,9 +42,11 @@ export function reportedStatus(data: Record<string, unknown>): AgentStatus | nul
 /** A task_completed event's own duration in seconds: `data.duration` (seconds) or `data.duration_ms`, within a week. */
 export function reportedDuration(data: Record<string, unknown>): number | null {
   const seconds = Number(data.duration);
-  if (data.duration !== undefined && data.duration !== null && withinBounds(seconds, MAX_DURATION_SECONDS)) return seconds;
+  if (data.duration !== undefined && data.duration !== null && withinBounds(seconds, MAX_DURATION_SECONDS))
+    return seconds;
   const ms = Number(data.duration_ms);
-  if (data.duration_ms !== undefined && data.duration_ms !== null && withinBounds(ms, MAX_DURATION_SECONDS * 1000)) return ms / 1000;
+  if (data.duration_ms !== undefined && data.duration_ms !== null && withinBounds(ms, MAX_DURATION_SECONDS * 1000))
+    return ms / 1000;
   return null;
 }
 
@@ -58,7 +60,13 @@ export function rates(completed: number, failed: number): { error_rate: number; 
  * of the interval's events that were not errors (`error`, `task_failed`). Each part is 1 when there
  * is nothing to judge it by.
  */
-export function healthScore(online: number, agents: number, successRate: number, errorEvents: number, events: number): number {
+export function healthScore(
+  online: number,
+  agents: number,
+  successRate: number,
+  errorEvents: number,
+  events: number,
+): number {
   const onlineShare = agents ? online / agents : 1;
   const cleanShare = events ? 1 - errorEvents / events : 1;
   return Math.round((0.4 * onlineShare + 0.4 * successRate + 0.2 * cleanShare) * 1000) / 1000;

@@ -13,7 +13,16 @@ import { FleetService } from '../agents/fleet.service';
 import { WorkspaceService } from '../workspace/workspace.service';
 import { Agent, AgentStatus } from '../workspace/workspace.types';
 import { AgentMetric } from './agent-metric.entity';
-import { fleetCounts, healthScore, pendingTasks, rates, reportedDuration, reportedStatus, StatusChange, timeInStatus } from './derivations';
+import {
+  fleetCounts,
+  healthScore,
+  pendingTasks,
+  rates,
+  reportedDuration,
+  reportedStatus,
+  StatusChange,
+  timeInStatus,
+} from './derivations';
 import { EventWindowService, StoredEvent } from '../events/event-window.service';
 import { AGENT_FIGURES, figureNames, SYSTEM_FIGURES } from './metric-fields';
 import { SystemMetric } from './system-metric.entity';
@@ -142,7 +151,15 @@ export class MetricsCollectorService implements OnModuleDestroy {
       await turns.pause();
       this.stopping.signal.throwIfAborted();
       try {
-        const row = this.agentRow(id, agents.get(id), windows.perAgent.get(id), windowStart, now, timestamp, fromReader.get(id));
+        const row = this.agentRow(
+          id,
+          agents.get(id),
+          windows.perAgent.get(id),
+          windowStart,
+          now,
+          timestamp,
+          fromReader.get(id),
+        );
         const bad = badFigures(row, AGENT_FIGURE_NAMES, ['avg_task_duration']);
         if (bad.length) throw new Error(`${bad.join(', ')} ${bad.length > 1 ? 'are' : 'is'} not a finite number`);
         agentRows.push(row);
@@ -153,14 +170,20 @@ export class MetricsCollectorService implements OnModuleDestroy {
       }
     }
     const minutes = (now - windowStart) / 60_000;
-    const systemRow = { ...(await this.systemRow([...agents.values()], agentRows, windows, minutes, timestamp, turns)), last_event_id: maxId };
+    const systemRow = {
+      ...(await this.systemRow([...agents.values()], agentRows, windows, minutes, timestamp, turns)),
+      last_event_id: maxId,
+    };
     const badSystem = badFigures(systemRow, SYSTEM_FIGURE_NAMES, ['avg_response_time']);
-    if (badSystem.length) throw new Error(`The fleet's ${badSystem.join(', ')} would not be finite: nothing was recorded`);
+    if (badSystem.length)
+      throw new Error(`The fleet's ${badSystem.join(', ')} would not be finite: nothing was recorded`);
 
     const { agentIds, systemId } = await this.writer.transaction(async (m) => {
       const agentIds: number[] = [];
       for (let i = 0; i < agentRows.length; i += AGENT_ROWS_PER_INSERT) {
-        agentIds.push(...(await insertRows(m, 'agent_metrics', [...AGENT_COLUMNS], agentRows.slice(i, i + AGENT_ROWS_PER_INSERT))));
+        agentIds.push(
+          ...(await insertRows(m, 'agent_metrics', [...AGENT_COLUMNS], agentRows.slice(i, i + AGENT_ROWS_PER_INSERT))),
+        );
       }
       const [systemId] = await insertRows(m, 'system_metrics', [...SYSTEM_COLUMNS], [systemRow]);
       return { agentIds, systemId };
@@ -216,10 +239,15 @@ export class MetricsCollectorService implements OnModuleDestroy {
 
   /** After a restart: continue from the last stored collection rather than from the beginning of history. */
   private async initialize(now: number): Promise<void> {
-    const [last] = await this.db.query('SELECT "timestamp", "last_event_id" FROM "system_metrics" ORDER BY "timestamp" DESC LIMIT 1');
-    this.lastCollectedAt = last ? Date.parse(last.timestamp) : now - this.config.get('MC_METRICS_INTERVAL', { infer: true }) * 1000;
+    const [last] = await this.db.query(
+      'SELECT "timestamp", "last_event_id" FROM "system_metrics" ORDER BY "timestamp" DESC LIMIT 1',
+    );
+    this.lastCollectedAt = last
+      ? Date.parse(last.timestamp)
+      : now - this.config.get('MC_METRICS_INTERVAL', { infer: true }) * 1000;
     if (last) {
-      const rows: AgentMetric[] = await this.db.sql`SELECT * FROM "agent_metrics" WHERE "timestamp" = ${last.timestamp}`;
+      const rows: AgentMetric[] = await this.db
+        .sql`SELECT * FROM "agent_metrics" WHERE "timestamp" = ${last.timestamp}`;
       for (const row of rows) this.lastRows.set(row.agent_id, row);
     }
     if (last?.last_event_id != null) this.lastEventId = last.last_event_id;
@@ -237,9 +265,19 @@ export class MetricsCollectorService implements OnModuleDestroy {
    * completes after a restart is still timed. Read from the day's first such event, bounded by recent activity.
    */
   private async rememberOpenTasks(): Promise<void> {
-    const scratch: AgentWindow = { counts: {}, repeats: {}, durations: [], changes: [], firstFrom: null, usage: emptyInterval() };
+    const scratch: AgentWindow = {
+      counts: {},
+      repeats: {},
+      durations: [],
+      changes: [],
+      firstFrom: null,
+      usage: emptyInterval(),
+    };
     const since = new Date(this.lastCollectedAt - OPEN_TASK_MEMORY_MS).toISOString();
-    await this.events.forEach({ types: ['task_started', 'task_completed', 'task_failed'], afterId: 0, upToId: this.lastEventId, since }, (event) => this.readDetail(scratch, event));
+    await this.events.forEach(
+      { types: ['task_started', 'task_completed', 'task_failed'], afterId: 0, upToId: this.lastEventId, since },
+      (event) => this.readDetail(scratch, event),
+    );
   }
 
   /**
@@ -252,7 +290,11 @@ export class MetricsCollectorService implements OnModuleDestroy {
     const perAgent = new Map<string, AgentWindow>();
     const windowOf = (id: string) => {
       let w = perAgent.get(id);
-      if (!w) perAgent.set(id, (w = { counts: {}, repeats: {}, durations: [], changes: [], firstFrom: null, usage: emptyInterval() }));
+      if (!w)
+        perAgent.set(
+          id,
+          (w = { counts: {}, repeats: {}, durations: [], changes: [], firstFrom: null, usage: emptyInterval() }),
+        );
       return w;
     };
     let total = 0;
@@ -262,7 +304,9 @@ export class MetricsCollectorService implements OnModuleDestroy {
       if (event_type === 'error' || event_type === 'task_failed') errors += n;
       if (agent_id) windowOf(agent_id).counts[event_type] = n;
     }
-    await this.events.forEach({ types: DETAIL_TYPES, afterId: fromId, upToId: toId }, (event) => this.readDetail(windowOf(event.agent_id), event));
+    await this.events.forEach({ types: DETAIL_TYPES, afterId: fromId, upToId: toId }, (event) =>
+      this.readDetail(windowOf(event.agent_id), event),
+    );
     return { perAgent, total, errors, responseTime };
   }
 
@@ -299,15 +343,30 @@ export class MetricsCollectorService implements OnModuleDestroy {
     }
   }
 
-  private agentRow(id: string, agent: Agent | undefined, w: AgentWindow | undefined, start: number, end: number, timestamp: string, reader?: AgentUsage) {
+  private agentRow(
+    id: string,
+    agent: Agent | undefined,
+    w: AgentWindow | undefined,
+    start: number,
+    end: number,
+    timestamp: string,
+    reader?: AgentUsage,
+  ) {
     const previous = this.lastRows.get(id);
     // A run reported finished again counts once.
     const once = (type: string) => (w?.counts[type] ?? 0) - (w?.repeats[type] ?? 0);
-    const counts: Record<string, number> = { ...w?.counts, task_completed: once('task_completed'), task_failed: once('task_failed') };
+    const counts: Record<string, number> = {
+      ...w?.counts,
+      task_completed: once('task_completed'),
+      task_failed: once('task_failed'),
+    };
     const fromFiles = agent?.task_counts_reported === true;
-    const tasksCompleted = fromFiles ? agent.tasks_completed : (previous?.tasks_completed ?? 0) + (counts.task_completed ?? 0);
+    const tasksCompleted = fromFiles
+      ? agent.tasks_completed
+      : (previous?.tasks_completed ?? 0) + (counts.task_completed ?? 0);
     const tasksFailed = fromFiles ? agent.tasks_failed : (previous?.tasks_failed ?? 0) + (counts.task_failed ?? 0);
-    const startStatus = this.statusAt.get(id) ?? w?.firstFrom ?? (w?.changes.length ? 'offline' : (agent?.status ?? 'offline'));
+    const startStatus =
+      this.statusAt.get(id) ?? w?.firstFrom ?? (w?.changes.length ? 'offline' : (agent?.status ?? 'offline'));
     const time = timeInStatus(startStatus, w?.changes ?? [], start, end);
     this.statusAt.set(id, w?.changes.length ? time.endStatus : (agent?.status ?? time.endStatus));
     const durations = w?.durations ?? [];
@@ -348,7 +407,13 @@ export class MetricsCollectorService implements OnModuleDestroy {
       total_tasks_completed: completed,
       total_tasks_pending: pendingTasks(this.workspace.getTaskQueue().tasks),
       total_tasks_failed: failed,
-      system_health_score: healthScore(fleet.active_agents + fleet.idle_agents, fleet.total_agents, rates(completed, failed).success_rate, window.errors, window.total),
+      system_health_score: healthScore(
+        fleet.active_agents + fleet.idle_agents,
+        fleet.total_agents,
+        rates(completed, failed).success_rate,
+        window.errors,
+        window.total,
+      ),
       avg_response_time: window.responseTime,
       events_per_minute: minutes > 0 ? window.total / minutes : 0,
       tokens_in: sum.tokens_in,

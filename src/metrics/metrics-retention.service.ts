@@ -49,16 +49,24 @@ export class MetricsRetentionService {
   async prune(now = Date.now()): Promise<PruneResult> {
     const metricsCutoff = floorHour(now - this.config.get('MC_METRICS_RETENTION', { infer: true }) * DAY_MS);
     const result = { hours_rolled_up: 0, events_deleted: 0, rollups_deleted: 0 };
-    for (let hour = await this.oldestRawHour(); hour !== null && hour < metricsCutoff; hour = await this.oldestRawHour()) {
+    for (
+      let hour = await this.oldestRawHour();
+      hour !== null && hour < metricsCutoff;
+      hour = await this.oldestRawHour()
+    ) {
       await this.rollUpHour(hour);
       result.hours_rolled_up++;
       await yieldToRequests();
     }
-    result.events_deleted = await this.events.deleteOlderThan(now - this.config.get('MC_EVENTS_RETENTION', { infer: true }) * DAY_MS);
+    result.events_deleted = await this.events.deleteOlderThan(
+      now - this.config.get('MC_EVENTS_RETENTION', { infer: true }) * DAY_MS,
+    );
     result.rollups_deleted =
       (await deleteInBatches(this.writer, 'agent_metrics_hourly', now - ROLLUP_RETENTION_DAYS * DAY_MS)) +
       (await deleteInBatches(this.writer, 'system_metrics_hourly', now - ROLLUP_RETENTION_DAYS * DAY_MS));
-    this.logger.log(`Retention: ${result.hours_rolled_up} hours rolled up, ${result.events_deleted} events and ${result.rollups_deleted} old rollups deleted`);
+    this.logger.log(
+      `Retention: ${result.hours_rolled_up} hours rolled up, ${result.events_deleted} events and ${result.rollups_deleted} old rollups deleted`,
+    );
     return result;
   }
 

@@ -3,7 +3,13 @@ import { ApiBadRequestResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } fr
 import { AgentIdParams } from '../agents/dto/agent-query.dto';
 import { ErrorDto } from '../common/error.dto';
 import { ApiInsufficientStorageResponse } from '../common/insufficient-storage.exception';
-import { AgentHistoryDto, AgentPeriodMetricsDto, CollectionDto, SystemHistoryDto, SystemStatusDto } from './dto/metrics.dto';
+import {
+  AgentHistoryDto,
+  AgentPeriodMetricsDto,
+  CollectionDto,
+  SystemHistoryDto,
+  SystemStatusDto,
+} from './dto/metrics.dto';
 import { HistoryQuery, PeriodQuery } from './dto/metrics-query.dto';
 import { MetricsCollectorService } from './metrics-collector.service';
 import { MetricsService } from './metrics.service';
@@ -57,7 +63,10 @@ export class MetricsController {
   /** Prometheus text format. */
   @Get('metrics')
   @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
-  @ApiOkResponse({ description: 'Prometheus exposition format', content: { 'text/plain': { schema: { type: 'string' } } } })
+  @ApiOkResponse({
+    description: 'Prometheus exposition format',
+    content: { 'text/plain': { schema: { type: 'string' } } },
+  })
   prometheusText(): Promise<string> {
     return this.prometheus.render();
   }

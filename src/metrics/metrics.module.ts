@@ -15,7 +15,14 @@ import { PrometheusService } from './prometheus.service';
 import { SystemMetric } from './system-metric.entity';
 
 @Module({
-  imports: [DatabaseModule, WorkspaceModule, AgentsModule, OpenClawModule, EventsModule, TypeOrmModule.forFeature([AgentMetric, SystemMetric])],
+  imports: [
+    DatabaseModule,
+    WorkspaceModule,
+    AgentsModule,
+    OpenClawModule,
+    EventsModule,
+    TypeOrmModule.forFeature([AgentMetric, SystemMetric]),
+  ],
   controllers: [MetricsController],
   providers: [MetricsService, MetricsCollectorService, MetricsRetentionService, MetricsScheduler, PrometheusService],
   exports: [MetricsCollectorService, MetricsRetentionService, MetricsService, PrometheusService],

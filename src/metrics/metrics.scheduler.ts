@@ -25,7 +25,10 @@ export class MetricsScheduler implements OnApplicationBootstrap {
   /** On wall-clock slots: each minute at second 0 by default (see slotsOf). */
   onApplicationBootstrap(): void {
     const slots = slotsOf(this.config.get('MC_METRICS_INTERVAL', { infer: true }));
-    this.registry.addCronJob('metrics-collection', slotJob(slots, (slot) => void this.collect(slot)));
+    this.registry.addCronJob(
+      'metrics-collection',
+      slotJob(slots, (slot) => void this.collect(slot)),
+    );
     // A leader that led before and lost it resumes from what the others stored meanwhile.
     this.cluster.whenLeadershipChanges((leader) => leader && void this.collector.forget());
   }
@@ -42,7 +45,8 @@ export class MetricsScheduler implements OnApplicationBootstrap {
   @Cron('0 30 3 * * *', { name: 'metrics-retention' })
   async prune(): Promise<void> {
     try {
-      if (await this.cluster.claim('metrics-retention', new Date(Math.round(Date.now() / 60_000) * 60_000))) await this.retention.prune();
+      if (await this.cluster.claim('metrics-retention', new Date(Math.round(Date.now() / 60_000) * 60_000)))
+        await this.retention.prune();
     } catch (error) {
       this.logger.error(`Retention prune failed: ${(error as Error).message}`);
     }

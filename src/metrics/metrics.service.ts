@@ -46,7 +46,11 @@ export class MetricsService {
 
   /** When the last collection was stored (ISO 8601), or null before the first. */
   async lastCollectionAt(): Promise<string | null> {
-    const row = await this.db.getRepository(SystemMetric).createQueryBuilder('m').select('MAX(m.timestamp)', 'last').getRawOne<{ last: string | null }>();
+    const row = await this.db
+      .getRepository(SystemMetric)
+      .createQueryBuilder('m')
+      .select('MAX(m.timestamp)', 'last')
+      .getRawOne<{ last: string | null }>();
     return row?.last ?? null;
   }
 
@@ -55,8 +59,16 @@ export class MetricsService {
     const since = hoursAgo(hours);
     const rows = `(${rowsOf('agent_metrics', AGENT_COLUMNS, '"agent_id" = :agentId')}) AS "rows"`;
     const params = { agentId, since };
-    const [before] = await namedQuery<TaskTotals[]>(this.db, `SELECT "tasks_completed", "tasks_failed" FROM ${rows} WHERE "timestamp" < :since ORDER BY "timestamp" DESC LIMIT 1`, params);
-    const [last] = await namedQuery<TaskTotals[]>(this.db, `SELECT "tasks_completed", "tasks_failed" FROM ${rows} WHERE "timestamp" >= :since ORDER BY "timestamp" DESC LIMIT 1`, params);
+    const [before] = await namedQuery<TaskTotals[]>(
+      this.db,
+      `SELECT "tasks_completed", "tasks_failed" FROM ${rows} WHERE "timestamp" < :since ORDER BY "timestamp" DESC LIMIT 1`,
+      params,
+    );
+    const [last] = await namedQuery<TaskTotals[]>(
+      this.db,
+      `SELECT "tasks_completed", "tasks_failed" FROM ${rows} WHERE "timestamp" >= :since ORDER BY "timestamp" DESC LIMIT 1`,
+      params,
+    );
     const [sums] = await namedQuery<Record<string, number | string | null>[]>(
       this.db,
       `SELECT COALESCE(SUM("total_work_time"), 0) AS "work", COALESCE(SUM("idle_time"), 0) AS "idle",
@@ -92,12 +104,26 @@ export class MetricsService {
 
   async agentHistory(agentId: string, query: HistoryQuery): Promise<AgentHistoryDto> {
     await this.assertKnown(agentId);
-    const history = await this.history<AgentHistoryPointDto>('agent_metrics', AGENT_COLUMNS, '"agent_id" = :agentId AND "timestamp" >= :since', { agentId, since: hoursAgo(query.hours) }, query);
+    const history = await this.history<AgentHistoryPointDto>(
+      'agent_metrics',
+      AGENT_COLUMNS,
+      '"agent_id" = :agentId AND "timestamp" >= :since',
+      { agentId, since: hoursAgo(query.hours) },
+      query,
+    );
     return { agent_id: agentId, history };
   }
 
   async systemHistory(query: HistoryQuery): Promise<SystemHistoryDto> {
-    return { history: await this.history<SystemHistoryPointDto>('system_metrics', SYSTEM_COLUMNS, '"timestamp" >= :since', { since: hoursAgo(query.hours) }, query) };
+    return {
+      history: await this.history<SystemHistoryPointDto>(
+        'system_metrics',
+        SYSTEM_COLUMNS,
+        '"timestamp" >= :since',
+        { since: hoursAgo(query.hours) },
+        query,
+      ),
+    };
   }
 
   /** The office with positions on the shared floor plan, and live figures with the last collection's rates. */
@@ -122,14 +148,26 @@ export class MetricsService {
     };
   }
 
-  private async history<T>(table: 'agent_metrics' | 'system_metrics', figures: string[], where: string, params: Record<string, unknown>, query: HistoryQuery): Promise<T[]> {
+  private async history<T>(
+    table: 'agent_metrics' | 'system_metrics',
+    figures: string[],
+    where: string,
+    params: Record<string, unknown>,
+    query: HistoryQuery,
+  ): Promise<T[]> {
     const step = query.step ? stepSeconds(query.step) : query.hours > RAW_HOURS ? 3600 : null;
     const rows = rowsOf(table, figures, where);
     if (step === null) return namedQuery(this.db, `${rows} ORDER BY "timestamp"`, params);
     const bucket = `(${engineSql(this.db).epochSeconds('"timestamp"')} / ${step}) * ${step}`;
     const averages = figures.map((f) => `AVG("${f}") AS "${f}"`).join(', ');
-    const points: (T & { bucket: number })[] = await namedQuery(this.db, `SELECT ${bucket} AS "bucket", ${averages} FROM (${rows}) AS "rows" GROUP BY "bucket" ORDER BY "bucket"`, params);
-    return points.map(({ bucket, ...figuresOf }) => ({ timestamp: new Date(bucket * 1000).toISOString(), ...figuresOf }) as T);
+    const points: (T & { bucket: number })[] = await namedQuery(
+      this.db,
+      `SELECT ${bucket} AS "bucket", ${averages} FROM (${rows}) AS "rows" GROUP BY "bucket" ORDER BY "bucket"`,
+      params,
+    );
+    return points.map(
+      ({ bucket, ...figuresOf }) => ({ timestamp: new Date(bucket * 1000).toISOString(), ...figuresOf }) as T,
+    );
   }
 
   /**
@@ -155,7 +193,8 @@ export class MetricsService {
   /** An agent is known when it has a folder or any stored metrics. */
   private async assertKnown(agentId: string): Promise<void> {
     if (this.fleet.getAgent(agentId)) return;
-    const [row] = await this.db.sql`SELECT 1 FROM "agent_metrics" WHERE "agent_id" = ${agentId} UNION ALL SELECT 1 FROM "agent_metrics_hourly" WHERE "agent_id" = ${agentId} LIMIT 1`;
+    const [row] = await this.db
+      .sql`SELECT 1 FROM "agent_metrics" WHERE "agent_id" = ${agentId} UNION ALL SELECT 1 FROM "agent_metrics_hourly" WHERE "agent_id" = ${agentId} LIMIT 1`;
     if (!row) throw new AgentNotFoundException(agentId);
   }
 }

@@ -24,18 +24,58 @@ const OTHER_EVENT_TYPES = '_other';
 export class PrometheusService {
   /** A registry of this application's own, so two apps in one process (tests) never collide. */
   readonly registry = new Registry();
-  private readonly agents = new Gauge({ name: 'mission_control_agents', help: 'Agents by normalised status', labelNames: ['status'], registers: [this.registry] });
-  private readonly pending = new Gauge({ name: 'mission_control_tasks_pending', help: 'Top-level tasks neither completed, failed nor cancelled', registers: [this.registry] });
-  private readonly completed = new Gauge({ name: 'mission_control_tasks_completed', help: 'Tasks completed by all agents, at the last collection', registers: [this.registry] });
-  private readonly failed = new Gauge({ name: 'mission_control_tasks_failed', help: 'Tasks failed by all agents, at the last collection', registers: [this.registry] });
-  private readonly health = new Gauge({ name: 'mission_control_system_health_score', help: 'System health score (0..1) at the last collection', registers: [this.registry] });
-  private readonly eventsPerMinute = new Gauge({ name: 'mission_control_events_per_minute', help: 'Events per minute over the last collection interval', registers: [this.registry] });
-  private readonly tokens = new Gauge({ name: 'mission_control_tokens_total', help: 'Tokens used by OpenClaw agents', labelNames: ['agent', 'model', 'kind'], registers: [this.registry] });
-  private readonly cost = new Gauge({ name: 'mission_control_cost_usd_total', help: 'USD spent by OpenClaw agents', labelNames: ['agent', 'model'], registers: [this.registry] });
+  private readonly agents = new Gauge({
+    name: 'mission_control_agents',
+    help: 'Agents by normalised status',
+    labelNames: ['status'],
+    registers: [this.registry],
+  });
+  private readonly pending = new Gauge({
+    name: 'mission_control_tasks_pending',
+    help: 'Top-level tasks neither completed, failed nor cancelled',
+    registers: [this.registry],
+  });
+  private readonly completed = new Gauge({
+    name: 'mission_control_tasks_completed',
+    help: 'Tasks completed by all agents, at the last collection',
+    registers: [this.registry],
+  });
+  private readonly failed = new Gauge({
+    name: 'mission_control_tasks_failed',
+    help: 'Tasks failed by all agents, at the last collection',
+    registers: [this.registry],
+  });
+  private readonly health = new Gauge({
+    name: 'mission_control_system_health_score',
+    help: 'System health score (0..1) at the last collection',
+    registers: [this.registry],
+  });
+  private readonly eventsPerMinute = new Gauge({
+    name: 'mission_control_events_per_minute',
+    help: 'Events per minute over the last collection interval',
+    registers: [this.registry],
+  });
+  private readonly tokens = new Gauge({
+    name: 'mission_control_tokens_total',
+    help: 'Tokens used by OpenClaw agents',
+    labelNames: ['agent', 'model', 'kind'],
+    registers: [this.registry],
+  });
+  private readonly cost = new Gauge({
+    name: 'mission_control_cost_usd_total',
+    help: 'USD spent by OpenClaw agents',
+    labelNames: ['agent', 'model'],
+    registers: [this.registry],
+  });
   /** Usage reported by the plugin's llm_usage events, for agents whose sessions the reader does not see. */
   private readonly reported = new Map<string, Map<string, Usage>>();
   private readonly eventTypes = new Set<string>();
-  private readonly events = new Counter({ name: 'mission_control_events_logged_total', help: 'Events stored since start', labelNames: ['type'], registers: [this.registry] });
+  private readonly events = new Counter({
+    name: 'mission_control_events_logged_total',
+    help: 'Events stored since start',
+    labelNames: ['type'],
+    registers: [this.registry],
+  });
   private readonly eventCommits = new Counter({
     name: 'mission_control_event_commits_total',
     help: 'Commits of the event log since start; events logged per commit is how many requests group commit wrote together',
@@ -63,7 +103,8 @@ export class PrometheusService {
       const counted = this.eventTypes.has(event.type) || this.eventTypes.size < MAX_EVENT_TYPE_LABELS;
       if (counted) this.eventTypes.add(event.type);
       this.events.inc({ type: counted ? event.type : OTHER_EVENT_TYPES });
-      if (event.type === 'llm_usage' && event.agent_id && event.data.source === 'openclaw') this.addReported(event.agent_id, event.data);
+      if (event.type === 'llm_usage' && event.agent_id && event.data.source === 'openclaw')
+        this.addReported(event.agent_id, event.data);
     }
   }
 
@@ -107,7 +148,11 @@ export class PrometheusService {
 
   private addReported(agent: string, data: Record<string, unknown>): void {
     const n = (v: unknown, max = MAX_TOKENS) => (withinBounds(v, max) ? v : 0);
-    const model = `${typeof data.provider === 'string' ? data.provider : 'unknown'}/${typeof data.model === 'string' ? data.model : 'unknown'}`.slice(0, 200);
+    const model =
+      `${typeof data.provider === 'string' ? data.provider : 'unknown'}/${typeof data.model === 'string' ? data.model : 'unknown'}`.slice(
+        0,
+        200,
+      );
     const models = this.reported.get(agent) ?? new Map<string, Usage>();
     const usage = models.get(model) ?? emptyUsage();
     addUsage(usage, {

@@ -76,7 +76,12 @@ export class UsageIntervals {
     this.primed = true;
   }
 
-  row(fromReader: AgentUsage | undefined, id: string, fromEvents: IntervalUsage | undefined, previousTotal: number): UsageColumns {
+  row(
+    fromReader: AgentUsage | undefined,
+    id: string,
+    fromEvents: IntervalUsage | undefined,
+    previousTotal: number,
+  ): UsageColumns {
     if (!fromReader) {
       const interval = fromEvents ?? emptyInterval();
       // Remembered so that when the reader first sees this agent's sessions, they are not counted again.

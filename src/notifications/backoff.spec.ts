@@ -16,13 +16,14 @@ describe('backoffMs', () => {
     expect(backoffMs(1000, 3, lowest)).toBe(3000);
     expect(backoffMs(1000, 3, highest)).toBe(5000);
     const seen = new Set(Array.from({ length: 200 }, () => backoffMs(1000, 2)));
-    for (const delay of seen) expect(delay).toBeGreaterThanOrEqual(1500), expect(delay).toBeLessThanOrEqual(2500);
+    for (const delay of seen) (expect(delay).toBeGreaterThanOrEqual(1500), expect(delay).toBeLessThanOrEqual(2500));
     expect(seen.size).toBeGreaterThan(50);
   });
 
   it('never waits more than 10 minutes, however many attempts failed or however large the base', () => {
     for (const attempts of [10, 11, 30, 31, 1000]) {
-      for (const random of [lowest, middle, highest]) expect(backoffMs(1000, attempts, random)).toBeLessThanOrEqual(MAX_DELAY_MS);
+      for (const random of [lowest, middle, highest])
+        expect(backoffMs(1000, attempts, random)).toBeLessThanOrEqual(MAX_DELAY_MS);
     }
     expect(backoffMs(3_600_000, 1, highest)).toBeLessThanOrEqual(MAX_DELAY_MS);
     expect(MAX_DELAY_MS).toBe(10 * 60_000);

@@ -136,7 +136,10 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
     // would see outbox rows that transaction may yet roll back.
     const { due, next } = await this.writer.transaction(async (m) => ({
       due: await m.find(Delivery, { where, order: { next_attempt_at: 'ASC', id: 'ASC' }, take: BATCH }),
-      next: await m.findOne(Delivery, { where: { status: 'pending', next_attempt_at: MoreThan(now) }, order: { next_attempt_at: 'ASC' } }),
+      next: await m.findOne(Delivery, {
+        where: { status: 'pending', next_attempt_at: MoreThan(now) },
+        order: { next_attempt_at: 'ASC' },
+      }),
     }));
     for (const row of due) if ((this.busy.get(row.channel_id) ?? 0) < PER_CHANNEL) this.start(row);
     if (next?.next_attempt_at && !this.stop.signal.aborted) {
@@ -149,7 +152,9 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
     this.busy.set(row.channel_id, (this.busy.get(row.channel_id) ?? 0) + 1);
     const attempt = this.deliver(row)
       .catch((error: Error) => {
-        this.logger.error(`Delivery ${row.id} to ${row.channel_id}: ${error.message}; trying again in ${HOLD_MS / 1000} s`);
+        this.logger.error(
+          `Delivery ${row.id} to ${row.channel_id}: ${error.message}; trying again in ${HOLD_MS / 1000} s`,
+        );
         this.held.add(row.id);
         setTimeout(() => (this.held.delete(row.id), this.kick()), HOLD_MS).unref();
       })
@@ -164,7 +169,11 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
   private async deliver(row: Delivery): Promise<void> {
     const channel = await this.channels.findOneBy({ id: row.channel_id });
     if (!channel?.enabled) {
-      await this.record(row, { ok: false, http_status: null, error: channel ? 'the channel is disabled' : 'the channel was deleted' }, true);
+      await this.record(
+        row,
+        { ok: false, http_status: null, error: channel ? 'the channel is disabled' : 'the channel was deleted' },
+        true,
+      );
       return;
     }
     const result = await this.send(row, channel);

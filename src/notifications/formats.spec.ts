@@ -34,21 +34,40 @@ const rule: RuleDto = {
   updated_at: '2026-03-01T00:00:00.000Z',
 };
 const fired: Notification = { event: 'fired', alert, rule };
-const resolved: Notification = { event: 'resolved', alert: { ...alert, state: 'resolved', resolved_at: '2026-03-11T10:30:00.000Z' }, rule };
-const acked: Notification = { event: 'acked', alert: { ...alert, acked_at: '2026-03-11T10:10:00.000Z', acked_by: 'dana', ack_note: 'on it' }, rule };
+const resolved: Notification = {
+  event: 'resolved',
+  alert: { ...alert, state: 'resolved', resolved_at: '2026-03-11T10:30:00.000Z' },
+  rule,
+};
+const acked: Notification = {
+  event: 'acked',
+  alert: { ...alert, acked_at: '2026-03-11T10:10:00.000Z', acked_by: 'dana', ack_note: 'on it' },
+  rule,
+};
 const render = (format: 'generic' | 'slack' | 'discord', n: Notification) => JSON.parse(renderBody(format, n, SENT));
 
 describe('renderBody', () => {
   it('generic: the alert and rule as the API shows them, the event and when it was sent', () => {
     expect(render('generic', fired)).toEqual({ alert, rule, event: 'fired', sent_at: SENT });
-    expect(render('generic', { event: 'test', alert, rule: null })).toEqual({ alert, rule: null, event: 'test', sent_at: SENT });
+    expect(render('generic', { event: 'test', alert, rule: null })).toEqual({
+      alert,
+      rule: null,
+      event: 'test',
+      sent_at: SENT,
+    });
   });
 
   it('slack: text as notifications show it, the title and message in mrkdwn with &, < and > escaped, the facts and a context line', () => {
     expect(render('slack', fired)).toEqual({
       text: '[CRITICAL] Alert fired: Forge <offline> & more: forge has been offline for 12 minutes <@everyone>',
       blocks: [
-        { type: 'section', text: { type: 'mrkdwn', text: '*Alert fired: Forge &lt;offline&gt; &amp; more*\nforge has been offline for 12 minutes &lt;@everyone&gt;' } },
+        {
+          type: 'section',
+          text: {
+            type: 'mrkdwn',
+            text: '*Alert fired: Forge &lt;offline&gt; &amp; more*\nforge has been offline for 12 minutes &lt;@everyone&gt;',
+          },
+        },
         {
           type: 'section',
           fields: [
@@ -64,7 +83,8 @@ describe('renderBody', () => {
   });
 
   it('slack: a resolution and an acknowledgement add their facts; a yes/no alert has no value', () => {
-    const fields = (n: Notification) => render('slack', n).blocks[1].fields.map((f: { text: string }) => f.text.split('\n')[0]);
+    const fields = (n: Notification) =>
+      render('slack', n).blocks[1].fields.map((f: { text: string }) => f.text.split('\n')[0]);
     expect(fields(resolved)).toEqual(['*Severity*', '*Subject*', '*Started*', '*Value*', '*Resolved*']);
     expect(render('slack', acked).blocks[1].fields[4]).toEqual({ type: 'mrkdwn', text: '*Acknowledged*\ndana: on it' });
     expect(fields({ ...fired, alert: { ...alert, value: null } })).toEqual(['*Severity*', '*Subject*', '*Started*']);
@@ -99,10 +119,21 @@ describe('renderBody', () => {
       ],
       allowed_mentions: { parse: [] },
     });
-    const colour = (severity: AlertDto['severity']) => render('discord', { ...fired, alert: { ...alert, severity } }).embeds[0].color;
+    const colour = (severity: AlertDto['severity']) =>
+      render('discord', { ...fired, alert: { ...alert, severity } }).embeds[0].color;
     expect([colour('critical'), colour('warning'), colour('info')]).toEqual([0xe01e5a, 0xecb22e, 0x36c5f0]);
-    expect(render('discord', resolved).embeds[0]).toMatchObject({ color: 0x2eb67d, timestamp: '2026-03-11T10:30:00.000Z', title: 'Alert resolved: Forge <offline> & more' });
-    expect(render('discord', acked).embeds[0]).toMatchObject({ timestamp: '2026-03-11T10:10:00.000Z', title: 'Alert acknowledged: Forge <offline> & more' });
-    expect(render('discord', { event: 'test', alert, rule: null }).embeds[0]).toMatchObject({ timestamp: SENT, title: 'Test notification: Forge <offline> & more' });
+    expect(render('discord', resolved).embeds[0]).toMatchObject({
+      color: 0x2eb67d,
+      timestamp: '2026-03-11T10:30:00.000Z',
+      title: 'Alert resolved: Forge <offline> & more',
+    });
+    expect(render('discord', acked).embeds[0]).toMatchObject({
+      timestamp: '2026-03-11T10:10:00.000Z',
+      title: 'Alert acknowledged: Forge <offline> & more',
+    });
+    expect(render('discord', { event: 'test', alert, rule: null }).embeds[0]).toMatchObject({
+      timestamp: SENT,
+      title: 'Test notification: Forge <offline> & more',
+    });
   });
 });

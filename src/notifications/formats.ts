@@ -10,7 +10,12 @@ export interface Notification {
   rule: RuleDto | null;
 }
 
-const HEADLINES: Record<NotificationEvent, string> = { fired: 'Alert fired', resolved: 'Alert resolved', acked: 'Alert acknowledged', test: 'Test notification' };
+const HEADLINES: Record<NotificationEvent, string> = {
+  fired: 'Alert fired',
+  resolved: 'Alert resolved',
+  acked: 'Alert acknowledged',
+  test: 'Test notification',
+};
 /** Slack's and Discord's own colours for danger, warning, information and success. */
 const COLOURS = { critical: 0xe01e5a, warning: 0xecb22e, info: 0x36c5f0, resolved: 0x2eb67d };
 
@@ -34,7 +39,8 @@ function facts(n: Notification): [string, string][] {
   ];
   if (n.alert.value !== null) list.push(['Value', String(n.alert.value)]);
   if (n.alert.resolved_at) list.push(['Resolved', n.alert.resolved_at]);
-  if (n.alert.acked_at) list.push(['Acknowledged', `${n.alert.acked_by ?? 'someone'}${n.alert.ack_note ? `: ${n.alert.ack_note}` : ''}`]);
+  if (n.alert.acked_at)
+    list.push(['Acknowledged', `${n.alert.acked_by ?? 'someone'}${n.alert.ack_note ? `: ${n.alert.ack_note}` : ''}`]);
   return list;
 }
 
@@ -49,8 +55,19 @@ function slack(n: Notification) {
     text: cut(`[${n.alert.severity.toUpperCase()}] ${title(n)}: ${n.alert.message}`, 3000),
     blocks: [
       { type: 'section', text: { type: 'mrkdwn', text: cut(`*${head}*\n${slackText(n.alert.message)}`, 3000) } },
-      { type: 'section', fields: facts(n).map(([name, value]) => ({ type: 'mrkdwn', text: cut(`*${name}*\n${slackText(value)}`, 2000) })) },
-      { type: 'context', elements: [{ type: 'mrkdwn', text: `Mission Control · ${n.event}${n.alert.id ? ` · alert ${n.alert.id}` : ''}` }] },
+      {
+        type: 'section',
+        fields: facts(n).map(([name, value]) => ({
+          type: 'mrkdwn',
+          text: cut(`*${name}*\n${slackText(value)}`, 2000),
+        })),
+      },
+      {
+        type: 'context',
+        elements: [
+          { type: 'mrkdwn', text: `Mission Control · ${n.event}${n.alert.id ? ` · alert ${n.alert.id}` : ''}` },
+        ],
+      },
     ],
   };
 }

@@ -51,7 +51,15 @@ export class NotificationsService {
     if (!channels.length) return 0;
     const now = new Date().toISOString();
     const payload = JSON.stringify({ alert, rule });
-    await manager.insert(Delivery, channels.map((c) => ({ ...newDelivery(c.id, event, payload, now), alert_id: alert.id, rule_id: rule.id, next_attempt_at: now })));
+    await manager.insert(
+      Delivery,
+      channels.map((c) => ({
+        ...newDelivery(c.id, event, payload, now),
+        alert_id: alert.id,
+        rule_id: rule.id,
+        next_attempt_at: now,
+      })),
+    );
     return channels.length;
   }
 
@@ -76,7 +84,12 @@ export class NotificationsService {
       last_notified_at: now,
     };
     // Never picked up by the worker: it has no next attempt.
-    const row = { ...newDelivery(channel.id, 'test', JSON.stringify({ alert: sample, rule: null }), now), alert_id: null, rule_id: null, next_attempt_at: null } as Delivery;
+    const row = {
+      ...newDelivery(channel.id, 'test', JSON.stringify({ alert: sample, rule: null }), now),
+      alert_id: null,
+      rule_id: null,
+      next_attempt_at: null,
+    } as Delivery;
     const sent = await this.worker.inSlot(channel.id, async () => {
       row.id = (await this.writer.transaction((m) => m.insert(Delivery, row))).identifiers[0].id;
       return this.worker.attemptOnce(row, channel);
@@ -87,7 +100,11 @@ export class NotificationsService {
 
   /** Newest first, keyset-paginated on (created_at, id). */
   async list(q: DeliveryQuery): Promise<DeliveryPageDto> {
-    const query = this.deliveries.createQueryBuilder('d').orderBy('d.created_at', 'DESC').addOrderBy('d.id', 'DESC').take(q.limit + 1);
+    const query = this.deliveries
+      .createQueryBuilder('d')
+      .orderBy('d.created_at', 'DESC')
+      .addOrderBy('d.id', 'DESC')
+      .take(q.limit + 1);
     if (q.channel_id) query.andWhere('d.channel_id = :channel', { channel: q.channel_id });
     if (q.status) query.andWhere('d.status = :status', { status: q.status });
     if (q.cursor) {
@@ -97,10 +114,24 @@ export class NotificationsService {
     const rows = await query.getMany();
     const page = rows.slice(0, q.limit);
     const last = page[page.length - 1];
-    return { deliveries: page.map(toDeliveryDto), next_cursor: rows.length > q.limit ? encodeCursor({ timestamp: last.created_at, id: last.id }) : null };
+    return {
+      deliveries: page.map(toDeliveryDto),
+      next_cursor: rows.length > q.limit ? encodeCursor({ timestamp: last.created_at, id: last.id }) : null,
+    };
   }
 }
 
 function newDelivery(channelId: string, event: NotificationEvent, payload: string, now: string) {
-  return { channel_id: channelId, event, payload, status: 'pending' as const, attempts: 0, http_status: null, last_error: null, created_at: now, last_attempt_at: null, delivered_at: null };
+  return {
+    channel_id: channelId,
+    event,
+    payload,
+    status: 'pending' as const,
+    attempts: 0,
+    http_status: null,
+    last_error: null,
+    created_at: now,
+    last_attempt_at: null,
+    delivered_at: null,
+  };
 }

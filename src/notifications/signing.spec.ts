@@ -6,7 +6,9 @@ function verify(secret: string, headers: Record<string, string>, rawBody: string
   const timestamp = String(headers['x-mc-timestamp'] ?? '');
   const signature = String(headers['x-mc-signature'] ?? '');
   if (!/^\d+$/.test(timestamp) || Math.abs(now / 1000 - Number(timestamp)) > 300) return false;
-  const expected = Buffer.from(`sha256=${createHmac('sha256', secret).update(`${timestamp}.${rawBody}`).digest('hex')}`);
+  const expected = Buffer.from(
+    `sha256=${createHmac('sha256', secret).update(`${timestamp}.${rawBody}`).digest('hex')}`,
+  );
   const given = Buffer.from(signature);
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
@@ -34,7 +36,11 @@ describe('signatureHeaders', () => {
   });
 
   it('signs the timestamp with the body, so the same body in another second has another signature', () => {
-    expect(signatureHeaders('s3cret', body, at)['x-mc-signature']).not.toBe(signatureHeaders('s3cret', body, at + 1000)['x-mc-signature']);
-    expect(signatureHeaders('s3cret', body, at)['x-mc-signature']).toBe(signatureHeaders('s3cret', body, at - 999)['x-mc-signature']);
+    expect(signatureHeaders('s3cret', body, at)['x-mc-signature']).not.toBe(
+      signatureHeaders('s3cret', body, at + 1000)['x-mc-signature'],
+    );
+    expect(signatureHeaders('s3cret', body, at)['x-mc-signature']).toBe(
+      signatureHeaders('s3cret', body, at - 999)['x-mc-signature'],
+    );
   });
 });

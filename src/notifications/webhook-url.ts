@@ -18,7 +18,11 @@ export function parseWebhookUrl(value: unknown): URL | null {
   if (!SCHEME_AND_HOST.test(value) || SPACE_BACKSLASH_OR_CONTROL.test(value)) return null;
   try {
     const url = new URL(value);
-    const ok = (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '' && url.username === '' && url.password === '';
+    const ok =
+      (url.protocol === 'http:' || url.protocol === 'https:') &&
+      url.hostname !== '' &&
+      url.username === '' &&
+      url.password === '';
     return ok ? url : null;
   } catch {
     return null;
@@ -31,7 +35,13 @@ export function normaliseWebhookUrl(value: string): string {
 }
 
 /** Names that answer with a cloud machine's credentials (GCP, AWS, OpenStack). */
-const METADATA_NAMES = new Set(['metadata', 'metadata.google.internal', 'metadata.goog', 'instance-data', 'instance-data.ec2.internal']);
+const METADATA_NAMES = new Set([
+  'metadata',
+  'metadata.google.internal',
+  'metadata.goog',
+  'instance-data',
+  'instance-data.ec2.internal',
+]);
 /** Metadata services outside link-local space: Alibaba Cloud's, AWS's IPv6 one. */
 const METADATA_ADDRESSES = new Set(['100.100.100.200', 'fd00:ec2::254']);
 
@@ -41,7 +51,10 @@ const METADATA_ADDRESSES = new Set(['100.100.100.200', 'fd00:ec2::254']);
  * Loopback and private LAN addresses stay allowed: receivers often live there.
  */
 export function linkLocalKind(host: string): string | null {
-  const name = host.replace(/^\[(.*)\]$/, '$1').replace(/\.$/, '').toLowerCase();
+  const name = host
+    .replace(/^\[(.*)\]$/, '$1')
+    .replace(/\.$/, '')
+    .toLowerCase();
   if (METADATA_NAMES.has(name) || METADATA_ADDRESSES.has(name)) return 'a cloud metadata service';
   const v4 = isIP(name) === 6 ? mappedIPv4(name) : name;
   if (v4 && isIP(v4) === 4) {
@@ -74,7 +87,13 @@ export function guardedLookup(hostname: string, options: LookupOptions, callback
   dnsLookup(hostname, { ...options, all: true }, (error, addresses) => {
     if (error) return callback(error, []);
     const refused = addresses.find((a) => linkLocalKind(a.address));
-    if (refused) return callback(new Error(`refused: ${hostname} resolves to ${refused.address}, ${linkLocalKind(refused.address)}; ${ALLOW_HINT}`), []);
+    if (refused)
+      return callback(
+        new Error(
+          `refused: ${hostname} resolves to ${refused.address}, ${linkLocalKind(refused.address)}; ${ALLOW_HINT}`,
+        ),
+        [],
+      );
     if (options.all) return callback(null, addresses);
     callback(null, addresses[0].address, addresses[0].family);
   });

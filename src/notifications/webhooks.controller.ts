@@ -1,5 +1,12 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiConflictResponse, ApiNotFoundResponse, ApiTags, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse,
+  ApiConflictResponse,
+  ApiNotFoundResponse,
+  ApiTags,
+  ApiTooManyRequestsResponse,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
 import { Response } from 'express';
 import { ErrorDto } from '../common/error.dto';
 import { DeliveryDto, DeliveryPageDto, DeliveryQuery } from './dto/delivery.dto';
@@ -58,7 +65,10 @@ export class WebhooksController {
   @Post('webhooks/:id/test')
   @HttpCode(200)
   @ApiNotFoundResponse({ type: ErrorDto })
-  @ApiTooManyRequestsResponse({ type: ErrorDto, description: 'The channel already has 4 deliveries or tests under way.' })
+  @ApiTooManyRequestsResponse({
+    type: ErrorDto,
+    description: 'The channel already has 4 deliveries or tests under way.',
+  })
   async test(@Param() params: WebhookIdParams, @Res({ passthrough: true }) response: Response): Promise<DeliveryDto> {
     try {
       return await this.notifications.test(params.id);

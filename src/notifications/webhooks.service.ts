@@ -55,7 +55,9 @@ export class WebhooksService {
   /** The ids among `ids` that name no channel. */
   async unknown(ids: string[]): Promise<string[]> {
     if (!ids.length) return [];
-    const found = new Set((await this.channels.find({ select: { id: true }, where: { id: In(ids) } })).map((c) => c.id));
+    const found = new Set(
+      (await this.channels.find({ select: { id: true }, where: { id: In(ids) } })).map((c) => c.id),
+    );
     return ids.filter((id) => !found.has(id));
   }
 
@@ -133,7 +135,10 @@ export class WebhooksService {
 
   private assertEditable(channel: WebhookChannel): WebhookChannel {
     if (channel.managed === 'file') {
-      throw new ConflictException({ message: `Webhook channel ${channel.id} comes from the rule file (MC_ALERT_RULES) and is read-only over the API: change the file and restart`, channel_id: channel.id });
+      throw new ConflictException({
+        message: `Webhook channel ${channel.id} comes from the rule file (MC_ALERT_RULES) and is read-only over the API: change the file and restart`,
+        channel_id: channel.id,
+      });
     }
     return channel;
   }
@@ -146,6 +151,14 @@ function failPending(m: EntityManager, channelIds: string[]): Promise<unknown> {
 }
 
 /** A channel's settings as given (over the API or in the rule file), with their defaults. */
-function channelFields(given: CreateWebhookDto): Pick<WebhookChannel, 'name' | 'url' | 'format' | 'secret' | 'enabled'> {
-  return { name: given.name, url: normaliseWebhookUrl(given.url), format: given.format ?? 'generic', secret: given.secret ?? null, enabled: given.enabled ?? true };
+function channelFields(
+  given: CreateWebhookDto,
+): Pick<WebhookChannel, 'name' | 'url' | 'format' | 'secret' | 'enabled'> {
+  return {
+    name: given.name,
+    url: normaliseWebhookUrl(given.url),
+    format: given.format ?? 'generic',
+    secret: given.secret ?? null,
+    enabled: given.enabled ?? true,
+  };
 }

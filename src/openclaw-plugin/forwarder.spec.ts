@@ -130,7 +130,12 @@ describe('EventForwarder against a real local server', () => {
   it('drops a batch refused with a 4xx, counts it, logs once, and goes on', async () => {
     server = await TestServer.start((batch) => (batch.events.some((e) => e.data.bad) ? 400 : 201));
     const errors: string[] = [];
-    const f = make({ url: server.url, batchSize: 10, flushIntervalMs: 10, logger: { warn: () => undefined, error: (m) => errors.push(m) } });
+    const f = make({
+      url: server.url,
+      batchSize: 10,
+      flushIntervalMs: 10,
+      logger: { warn: () => undefined, error: (m) => errors.push(m) },
+    });
     for (const n of range(0, 30)) f.enqueue(event(n, n === 12 || n === 25 ? { bad: true } : {}));
     await waitFor(() => f.stats().pending === 0);
     expect(numbers(server.delivered())).toEqual(range(0, 10));

@@ -89,7 +89,10 @@ export class EventForwarder {
   enqueue(event: McEvent): void {
     if (this.queue.push(event)) {
       this.counters.dropped++;
-      this.log.warn('overflow', `queue full (${this.opts.capacity} events): dropping the oldest; ${this.counters.dropped} dropped so far`);
+      this.log.warn(
+        'overflow',
+        `queue full (${this.opts.capacity} events): dropping the oldest; ${this.counters.dropped} dropped so far`,
+      );
     }
     // While retrying, a full batch waits for the backoff like everything else.
     if (this.queue.size >= this.opts.batchSize && this.failures === 0) this.kick();
@@ -180,7 +183,10 @@ export class EventForwarder {
         if (this.queue.size === 0) return true;
         this.batch = this.queue.take(this.opts.batchSize);
       }
-      const timeout = deadline === undefined ? this.opts.requestTimeoutMs : Math.min(this.opts.requestTimeoutMs, deadline - Date.now());
+      const timeout =
+        deadline === undefined
+          ? this.opts.requestTimeoutMs
+          : Math.min(this.opts.requestTimeoutMs, deadline - Date.now());
       if (timeout <= 0) return false;
       const outcome = await this.post(this.batch, timeout);
       if (outcome === 'retry') {

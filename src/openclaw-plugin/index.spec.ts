@@ -30,14 +30,31 @@ describe('the mission-control plugin', () => {
 
     const ctx = { agentId: 'main', sessionKey: 'agent:main:main', sessionId: 's1' };
     handlers.get('model_call_started')!({ runId: 'r1', callId: 'c1', provider: 'fake', model: 'm1' }, ctx);
-    handlers.get('message_received')!({ from: 'bob', content: 'private words' }, { channelId: 'x', sessionKey: 'agent:main:main' });
-    handlers.get('llm_output')!({ runId: 'r1', provider: 'fake', model: 'm1', assistantTexts: ['private answer'], usage: { input: 10, output: 2, cost: { total: 0.5 } } }, ctx);
+    handlers.get('message_received')!(
+      { from: 'bob', content: 'private words' },
+      { channelId: 'x', sessionKey: 'agent:main:main' },
+    );
+    handlers.get('llm_output')!(
+      {
+        runId: 'r1',
+        provider: 'fake',
+        model: 'm1',
+        assistantTexts: ['private answer'],
+        usage: { input: 10, output: 2, cost: { total: 0.5 } },
+      },
+      ctx,
+    );
     handlers.get('agent_end')!({ runId: 'r1', success: true, durationMs: 900, messages: ['private'] }, ctx);
     await handlers.get('gateway_stop')!({ reason: 'test' }, {});
     dispose();
 
     const events = server.delivered();
-    expect(events.map((e) => e.event_type)).toEqual(['task_started', 'message_received', 'llm_usage', 'task_completed']);
+    expect(events.map((e) => e.event_type)).toEqual([
+      'task_started',
+      'message_received',
+      'llm_usage',
+      'task_completed',
+    ]);
     expect(events.every((e) => e.agent_id === 'hostA-main')).toBe(true);
     expect(server.received[0].headers.authorization).toBe('Bearer tok');
     expect(JSON.stringify(events)).not.toContain('private');
@@ -76,7 +93,18 @@ describe('the mission-control plugin', () => {
         throw new Error('getter');
       },
     });
-    const payloads: unknown[] = [null, undefined, 42, 'x', [], {}, { usage: null }, hostile, withThrowingGetter, Symbol('s')];
+    const payloads: unknown[] = [
+      null,
+      undefined,
+      42,
+      'x',
+      [],
+      {},
+      { usage: null },
+      hostile,
+      withThrowingGetter,
+      Symbol('s'),
+    ];
     for (const hook of OBSERVED_HOOKS) {
       for (const event of payloads) {
         for (const ctx of [undefined, null, {}, hostile, 7]) {
@@ -107,6 +135,10 @@ describe('the mission-control plugin', () => {
       agentPrefix: undefined,
       includeContent: false,
     });
-    expect(parseConfig({ url: 'https://mc', token: 't', agentPrefix: 'a-', includeContent: true })).toMatchObject({ token: 't', agentPrefix: 'a-', includeContent: true });
+    expect(parseConfig({ url: 'https://mc', token: 't', agentPrefix: 'a-', includeContent: true })).toMatchObject({
+      token: 't',
+      agentPrefix: 'a-',
+      includeContent: true,
+    });
   });
 });

@@ -29,15 +29,22 @@ export interface PluginConfig {
 /** The plugin's config block, or a reason it cannot be used (OpenClaw checks the manifest schema too). */
 export function parseConfig(raw: unknown): PluginConfig | string {
   const c = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>) : {};
-  if (typeof c.url !== 'string' || !/^https?:\/\/[^/]/i.test(c.url)) return 'config.url must be the http(s) URL of Mission Control';
+  if (typeof c.url !== 'string' || !/^https?:\/\/[^/]/i.test(c.url))
+    return 'config.url must be the http(s) URL of Mission Control';
   const optionalString = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
-  return { url: c.url, token: optionalString(c.token), agentPrefix: optionalString(c.agentPrefix), includeContent: c.includeContent === true };
+  return {
+    url: c.url,
+    token: optionalString(c.token),
+    agentPrefix: optionalString(c.agentPrefix),
+    includeContent: c.includeContent === true,
+  };
 }
 
 export default {
   id: 'mission-control',
   name: 'Mission Control',
-  description: 'Forwards agent runs, model usage and cost, tool calls, sessions, messages and subagents to Mission Control.',
+  description:
+    'Forwards agent runs, model usage and cost, tool calls, sessions, messages and subagents to Mission Control.',
   register(api: PluginApi): void {
     const log = new RateLimitedLog(api?.logger);
     try {

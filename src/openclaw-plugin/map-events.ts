@@ -105,7 +105,8 @@ export class EventMapper {
     const runId = id(event.runId) ?? id(c.runId);
     if (!runId || this.startedRuns.has(runId)) return null;
     this.startedRuns.add(runId);
-    if (this.startedRuns.size > MAX_OPEN_RUNS) this.startedRuns.delete(this.startedRuns.values().next().value as string);
+    if (this.startedRuns.size > MAX_OPEN_RUNS)
+      this.startedRuns.delete(this.startedRuns.values().next().value as string);
     const sessionKey = id(event.sessionKey) ?? id(c.sessionKey);
     return this.event('task_started', c.agentId, sessionKey, {
       task_id: runId,
@@ -182,7 +183,8 @@ export class EventMapper {
       const error = text(event.error, MAX_ERROR_CHARS);
       if (error !== null) data.error = error;
     }
-    if (this.options.includeContent) data.content = cutUtf8(typeof event.content === 'string' ? event.content : '', MAX_CONTENT_BYTES);
+    if (this.options.includeContent)
+      data.content = cutUtf8(typeof event.content === 'string' ? event.content : '', MAX_CONTENT_BYTES);
     return this.event(hook, undefined, sessionKey, data);
   }
 
@@ -193,7 +195,12 @@ export class EventMapper {
       delete full.content;
       full.content_omitted = true;
     }
-    return { event_type: type, agent_id: this.agentId(agentId, sessionKey), timestamp: new Date().toISOString(), data: full };
+    return {
+      event_type: type,
+      agent_id: this.agentId(agentId, sessionKey),
+      timestamp: new Date().toISOString(),
+      data: full,
+    };
   }
 
   /** The context's agent id, else the one in a session key `agent:<id>:…`, prefixed and made a valid Mission Control id. */

@@ -10,10 +10,30 @@ import { parseTranscriptLine, readTranscriptEvent, TranscriptMessage } from './t
 
 /** The entry_json fields read, pulled out by SQLite so the (often large) entry never crosses into JavaScript. */
 export const ENTRY_FIELDS = [
-  'sessionStartedAt', 'lastActivityAt', 'model', 'modelProvider', 'status', 'parentSessionKey', 'spawnedBy', 'abortedLastRun',
-  'inputTokens', 'outputTokens', 'cacheRead', 'cacheWrite', 'estimatedCostUsd',
+  'sessionStartedAt',
+  'lastActivityAt',
+  'model',
+  'modelProvider',
+  'status',
+  'parentSessionKey',
+  'spawnedBy',
+  'abortedLastRun',
+  'inputTokens',
+  'outputTokens',
+  'cacheRead',
+  'cacheWrite',
+  'estimatedCostUsd',
 ] as const;
-export const NODE_COLUMNS = ['session_key', 'current_session_id', 'updated_at', 'status', 'parent_session_key', 'spawned_by', 'last_activity_at', 'created_at'];
+export const NODE_COLUMNS = [
+  'session_key',
+  'current_session_id',
+  'updated_at',
+  'status',
+  'parent_session_key',
+  'spawned_by',
+  'last_activity_at',
+  'created_at',
+];
 /**
  * Rows updated this long before the newest one seen are read again: OpenClaw's processes stamp rows
  * with their own clocks, and a turn may be stamped a little in the past. A row whose stamp did not
@@ -38,7 +58,9 @@ export const LINE_FIELDS = {
   toolName: '$.message.toolName',
   isError: '$.message.isError',
 };
-const FIELDS_SQL = `CASE WHEN event_json IS NOT NULL AND json_valid(event_json) THEN json_extract(event_json, ${Object.values(LINE_FIELDS)
+const FIELDS_SQL = `CASE WHEN event_json IS NOT NULL AND json_valid(event_json) THEN json_extract(event_json, ${Object.values(
+  LINE_FIELDS,
+)
   .map((path) => `'${path}'`)
   .join(', ')}) END AS fields`;
 /** A transcript row as the row-by-row read takes it: its place, the pulled-out fields, or the compressed line. */
@@ -97,7 +119,11 @@ export interface TranscriptRow {
 }
 
 /** A row's message: from the fields SQLite pulled out, or from the decompressed line (null, and said, when it will not decompress). */
-export function messageOf(row: TranscriptRow, prices: Map<string, ModelPrice>, unreadable: (error: string) => void): TranscriptMessage | null {
+export function messageOf(
+  row: TranscriptRow,
+  prices: Map<string, ModelPrice>,
+  unreadable: (error: string) => void,
+): TranscriptMessage | null {
   if (row.event_zstd) {
     try {
       return parseTranscriptLine(lineOf({ event_json: null, event_zstd: row.event_zstd }), prices);
@@ -109,14 +135,26 @@ export function messageOf(row: TranscriptRow, prices: Map<string, ModelPrice>, u
   if (row.fields === null) return null;
   const v = JSON.parse(row.fields) as unknown[];
   const [type, timestamp, role, at, runId, provider, model, usage, stopReason, errorMessage, toolName, isError] = v;
-  const message = { role, timestamp: at, __openclaw: { runId }, provider, model, usage, stopReason, errorMessage, toolName, isError };
+  const message = {
+    role,
+    timestamp: at,
+    __openclaw: { runId },
+    provider,
+    model,
+    usage,
+    stopReason,
+    errorMessage,
+    toolName,
+    isError,
+  };
   return readTranscriptEvent({ type, timestamp, message }, prices);
 }
 
 /** An answer's figure past its bound (tokens, or USD), which JSON's 1e999 is too: such an answer's usage is not counted. */
 const over = (column: string, max = MAX_TOKENS) => `(typeof(${column}) IN ('integer', 'real') AND ${column} > ${max})`;
 /** A time from 2000 to a day ahead, else NULL. */
-const plausible = (ms: string) => `CASE WHEN ${ms} BETWEEN ${MIN_TIME_MS} AND unixepoch('now') * 1000 + ${MAX_FUTURE_MS} THEN ${ms} END`;
+const plausible = (ms: string) =>
+  `CASE WHEN ${ms} BETWEEN ${MIN_TIME_MS} AND unixepoch('now') * 1000 + ${MAX_FUTURE_MS} THEN ${ms} END`;
 
 /**
  * A first read of a whole transcript table, summed up by SQLite per session in one pass (its JSON

@@ -26,7 +26,12 @@ describe('AgentDatabase', () => {
       for (let r = 0; r < 5; r++) {
         const at = start + s * 3_600_000 + r * 0.6 * DAY;
         if (s === 2 && r === 4) home.addRun(session, { at, error: 'provider rejected the request' });
-        else home.addRun(session, { at, tool: r === 1 ? { name: 'exec', result: r % 2 ? 'failed' : 'ok', isError: s % 2 === 0 } : undefined, answer: `answer ${r}` });
+        else
+          home.addRun(session, {
+            at,
+            tool: r === 1 ? { name: 'exec', result: r % 2 ? 'failed' : 'ok', isError: s % 2 === 0 } : undefined,
+            answer: `answer ${r}`,
+          });
       }
       // A minute ago: after every run above, and inside the bound on times (at most a day ahead).
       if (s === 5) home.startRun(session, { at: start + 3 * DAY - 60_000, text: 'still going' });
@@ -37,8 +42,12 @@ describe('AgentDatabase', () => {
 
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
-  it("sums each session in SQLite on the first read exactly as counting its messages one by one does", async () => {
-    const db = new AgentDatabase('atlas', join(dir, 'home', 'agents', 'atlas', 'agent', 'openclaw-agent.sqlite'), join(dir, 'home'));
+  it('sums each session in SQLite on the first read exactly as counting its messages one by one does', async () => {
+    const db = new AgentDatabase(
+      'atlas',
+      join(dir, 'home', 'agents', 'atlas', 'agent', 'openclaw-agent.sqlite'),
+      join(dir, 'home'),
+    );
     try {
       const changes = await db.poll(() => -1, PRICES);
       expect(changes.loaded.length).toBe(6);
@@ -46,7 +55,8 @@ describe('AgentDatabase', () => {
       const now = Date.now();
       for (const meta of changes.metas) {
         const bulk = new SessionTracker(meta);
-        for (const { aggregate } of changes.loaded.filter((l) => l.key === meta.key)) bulk.load(aggregate.session_id, aggregate, PRICES);
+        for (const { aggregate } of changes.loaded.filter((l) => l.key === meta.key))
+          bulk.load(aggregate.session_id, aggregate, PRICES);
         const oneByOne = new SessionTracker(meta);
         for (const { position, line } of await db.readLines(meta.sessionId, { limit: 10_000 })) {
           const message = parseTranscriptLine(line, PRICES);
@@ -58,8 +68,14 @@ describe('AgentDatabase', () => {
         expect(bulkView).toEqual(rowView);
         expect(bulkCost).toBeCloseTo(rowCost, 12);
         expect([...bulk.counted]).toEqual([...oneByOne.counted]);
-        expect([bulk.toolCalls, bulk.toolErrors, bulk.inProgress, bulk.lastRunFailed]).toEqual([oneByOne.toolCalls, oneByOne.toolErrors, oneByOne.inProgress, oneByOne.lastRunFailed]);
-        const days = (t: SessionTracker) => [...t.buckets.values()].map((b) => [b.day, b.model, b.input_tokens, b.runs]).sort();
+        expect([bulk.toolCalls, bulk.toolErrors, bulk.inProgress, bulk.lastRunFailed]).toEqual([
+          oneByOne.toolCalls,
+          oneByOne.toolErrors,
+          oneByOne.inProgress,
+          oneByOne.lastRunFailed,
+        ]);
+        const days = (t: SessionTracker) =>
+          [...t.buckets.values()].map((b) => [b.day, b.model, b.input_tokens, b.runs]).sort();
         expect(days(bulk)).toEqual(days(oneByOne));
       }
       // Nothing committed since: the next poll reads nothing.

@@ -1,4 +1,17 @@
-import { BULK_SQL, ENTRY_FIELDS, lineOf, messageOf, NodeInfo, NodeRow, nodeSelect, REREAD_MS, SessionAggregate, TRANSCRIPT_COLUMNS, TranscriptRow, WindowRow } from './agent-database-rows';
+import {
+  BULK_SQL,
+  ENTRY_FIELDS,
+  lineOf,
+  messageOf,
+  NodeInfo,
+  NodeRow,
+  nodeSelect,
+  REREAD_MS,
+  SessionAggregate,
+  TRANSCRIPT_COLUMNS,
+  TranscriptRow,
+  WindowRow,
+} from './agent-database-rows';
 import { ModelPrice } from './openclaw-config';
 import { unreadableFile } from './home-paths';
 import { ReadonlySqlite } from './readonly-sqlite';
@@ -91,7 +104,10 @@ export class AgentDatabase implements SessionStore {
     return this.connection.close();
   }
 
-  async readLines(sessionId: string, range: { before?: number; limit: number }): Promise<{ position: number; line: string }[]> {
+  async readLines(
+    sessionId: string,
+    range: { before?: number; limit: number },
+  ): Promise<{ position: number; line: string }[]> {
     const unreadable = await unreadableFile(this.home, this.path, ['-wal', '-shm']);
     if (unreadable) throw new Error(unreadable);
     // A look of its own: the poll's must not see its change stamp consumed.
@@ -127,18 +143,34 @@ export class AgentDatabase implements SessionStore {
   private async readSchema(db: ReadonlySqlite): Promise<void> {
     const cookie = (await db.all<{ schema_version: number }>('PRAGMA schema_version'))[0]?.schema_version ?? null;
     if (cookie === this.schemaCookie) return;
-    const found = (await db.all<{ name: string }>(`SELECT name FROM sqlite_master WHERE type = 'table'`)).map((r) => r.name);
+    const found = (await db.all<{ name: string }>(`SELECT name FROM sqlite_master WHERE type = 'table'`)).map(
+      (r) => r.name,
+    );
     this.tables = new Set();
     this.schemaProblems = [];
     for (const table of found) {
       const columns = REQUIRED_COLUMNS[table] ? await db.columns(table) : new Set<string>();
       const missing = (REQUIRED_COLUMNS[table] ?? []).filter((c) => !columns.has(c));
       if (!missing.length) this.tables.add(table);
-      else this.schemaProblems.push(`table ${table} lacks column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}: not read`);
+      else
+        this.schemaProblems.push(
+          `table ${table} lacks column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}: not read`,
+        );
     }
     this.nodeColumns = this.tables.has('session_nodes') ? nodeSelect(await db.columns('session_nodes')) : '';
     const windowColumns = this.tables.has('session_windows') ? await db.columns('session_windows') : new Set<string>();
-    this.windowColumns = ['session_id', 'session_key', 'updated_at', 'started_at', 'ended_at', 'status', 'model_provider', 'model'].filter((c) => windowColumns.has(c)).join(', ');
+    this.windowColumns = [
+      'session_id',
+      'session_key',
+      'updated_at',
+      'started_at',
+      'ended_at',
+      'status',
+      'model_provider',
+      'model',
+    ]
+      .filter((c) => windowColumns.has(c))
+      .join(', ');
     this.schemaCookie = cookie;
   }
 
@@ -149,25 +181,31 @@ export class AgentDatabase implements SessionStore {
     this.schemaVersion = tables.has('schema_meta')
       ? ((await db.all<{ v: number }>(`SELECT MAX(schema_version) AS v FROM schema_meta`))[0]?.v ?? null)
       : null;
-    if (!KNOWN_SCHEMA_VERSIONS.has(this.schemaVersion ?? -1)) problems.push(`schema version ${this.schemaVersion ?? 'unknown'} (read as 23)`);
+    if (!KNOWN_SCHEMA_VERSIONS.has(this.schemaVersion ?? -1))
+      problems.push(`schema version ${this.schemaVersion ?? 'unknown'} (read as 23)`);
     const changedKeys = new Set<string>();
 
     if (this.nodeColumns) {
-      const rows = await db.all<NodeRow>(`SELECT ${this.nodeColumns} FROM session_nodes WHERE updated_at >= ? ORDER BY updated_at`, [this.nodesSince - REREAD_MS]);
+      const rows = await db.all<NodeRow>(
+        `SELECT ${this.nodeColumns} FROM session_nodes WHERE updated_at >= ? ORDER BY updated_at`,
+        [this.nodesSince - REREAD_MS],
+      );
       for (const row of rows) if (this.keepNode(row)) changedKeys.add(row.session_key);
     } else if (!this.lacks('session_nodes')) problems.push('no session_nodes table');
 
     if (this.windowColumns) {
-      const rows = await db.all<WindowRow>(`SELECT ${this.windowColumns} FROM session_windows WHERE updated_at >= ? ORDER BY updated_at`, [
-        this.windowsSince - REREAD_MS,
-      ]);
+      const rows = await db.all<WindowRow>(
+        `SELECT ${this.windowColumns} FROM session_windows WHERE updated_at >= ? ORDER BY updated_at`,
+        [this.windowsSince - REREAD_MS],
+      );
       for (const row of rows) if (this.keepWindow(row)) changedKeys.add(row.session_key);
     }
 
     const lines: TranscriptEntry[] = [];
     const loaded: StoreChanges['loaded'] = [];
     const recount = new Set<string>();
-    if (tables.has('transcript_events') && this.lastRowId === 0) await this.readWhole(db, changedKeys, prices, loaded, lines);
+    if (tables.has('transcript_events') && this.lastRowId === 0)
+      await this.readWhole(db, changedKeys, prices, loaded, lines);
     if (tables.has('transcript_events')) {
       for (;;) {
         const rows = await db.all<TranscriptRow>(
@@ -176,10 +214,14 @@ export class AgentDatabase implements SessionStore {
         );
         for (const row of rows) {
           this.lastRowId = row.rid;
-          const key = this.windows.get(row.session_id)?.session_key ?? this.keyOfSession(row.session_id) ?? (await this.lookUp(db, row.session_id, changedKeys));
+          const key =
+            this.windows.get(row.session_id)?.session_key ??
+            this.keyOfSession(row.session_id) ??
+            (await this.lookUp(db, row.session_id, changedKeys));
           if (!key) continue;
           if (row.seq <= counted(key, row.session_id)) recount.add(key);
-          else if (!recount.has(key)) lines.push({ key, sessionId: row.session_id, position: row.seq, message: this.message(row, prices) });
+          else if (!recount.has(key))
+            lines.push({ key, sessionId: row.session_id, position: row.seq, message: this.message(row, prices) });
         }
         if (rows.length < PAGE) break;
       }
@@ -188,7 +230,9 @@ export class AgentDatabase implements SessionStore {
     // A session counted again from its start notes its unreadable rows afresh as it is read (readLines).
     for (const key of recount) for (const sessionId of this.sessionIds(key)) this.unreadable.forget(sessionId);
     this.readProblems = [...problems, ...this.skipped.report()];
-    const metas = [...new Set([...changedKeys, ...recount])].map((key) => this.meta(key)).filter((m): m is SessionMeta => m !== null);
+    const metas = [...new Set([...changedKeys, ...recount])]
+      .map((key) => this.meta(key))
+      .filter((m): m is SessionMeta => m !== null);
     return { metas, loaded, lines: lines.filter((l) => !recount.has(l.key)), recount };
   }
 
@@ -197,7 +241,13 @@ export class AgentDatabase implements SessionStore {
    * compressed rows, or answers without a run id, is read row by row. A table SQLite cannot sum up
    * (a malformed line) is left to the row-by-row read that follows.
    */
-  private async readWhole(db: ReadonlySqlite, changedKeys: Set<string>, prices: Map<string, ModelPrice>, loaded: StoreChanges['loaded'], lines: TranscriptEntry[]): Promise<void> {
+  private async readWhole(
+    db: ReadonlySqlite,
+    changedKeys: Set<string>,
+    prices: Map<string, ModelPrice>,
+    loaded: StoreChanges['loaded'],
+    lines: TranscriptEntry[],
+  ): Promise<void> {
     let sessions: SessionAggregate[];
     try {
       sessions = await db.all<SessionAggregate>(BULK_SQL);
@@ -206,7 +256,10 @@ export class AgentDatabase implements SessionStore {
     }
     const [{ last }] = await db.all<{ last: number }>('SELECT COALESCE(MAX(rowid), 0) AS last FROM transcript_events');
     for (const session of sessions) {
-      const key = this.windows.get(session.session_id)?.session_key ?? this.keyOfSession(session.session_id) ?? (await this.lookUp(db, session.session_id, changedKeys));
+      const key =
+        this.windows.get(session.session_id)?.session_key ??
+        this.keyOfSession(session.session_id) ??
+        (await this.lookUp(db, session.session_id, changedKeys));
       if (!key) continue;
       changedKeys.add(key);
       if (!session.compressed && !session.unrun) {
@@ -214,8 +267,12 @@ export class AgentDatabase implements SessionStore {
         loaded.push({ key, aggregate: session });
         continue;
       }
-      const rows = await db.all<TranscriptRow>(`SELECT ${TRANSCRIPT_COLUMNS} FROM transcript_events WHERE session_id = ? ORDER BY seq`, [session.session_id]);
-      for (const row of rows) lines.push({ key, sessionId: row.session_id, position: row.seq, message: this.message(row, prices) });
+      const rows = await db.all<TranscriptRow>(
+        `SELECT ${TRANSCRIPT_COLUMNS} FROM transcript_events WHERE session_id = ? ORDER BY seq`,
+        [session.session_id],
+      );
+      for (const row of rows)
+        lines.push({ key, sessionId: row.session_id, position: row.seq, message: this.message(row, prices) });
     }
     this.lastRowId = last;
   }
@@ -240,7 +297,9 @@ export class AgentDatabase implements SessionStore {
     const stamp = `${row.updated_at}:${row.entry_bytes}:${row.status ?? ''}:${row.current_session_id}`;
     if (this.nodes.get(row.session_key)?.stamp === stamp) return false;
     const values: unknown = row.entry === null ? [] : JSON.parse(row.entry);
-    const entry = Object.fromEntries(ENTRY_FIELDS.map((field, i) => [field, Array.isArray(values) ? values[i] : undefined]));
+    const entry = Object.fromEntries(
+      ENTRY_FIELDS.map((field, i) => [field, Array.isArray(values) ? values[i] : undefined]),
+    );
     const { entry: _entry, entry_bytes: _bytes, ...columns } = row;
     this.nodes.set(row.session_key, { ...columns, stamp, entry });
     this.link(row.current_session_id, row.session_key);
@@ -263,11 +322,15 @@ export class AgentDatabase implements SessionStore {
    */
   private async lookUp(db: ReadonlySqlite, sessionId: string, changedKeys: Set<string>): Promise<string | null> {
     if (!this.windowColumns) return null;
-    const [window] = await db.all<WindowRow>(`SELECT ${this.windowColumns} FROM session_windows WHERE session_id = ?`, [sessionId]);
+    const [window] = await db.all<WindowRow>(`SELECT ${this.windowColumns} FROM session_windows WHERE session_id = ?`, [
+      sessionId,
+    ]);
     if (!window || !this.keepWindow(window)) return null;
     changedKeys.add(window.session_key);
     if (!this.nodeColumns) return window.session_key;
-    const [node] = await db.all<NodeRow>(`SELECT ${this.nodeColumns} FROM session_nodes WHERE session_key = ?`, [window.session_key]);
+    const [node] = await db.all<NodeRow>(`SELECT ${this.nodeColumns} FROM session_nodes WHERE session_key = ?`, [
+      window.session_key,
+    ]);
     if (node) this.keepNode(node);
     return window.session_key;
   }

@@ -24,7 +24,9 @@ export async function leavesHome(home: string, path: string): Promise<string | n
  * stat and lstat, which never block, unlike opening a FIFO.
  */
 export async function unreadableFile(home: string, path: string, companions: string[] = []): Promise<string | null> {
-  const info = await stat(path).catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? null : Promise.reject(error)));
+  const info = await stat(path).catch((error: NodeJS.ErrnoException) =>
+    error.code === 'ENOENT' ? null : Promise.reject(error),
+  );
   if (!info) return 'the file is gone';
   const outside = await leavesHome(home, path);
   if (outside) return outside;

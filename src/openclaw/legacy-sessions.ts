@@ -65,17 +65,26 @@ export class LegacySessions implements SessionStore {
       if (info.size > file.offset) lines.push(...(await this.readNew(path, sessionId, file, info.size, prices)));
     }
     this.problems = [...problems, ...this.skipped.report()];
-    const recounted = [...recount].map((key) => this.entries.get(key)?.meta).filter((m): m is SessionMeta => m !== undefined);
+    const recounted = [...recount]
+      .map((key) => this.entries.get(key)?.meta)
+      .filter((m): m is SessionMeta => m !== undefined);
     return { metas: [...metas, ...recounted], loaded: [], lines: lines.filter((l) => !recount.has(l.key)), recount };
   }
 
   async close(): Promise<void> {}
 
-  async readLines(sessionId: string, range: { before?: number; limit: number }): Promise<{ position: number; line: string }[]> {
+  async readLines(
+    sessionId: string,
+    range: { before?: number; limit: number },
+  ): Promise<{ position: number; line: string }[]> {
     const path = this.files.get(sessionId)?.path ?? join(this.dir, `${sessionId}.jsonl`);
     const info = await stat(path);
-    if (info.size > MAX_INDEX_BYTES) throw new Error(`transcript ${basename(path)} is over ${MAX_INDEX_BYTES / 1048576} MiB`);
-    const all = (await readRegularFile(path, MAX_INDEX_BYTES)).toString('utf8').split('\n').filter((line) => line.trim());
+    if (info.size > MAX_INDEX_BYTES)
+      throw new Error(`transcript ${basename(path)} is over ${MAX_INDEX_BYTES / 1048576} MiB`);
+    const all = (await readRegularFile(path, MAX_INDEX_BYTES))
+      .toString('utf8')
+      .split('\n')
+      .filter((line) => line.trim());
     const end = Math.min(all.length, range.before ?? all.length);
     const start = Math.max(0, end - range.limit);
     return all.slice(start, end).map((line, i) => ({ position: start + i, line }));
@@ -104,14 +113,20 @@ export class LegacySessions implements SessionStore {
     if (!isPlainObject(index)) return [];
     const metas: SessionMeta[] = [];
     for (const [key, entry] of Object.entries(index)) {
-      if (!isPlainObject(entry) || typeof entry.sessionId !== 'string' || !/^[A-Za-z0-9_.-]{1,128}$/.test(entry.sessionId)) continue;
+      if (
+        !isPlainObject(entry) ||
+        typeof entry.sessionId !== 'string' ||
+        !/^[A-Za-z0-9_.-]{1,128}$/.test(entry.sessionId)
+      )
+        continue;
       const hash = createHash('sha1').update(JSON.stringify(entry)).digest('base64');
       if (this.entries.get(key)?.hash === hash) continue;
       const meta = this.toMeta(key, entry);
       this.entries.set(key, { hash, meta });
       const ids = this.idsOfKey.get(key) ?? [];
       if (!ids.includes(entry.sessionId)) this.idsOfKey.set(key, [...ids, entry.sessionId]);
-      if (!this.files.has(entry.sessionId)) this.files.set(entry.sessionId, { key, path: this.transcriptPath(entry), identity: '', offset: 0, lines: 0 });
+      if (!this.files.has(entry.sessionId))
+        this.files.set(entry.sessionId, { key, path: this.transcriptPath(entry), identity: '', offset: 0, lines: 0 });
       metas.push(meta);
     }
     return metas;
@@ -120,7 +135,9 @@ export class LegacySessions implements SessionStore {
   /** `sessionFile` (relative, or absolute as older versions wrote it) when it stays in this folder, else `<sessionId>.jsonl`. */
   private transcriptPath(entry: Record<string, unknown>): string {
     const named = typeof entry.sessionFile === 'string' ? resolve(this.dir, entry.sessionFile) : null;
-    return named && named.startsWith(this.dir + sep) && named.endsWith('.jsonl') ? named : join(this.dir, `${String(entry.sessionId)}.jsonl`);
+    return named && named.startsWith(this.dir + sep) && named.endsWith('.jsonl')
+      ? named
+      : join(this.dir, `${String(entry.sessionId)}.jsonl`);
   }
 
   private toMeta(key: string, entry: Record<string, unknown>): SessionMeta {
@@ -143,7 +160,13 @@ export class LegacySessions implements SessionStore {
   }
 
   /** Whole new lines from the file's offset; a partial last line is left for the next poll. */
-  private async readNew(path: string, sessionId: string, file: TranscriptFile, size: number, prices: Map<string, ModelPrice>): Promise<TranscriptEntry[]> {
+  private async readNew(
+    path: string,
+    sessionId: string,
+    file: TranscriptFile,
+    size: number,
+    prices: Map<string, ModelPrice>,
+  ): Promise<TranscriptEntry[]> {
     const length = Math.min(size - file.offset, MAX_READ_BYTES);
     const { handle } = await openRegularFile(path);
     try {

@@ -54,7 +54,12 @@ export class AgentTally {
     const key = tracker.meta.key;
     const before = this.contributions.get(key);
     const last = tracker.lastActivity;
-    const after: Contribution = { completed: tracker.runCount - tracker.failedRuns, failed: tracker.failedRuns, running: tracker.running, last };
+    const after: Contribution = {
+      completed: tracker.runCount - tracker.failedRuns,
+      failed: tracker.failedRuns,
+      running: tracker.running,
+      last,
+    };
     this.contributions.set(key, after);
     this.completed += after.completed - (before?.completed ?? 0);
     this.failed += after.failed - (before?.failed ?? 0);

@@ -17,14 +17,21 @@ describe('parseOpenClawConfig', () => {
 
   it('reads the keyed form in plain JSON, model as {primary}', () => {
     const config = parseOpenClawConfig(
-      JSON.stringify({ agents: { entries: { ops: { name: 'Ops', workspace: '/w/ops', model: { primary: 'openai/gpt-5' } } } } }),
+      JSON.stringify({
+        agents: { entries: { ops: { name: 'Ops', workspace: '/w/ops', model: { primary: 'openai/gpt-5' } } } },
+      }),
     );
-    expect(config.agents).toEqual([{ id: 'ops', name: 'Ops', emoji: null, model: 'openai/gpt-5', workspace: '/w/ops' }]);
+    expect(config.agents).toEqual([
+      { id: 'ops', name: 'Ops', emoji: null, model: 'openai/gpt-5', workspace: '/w/ops' },
+    ]);
   });
 
   it('skips what it cannot use and never throws on odd shapes', () => {
     const config = parseOpenClawConfig(
-      JSON.stringify({ agents: { list: [null, 3, { id: '../etc' }, { id: 'ok', name: 5, identity: 'x' }], entries: [] }, models: { providers: { p: { models: [{ id: 'm', cost: { input: -1, output: 'x' } }] } } } }),
+      JSON.stringify({
+        agents: { list: [null, 3, { id: '../etc' }, { id: 'ok', name: 5, identity: 'x' }], entries: [] },
+        models: { providers: { p: { models: [{ id: 'm', cost: { input: -1, output: 'x' } }] } } },
+      }),
     );
     expect(config.agents.map((a) => a.id)).toEqual(['ok']);
     expect(config.agents[0].name).toBeNull();

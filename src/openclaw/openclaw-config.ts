@@ -43,7 +43,8 @@ export function parseOpenClawConfig(text: string): OpenClawConfig {
   const raw: [string, unknown][] = [];
   if (isPlainObject(agentsSection.entries)) raw.push(...Object.entries(agentsSection.entries));
   if (Array.isArray(agentsSection.list)) {
-    for (const item of agentsSection.list) if (isPlainObject(item) && typeof item.id === 'string') raw.push([item.id, item]);
+    for (const item of agentsSection.list)
+      if (isPlainObject(item) && typeof item.id === 'string') raw.push([item.id, item]);
   }
   const agents = new Map<string, RosterAgent>();
   for (const [id, value] of raw) {

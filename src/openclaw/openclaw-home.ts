@@ -90,7 +90,11 @@ async function parseOffThread(text: string): Promise<OpenClawConfig> {
  * Adds to `stores` every agent folder's session store not in it yet, the SQLite one when an agent has
  * both (OpenClaw imported the legacy one).
  */
-export async function discoverStores(home: string, stores: Map<string, SessionStore>, problems: string[]): Promise<void> {
+export async function discoverStores(
+  home: string,
+  stores: Map<string, SessionStore>,
+  problems: string[],
+): Promise<void> {
   const dirs = await readdir(join(home, 'agents'), { withFileTypes: true }).catch(() => []);
   for (const dir of dirs) {
     if (!AGENT_ID_PATTERN.test(dir.name)) continue;
@@ -122,9 +126,15 @@ export function storeAt(home: string, agentId: string, layout: 'sqlite' | 'legac
 }
 
 function isDirectory(path: string): Promise<boolean> {
-  return stat(path).then((info) => info.isDirectory(), () => false);
+  return stat(path).then(
+    (info) => info.isDirectory(),
+    () => false,
+  );
 }
 
 function exists(path: string): Promise<boolean> {
-  return lstat(path).then(() => true, () => false);
+  return lstat(path).then(
+    () => true,
+    () => false,
+  );
 }

@@ -33,8 +33,18 @@ export interface SharedSession extends SessionUsage {
 }
 
 /** A session's sums as the leader shares them. */
-export function sharedSession({ meta, runCount, toolCalls, totals, buckets }: SessionUsage, sessionIds: string[]): SharedSession {
-  return { meta: { key: meta.key, agentId: meta.agentId }, runCount, toolCalls, totals, buckets: [...buckets.values()], sessionIds };
+export function sharedSession(
+  { meta, runCount, toolCalls, totals, buckets }: SessionUsage,
+  sessionIds: string[],
+): SharedSession {
+  return {
+    meta: { key: meta.key, agentId: meta.agentId },
+    runCount,
+    toolCalls,
+    totals,
+    buckets: [...buckets.values()],
+    sessionIds,
+  };
 }
 
 /** What followers of a cluster serve of OpenClaw: the leader's reading of it, as JSON (see FleetViewSync). */

@@ -102,7 +102,9 @@ export class OpenClawService implements OnApplicationBootstrap, OnModuleDestroy 
     await this.polling;
     await settled;
     // A store whose read is still under way is left to it: closing would wait for that read.
-    await Promise.all([...this.stores.values()].filter((store) => !this.reads.has(store)).map((store) => store.close()));
+    await Promise.all(
+      [...this.stores.values()].filter((store) => !this.reads.has(store)).map((store) => store.close()),
+    );
   }
 
   listAgents(): OpenClawAgent[] {
@@ -163,7 +165,15 @@ export class OpenClawService implements OnApplicationBootstrap, OnModuleDestroy 
     if (this.shared) return this.shared.view;
     const usage = [...this.trackers.values()].map((t) => sharedSession(t, this.sessionIds(t.meta.agentId, t.meta.key)));
     const layouts = [...this.stores].map(([id, store]) => [id, store.layout] as [string, 'sqlite' | 'legacy']);
-    return { health: this.health(), ready: this.ready, agents: this.listAgents(), sessions: this.listSessions(), usage, prices: [...this.prices], layouts };
+    return {
+      health: this.health(),
+      ready: this.ready,
+      agents: this.listAgents(),
+      sessions: this.listSessions(),
+      usage,
+      prices: [...this.prices],
+      layouts,
+    };
   }
 
   /**
@@ -195,7 +205,9 @@ export class OpenClawService implements OnApplicationBootstrap, OnModuleDestroy 
       state: !this.enabled ? 'off' : !this.found ? 'not found' : partial ? 'partial' : 'ok',
       agents: this.agents.size,
       sessions: this.trackers.size,
-      schema_versions: Object.fromEntries([...this.stores].filter(([, s]) => s.layout === 'sqlite').map(([id, s]) => [id, s.schemaVersion])),
+      schema_versions: Object.fromEntries(
+        [...this.stores].filter(([, s]) => s.layout === 'sqlite').map(([id, s]) => [id, s.schemaVersion]),
+      ),
       problems: [...this.problems, ...[...this.stores].flatMap(([id, s]) => s.problems.map((p) => `${id}: ${p}`))],
       last_poll_at: this.lastPoll ? new Date(this.lastPoll.at).toISOString() : null,
       last_poll_ms: this.lastPoll ? Math.round(this.lastPoll.ms * 10) / 10 : null,
@@ -228,7 +240,10 @@ export class OpenClawService implements OnApplicationBootstrap, OnModuleDestroy 
     const dirty = new Set<string>();
     // Every read of the home's files is waited for a while only (see PendingReads).
     const scan = await this.reads.read('home', async () => {
-      const found = await stat(this.home).then((info) => info.isDirectory(), () => false);
+      const found = await stat(this.home).then(
+        (info) => info.isDirectory(),
+        () => false,
+      );
       const scanned: string[] = [];
       if (found) await this.config.read(scanned);
       if (found) await discoverStores(this.home, this.stores, scanned);
@@ -254,7 +269,8 @@ export class OpenClawService implements OnApplicationBootstrap, OnModuleDestroy 
     try {
       const counted = (key: string, sessionId: string) => this.trackers.get(key)?.counted.get(sessionId) ?? -1;
       const changes = await this.reads.read(store, () => store.poll(counted, this.prices));
-      if (changes === STILL_READING) return void problems.push(`${store.agentId}: ${stillReading('its session store')}`);
+      if (changes === STILL_READING)
+        return void problems.push(`${store.agentId}: ${stillReading('its session store')}`);
       await this.apply(store, changes);
       for (const meta of changes.metas) dirty.add(meta.key);
       for (const { key } of changes.loaded) dirty.add(key);
@@ -271,7 +287,8 @@ export class OpenClawService implements OnApplicationBootstrap, OnModuleDestroy 
       if (tracker) tracker.meta = meta;
       else this.trackers.set(meta.key, new SessionTracker(meta));
     }
-    for (const { key, aggregate } of changes.loaded) this.trackers.get(key)?.load(aggregate.session_id, aggregate, this.prices);
+    for (const { key, aggregate } of changes.loaded)
+      this.trackers.get(key)?.load(aggregate.session_id, aggregate, this.prices);
     for (const { key, sessionId, position, message } of changes.lines) {
       const tracker = this.trackers.get(key);
       if (message) tracker?.add(sessionId, position, message);
@@ -304,7 +321,8 @@ export class OpenClawService implements OnApplicationBootstrap, OnModuleDestroy 
       this.views.set(key, view);
       if (tracker.running) this.runningKeys.add(key);
       else this.runningKeys.delete(key);
-      if (!previous || viewChanged(previous, view)) this.bus.emit(DomainEvent.SessionUpdated, { session: view, previous });
+      if (!previous || viewChanged(previous, view))
+        this.bus.emit(DomainEvent.SessionUpdated, { session: view, previous });
       let tally = this.tallies.get(tracker.meta.agentId);
       if (!tally) this.tallies.set(tracker.meta.agentId, (tally = new AgentTally()));
       tally.update(tracker);
@@ -329,7 +347,10 @@ export class OpenClawService implements OnApplicationBootstrap, OnModuleDestroy 
     const turns = new Turns();
     for (const id of all ? everyAgent(roster, this.stores, this.agents) : [...this.tallies.keys()]) {
       const known = roster.has(id) || this.stores.has(id);
-      this.setAgent(id, known ? (this.tallies.get(id) ?? NO_TALLY).agent(id, roster.get(id), now, this.staleMs) : undefined);
+      this.setAgent(
+        id,
+        known ? (this.tallies.get(id) ?? NO_TALLY).agent(id, roster.get(id), now, this.staleMs) : undefined,
+      );
       await turns.pause();
     }
   }
@@ -342,7 +363,11 @@ export class OpenClawService implements OnApplicationBootstrap, OnModuleDestroy 
 }
 
 /** Every agent id of the roster, of the stores, and of the agents known so far, once each. */
-function* everyAgent(roster: Map<string, unknown>, stores: Map<string, unknown>, known: Map<string, unknown>): Iterable<string> {
+function* everyAgent(
+  roster: Map<string, unknown>,
+  stores: Map<string, unknown>,
+  known: Map<string, unknown>,
+): Iterable<string> {
   yield* roster.keys();
   for (const id of stores.keys()) if (!roster.has(id)) yield id;
   for (const id of [...known.keys()]) if (!roster.has(id) && !stores.has(id)) yield id;

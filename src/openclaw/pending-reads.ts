@@ -31,7 +31,9 @@ export class PendingReads {
     let read = this.reads.get(key) as Promise<T> | undefined;
     if (!read) this.reads.set(key, (read = start()));
     let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<typeof STILL_READING>((resolve) => (timer = setTimeout(() => resolve(STILL_READING), this.waitMs)));
+    const late = new Promise<typeof STILL_READING>(
+      (resolve) => (timer = setTimeout(() => resolve(STILL_READING), this.waitMs)),
+    );
     try {
       const result = await Promise.race([read, late, this.stopped]);
       if (result !== STILL_READING) this.reads.delete(key);

@@ -36,9 +36,12 @@ export class ReadonlySqlite {
 
   /** True when something may have changed since the last call. */
   async changed(): Promise<boolean> {
-    const [main, wal, shm] = await Promise.all(['', '-wal', '-shm'].map((suffix) => stat(this.path + suffix, { bigint: true }).catch(() => null)));
+    const [main, wal, shm] = await Promise.all(
+      ['', '-wal', '-shm'].map((suffix) => stat(this.path + suffix, { bigint: true }).catch(() => null)),
+    );
     if (!main) throw new Error('the database file is gone');
-    if ((wal === null) !== (shm === null)) throw new Error('the database is between states (a -wal without its -shm, or the reverse); read again later');
+    if ((wal === null) !== (shm === null))
+      throw new Error('the database is between states (a -wal without its -shm, or the reverse); read again later');
     const now = Date.now();
     const newest = Number((wal && wal.mtimeNs > main.mtimeNs ? wal.mtimeNs : main.mtimeNs) / 1_000_000n);
     const stamp = `${main.dev}:${main.ino}:${main.size}:${main.mtimeNs}:${wal?.size ?? '-'}:${wal?.mtimeNs ?? '-'}`;
@@ -75,7 +78,9 @@ export class ReadonlySqlite {
   all<T>(sql: string, params: unknown[] = []): Promise<T[]> {
     const db = this.db;
     if (!db) return Promise.reject(new Error('the database is not open'));
-    return new Promise((resolve, reject) => db.all(sql, params, (error, rows) => (error ? reject(error) : resolve(rows as T[]))));
+    return new Promise((resolve, reject) =>
+      db.all(sql, params, (error, rows) => (error ? reject(error) : resolve(rows as T[]))),
+    );
   }
 
   async columns(table: string): Promise<Set<string>> {
@@ -104,7 +109,9 @@ async function walHeader(path: string): Promise<boolean> {
 async function open(path: string, mode: Mode): Promise<sqlite3.Database> {
   const uri = `file:${encodeURI(path).replace(/\?/g, '%3F').replace(/#/g, '%23')}?${mode === 'ro' ? 'mode=ro' : 'immutable=1'}`;
   const db = await new Promise<sqlite3.Database>((resolve, reject) => {
-    const handle: sqlite3.Database = new sqlite3.Database(uri, sqlite3.OPEN_READONLY | sqlite3.OPEN_URI, (error) => (error ? reject(error) : resolve(handle)));
+    const handle: sqlite3.Database = new sqlite3.Database(uri, sqlite3.OPEN_READONLY | sqlite3.OPEN_URI, (error) =>
+      error ? reject(error) : resolve(handle),
+    );
   });
   // A writer holding the database briefly must not hold up the poll: it reads again next time.
   db.configure('busyTimeout', 200);

@@ -32,7 +32,10 @@ export interface SessionStore {
   problems: string[];
   poll(counted: Counted, prices: Map<string, ModelPrice>): Promise<StoreChanges>;
   /** Transcript lines of one session id, positions in [from, to), at most `limit`, the newest when `newest`. */
-  readLines(sessionId: string, range: { before?: number; limit: number }): Promise<{ position: number; line: string }[]>;
+  readLines(
+    sessionId: string,
+    range: { before?: number; limit: number },
+  ): Promise<{ position: number; line: string }[]>;
   /** Every session id the key has had, oldest first. */
   sessionIds(key: string): string[];
   close(): Promise<void>;
@@ -42,7 +45,8 @@ export interface SessionStore {
 export function entryUsage(entry: Record<string, unknown>): Usage | null {
   // A figure out of bounds (src/common/figure-bounds.ts) counts 0, as a negative one does.
   const n = (v: unknown, max = MAX_TOKENS) => (withinBounds(v, max) ? v : 0);
-  if (entry.inputTokens === undefined && entry.outputTokens === undefined && entry.estimatedCostUsd === undefined) return null;
+  if (entry.inputTokens === undefined && entry.outputTokens === undefined && entry.estimatedCostUsd === undefined)
+    return null;
   const usage = emptyUsage();
   usage.input_tokens = n(entry.inputTokens);
   usage.output_tokens = n(entry.outputTokens);

@@ -1,6 +1,17 @@
 import type { SessionAggregate } from './agent-database-rows';
 import type { ModelPrice } from './openclaw-config';
-import { addUsage, emptyUsage, endsRun, isFailedStop, isoOrNull as iso, priced, roundUsd, runOf, TranscriptMessage, Usage } from './transcript-line';
+import {
+  addUsage,
+  emptyUsage,
+  endsRun,
+  isFailedStop,
+  isoOrNull as iso,
+  priced,
+  roundUsd,
+  runOf,
+  TranscriptMessage,
+  Usage,
+} from './transcript-line';
 
 /** What OpenClaw's session records (session_nodes, session_windows or sessions.json) say about a session. */
 export interface SessionMeta {
@@ -47,7 +58,6 @@ export interface SessionView extends Usage {
   spawned_by: string | null;
   stuck: boolean;
 }
-
 
 const DAY_MS = 86_400_000;
 const days = new Map<number, string>();
@@ -143,7 +153,9 @@ export class SessionTracker {
     this.failedRuns += a.failed ?? 0;
     this.toolCalls += a.tools ?? 0;
     this.toolErrors += a.tool_errors ?? 0;
-    for (const [day, provider, model, input, output, cacheRead, cacheWrite, total, cost, ...rest] of JSON.parse(a.buckets ?? '[]') as unknown[][]) {
+    for (const [day, provider, model, input, output, cacheRead, cacheWrite, total, cost, ...rest] of JSON.parse(
+      a.buckets ?? '[]',
+    ) as unknown[][]) {
       const name = `${provider ?? this.meta.provider ?? 'unknown'}/${model ?? this.meta.model ?? 'unknown'}`;
       const [noCostIn, noCostOut, noCostRead, noCostWrite, runs] = rest as number[];
       const usage: Usage = {
@@ -152,7 +164,12 @@ export class SessionTracker {
         cache_read_tokens: Number(cacheRead),
         cache_write_tokens: Number(cacheWrite),
         total_tokens: Number(total),
-        cost_usd: Number(cost) + priced({ input: noCostIn, output: noCostOut, cacheRead: noCostRead, cacheWrite: noCostWrite }, prices.get(name)),
+        cost_usd:
+          Number(cost) +
+          priced(
+            { input: noCostIn, output: noCostOut, cacheRead: noCostRead, cacheWrite: noCostWrite },
+            prices.get(name),
+          ),
       };
       addUsage(this.totals, usage);
       if (typeof day !== 'string') continue;
@@ -160,9 +177,13 @@ export class SessionTracker {
       addUsage(bucket, usage);
       bucket.runs += runs;
     }
-    if (a.last_provider !== null || a.last_model !== null) this.lastModel = { provider: a.last_provider, model: a.last_model };
+    if (a.last_provider !== null || a.last_model !== null)
+      this.lastModel = { provider: a.last_provider, model: a.last_model };
     this.runPending = a.last_role === 'user';
-    this.inProgress = this.runPending || a.last_role === 'toolResult' || (a.last_role === 'assistant' && (a.last_stop === null || a.last_stop === 'toolUse'));
+    this.inProgress =
+      this.runPending ||
+      a.last_role === 'toolResult' ||
+      (a.last_role === 'assistant' && (a.last_stop === null || a.last_stop === 'toolUse'));
     if (!this.runPending) this.currentRun = a.last_run;
     this.lastRunFailed = isFailedStop(a.end_stop);
   }
@@ -227,7 +248,10 @@ export class SessionTracker {
 
   private bucket(message: TranscriptMessage): UsageBucket | null {
     if (message.role !== 'assistant' || message.at === null) return null;
-    return this.bucketFor(utcDay(message.at), `${message.provider ?? this.meta.provider ?? 'unknown'}/${message.model ?? this.meta.model ?? 'unknown'}`);
+    return this.bucketFor(
+      utcDay(message.at),
+      `${message.provider ?? this.meta.provider ?? 'unknown'}/${message.model ?? this.meta.model ?? 'unknown'}`,
+    );
   }
 
   private bucketFor(day: string, model: string): UsageBucket {

@@ -1,5 +1,12 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiBearerAuth, ApiNotFoundResponse, ApiServiceUnavailableResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse,
+  ApiBearerAuth,
+  ApiNotFoundResponse,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
 import { ErrorDto } from '../common/error.dto';
 import { SessionKeyParams, SessionListQuery, TranscriptQuery, UsageQuery } from './dto/session-query.dto';
 import { SessionDetailDto, SessionListDto, TranscriptDto, UsageDto } from './dto/session.dto';
@@ -20,7 +27,10 @@ export class SessionsController {
   /** One session with its runs, tool calls and subagent sessions. */
   @Get('sessions/:key')
   @ApiNotFoundResponse({ type: ErrorDto, description: 'Session not found.' })
-  @ApiServiceUnavailableResponse({ type: ErrorDto, description: "OpenClaw's files for the session's agent cannot be read now; the message says why." })
+  @ApiServiceUnavailableResponse({
+    type: ErrorDto,
+    description: "OpenClaw's files for the session's agent cannot be read now; the message says why.",
+  })
   get(@Param() params: SessionKeyParams): Promise<SessionDetailDto> {
     return this.sessions.get(params.key);
   }
@@ -30,7 +40,10 @@ export class SessionsController {
   @ApiBearerAuth()
   @ApiUnauthorizedResponse({ type: ErrorDto, description: 'MC_API_TOKEN is set and the request does not carry it.' })
   @ApiNotFoundResponse({ type: ErrorDto, description: 'Session not found.' })
-  @ApiServiceUnavailableResponse({ type: ErrorDto, description: "OpenClaw's files for the session's agent cannot be read now; the message says why." })
+  @ApiServiceUnavailableResponse({
+    type: ErrorDto,
+    description: "OpenClaw's files for the session's agent cannot be read now; the message says why.",
+  })
   transcript(@Param() params: SessionKeyParams, @Query() query: TranscriptQuery): Promise<TranscriptDto> {
     return this.sessions.transcript(params.key, query);
   }

@@ -1,16 +1,34 @@
 import { BadRequestException, Injectable, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
-import { SessionDetailDto, SessionListDto, RunDto, ToolCallsDto, TranscriptDto, TranscriptMessageDto, UsageDto, UsageRowDto } from './dto/session.dto';
+import {
+  SessionDetailDto,
+  SessionListDto,
+  RunDto,
+  ToolCallsDto,
+  TranscriptDto,
+  TranscriptMessageDto,
+  UsageDto,
+  UsageRowDto,
+} from './dto/session.dto';
 import { SessionListQuery, TranscriptQuery, UsageQuery } from './dto/session-query.dto';
 import { OpenClawService } from './openclaw.service';
 import { SessionStore } from './session-store';
 import { SessionView } from './session-tracker';
-import { addUsage, emptyUsage, endsRun, isFailedStop, isoOrNull as iso, parseTranscriptLine, roundUsd as round, runOf, Usage } from './transcript-line';
+import {
+  addUsage,
+  emptyUsage,
+  endsRun,
+  isFailedStop,
+  isoOrNull as iso,
+  parseTranscriptLine,
+  roundUsd as round,
+  runOf,
+  Usage,
+} from './transcript-line';
 
 const TEXT_LIMIT = 4096;
 const MAX_RUNS = 200;
 /** A session detail reads at most this many transcript lines. */
 const DETAIL_LINES = 50_000;
-
 
 export class SessionNotFoundException extends NotFoundException {
   constructor(key: string) {
@@ -29,7 +47,11 @@ export class SessionsService {
       .listSessions()
       .filter((s) => !query.agent_id || s.agent_id === query.agent_id)
       .filter((s) => !query.status || s.status === query.status)
-      .filter((s) => !query.active_minutes || (s.last_activity_at !== null && now - Date.parse(s.last_activity_at) <= query.active_minutes * 60_000))
+      .filter(
+        (s) =>
+          !query.active_minutes ||
+          (s.last_activity_at !== null && now - Date.parse(s.last_activity_at) <= query.active_minutes * 60_000),
+      )
       .sort(newestFirst)
       .filter((s) => !after || newestFirst(s, after) > 0);
     const page = sessions.slice(0, query.limit);
@@ -43,7 +65,9 @@ export class SessionsService {
     const tools = new Map<string, { count: number; failed: number }>();
     let pendingStart: number | null = null;
     const ids = this.openclaw.sessionIds(session.agent_id, key);
-    const lines = await this.read(session.agent_id, (store) => Promise.all(ids.map(async (id) => ({ id, lines: await store.readLines(id, { limit: DETAIL_LINES }) }))));
+    const lines = await this.read(session.agent_id, (store) =>
+      Promise.all(ids.map(async (id) => ({ id, lines: await store.readLines(id, { limit: DETAIL_LINES }) }))),
+    );
     for (const { id: sessionId, lines: read } of lines) {
       for (const { position, line } of read) {
         const m = parseTranscriptLine(line, this.openclaw.prices);
@@ -53,7 +77,16 @@ export class SessionsService {
         let run = runs.at(-1);
         const runId = runOf(m, sessionId, position, pendingStart !== null, run?.run_id ?? null);
         if (!run || run.run_id !== runId) {
-          run = { run_id: runId, status: 'running', stop_reason: null, started_at: iso(pendingStart ?? m.at), ended_at: null, tool_calls: 0, error: null, ...emptyUsage() };
+          run = {
+            run_id: runId,
+            status: 'running',
+            stop_reason: null,
+            started_at: iso(pendingStart ?? m.at),
+            ended_at: null,
+            tool_calls: 0,
+            error: null,
+            ...emptyUsage(),
+          };
           runs.push(run);
         }
         pendingStart = null;
@@ -64,21 +97,40 @@ export class SessionsService {
           continue;
         }
         if (m.usage) addUsage(run, m.usage);
-        if (endsRun(m)) Object.assign(run, { status: isFailedStop(m.stopReason) ? 'failed' : 'ok', stop_reason: m.stopReason, ended_at: iso(m.at), error: m.error });
+        if (endsRun(m))
+          Object.assign(run, {
+            status: isFailedStop(m.stopReason) ? 'failed' : 'ok',
+            stop_reason: m.stopReason,
+            ended_at: iso(m.at),
+            error: m.error,
+          });
       }
     }
     const toolCalls: ToolCallsDto = {
       total: [...tools.values()].reduce((n, t) => n + t.count, 0),
       failed: [...tools.values()].reduce((n, t) => n + t.failed, 0),
-      top: [...tools].map(([tool, t]) => ({ tool, ...t })).sort((a, b) => b.count - a.count || a.tool.localeCompare(b.tool)).slice(0, 10),
+      top: [...tools]
+        .map(([tool, t]) => ({ tool, ...t }))
+        .sort((a, b) => b.count - a.count || a.tool.localeCompare(b.tool))
+        .slice(0, 10),
     };
-    const children = this.openclaw.listSessions().filter((s) => s.parent_key === key || s.spawned_by === key).sort(newestFirst);
-    return { ...session, runs: runs.slice(-MAX_RUNS).map((r) => ({ ...r, cost_usd: round(r.cost_usd) })), tool_calls: toolCalls, children };
+    const children = this.openclaw
+      .listSessions()
+      .filter((s) => s.parent_key === key || s.spawned_by === key)
+      .sort(newestFirst);
+    return {
+      ...session,
+      runs: runs.slice(-MAX_RUNS).map((r) => ({ ...r, cost_usd: round(r.cost_usd) })),
+      tool_calls: toolCalls,
+      children,
+    };
   }
 
   async transcript(key: string, query: TranscriptQuery): Promise<TranscriptDto> {
     const session = this.find(key);
-    const lines = await this.read(session.agent_id, (store) => store.readLines(session.session_id, { before: query.before, limit: query.limit }));
+    const lines = await this.read(session.agent_id, (store) =>
+      store.readLines(session.session_id, { before: query.before, limit: query.limit }),
+    );
     const messages: TranscriptMessageDto[] = [];
     for (const { position, line } of lines) {
       const m = parseTranscriptLine(line, this.openclaw.prices);
@@ -98,7 +150,12 @@ export class SessionsService {
       });
     }
     const first = lines[0]?.position;
-    return { key, session_id: session.session_id, messages, next_before: lines.length === query.limit && first !== undefined && first > 0 ? first : null };
+    return {
+      key,
+      session_id: session.session_id,
+      messages,
+      next_before: lines.length === query.limit && first !== undefined && first > 0 ? first : null,
+    };
   }
 
   usage(query: UsageQuery): UsageDto {
@@ -121,9 +178,18 @@ export class SessionsService {
         }
       }
     }
-    const out = (r: Usage & { sessions: Set<string>; runs: number }) => ({ ...r, cost_usd: round(r.cost_usd), sessions: r.sessions.size, runs: r.runs });
+    const out = (r: Usage & { sessions: Set<string>; runs: number }) => ({
+      ...r,
+      cost_usd: round(r.cost_usd),
+      sessions: r.sessions.size,
+      runs: r.runs,
+    });
     const list: UsageRowDto[] = [...rows].map(([key, r]) => ({ key, ...out(r) }));
-    list.sort(query.group_by === 'day' ? (a, b) => a.key.localeCompare(b.key) : (a, b) => b.cost_usd - a.cost_usd || a.key.localeCompare(b.key));
+    list.sort(
+      query.group_by === 'day'
+        ? (a, b) => a.key.localeCompare(b.key)
+        : (a, b) => b.cost_usd - a.cost_usd || a.key.localeCompare(b.key),
+    );
     return { group_by: query.group_by, rows: list, total: out(total) };
   }
 
@@ -137,7 +203,10 @@ export class SessionsService {
     try {
       return await reading(store);
     } catch (error) {
-      throw new ServiceUnavailableException({ message: `OpenClaw's records of agent ${agentId} cannot be read now: ${(error as Error).message}`, agent_id: agentId });
+      throw new ServiceUnavailableException({
+        message: `OpenClaw's records of agent ${agentId} cannot be read now: ${(error as Error).message}`,
+        agent_id: agentId,
+      });
     }
   }
 
@@ -160,7 +229,10 @@ function activity(s: SessionView): number {
 }
 
 /** Newest activity first, then by key, so pages are stable. */
-function newestFirst(a: SessionView | { at: number; key: string }, b: SessionView | { at: number; key: string }): number {
+function newestFirst(
+  a: SessionView | { at: number; key: string },
+  b: SessionView | { at: number; key: string },
+): number {
   const at = (s: SessionView | { at: number; key: string }) => ('at' in s ? s.at : activity(s));
   return at(b) - at(a) || a.key.localeCompare(b.key);
 }

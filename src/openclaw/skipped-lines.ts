@@ -19,6 +19,8 @@ export class SkippedLines {
 
   /** One problem line, or none. */
   report(): string[] {
-    return this.count ? [`${this.count} transcript line(s) with figures out of bounds, left out; the latest: ${this.latest}`] : [];
+    return this.count
+      ? [`${this.count} transcript line(s) with figures out of bounds, left out; the latest: ${this.latest}`]
+      : [];
   }
 }

@@ -1,7 +1,11 @@
 import { epochMs, parseTranscriptLine } from './transcript-line';
 
 const answer = (usage: unknown, timestamp: unknown = Date.now()) =>
-  JSON.stringify({ type: 'message', timestamp: new Date().toISOString(), message: { role: 'assistant', usage, stopReason: 'stop', timestamp } });
+  JSON.stringify({
+    type: 'message',
+    timestamp: new Date().toISOString(),
+    message: { role: 'assistant', usage, stopReason: 'stop', timestamp },
+  });
 
 describe('transcript figures out of bounds (issue 29)', () => {
   const prices = new Map([['p/m', { input: 3, output: 15, cacheRead: 0, cacheWrite: 0 }]]);
@@ -32,7 +36,12 @@ describe('transcript figures out of bounds (issue 29)', () => {
     const message = parseTranscriptLine(answer({ input: 1 }, 1e308), prices);
     expect(message?.at).not.toBe(1e308);
     expect(message?.problem).toContain('timestamp 1e+308 is out of range');
-    expect([epochMs('9999-01-01T00:00:00Z'), epochMs(1e308), epochMs(0), epochMs('1999-01-01T00:00:00Z')]).toEqual([null, null, null, null]);
+    expect([epochMs('9999-01-01T00:00:00Z'), epochMs(1e308), epochMs(0), epochMs('1999-01-01T00:00:00Z')]).toEqual([
+      null,
+      null,
+      null,
+      null,
+    ]);
     expect(epochMs(1_767_225_600)).toBe(1_767_225_600_000);
   });
 });

@@ -48,7 +48,13 @@ export function endsRun(message: TranscriptMessage): boolean {
  * The run a model answer or tool result belongs to: its own run id; lines without one (older
  * transcripts) start a run after a user's turn, else continue the current one.
  */
-export function runOf(message: TranscriptMessage, sessionId: string, position: number, afterUserTurn: boolean, current: string | null): string {
+export function runOf(
+  message: TranscriptMessage,
+  sessionId: string,
+  position: number,
+  afterUserTurn: boolean,
+  current: string | null,
+): string {
   return message.runId ?? (afterUserTurn || current === null ? `${sessionId}@${position}` : current);
 }
 
@@ -62,7 +68,14 @@ export function isoOrNull(ms: number | null): string | null {
 }
 
 export function emptyUsage(): Usage {
-  return { input_tokens: 0, output_tokens: 0, cache_read_tokens: 0, cache_write_tokens: 0, total_tokens: 0, cost_usd: 0 };
+  return {
+    input_tokens: 0,
+    output_tokens: 0,
+    cache_read_tokens: 0,
+    cache_write_tokens: 0,
+    total_tokens: 0,
+    cost_usd: 0,
+  };
 }
 
 export function addUsage(into: Usage, add: Usage, sign = 1): void {
@@ -98,12 +111,16 @@ export function readTranscriptEvent(event: unknown, prices: Map<string, ModelPri
   const model = str(m.model);
   const content = Array.isArray(m.content) ? m.content : [];
   const problems: string[] = [];
-  if (readEpochMs(m.timestamp) !== null && epochMs(m.timestamp) === null) problems.push(`timestamp ${String(m.timestamp)} is out of range (2000 to a day ahead): not used`);
+  if (readEpochMs(m.timestamp) !== null && epochMs(m.timestamp) === null)
+    problems.push(`timestamp ${String(m.timestamp)} is out of range (2000 to a day ahead): not used`);
   const usage = m.role === 'assistant' ? readUsage(m.usage, prices.get(`${provider}/${model}`), problems) : null;
   return {
     role: m.role.slice(0, 32),
     at: epochMs(m.timestamp) ?? epochMs(event.timestamp),
-    text: typeof m.content === 'string' ? m.content : content.map((part) => (isPlainObject(part) && typeof part.text === 'string' ? part.text : '')).join(''),
+    text:
+      typeof m.content === 'string'
+        ? m.content
+        : content.map((part) => (isPlainObject(part) && typeof part.text === 'string' ? part.text : '')).join(''),
     runId: str(meta.runId),
     provider,
     model,
@@ -111,7 +128,10 @@ export function readTranscriptEvent(event: unknown, prices: Map<string, ModelPri
     stopReason: str(m.stopReason),
     error: str(m.errorMessage),
     toolCalls: content
-      .filter((part): part is Record<string, unknown> => isPlainObject(part) && part.type === 'toolCall' && typeof part.name === 'string')
+      .filter(
+        (part): part is Record<string, unknown> =>
+          isPlainObject(part) && part.type === 'toolCall' && typeof part.name === 'string',
+      )
       .map((part) => ({ id: str(part.id), name: String(part.name).slice(0, 128) })),
     toolName: str(m.toolName),
     isError: m.isError === true,
@@ -127,21 +147,38 @@ function readUsage(value: unknown, price: ModelPrice | undefined, problems: stri
   const usage = emptyUsage();
   if (!isPlainObject(value)) return usage;
   const cost = isPlainObject(value.cost) ? value.cost.total : value.cost;
-  const huge = (['input', 'output', 'cacheRead', 'cacheWrite', 'totalTokens'] as const).filter((k) => tooBig(value[k], MAX_TOKENS)).map((k) => `usage.${k} ${String(value[k])}`);
+  const huge = (['input', 'output', 'cacheRead', 'cacheWrite', 'totalTokens'] as const)
+    .filter((k) => tooBig(value[k], MAX_TOKENS))
+    .map((k) => `usage.${k} ${String(value[k])}`);
   if (tooBig(cost, MAX_COST_USD)) huge.push(`usage cost ${String(cost)}`);
   if (huge.length) {
-    problems.push(`${huge.join(', ')} out of bounds (tokens at most ${MAX_TOKENS}, USD at most ${MAX_COST_USD}): the answer's usage is not counted`);
+    problems.push(
+      `${huge.join(', ')} out of bounds (tokens at most ${MAX_TOKENS}, USD at most ${MAX_COST_USD}): the answer's usage is not counted`,
+    );
     return usage;
   }
   usage.input_tokens = count(value.input);
   usage.output_tokens = count(value.output);
   usage.cache_read_tokens = count(value.cacheRead);
   usage.cache_write_tokens = count(value.cacheWrite);
-  usage.total_tokens = count(value.totalTokens) || usage.input_tokens + usage.output_tokens + usage.cache_read_tokens + usage.cache_write_tokens;
+  usage.total_tokens =
+    count(value.totalTokens) ||
+    usage.input_tokens + usage.output_tokens + usage.cache_read_tokens + usage.cache_write_tokens;
   if (typeof cost === 'number' && Number.isFinite(cost) && cost >= 0) usage.cost_usd = cost;
-  else usage.cost_usd = priced({ input: usage.input_tokens, output: usage.output_tokens, cacheRead: usage.cache_read_tokens, cacheWrite: usage.cache_write_tokens }, price);
+  else
+    usage.cost_usd = priced(
+      {
+        input: usage.input_tokens,
+        output: usage.output_tokens,
+        cacheRead: usage.cache_read_tokens,
+        cacheWrite: usage.cache_write_tokens,
+      },
+      price,
+    );
   if (usage.cost_usd > MAX_COST_USD) {
-    problems.push(`priced at $${usage.cost_usd} from openclaw.json, over $${MAX_COST_USD}: the answer's usage is not counted`);
+    problems.push(
+      `priced at $${usage.cost_usd} from openclaw.json, over $${MAX_COST_USD}: the answer's usage is not counted`,
+    );
     return emptyUsage();
   }
   return usage;
@@ -153,9 +190,17 @@ function tooBig(value: unknown, max: number): boolean {
 }
 
 /** USD for tokens at a price per million; 0 without a price, or with one that makes it no finite number. */
-export function priced(tokens: { input: number; output: number; cacheRead: number; cacheWrite: number }, price: ModelPrice | undefined): number {
+export function priced(
+  tokens: { input: number; output: number; cacheRead: number; cacheWrite: number },
+  price: ModelPrice | undefined,
+): number {
   if (!price) return 0;
-  const usd = (tokens.input * price.input + tokens.output * price.output + tokens.cacheRead * price.cacheRead + tokens.cacheWrite * price.cacheWrite) / 1e6;
+  const usd =
+    (tokens.input * price.input +
+      tokens.output * price.output +
+      tokens.cacheRead * price.cacheRead +
+      tokens.cacheWrite * price.cacheWrite) /
+    1e6;
   return Number.isFinite(usd) ? usd : 0;
 }
 

@@ -1,5 +1,13 @@
 /** The message types the gateway broadcasts. */
-export type BroadcastType = 'agent_status' | 'agent_position' | 'agent_activity' | 'task_update' | 'system_metric' | 'notification' | 'session_update' | 'alert_update';
+export type BroadcastType =
+  | 'agent_status'
+  | 'agent_position'
+  | 'agent_activity'
+  | 'task_update'
+  | 'system_metric'
+  | 'notification'
+  | 'session_update'
+  | 'alert_update';
 
 /** Each broadcast type's channel; `*` takes them all, `agent:<id>` one agent's. */
 export const CHANNEL_OF: Record<BroadcastType, string> = {

@@ -12,7 +12,8 @@ const CLIENT_FILE = join(projectRoot(), 'dist', 'client', 'mission-control-clien
 export class ClientController {
   @Get('mission-control-client.js')
   client(): StreamableFile {
-    if (!existsSync(CLIENT_FILE)) throw new NotFoundException('The client library is not built: run npm run build:client');
+    if (!existsSync(CLIENT_FILE))
+      throw new NotFoundException('The client library is not built: run npm run build:client');
     return new StreamableFile(createReadStream(CLIENT_FILE), { type: 'text/javascript; charset=utf-8' });
   }
 }

@@ -4,11 +4,20 @@ import { dataJson, fromLoggedEvent } from './messages';
 
 /** What the activity was before it was written around the stored JSON: the object, serialised. */
 function expected(event: LoggedEvent): string {
-  return JSON.stringify({ agent: event.agent_id, activity: { ...event.data, action: event.type, event_id: event.id, timestamp: event.timestamp } });
+  return JSON.stringify({
+    agent: event.agent_id,
+    activity: { ...event.data, action: event.type, event_id: event.id, timestamp: event.timestamp },
+  });
 }
 
 describe('agent_activity data', () => {
-  const event = (data: Record<string, unknown>): LoggedEvent => ({ id: 42, timestamp: '2026-11-27T10:00:00.000Z', type: 'task_started', agent_id: 'forge "the smith"', data });
+  const event = (data: Record<string, unknown>): LoggedEvent => ({
+    id: 42,
+    timestamp: '2026-11-27T10:00:00.000Z',
+    type: 'task_started',
+    agent_id: 'forge "the smith"',
+    data,
+  });
 
   it.each([
     ['empty data', {}],

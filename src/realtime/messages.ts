@@ -48,7 +48,10 @@ const ACTIVITY_KEYS = ['action', 'event_id', 'timestamp'];
 function activityData(event: LoggedEvent & { agent_id: string }): Outgoing['data'] {
   const data = event.data;
   if (ACTIVITY_KEYS.some((key) => Object.hasOwn(data, key))) {
-    return { agent: event.agent_id, activity: { ...data, action: event.type, event_id: event.id, timestamp: event.timestamp } };
+    return {
+      agent: event.agent_id,
+      activity: { ...data, action: event.type, event_id: event.id, timestamp: event.timestamp },
+    };
   }
   const inner = (jsonOf(data) ?? '{}').slice(1, -1);
   const set = `"action":${JSON.stringify(event.type)},"event_id":${event.id},"timestamp":${JSON.stringify(event.timestamp)}`;
@@ -57,22 +60,36 @@ function activityData(event: LoggedEvent & { agent_id: string }): Outgoing['data
 
 type Level = 'info' | 'success' | 'warning' | 'error';
 
-export function notification(title: string, message: string, level: Level, data: Record<string, unknown> = {}): Outgoing {
+export function notification(
+  title: string,
+  message: string,
+  level: Level,
+  data: Record<string, unknown> = {},
+): Outgoing {
   const agentId = typeof data.agent_id === 'string' ? data.agent_id : null;
   return { type: 'notification', data: { title, message, level, data }, agentId };
 }
 
 /** The normalised agent with its raw state inside, as dashboards show it. */
 export function agentStatus(agent: Agent, extra: Record<string, unknown> = {}): Outgoing {
-  return { type: 'agent_status', data: { agent: agent.id, state: { ...toAgentDto(agent), state: agent.state, ...extra } }, agentId: agent.id };
+  return {
+    type: 'agent_status',
+    data: { agent: agent.id, state: { ...toAgentDto(agent), state: agent.state, ...extra } },
+    agentId: agent.id,
+  };
 }
 
 export function fromAgentUpdated({ agent, previous }: AgentUpdatedEvent): Outgoing[] {
   const messages = [agentStatus(agent)];
   const wentTo = previous && previous.status !== agent.status ? agent.status : null;
-  if (wentTo === 'offline') messages.push(notification('Agent offline', `${agent.name} went offline`, 'warning', { agent_id: agent.id }));
+  if (wentTo === 'offline')
+    messages.push(notification('Agent offline', `${agent.name} went offline`, 'warning', { agent_id: agent.id }));
   if (wentTo === 'error') {
-    messages.push(notification('Agent error', `${agent.name} reports ${agent.raw_status ?? 'an error'}`, 'error', { agent_id: agent.id }));
+    messages.push(
+      notification('Agent error', `${agent.name} reports ${agent.raw_status ?? 'an error'}`, 'error', {
+        agent_id: agent.id,
+      }),
+    );
   }
   return messages;
 }
@@ -80,7 +97,9 @@ export function fromAgentUpdated({ agent, previous }: AgentUpdatedEvent): Outgoi
 export function fromAgentRemoved({ agent }: AgentRemovedEvent): Outgoing[] {
   return [
     agentStatus({ ...agent, status: 'offline' }, { removed: true }),
-    notification('Agent removed', `${agent.name}'s folder is gone from the workspace`, 'warning', { agent_id: agent.id }),
+    notification('Agent removed', `${agent.name}'s folder is gone from the workspace`, 'warning', {
+      agent_id: agent.id,
+    }),
   ];
 }
 
@@ -100,15 +119,28 @@ export function fromLoggedEvent(event: LoggedEvent): Outgoing[] {
   if (event.type === 'task_failed') {
     const task = event.data.task_id ?? event.data.task ?? event.data.description;
     const what = task === undefined ? 'a task' : `task ${String(task)}`;
-    messages.push(notification('Task failed', `${event.agent_id} failed ${what}`, 'error', { agent_id: event.agent_id, event_id: event.id, ...event.data }));
+    messages.push(
+      notification('Task failed', `${event.agent_id} failed ${what}`, 'error', {
+        agent_id: event.agent_id,
+        event_id: event.id,
+        ...event.data,
+      }),
+    );
   }
   return messages;
 }
 
 export function fromTasksUpdated({ added, updated, removed }: TasksUpdatedEvent): Outgoing[] {
-  const messages: Outgoing[] = [{ type: 'task_update', data: { type: 'task_queue_changed', added, updated, removed }, agentId: null }];
+  const messages: Outgoing[] = [
+    { type: 'task_update', data: { type: 'task_queue_changed', added, updated, removed }, agentId: null },
+  ];
   for (const task of updated.filter((t) => t.status === 'failed')) {
-    messages.push(notification('Task failed', `${task.text || task.id} failed`, 'error', { task_id: task.id, agent_id: task.assigned_to }));
+    messages.push(
+      notification('Task failed', `${task.text || task.id} failed`, 'error', {
+        task_id: task.id,
+        agent_id: task.assigned_to,
+      }),
+    );
   }
   return messages;
 }
@@ -141,18 +173,29 @@ export function fromSessionUpdated({ session }: SessionUpdatedEvent): Outgoing[]
 
 export function fromSessionStuck({ session, idle_minutes }: SessionStuckEvent): Outgoing[] {
   return [
-    notification('Session stuck', `${session.agent_id}'s session ${session.key} has had a run in progress with no activity for ${idle_minutes} minutes`, 'warning', {
-      agent_id: session.agent_id,
-      session_key: session.key,
-      session_id: session.session_id,
-      idle_minutes,
-    }),
+    notification(
+      'Session stuck',
+      `${session.agent_id}'s session ${session.key} has had a run in progress with no activity for ${idle_minutes} minutes`,
+      'warning',
+      {
+        agent_id: session.agent_id,
+        session_key: session.key,
+        session_id: session.session_id,
+        idle_minutes,
+      },
+    ),
   ];
 }
 
 export function fromBackupCompleted({ backup }: BackupCompletedEvent): Outgoing[] {
   const what = backup.type === 'agent_state' ? `of ${backup.agent_id}` : backup.type;
-  return [notification('Backup done', `Backup ${backup.id} (${what}) is ready and verified`, 'success', { backup_id: backup.id, type: backup.type, agent_id: backup.agent_id })];
+  return [
+    notification('Backup done', `Backup ${backup.id} (${what}) is ready and verified`, 'success', {
+      backup_id: backup.id,
+      type: backup.type,
+      agent_id: backup.agent_id,
+    }),
+  ];
 }
 
 export function fromBackupFailed(event: BackupFailedEvent): Outgoing[] {
@@ -160,18 +203,33 @@ export function fromBackupFailed(event: BackupFailedEvent): Outgoing[] {
 }
 
 export function fromBackupDeleted({ backup, reason }: BackupDeletedEvent): Outgoing[] {
-  return [notification('Backup deleted', `Backup ${backup.id} was deleted (${reason})`, 'info', { backup_id: backup.id, reason })];
+  return [
+    notification('Backup deleted', `Backup ${backup.id} was deleted (${reason})`, 'info', {
+      backup_id: backup.id,
+      reason,
+    }),
+  ];
 }
 
-export function fromBackupRestored({ backup, agent_id, restored_files, safety_backup_id }: BackupRestoredEvent): Outgoing[] {
+export function fromBackupRestored({
+  backup,
+  agent_id,
+  restored_files,
+  safety_backup_id,
+}: BackupRestoredEvent): Outgoing[] {
   const what = agent_id ? `Agent ${agent_id}` : 'The workspace';
   return [
-    notification('Restore done', `${what} was restored from backup ${backup.id} (${restored_files} files); safety backup ${safety_backup_id}`, 'warning', {
-      backup_id: backup.id,
-      agent_id,
-      restored_files,
-      safety_backup_id,
-    }),
+    notification(
+      'Restore done',
+      `${what} was restored from backup ${backup.id} (${restored_files} files); safety backup ${safety_backup_id}`,
+      'warning',
+      {
+        backup_id: backup.id,
+        agent_id,
+        restored_files,
+        safety_backup_id,
+      },
+    ),
   ];
 }
 
@@ -182,8 +240,12 @@ const ALERT_TITLES = { fired: 'Alert', resolved: 'Alert resolved', acked: 'Alert
 export function fromAlertChanged({ change, alert, announce, agent_id: agentId }: AlertChangedEvent): Outgoing[] {
   const messages: Outgoing[] = [{ type: 'alert_update', data: { ...alert, change }, agentId }];
   if (!announce) return messages;
-  const level = change === 'resolved' ? 'success' : change === 'acked' ? 'info' : (ALERT_LEVELS[alert.severity] ?? 'warning');
-  const message = change === 'acked' ? `${alert.message} (acknowledged by ${alert.acked_by ?? 'someone'}${alert.ack_note ? `: ${alert.ack_note}` : ''})` : alert.message;
+  const level =
+    change === 'resolved' ? 'success' : change === 'acked' ? 'info' : (ALERT_LEVELS[alert.severity] ?? 'warning');
+  const message =
+    change === 'acked'
+      ? `${alert.message} (acknowledged by ${alert.acked_by ?? 'someone'}${alert.ack_note ? `: ${alert.ack_note}` : ''})`
+      : alert.message;
   messages.push(
     notification(`${ALERT_TITLES[change]}: ${alert.rule_name}`, message, level, {
       alert_id: alert.id,

@@ -28,7 +28,10 @@ export function parseClientMessage(raw: unknown): { event: string; data: unknown
     return { event: INVALID_MESSAGE, data: 'Each message must be a JSON object with a string "type"' };
   }
   if (!CLIENT_MESSAGE_TYPES.has(message.type)) {
-    return { event: INVALID_MESSAGE, data: `Unknown message type "${message.type.slice(0, 64)}"; expected one of ${[...CLIENT_MESSAGE_TYPES].join(', ')}` };
+    return {
+      event: INVALID_MESSAGE,
+      data: `Unknown message type "${message.type.slice(0, 64)}"; expected one of ${[...CLIENT_MESSAGE_TYPES].join(', ')}`,
+    };
   }
   return { event: message.type, data: message };
 }
@@ -69,9 +72,17 @@ export class RealtimeAdapter extends WsAdapter {
           const { message, ...details } = this.hosts.refusal(req.headers.host);
           return refuse(403, message, details);
         }
-        if (token && !tokenMatches(token, tokenOf(req))) return refuse(401, 'The gateway needs the token: ?token=<MC_API_TOKEN> or Authorization: Bearer <MC_API_TOKEN>');
+        if (token && !tokenMatches(token, tokenOf(req)))
+          return refuse(
+            401,
+            'The gateway needs the token: ?token=<MC_API_TOKEN> or Authorization: Bearer <MC_API_TOKEN>',
+          );
         if (origin && !origins.includes('*') && !origins.includes(origin) && !this.isSameOrigin(origin, req)) {
-          return refuse(403, `WebSocket connections from the origin ${origin.slice(0, 200)} are not allowed (MC_CORS_ORIGINS)`, { origin: origin.slice(0, 200) });
+          return refuse(
+            403,
+            `WebSocket connections from the origin ${origin.slice(0, 200)} are not allowed (MC_CORS_ORIGINS)`,
+            { origin: origin.slice(0, 200) },
+          );
         }
         accept(true);
       },

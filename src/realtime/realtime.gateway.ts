@@ -56,7 +56,9 @@ type Reply = Record<string, unknown>;
  * number of clients.
  */
 @WebSocketGateway()
-export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect, OnModuleInit, OnModuleDestroy {
+export class RealtimeGateway
+  implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect, OnModuleInit, OnModuleDestroy
+{
   private readonly logger = new Logger(RealtimeGateway.name);
   @WebSocketServer() private readonly server!: WsServer;
   /** This process's start; in cluster mode, the cluster's epoch. */
@@ -100,7 +102,9 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
   afterInit(): void {
     const seconds = this.config.get('MC_WS_HEARTBEAT', { infer: true });
     this.heartbeat = setInterval(() => this.sendHeartbeat(), seconds * 1000);
-    this.server.once('listening', () => this.logger.log(`WebSocket gateway on ws://${this.config.get('MC_HOST', { infer: true })}:${this.port}`));
+    this.server.once('listening', () =>
+      this.logger.log(`WebSocket gateway on ws://${this.config.get('MC_HOST', { infer: true })}:${this.port}`),
+    );
   }
 
   onModuleDestroy(): void {
@@ -126,7 +130,13 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
   }
 
   handleConnection(client: WebSocket): void {
-    const state: ClientState = { subscriptions: new Set(['*']), recent: [], liveFrom: this.seq, held: [], heldBytes: 0 };
+    const state: ClientState = {
+      subscriptions: new Set(['*']),
+      recent: [],
+      liveFrom: this.seq,
+      held: [],
+      heldBytes: 0,
+    };
     this.clients.set(client, state);
     if (!this.welcomed) {
       // Nothing was kept before: replay starts at this welcome, so a resume from further back gets resync_required.
@@ -168,7 +178,8 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
   requestAgentStatus(@ConnectedSocket() client: WebSocket, @MessageBody() message: Reply): Reply | void {
     this.release(client);
     const id = message.agent_id;
-    if (typeof id !== 'string' || !AGENT_ID_PATTERN.test(id)) return { type: 'error', message: 'agent_id must be an agent id' };
+    if (typeof id !== 'string' || !AGENT_ID_PATTERN.test(id))
+      return { type: 'error', message: 'agent_id must be an agent id' };
     const agent = this.fleet.getAgent(id);
     if (!agent) return { type: 'error', message: `Unknown agent "${id}"` };
     this.sender.send(client, this.envelope(build.agentStatus(agent)));
@@ -205,14 +216,23 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     const held = state.held ?? [];
     state.held = null;
     for (const m of missed) if (wanted(m)) this.sender.send(client, m.payload);
-    for (const m of held) if (m.seq > upTo && wants(state.subscriptions, m.channels)) this.sender.send(client, m.payload);
+    for (const m of held)
+      if (m.seq > upTo && wants(state.subscriptions, m.channels)) this.sender.send(client, m.payload);
     return { type: 'resumed', seq: this.seq };
   }
 
   /** Broadcasts after `since` up to `upTo` as the bus holds them, or null when it no longer holds them all. */
   private async fromBus(since: number, upTo: number): Promise<BufferedMessage[] | null> {
     const messages = await this.cluster.replay(since + 1, upTo).catch(() => null);
-    return messages && messages.map((m) => ({ seq: m.seq, channels: m.channels, payload: Buffer.from(sealed(m.prefix, m.seq)), at: Date.now() }));
+    return (
+      messages &&
+      messages.map((m) => ({
+        seq: m.seq,
+        channels: m.channels,
+        payload: Buffer.from(sealed(m.prefix, m.seq)),
+        at: Date.now(),
+      }))
+    );
   }
 
   @SubscribeMessage(INVALID_MESSAGE)
@@ -229,7 +249,10 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
   broadcast(messages: build.Outgoing[], outbox?: number | null): void {
     // The messages of one domain event share their send time: a 500-event batch formats it once.
     const timestamp = new Date().toISOString();
-    const open = messages.map((message) => ({ channels: channelsOf(message.type, message.agentId), prefix: this.open(message, timestamp) }));
+    const open = messages.map((message) => ({
+      channels: channelsOf(message.type, message.agentId),
+      prefix: this.open(message, timestamp),
+    }));
     if (this.onBus) return this.cluster.publish(open, outbox);
     // Not deliver({ ...message, seq }): copying each message into a new object took a third of a broadcast with no client.
     for (const message of open) this.deliver(this.seq + 1, message.channels, message.prefix);
@@ -277,7 +300,12 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
   }
 
   private sendHeartbeat(): void {
-    const text = JSON.stringify({ type: 'heartbeat', timestamp: new Date().toISOString(), data: { clients: this.clients.size }, source: SOURCE });
+    const text = JSON.stringify({
+      type: 'heartbeat',
+      timestamp: new Date().toISOString(),
+      data: { clients: this.clients.size },
+      source: SOURCE,
+    });
     for (const client of this.clients.keys()) this.sender.send(client, text);
   }
 
@@ -299,6 +327,14 @@ const sealed = (prefix: string, seq: number) => `${prefix},"seq":${seq}}`;
  * of arrays nested thousands deep, which JSON.stringify cannot write (it throws, and the client would get no answer).
  */
 function channelError(channel: unknown): Reply {
-  const given = typeof channel === 'string' ? JSON.stringify(channel.slice(0, 64)) : channel === null || channel === undefined ? String(channel) : `(${Array.isArray(channel) ? 'an array' : `a ${typeof channel}`})`;
-  return { type: 'error', message: `Unknown channel ${given}; expected ${['*', ...new Set(Object.values(CHANNEL_OF))].join(', ')} or agent:<id>` };
+  const given =
+    typeof channel === 'string'
+      ? JSON.stringify(channel.slice(0, 64))
+      : channel === null || channel === undefined
+        ? String(channel)
+        : `(${Array.isArray(channel) ? 'an array' : `a ${typeof channel}`})`;
+  return {
+    type: 'error',
+    message: `Unknown channel ${given}; expected ${['*', ...new Set(Object.values(CHANNEL_OF))].join(', ')} or agent:<id>`,
+  };
 }

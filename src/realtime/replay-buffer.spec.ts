@@ -1,6 +1,11 @@
 import { ReplayBuffer } from './replay-buffer';
 
-const message = (seq: number, bytes: number, at = 0) => ({ seq, channels: ['*'], payload: Buffer.alloc(bytes, seq % 256), at });
+const message = (seq: number, bytes: number, at = 0) => ({
+  seq,
+  channels: ['*'],
+  payload: Buffer.alloc(bytes, seq % 256),
+  at,
+});
 
 describe('ReplayBuffer', () => {
   it('holds at most its bytes, dropping the oldest, and says when a resume reaches past what it holds', () => {
@@ -28,7 +33,9 @@ describe('ReplayBuffer', () => {
   it('holds text as its UTF-8 bytes, beside messages given as bytes', () => {
     const buffer = new ReplayBuffer(60);
     const texts = ['{"note":"café ☕"}', '{"agent":"🤖 scout"}', '{"n":3}'];
-    texts.forEach((text, i) => buffer.add({ seq: i + 1, channels: ['*'], payload: i === 1 ? Buffer.from(text) : text, at: 0 }));
+    texts.forEach((text, i) =>
+      buffer.add({ seq: i + 1, channels: ['*'], payload: i === 1 ? Buffer.from(text) : text, at: 0 }),
+    );
     expect(buffer.bytes).toBe(texts.reduce((sum, t) => sum + Buffer.byteLength(t), 0));
     expect(buffer.since(0)?.map((m) => m.payload.toString('utf8'))).toEqual(texts);
     buffer.add({ seq: 4, channels: ['*'], payload: 'é'.repeat(20), at: 0 });

@@ -66,7 +66,11 @@ export class ReplayBuffer {
     this.entries.push({ seq: message.seq, channels: message.channels, at: message.at, offset, length });
     this.heldBytes += length;
     this.head = offset + length;
-    while (this.size > 1 && (this.size > MAX_MESSAGES || (this.size > KEEP_MESSAGES && message.at - this.entries[this.start].at > KEEP_MS))) this.dropOldest();
+    while (
+      this.size > 1 &&
+      (this.size > MAX_MESSAGES || (this.size > KEEP_MESSAGES && message.at - this.entries[this.start].at > KEEP_MS))
+    )
+      this.dropOldest();
     // Compact now and then rather than shifting on every message.
     if (this.start > 4096 && this.start > this.entries.length / 2) {
       this.entries = this.entries.slice(this.start);
@@ -99,13 +103,22 @@ export class ReplayBuffer {
    * Messages after `seq` that `wanted` keeps, each with a copy of its bytes (the ring goes on being
    * written over while they wait to be sent), or null when some after `seq` are no longer held.
    */
-  since(seq: number, wanted: (message: { seq: number; channels: string[] }) => boolean = () => true): BufferedMessage[] | null {
+  since(
+    seq: number,
+    wanted: (message: { seq: number; channels: string[] }) => boolean = () => true,
+  ): BufferedMessage[] | null {
     const oldest = this.size ? this.entries[this.start].seq : this.lastSeq + 1;
     if (seq < oldest - 1) return null;
     const result: BufferedMessage[] = [];
     for (let i = this.start; i < this.entries.length; i++) {
       const { seq: s, channels, at, offset, length } = this.entries[i];
-      if (s > seq && wanted(this.entries[i])) result.push({ seq: s, channels, at, payload: Buffer.from((this.ring as Buffer).subarray(offset, offset + length)) });
+      if (s > seq && wanted(this.entries[i]))
+        result.push({
+          seq: s,
+          channels,
+          at,
+          payload: Buffer.from((this.ring as Buffer).subarray(offset, offset + length)),
+        });
     }
     return result;
   }

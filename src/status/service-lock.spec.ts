@@ -22,7 +22,10 @@ describe('service lock', () => {
     await writeFile(join(dir, 'service.lock'), JSON.stringify({ pid: 1, started_at: '2026-01-01T00:00:00Z' }));
     expect(await runningService(dir)).toBe(1);
     await expect(writeServiceLock(dir)).rejects.toThrow(/Another Mission Control runs on .*process 1/);
-    await writeFile(join(dir, 'service.lock'), JSON.stringify({ pid: 2 ** 22 + 999, started_at: '2026-01-01T00:00:00Z' }));
+    await writeFile(
+      join(dir, 'service.lock'),
+      JSON.stringify({ pid: 2 ** 22 + 999, started_at: '2026-01-01T00:00:00Z' }),
+    );
     expect(await runningService(dir)).toBeNull();
     await writeServiceLock(dir);
     expect(JSON.parse(await readFile(join(dir, 'service.lock'), 'utf8')).pid).toBe(process.pid);

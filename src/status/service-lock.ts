@@ -10,9 +10,14 @@ export async function writeServiceLock(dataDir: string): Promise<void> {
   // On SQLite the database is there first; on PostgreSQL the lock may be the folder's first file.
   await mkdir(dataDir, { recursive: true });
   try {
-    await acquireLockFile(join(dataDir, SERVICE_LOCK_FILE), { pid: process.pid, started_at: new Date().toISOString() }, true);
+    await acquireLockFile(
+      join(dataDir, SERVICE_LOCK_FILE),
+      { pid: process.pid, started_at: new Date().toISOString() },
+      true,
+    );
   } catch (error) {
-    if (error instanceof LockHeldError) throw new Error(`Another Mission Control runs on ${dataDir} (${error.message}): stop it first`);
+    if (error instanceof LockHeldError)
+      throw new Error(`Another Mission Control runs on ${dataDir} (${error.message}): stop it first`);
     throw error;
   }
 }

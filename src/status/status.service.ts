@@ -115,7 +115,12 @@ export class StatusService implements OnApplicationBootstrap, BeforeApplicationS
   private reportExit(): void {
     const tmp = `${this.file}.${process.pid}.tmp`;
     try {
-      const status = { ...this.last, state: 'stopped', shutdown_incomplete: true, updated_at: new Date().toISOString() };
+      const status = {
+        ...this.last,
+        state: 'stopped',
+        shutdown_incomplete: true,
+        updated_at: new Date().toISOString(),
+      };
       writeFileSync(tmp, JSON.stringify(status, null, 2));
       renameSync(tmp, this.file);
       if (this.locked) rmSync(join(this.dataDir, SERVICE_LOCK_FILE), { force: true });
@@ -128,7 +133,11 @@ export class StatusService implements OnApplicationBootstrap, BeforeApplicationS
   private async collect(state: 'running' | 'stopped') {
     const agents = this.fleet.listAgents();
     const byStatus = Object.fromEntries(AGENT_STATUSES.map((s) => [s, agents.filter((a) => a.status === s).length]));
-    const [logged, lastCollection, lastBackup] = await Promise.all([this.events.loggedCount(), this.metrics.lastCollectionAt(), this.backups.lastVerifiedAt()]);
+    const [logged, lastCollection, lastBackup] = await Promise.all([
+      this.events.loggedCount(),
+      this.metrics.lastCollectionAt(),
+      this.backups.lastVerifiedAt(),
+    ]);
     const typed = this.config;
     return {
       service: 'mission-control',
@@ -139,8 +148,17 @@ export class StatusService implements OnApplicationBootstrap, BeforeApplicationS
       updated_at: new Date().toISOString(),
       uptime_seconds: Math.round((Date.now() - this.startedAt.getTime()) / 1000),
       api: { host: typed.get('MC_HOST', { infer: true }), port: typed.get('MC_API_PORT', { infer: true }) },
-      workspace: { path: this.workspace.missionControlDir, available: this.workspace.available, watching: this.workspace.watching },
-      counts: { agents: agents.length, agents_by_status: byStatus, tasks: this.workspace.getTaskQueue().tasks.length, events_logged: logged },
+      workspace: {
+        path: this.workspace.missionControlDir,
+        available: this.workspace.available,
+        watching: this.workspace.watching,
+      },
+      counts: {
+        agents: agents.length,
+        agents_by_status: byStatus,
+        tasks: this.workspace.getTaskQueue().tasks.length,
+        events_logged: logged,
+      },
       last_collection: lastCollection,
       last_backup: lastBackup,
     };

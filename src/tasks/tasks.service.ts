@@ -26,7 +26,10 @@ export class TasksService {
     return {
       source,
       tasks: tasks.filter(
-        (t) => matches(t.status, filter.status) && matches(t.assigned_to, filter.assigned_to) && matches(t.priority, filter.priority),
+        (t) =>
+          matches(t.status, filter.status) &&
+          matches(t.assigned_to, filter.assigned_to) &&
+          matches(t.priority, filter.priority),
       ),
     };
   }
@@ -36,13 +39,29 @@ export class TasksService {
     const fromQueue: ActiveTaskDto[] = this.workspace
       .getTaskQueue()
       .tasks.filter((t) => t.status === 'in_progress')
-      .map((t) => ({ agent: t.assigned_to, task: t.text, task_id: t.id, status: t.status, priority: t.priority, source: 'task_queue' }));
+      .map((t) => ({
+        agent: t.assigned_to,
+        task: t.text,
+        task_id: t.id,
+        status: t.status,
+        priority: t.priority,
+        source: 'task_queue',
+      }));
     const known = new Set(fromQueue.map((a) => `${a.agent?.toLowerCase()}\u0000${a.task}`));
-    const fromAgents: ActiveTaskDto[] = this.fleet.listAgents().flatMap((agent) =>
-      agent.current_tasks
-        .filter((task) => !known.has(`${agent.id.toLowerCase()}\u0000${task}`))
-        .map((task) => ({ agent: agent.id, task, task_id: null, status: 'in_progress', priority: null, source: 'agent_state' as const })),
-    );
+    const fromAgents: ActiveTaskDto[] = this.fleet
+      .listAgents()
+      .flatMap((agent) =>
+        agent.current_tasks
+          .filter((task) => !known.has(`${agent.id.toLowerCase()}\u0000${task}`))
+          .map((task) => ({
+            agent: agent.id,
+            task,
+            task_id: null,
+            status: 'in_progress',
+            priority: null,
+            source: 'agent_state' as const,
+          })),
+      );
     return [...fromQueue, ...fromAgents];
   }
 }
@@ -54,11 +73,17 @@ const MAX_NAMED_VALUES = 30;
  * A filter value no task could have is a 400 naming those it could: the usual values, and those the
  * queue's tasks hold now (queues may use words of their own, kept as written).
  */
-function unknownValue(tasks: Task[], field: 'status' | 'priority', usual: string[], wanted?: string): FieldError | null {
+function unknownValue(
+  tasks: Task[],
+  field: 'status' | 'priority',
+  usual: string[],
+  wanted?: string,
+): FieldError | null {
   if (wanted === undefined) return null;
   const held = tasks.map((t) => t[field]).filter((v): v is string => v !== null);
   const allowed = [...new Set([...usual, ...held])];
   if (allowed.some((v) => v.toLowerCase() === wanted)) return null;
-  const more = allowed.length > MAX_NAMED_VALUES ? ` and ${allowed.length - MAX_NAMED_VALUES} more the queue holds` : '';
+  const more =
+    allowed.length > MAX_NAMED_VALUES ? ` and ${allowed.length - MAX_NAMED_VALUES} more the queue holds` : '';
   return { field, messages: [`${field} must be one of: ${allowed.slice(0, MAX_NAMED_VALUES).join(', ')}${more}`] };
 }

@@ -4,7 +4,8 @@ import { normalizeAgent, normalizeStatus, parseSoulHeading } from './agent.norma
 import { parseLenientJson } from './lenient-json';
 
 const FIXTURE = join(__dirname, '..', '..', 'test', 'fixtures', 'workspace', 'mission-control', 'agents');
-const readJson = (path: string) => parseLenientJson(readFileSync(join(FIXTURE, path), 'utf8')) as Record<string, unknown>;
+const readJson = (path: string) =>
+  parseLenientJson(readFileSync(join(FIXTURE, path), 'utf8')) as Record<string, unknown>;
 const NOW = Date.parse('2026-02-17T10:00:00Z');
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -53,22 +54,58 @@ describe('normalizeAgent on the fixture files', () => {
   });
 
   it('reads a state.json with no status at all as offline, dated by the file', () => {
-    const agent = normalizeAgent('watchtower', { state: readJson('watchtower/state.json'), modifiedMs: NOW - 60_000 }, NOW, DAY);
-    expect(agent).toMatchObject({ name: 'watchtower', status: 'offline', raw_status: null, last_active: new Date(NOW - 60_000).toISOString() });
+    const agent = normalizeAgent(
+      'watchtower',
+      { state: readJson('watchtower/state.json'), modifiedMs: NOW - 60_000 },
+      NOW,
+      DAY,
+    );
+    expect(agent).toMatchObject({
+      name: 'watchtower',
+      status: 'offline',
+      raw_status: null,
+      last_active: new Date(NOW - 60_000).toISOString(),
+    });
   });
 
   it('reads agent.json metadata when there is no state', () => {
-    const agent = normalizeAgent('onboarding-bot', { agentJson: readJson('onboarding-bot/agent.json'), modifiedMs: NOW }, NOW, DAY);
-    expect(agent).toMatchObject({ name: 'onboarding-bot', role: 'Demonstration agent for onboarding flow', status: 'active', tasks_completed: 3, tasks_failed: 1 });
+    const agent = normalizeAgent(
+      'onboarding-bot',
+      { agentJson: readJson('onboarding-bot/agent.json'), modifiedMs: NOW },
+      NOW,
+      DAY,
+    );
+    expect(agent).toMatchObject({
+      name: 'onboarding-bot',
+      role: 'Demonstration agent for onboarding flow',
+      status: 'active',
+      tasks_completed: 3,
+      tasks_failed: 1,
+    });
   });
 
   it('reads the SOUL.md heading', () => {
     const soul = readFileSync(join(FIXTURE, 'maven/SOUL.md'), 'utf8');
-    expect(normalizeAgent('maven', { soul }, NOW, DAY)).toMatchObject({ name: 'Maven', role: 'Marketing Lead', status: 'offline', last_active: null });
+    expect(normalizeAgent('maven', { soul }, NOW, DAY)).toMatchObject({
+      name: 'Maven',
+      role: 'Marketing Lead',
+      status: 'offline',
+      last_active: null,
+    });
   });
 
   it('normalises an empty folder to its id', () => {
-    expect(normalizeAgent('empty-one', {}, NOW, DAY)).toMatchObject({ id: 'empty-one', name: 'empty-one', codename: null, role: null, status: 'offline', current_tasks: [], tasks_completed: 0, tasks_failed: 0, state: {} });
+    expect(normalizeAgent('empty-one', {}, NOW, DAY)).toMatchObject({
+      id: 'empty-one',
+      name: 'empty-one',
+      codename: null,
+      role: null,
+      status: 'offline',
+      current_tasks: [],
+      tasks_completed: 0,
+      tasks_failed: 0,
+      state: {},
+    });
   });
 });
 
@@ -86,15 +123,27 @@ describe('normalizeAgent rules', () => {
   });
 
   it('prefers the state status over agent.json, and keeps the raw word', () => {
-    const agent = normalizeAgent('x', { state: { status: 'Idle', lastActive: fresh }, agentJson: { status: 'active' } }, NOW, DAY);
+    const agent = normalizeAgent(
+      'x',
+      { state: { status: 'Idle', lastActive: fresh }, agentJson: { status: 'active' } },
+      NOW,
+      DAY,
+    );
     expect(agent).toMatchObject({ status: 'idle', raw_status: 'Idle' });
-    expect(normalizeAgent('x', { state: { lastActive: fresh }, agentJson: { status: 'busy' } }, NOW, DAY).status).toBe('active');
+    expect(normalizeAgent('x', { state: { lastActive: fresh }, agentJson: { status: 'busy' } }, NOW, DAY).status).toBe(
+      'active',
+    );
   });
 
   it('turns a quiet agent offline whatever it says', () => {
     const old = new Date(NOW - 16 * 60_000).toISOString();
-    expect(normalizeAgent('x', { state: { status: 'active', lastActive: old } }, NOW, 15 * 60_000)).toMatchObject({ status: 'offline', raw_status: 'active' });
-    expect(normalizeAgent('x', { state: { status: 'active', lastActive: fresh } }, NOW, 15 * 60_000).status).toBe('active');
+    expect(normalizeAgent('x', { state: { status: 'active', lastActive: old } }, NOW, 15 * 60_000)).toMatchObject({
+      status: 'offline',
+      raw_status: 'active',
+    });
+    expect(normalizeAgent('x', { state: { status: 'active', lastActive: fresh } }, NOW, 15 * 60_000).status).toBe(
+      'active',
+    );
   });
 
   it('reads last_active in every spelling, epoch numbers included, and falls back to the file time', () => {
@@ -104,19 +153,32 @@ describe('normalizeAgent rules', () => {
     }
     expect(normalizeAgent('x', { agentJson: { metrics: { last_active: iso } } }, NOW, DAY).last_active).toBe(iso);
     expect(normalizeAgent('x', { state: { lastActive: Date.parse(iso) / 1000 } }, NOW, DAY).last_active).toBe(iso);
-    expect(normalizeAgent('x', { state: { lastActive: 'yesterday-ish' }, modifiedMs: Date.parse(iso) }, NOW, DAY).last_active).toBe(iso);
+    expect(
+      normalizeAgent('x', { state: { lastActive: 'yesterday-ish' }, modifiedMs: Date.parse(iso) }, NOW, DAY)
+        .last_active,
+    ).toBe(iso);
   });
 
   it('reads counts from stats in either case style, as numbers or numeric strings, never negative', () => {
-    expect(normalizeAgent('x', { state: { stats: { tasksCompleted: 4, tasksFailed: '2' } } }, NOW, DAY)).toMatchObject({ tasks_completed: 4, tasks_failed: 2 });
-    expect(normalizeAgent('x', { state: { stats: { tasks_completed: '9', tasks_failed: -3 } } }, NOW, DAY)).toMatchObject({ tasks_completed: 9, tasks_failed: 0 });
+    expect(normalizeAgent('x', { state: { stats: { tasksCompleted: 4, tasksFailed: '2' } } }, NOW, DAY)).toMatchObject({
+      tasks_completed: 4,
+      tasks_failed: 2,
+    });
+    expect(
+      normalizeAgent('x', { state: { stats: { tasks_completed: '9', tasks_failed: -3 } } }, NOW, DAY),
+    ).toMatchObject({ tasks_completed: 9, tasks_failed: 0 });
     expect(normalizeAgent('x', { state: { tasks_completed: 5 } }, NOW, DAY).tasks_completed).toBe(5);
   });
 
   it('reads current_task(s) as strings, objects or lists', () => {
     expect(normalizeAgent('x', { state: { current_task: 'Write' } }, NOW, DAY).current_tasks).toEqual(['Write']);
-    expect(normalizeAgent('x', { state: { current_task: { title: 'Plan' } } }, NOW, DAY).current_tasks).toEqual(['Plan']);
-    expect(normalizeAgent('x', { state: { current_tasks: ['A', { name: 'B' }, null, 7, { other: 1 }] } }, NOW, DAY).current_tasks).toEqual(['A', 'B', '7']);
+    expect(normalizeAgent('x', { state: { current_task: { title: 'Plan' } } }, NOW, DAY).current_tasks).toEqual([
+      'Plan',
+    ]);
+    expect(
+      normalizeAgent('x', { state: { current_tasks: ['A', { name: 'B' }, null, 7, { other: 1 }] } }, NOW, DAY)
+        .current_tasks,
+    ).toEqual(['A', 'B', '7']);
   });
 });
 

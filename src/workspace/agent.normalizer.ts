@@ -46,8 +46,16 @@ export function normalizeAgent(id: string, sources: AgentSources, now: number, s
 
   const rawStatus = firstString(state.status, meta.status);
   const lastActive =
-    firstDate(state.lastActive, state.last_active, stats.lastActive, stats.last_active, meta.lastActive, meta.last_active, metaMetrics.last_active, metaMetrics.lastActive) ??
-    (sources.modifiedMs !== undefined ? new Date(sources.modifiedMs).toISOString() : null);
+    firstDate(
+      state.lastActive,
+      state.last_active,
+      stats.lastActive,
+      stats.last_active,
+      meta.lastActive,
+      meta.last_active,
+      metaMetrics.last_active,
+      metaMetrics.lastActive,
+    ) ?? (sources.modifiedMs !== undefined ? new Date(sources.modifiedMs).toISOString() : null);
   const stale = now > quietAfter(lastActive, staleMs);
 
   const currentTasks = readCurrentTasks(state);

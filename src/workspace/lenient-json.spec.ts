@@ -6,20 +6,33 @@ describe('parseLenientJson', () => {
   });
 
   it('reads numbers with leading zeros, as real office files have them', () => {
-    expect(parseLenientJson('{"hour": 06, "minute": 00, "neg": -07, "n": 0.5, "z": 0}')).toEqual({ hour: 6, minute: 0, neg: -7, n: 0.5, z: 0 });
+    expect(parseLenientJson('{"hour": 06, "minute": 00, "neg": -07, "n": 0.5, "z": 0}')).toEqual({
+      hour: 6,
+      minute: 0,
+      neg: -7,
+      n: 0.5,
+      z: 0,
+    });
   });
 
   it('leaves zeros inside strings alone', () => {
-    expect(parseLenientJson('{"room": "007", "hour": 09, "q": "say \\"05\\""}')).toEqual({ room: '007', hour: 9, q: 'say "05"' });
+    expect(parseLenientJson('{"room": "007", "hour": 09, "q": "say \\"05\\""}')).toEqual({
+      room: '007',
+      hour: 9,
+      q: 'say "05"',
+    });
   });
 
   it('reads trailing commas, comments and a byte-order mark', () => {
     expect(parseLenientJson('\ufeff{\n // note\n "a": 1,\n}')).toEqual({ a: 1 });
   });
 
-  it.each(['{"agent": "forge", "status": "err', '', '{', 'not json', '{"a": 1}}'])('throws on a broken file: %j', (text) => {
-    expect(() => parseLenientJson(text)).toThrow();
-  });
+  it.each(['{"agent": "forge", "status": "err', '', '{', 'not json', '{"a": 1}}'])(
+    'throws on a broken file: %j',
+    (text) => {
+      expect(() => parseLenientJson(text)).toThrow();
+    },
+  );
 
   it('does not let __proto__ keys change prototypes', () => {
     const value = parseLenientJson('{"__proto__": {"polluted": true}, "hour": 01}') as Record<string, unknown>;

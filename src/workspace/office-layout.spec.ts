@@ -3,7 +3,10 @@ import { layoutZone, placeAgents, ZONE_LAYOUT } from './office-layout';
 describe('placeAgents', () => {
   it('spreads agents of one zone over a grid inside it, without overlap', () => {
     const ids = ['e', 'd', 'c', 'b', 'a'];
-    const placed = placeAgents({ raw: {}, positions: Object.fromEntries(ids.map((id) => [id, { zone: 'Conference', x: null, y: null }])) });
+    const placed = placeAgents({
+      raw: {},
+      positions: Object.fromEntries(ids.map((id) => [id, { zone: 'Conference', x: null, y: null }])),
+    });
     const area = ZONE_LAYOUT.conference;
     const points = ids.map((id) => placed[id]);
     for (const p of points) {
@@ -18,7 +21,9 @@ describe('placeAgents', () => {
   });
 
   it('keeps coordinates that are given, clamped to the map', () => {
-    expect(placeAgents({ raw: {}, positions: { a: { zone: 'desk', x: 12.345, y: 140 } } })).toEqual({ a: { x: 12.35, y: 100, zone: 'desk' } });
+    expect(placeAgents({ raw: {}, positions: { a: { zone: 'desk', x: 12.345, y: 140 } } })).toEqual({
+      a: { x: 12.35, y: 100, zone: 'desk' },
+    });
   });
 
   it('puts unknown zones in the elsewhere area and knows common aliases', () => {

@@ -50,7 +50,11 @@ const ZONE_ALIASES: Record<string, string> = {
 };
 
 export function layoutZone(zone: string): string {
-  const key = zone.trim().toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_|_$/g, '');
+  const key = zone
+    .trim()
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_|_$/g, '');
   const name = ZONE_ALIASES[key] ?? key;
   return name in ZONE_LAYOUT ? name : 'elsewhere';
 }

@@ -8,7 +8,8 @@ describe('readWorkspaceFile', () => {
   beforeEach(async () => (root = await realpath(await mkdtemp(join(tmpdir(), 'mc-safe-path-')))));
   afterEach(() => rm(root, { recursive: true, force: true }));
 
-  const read = (known?: Parameters<typeof readWorkspaceFile>[3]) => readWorkspaceFile(root, join(root, 'state.json'), 1024, known);
+  const read = (known?: Parameters<typeof readWorkspaceFile>[3]) =>
+    readWorkspaceFile(root, join(root, 'state.json'), 1024, known);
 
   it('skips a file still at the version it was read, and reads it again once rewritten, even to the same size', async () => {
     await writeFile(join(root, 'state.json'), '{"status":"busy"}');
@@ -38,7 +39,8 @@ describe('readWorkspaceFile', () => {
       await writeFile(join(outside, 'state.json'), '{"status":"busy"}');
       await new Promise((resolve) => setTimeout(resolve, 2_100));
       const known = await readWorkspaceFile(outside, join(outside, 'state.json'), 1024);
-      if (known === null || known === 'unchanged' || known.version === null) throw new Error(`unexpected ${JSON.stringify(known)}`);
+      if (known === null || known === 'unchanged' || known.version === null)
+        throw new Error(`unexpected ${JSON.stringify(known)}`);
       // The same inode, size and times, reached through a link from the workspace: still outside it.
       await symlink(join(outside, 'state.json'), join(root, 'state.json'));
       await expect(read(known.version)).rejects.toThrow('points outside the workspace');

@@ -65,5 +65,11 @@ export async function readWorkspaceFile(
 }
 
 function sameVersion(info: Stats, known: FileVersion): boolean {
-  return info.dev === known.dev && info.ino === known.ino && info.size === known.size && info.mtimeMs === known.mtimeMs && info.ctimeMs === known.ctimeMs;
+  return (
+    info.dev === known.dev &&
+    info.ino === known.ino &&
+    info.size === known.size &&
+    info.mtimeMs === known.mtimeMs &&
+    info.ctimeMs === known.ctimeMs
+  );
 }

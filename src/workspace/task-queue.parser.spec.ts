@@ -1,7 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseLenientJson } from './lenient-json';
-import { normalizePriority, normalizeTaskStatus, parseTaskQueueJson, parseTaskQueueMarkdown } from './task-queue.parser';
+import {
+  normalizePriority,
+  normalizeTaskStatus,
+  parseTaskQueueJson,
+  parseTaskQueueMarkdown,
+} from './task-queue.parser';
 
 const DIR = join(__dirname, '..', '..', 'test', 'fixtures', 'workspace', 'mission-control');
 
@@ -84,8 +89,15 @@ describe('parseTaskQueueMarkdown', () => {
       ['Rotate API keys @watchtower P0', 'pending'],
       ['Archive old logs', 'completed'],
     ]);
-    expect(tasks[0]).toMatchObject({ id: '11', assigned_to: 'scribe', priority: 'P1', due: expect.stringMatching(/^2026-02-1[78]/) });
-    expect(tasks[3].subtasks).toEqual([expect.objectContaining({ text: 'Generate new keys', status: 'completed', parent_id: tasks[3].id })]);
+    expect(tasks[0]).toMatchObject({
+      id: '11',
+      assigned_to: 'scribe',
+      priority: 'P1',
+      due: expect.stringMatching(/^2026-02-1[78]/),
+    });
+    expect(tasks[3].subtasks).toEqual([
+      expect.objectContaining({ text: 'Generate new keys', status: 'completed', parent_id: tasks[3].id }),
+    ]);
   });
 
   it('keeps checkbox ids stable across edits elsewhere in the file', () => {

@@ -54,7 +54,14 @@ export function normalizeTaskStatus(raw: string | null, done?: boolean): string 
   return STATUS_ALIASES[token] ?? STATUS_ALIASES[token.replace(/_/g, '')] ?? token;
 }
 
-const PRIORITY_WORDS: Record<string, string> = { critical: 'P0', urgent: 'P0', high: 'P1', medium: 'P2', normal: 'P2', low: 'P3' };
+const PRIORITY_WORDS: Record<string, string> = {
+  critical: 'P0',
+  urgent: 'P0',
+  high: 'P1',
+  medium: 'P2',
+  normal: 'P2',
+  low: 'P3',
+};
 
 /** P0–P3 as written in any case, or the common words for them; other values are kept as written. */
 export function normalizePriority(raw: unknown): string | null {
@@ -162,8 +169,17 @@ export function parseTaskQueueMarkdown(text: string): Task[] {
     if (/^\s*\|/.test(line)) {
       const cells = splitRow(line);
       if (columns === null) {
-        const mapped = cells.map((c) => COLUMN_NAMES[c.toLowerCase().replace(/[^a-z0-9#]+/g, '_').replace(/^_|_$/g, '')] ?? null);
-        const isTaskTable = mapped.includes('id') && mapped.includes('text') && /^\s*\|?[\s:|-]+$/.test(lines[i + 1] ?? '');
+        const mapped = cells.map(
+          (c) =>
+            COLUMN_NAMES[
+              c
+                .toLowerCase()
+                .replace(/[^a-z0-9#]+/g, '_')
+                .replace(/^_|_$/g, '')
+            ] ?? null,
+        );
+        const isTaskTable =
+          mapped.includes('id') && mapped.includes('text') && /^\s*\|?[\s:|-]+$/.test(lines[i + 1] ?? '');
         columns = isTaskTable ? mapped : [];
         if (isTaskTable) i++;
         continue;

@@ -110,7 +110,13 @@ export class WorkspaceService {
 
   /** The view as other instances of a cluster are given it. */
   share(): WorkspaceView {
-    return { agents: this.listAgents(), office: this.getOffice(), queue: this.queue, available: this.available, watching: this.watching };
+    return {
+      agents: this.listAgents(),
+      office: this.getOffice(),
+      queue: this.queue,
+      available: this.available,
+      watching: this.watching,
+    };
   }
 
   /**
@@ -129,7 +135,9 @@ export class WorkspaceService {
 
   /** Runs reloads one at a time, in order, so an older read never overwrites a newer one. */
   enqueue(job: () => Promise<void>): Promise<void> {
-    this.work = this.work.then(job).catch((error: Error) => this.logger.error(`Workspace reload failed: ${error.stack}`));
+    this.work = this.work
+      .then(job)
+      .catch((error: Error) => this.logger.error(`Workspace reload failed: ${error.stack}`));
     return this.work;
   }
 
@@ -146,7 +154,10 @@ export class WorkspaceService {
   async loadAgent(id: string): Promise<void> {
     if (!AGENT_ID_PATTERN.test(id)) return;
     const dir = join(this.missionControlDir, 'agents', id);
-    const isFolder = await lstat(dir).then((info) => info.isDirectory(), () => false);
+    const isFolder = await lstat(dir).then(
+      (info) => info.isDirectory(),
+      () => false,
+    );
     if (!isFolder) return this.removeAgent(id);
     const previous = this.agents.get(id);
     // One listing rather than a probe per file: each missing file's probe made an error, and a
@@ -160,7 +171,13 @@ export class WorkspaceService {
       soul: await read('SOUL.md', previous?.files.soul, (text) => text),
     };
     // Nothing read anew: the agent is as it was (the clock's part is refreshStaleness's).
-    if (previous && files.state === previous.files.state && files.agentJson === previous.files.agentJson && files.soul === previous.files.soul) return;
+    if (
+      previous &&
+      files.state === previous.files.state &&
+      files.agentJson === previous.files.agentJson &&
+      files.soul === previous.files.soul
+    )
+      return;
     this.store(id, files);
   }
 
@@ -177,8 +194,10 @@ export class WorkspaceService {
   }
 
   async loadOffice(): Promise<void> {
-    const office = await this.read(join(this.missionControlDir, 'current_office_state.json'), this.office ?? undefined, (text) =>
-      parseOffice(parseLenientJson(text)),
+    const office = await this.read(
+      join(this.missionControlDir, 'current_office_state.json'),
+      this.office ?? undefined,
+      (text) => parseOffice(parseLenientJson(text)),
     );
     this.setOffice(office ?? null);
   }
@@ -252,9 +271,15 @@ export class WorkspaceService {
    * Reads and parses one file. Missing: undefined. Unreadable or unparsable: the last good reading,
    * with the failure logged once per path until the file reads again.
    */
-  private async read<T>(path: string, lastGood: Reading<T> | undefined, parse: (text: string) => T): Promise<Reading<T> | undefined> {
+  private async read<T>(
+    path: string,
+    lastGood: Reading<T> | undefined,
+    parse: (text: string) => T,
+  ): Promise<Reading<T> | undefined> {
     try {
-      const file = this.realRoot ? await readWorkspaceFile(this.realRoot, path, MAX_FILE_BYTES, lastGood?.version) : null;
+      const file = this.realRoot
+        ? await readWorkspaceFile(this.realRoot, path, MAX_FILE_BYTES, lastGood?.version)
+        : null;
       if (file === 'unchanged') return lastGood;
       if (file === null) return this.absent(path);
       const value = parse(file.text);

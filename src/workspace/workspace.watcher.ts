@@ -98,7 +98,10 @@ export class WorkspaceWatcher implements OnApplicationBootstrap, OnModuleDestroy
 
   /** Starts watching when the folder appears, stops when it goes, rescans now and then. */
   private async check(): Promise<void> {
-    const exists = await access(this.workspace.missionControlDir).then(() => true, () => false);
+    const exists = await access(this.workspace.missionControlDir).then(
+      () => true,
+      () => false,
+    );
     if (!exists) {
       if (!this.missingLogged) {
         this.logger.warn(`Workspace ${this.workspace.missionControlDir} does not exist yet; waiting for it to appear`);

@@ -19,7 +19,22 @@ import { join } from 'node:path';
 import { listFiles } from '../../src/backups/backup-archive';
 import { closeDb, median, openDb, report, ROOT, run, startBuiltApp, statusMb } from './bench-support';
 
-const WORDS = ['agent', 'task', 'completed', 'status', 'forge', 'scout', 'message', 'error', 'retry', 'deploy', 'queue', 'metric', 'office', 'briefing'];
+const WORDS = [
+  'agent',
+  'task',
+  'completed',
+  'status',
+  'forge',
+  'scout',
+  'message',
+  'error',
+  'retry',
+  'deploy',
+  'queue',
+  'metric',
+  'office',
+  'briefing',
+];
 const CLI = join(ROOT, 'dist', 'cli', 'cli.js');
 
 interface Measured {
@@ -48,7 +63,11 @@ function childrenOf(pid: number): number[] {
 }
 
 /** Runs a whole command, timing it from spawn to exit and sampling its peak memory. */
-function measure(command: string, args: string[], env: Record<string, string> = {}): Promise<Measured & { output: string }> {
+function measure(
+  command: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<Measured & { output: string }> {
   const started = performance.now();
   const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
@@ -86,8 +105,13 @@ function logText(seed: number, bytes: number): string {
 function jsonText(seed: number, bytes: number): string {
   const next = numbers(seed);
   const items: unknown[] = [];
-  for (let size = 0; size < bytes; ) {
-    const item = { id: next() % 100000, status: WORDS[next() % WORDS.length], note: `${WORDS[next() % WORDS.length]} took ${next() % 997}ms`, at: new Date(1_760_000_000_000 + next()).toISOString() };
+  for (let size = 0; size < bytes;) {
+    const item = {
+      id: next() % 100000,
+      status: WORDS[next() % WORDS.length],
+      note: `${WORDS[next() % WORDS.length]} took ${next() % 997}ms`,
+      at: new Date(1_760_000_000_000 + next()).toISOString(),
+    };
     size += JSON.stringify(item, null, 2).length + 4;
     items.push(item);
   }
@@ -104,7 +128,11 @@ async function put(file: string, content: string | Buffer): Promise<number> {
 async function writeLogsWorkspace(mc: string): Promise<Omit<Workspace, 'name' | 'events'>> {
   let bytes = 0;
   for (let i = 0; i < 10_000; i++) {
-    if (i % 10 === 0) bytes += await put(join(mc, `agents/agent-${i / 10}/state.json`), JSON.stringify({ id: `agent-${i / 10}`, status: 'active', log: logText(i, 20 * 1024 - 64) }));
+    if (i % 10 === 0)
+      bytes += await put(
+        join(mc, `agents/agent-${i / 10}/state.json`),
+        JSON.stringify({ id: `agent-${i / 10}`, status: 'active', log: logText(i, 20 * 1024 - 64) }),
+      );
     else bytes += await put(join(mc, `logs/day-${i % 30}/run-${i}.log`), logText(i, 20 * 1024));
   }
   return { files: 10_000, bytes };
@@ -116,8 +144,10 @@ async function writeSmallFilesWorkspace(mc: string): Promise<Omit<Workspace, 'na
   let bytes = 0;
   for (let i = 0; i < 10_000; i++) {
     const folder = `agents/agent-${i % 200}/${['tasks', 'memory', 'runs', 'notes'][i % 4]}/week-${i % 13}`;
-    if (i % 10 === 9) bytes += await put(join(mc, folder, `attachment-${i}.bin`), randomBytes(100 * 1024 + (next() % (100 * 1024))));
-    else if (i % 3 === 0) bytes += await put(join(mc, folder, `note-${i}.md`), `# Note ${i}\n\n${logText(i, 2048 + (next() % 6144))}`);
+    if (i % 10 === 9)
+      bytes += await put(join(mc, folder, `attachment-${i}.bin`), randomBytes(100 * 1024 + (next() % (100 * 1024))));
+    else if (i % 3 === 0)
+      bytes += await put(join(mc, folder, `note-${i}.md`), `# Note ${i}\n\n${logText(i, 2048 + (next() % 6144))}`);
     else bytes += await put(join(mc, folder, `task-${i}.json`), jsonText(i, 2048 + (next() % 6144)));
   }
   return { files: 10_000, bytes };
@@ -128,7 +158,12 @@ async function fillEvents(dbFile: string, events: number): Promise<void> {
   const insert = `INSERT INTO "events" ("timestamp", "event_type", "agent_id", "data") VALUES ${Array(500).fill('(?, ?, ?, ?)').join(', ')}`;
   await run(db, 'BEGIN');
   for (let i = 0; i < events; i += 500) {
-    const rows = Array.from({ length: 500 }, (_, j) => [new Date(1_760_000_000_000 + (i + j) * 1000).toISOString(), WORDS[(i + j) % WORDS.length], `agent-${(i + j) % 1000}`, `{"n":${i + j}}`]);
+    const rows = Array.from({ length: 500 }, (_, j) => [
+      new Date(1_760_000_000_000 + (i + j) * 1000).toISOString(),
+      WORDS[(i + j) % WORDS.length],
+      `agent-${(i + j) % 1000}`,
+      `{"n":${i + j}}`,
+    ]);
     await run(db, insert, rows.flat());
   }
   await run(db, 'COMMIT');
@@ -143,7 +178,7 @@ function cpuMs(pid: number): number {
 
 /** Waits until the service has done its start-up work (watching the workspace): under 5% of a core for half a second. */
 async function settled(pid: number): Promise<void> {
-  for (let before = cpuMs(pid), deadline = Date.now() + 60_000; Date.now() < deadline; ) {
+  for (let before = cpuMs(pid), deadline = Date.now() + 60_000; Date.now() < deadline;) {
     await new Promise((r) => setTimeout(r, 500));
     const now = cpuMs(pid);
     if (now - before < 25) return;
@@ -182,7 +217,11 @@ async function warmCache(dirs: string[]): Promise<void> {
  * done (settled), and, when `rest`, once the service is at rest as well. `before`: the service's
  * memory then, just before the request (its peak then is that of its start-up).
  */
-async function backupThroughApi(env: Record<string, string>, rest: boolean, warm: () => Promise<void>): Promise<Measured & { before: { rss_mb: number; peak_rss_mb: number } }> {
+async function backupThroughApi(
+  env: Record<string, string>,
+  rest: boolean,
+  warm: () => Promise<void>,
+): Promise<Measured & { before: { rss_mb: number; peak_rss_mb: number } }> {
   const app = await startBuiltApp(env);
   try {
     await settled(app.pid);
@@ -190,19 +229,34 @@ async function backupThroughApi(env: Record<string, string>, rest: boolean, warm
     await warm();
     const before = { rss_mb: statusMb(app.pid, 'VmRSS'), peak_rss_mb: statusMb(app.pid, 'VmHWM') };
     const started = performance.now();
-    const response = await fetch(`${app.url}/api/backups`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"type":"full"}' });
+    const response = await fetch(`${app.url}/api/backups`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"type":"full"}',
+    });
     const seconds = (performance.now() - started) / 1000;
-    if (response.status !== 201) throw new Error(`POST /api/backups answered ${response.status}: ${await response.text()}`);
+    if (response.status !== 201)
+      throw new Error(`POST /api/backups answered ${response.status}: ${await response.text()}`);
     return { seconds, peak_rss_mb: peakOf(app.pid), before };
   } finally {
     await app.stop();
   }
 }
 
-async function benchWorkspace(name: string, write: (mc: string) => Promise<Omit<Workspace, 'name' | 'events'>>, events: number) {
+async function benchWorkspace(
+  name: string,
+  write: (mc: string) => Promise<Omit<Workspace, 'name' | 'events'>>,
+  events: number,
+) {
   const dir = await mkdtemp(join(tmpdir(), 'mc-bench-backup-'));
   try {
-    const env = { MC_WORKSPACE: join(dir, 'ws'), MC_DATA_DIR: join(dir, 'data'), MC_BACKUP_DIR: join(dir, 'backups'), HOME: dir, NO_COLOR: '1' };
+    const env = {
+      MC_WORKSPACE: join(dir, 'ws'),
+      MC_DATA_DIR: join(dir, 'data'),
+      MC_BACKUP_DIR: join(dir, 'backups'),
+      HOME: dir,
+      NO_COLOR: '1',
+    };
     console.log(`… ${name}: writing the workspace`);
     const workspace: Workspace = { name, events, ...(await write(join(env.MC_WORKSPACE, 'mission-control'))) };
     await (await startBuiltApp(env)).stop();
@@ -216,7 +270,16 @@ async function benchWorkspace(name: string, write: (mc: string) => Promise<Omit<
     for (let round = 1; round <= ROUNDS; round++) {
       console.log(`… ${name}, round ${round}: tar czf`);
       await warm();
-      const tar = await measure('tar', ['czf', join(dir, 'tar.tar.gz'), '-C', env.MC_WORKSPACE, 'mission-control', '-C', tarDir, 'metrics.db']);
+      const tar = await measure('tar', [
+        'czf',
+        join(dir, 'tar.tar.gz'),
+        '-C',
+        env.MC_WORKSPACE,
+        'mission-control',
+        '-C',
+        tarDir,
+        'metrics.db',
+      ]);
       console.log(`… ${name}, round ${round}: POST /api/backups, service at rest`);
       rounds.push({ tar, api: await backupThroughApi(env, true, warm) });
     }
@@ -239,7 +302,12 @@ async function benchWorkspace(name: string, write: (mc: string) => Promise<Omit<
       cli_verify: strip(verify),
       api_backup: { ...api, highest_peak_rss_mb: Math.max(...rounds.map((r) => r.api.peak_rss_mb)) },
       api_backup_just_started: justStarted,
-      rounds: rounds.map((r) => ({ tar_seconds: r.tar.seconds, api_seconds: r.api.seconds, api_peak_rss_mb: r.api.peak_rss_mb, api_vs_tar: r.api.seconds / r.tar.seconds })),
+      rounds: rounds.map((r) => ({
+        tar_seconds: r.tar.seconds,
+        api_seconds: r.api.seconds,
+        api_peak_rss_mb: r.api.peak_rss_mb,
+        api_vs_tar: r.api.seconds / r.tar.seconds,
+      })),
       api_vs_tar: median(rounds.map((r) => r.api.seconds / r.tar.seconds)),
       cli_vs_tar: cli.seconds / tar.seconds,
     };
@@ -256,14 +324,26 @@ async function main(): Promise<void> {
   const s = (m: Measured) => `${m.seconds.toFixed(2)} s / ${m.peak_rss_mb.toFixed(0)} MB`;
   const rows = (r: Awaited<ReturnType<typeof benchWorkspace>>): [string, string][] => [
     [`${r.workspace.name}: tar czf over the same files`, s(r.tar_czf)],
-    [`${r.workspace.name}: POST /api/backups (full, checked, listed), service at rest`, `${s(r.api_backup)} (${r.api_backup.before.rss_mb.toFixed(0)} MB before it; highest peak of ${ROUNDS}: ${r.api_backup.highest_peak_rss_mb.toFixed(0)} MB)`],
-    [`${r.workspace.name}: the same, just after start-up`, `${s(r.api_backup_just_started)} (${r.api_backup_just_started.before.rss_mb.toFixed(0)} MB before it)`],
+    [
+      `${r.workspace.name}: POST /api/backups (full, checked, listed), service at rest`,
+      `${s(r.api_backup)} (${r.api_backup.before.rss_mb.toFixed(0)} MB before it; highest peak of ${ROUNDS}: ${r.api_backup.highest_peak_rss_mb.toFixed(0)} MB)`,
+    ],
+    [
+      `${r.workspace.name}: the same, just after start-up`,
+      `${s(r.api_backup_just_started)} (${r.api_backup_just_started.before.rss_mb.toFixed(0)} MB before it)`,
+    ],
     [`${r.workspace.name}: mission-control backup, whole command`, s(r.cli_backup)],
     [`${r.workspace.name}: mission-control verify, whole command`, s(r.cli_verify)],
-    [`${r.workspace.name}: API / tar czf (goal <= 1.3), median of ${ROUNDS} rounds`, `${r.api_vs_tar.toFixed(2)} (${r.rounds.map((x) => x.api_vs_tar.toFixed(2)).join(', ')})`],
+    [
+      `${r.workspace.name}: API / tar czf (goal <= 1.3), median of ${ROUNDS} rounds`,
+      `${r.api_vs_tar.toFixed(2)} (${r.rounds.map((x) => x.api_vs_tar.toFixed(2)).join(', ')})`,
+    ],
     [`${r.workspace.name}: command / tar czf`, r.cli_vs_tar.toFixed(2)],
   ];
-  await report('backup', { logs, small_files: small, goals: { api_vs_tar: '<= 1.3', peak_rss_mb: '< 200' } }, [...(logs ? rows(logs) : []), ...(small ? rows(small) : [])]);
+  await report('backup', { logs, small_files: small, goals: { api_vs_tar: '<= 1.3', peak_rss_mb: '< 200' } }, [
+    ...(logs ? rows(logs) : []),
+    ...(small ? rows(small) : []),
+  ]);
 }
 
 main().catch((error) => {

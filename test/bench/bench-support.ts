@@ -52,7 +52,10 @@ export function closeDb(db: Database): Promise<void> {
 export async function report(name: string, figures: Record<string, unknown>, table: [string, string][]): Promise<void> {
   const dir = join(ROOT, 'test', 'bench', 'results');
   await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, `${name}.json`), `${JSON.stringify({ measured_at: new Date().toISOString(), node: process.version, ...figures }, null, 2)}\n`);
+  await writeFile(
+    join(dir, `${name}.json`),
+    `${JSON.stringify({ measured_at: new Date().toISOString(), node: process.version, ...figures }, null, 2)}\n`,
+  );
   const width = Math.max(...table.map(([k]) => k.length));
   console.log(`\n| ${'measure'.padEnd(width)} | value |\n|${'-'.repeat(width + 2)}|-------|`);
   for (const [k, v] of table) console.log(`| ${k.padEnd(width)} | ${v} |`);
@@ -69,7 +72,9 @@ export function medians<T extends Record<string, number>>(rounds: T[]): T {
 /** A memory figure of /proc/<pid>/status (VmRSS now, VmHWM the peak so far), in MB; 0 once gone. */
 export function statusMb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
   try {
-    return Number(readFileSync(`/proc/${pid}/status`, 'utf8').match(new RegExp(`${field}:\\s+(\\d+)`))?.[1] ?? 0) / 1024;
+    return (
+      Number(readFileSync(`/proc/${pid}/status`, 'utf8').match(new RegExp(`${field}:\\s+(\\d+)`))?.[1] ?? 0) / 1024
+    );
   } catch {
     return 0;
   }

@@ -42,7 +42,11 @@ function childrenCpuSeconds(): number {
 function runOnce(command: string[], env: Record<string, string>): Promise<Run> {
   const cpuBefore = childrenCpuSeconds();
   const started = performance.now();
-  const child = spawn(command[0], command.slice(1), { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(command[0], command.slice(1), {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d) => (stdout += d));
@@ -58,10 +62,16 @@ function runOnce(command: string[], env: Record<string, string>): Promise<Run> {
 async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'mc-bench-cli-'));
   try {
-    const env = { MC_WORKSPACE: join(dir, 'ws'), MC_DATA_DIR: join(dir, 'data'), MC_BACKUP_DIR: join(dir, 'backups'), NO_COLOR: '1' };
+    const env = {
+      MC_WORKSPACE: join(dir, 'ws'),
+      MC_DATA_DIR: join(dir, 'data'),
+      MC_BACKUP_DIR: join(dir, 'backups'),
+      NO_COLOR: '1',
+    };
     await cp(FIXTURE_WORKSPACE, env.MC_WORKSPACE, { recursive: true });
     console.log('… making four backups');
-    for (const args of [['backup'], ['backup'], ['backup', '--agent', 'forge'], ['backup', '--type', 'snapshot']]) await runOnce([...WAYS.compiled, ...args], env);
+    for (const args of [['backup'], ['backup'], ['backup', '--agent', 'forge'], ['backup', '--type', 'snapshot']])
+      await runOnce([...WAYS.compiled, ...args], env);
 
     const runs = Object.fromEntries(Object.keys(WAYS).map((way) => [way, [] as Run[]])) as Record<Way, Run[]>;
     const loadBefore = loadavg();
@@ -84,9 +94,19 @@ async function main(): Promise<void> {
       rounds: ROUNDS,
       backups_listed: [...outputs][0].trim().split('\n').length,
       machine: { cpus: cpus().length, load_average_1m_before: loadBefore[0], load_average_1m_after: loadAfter[0] },
-      compiled: { command: 'mission-control list (node --max-semi-space-size=4 dist/cli/cli.js list)', ...summary('compiled') },
-      ts_node: { command: 'node --max-semi-space-size=4 -r ts-node/register/transpile-only src/cli/cli.ts list (the old npm run cli)', ...summary('ts_node') },
-      npm_run_cli: { command: 'npm run -s --ignore-scripts cli -- list (npm run cli without its precli check)', ...summary('npm_run_cli') },
+      compiled: {
+        command: 'mission-control list (node --max-semi-space-size=4 dist/cli/cli.js list)',
+        ...summary('compiled'),
+      },
+      ts_node: {
+        command:
+          'node --max-semi-space-size=4 -r ts-node/register/transpile-only src/cli/cli.ts list (the old npm run cli)',
+        ...summary('ts_node'),
+      },
+      npm_run_cli: {
+        command: 'npm run -s --ignore-scripts cli -- list (npm run cli without its precli check)',
+        ...summary('npm_run_cli'),
+      },
       goals: { compiled_median_seconds: '< 1' },
     };
     const s = (n: number) => `${n.toFixed(2)} s`;
@@ -97,7 +117,7 @@ async function main(): Promise<void> {
     await report('cli', figures, [
       ['ts-node, the old npm run cli -- list', row('ts_node')],
       ['mission-control list, compiled (goal < 1 s)', row('compiled')],
-      ['npm run cli -- list, compiled, npm\'s start included', row('npm_run_cli')],
+      ["npm run cli -- list, compiled, npm's start included", row('npm_run_cli')],
       ['load average (1 min) before / after, 2 cores', `${loadBefore[0].toFixed(1)} / ${loadAfter[0].toFixed(1)}`],
     ]);
     console.log('wall-clock median (min–max) / CPU time median, of', ROUNDS, 'rounds');

@@ -70,11 +70,21 @@ async function dropDatabases(tags: string[]): Promise<void> {
 async function batchRate(instances: Instance[]): Promise<number> {
   const body = JSON.stringify({ events: Array.from({ length: BATCH }, (_, i) => benchEvent(i)) });
   const run = (url: string, duration: number) =>
-    autocannon({ url: `${url}/api/events/batch`, method: 'POST', headers: { 'content-type': 'application/json' }, body, connections: SENDERS / instances.length, duration });
+    autocannon({
+      url: `${url}/api/events/batch`,
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+      connections: SENDERS / instances.length,
+      duration,
+    });
   await Promise.all(instances.map((i) => run(i.url, 1)));
   const results = await Promise.all(instances.map((i) => run(i.url, SECONDS)));
   for (const r of results) if (r.non2xx || r.errors) throw new Error(`${r.non2xx} non-2xx answers, ${r.errors} errors`);
-  return results.reduce((sum, r) => sum + (r.requests.total * BATCH) / ((r.finish.getTime() - r.start.getTime()) / 1000), 0);
+  return results.reduce(
+    (sum, r) => sum + (r.requests.total * BATCH) / ((r.finish.getTime() - r.start.getTime()) / 1000),
+    0,
+  );
 }
 
 interface Latency {
@@ -85,7 +95,12 @@ interface Latency {
 
 /** Posts MESSAGES events at RATE/s to `target`, with the clients split over `spread`; latency from each scheduled send. */
 async function fanOut(target: Instance, spread: Instance[]): Promise<Latency> {
-  const workers = spread.map((i) => new Worker(join(__dirname, 'realtime-clients.worker.js'), { workerData: { url: i.ws, clients: CLIENTS / spread.length, expected: MESSAGES } }));
+  const workers = spread.map(
+    (i) =>
+      new Worker(join(__dirname, 'realtime-clients.worker.js'), {
+        workerData: { url: i.ws, clients: CLIENTS / spread.length, expected: MESSAGES },
+      }),
+  );
   const next = (worker: Worker, type: string) =>
     new Promise<any>((resolve, reject) => {
       const on = (m: any) => {
@@ -109,7 +124,11 @@ async function fanOut(target: Instance, spread: Instance[]): Promise<Latency> {
 }
 
 /** Posts `count` events at RATE/s to `target`, at most 16 at a time, each with `data(i, its scheduled time)`. */
-async function postAtRate(target: Instance, count: number, data: (i: number, due: number) => Record<string, unknown>): Promise<void> {
+async function postAtRate(
+  target: Instance,
+  count: number,
+  data: (i: number, due: number) => Record<string, unknown>,
+): Promise<void> {
   const started = performance.now();
   const inFlight = new Set<Promise<unknown>>();
   for (let i = 0; i < count; i++) {
@@ -118,7 +137,11 @@ async function postAtRate(target: Instance, count: number, data: (i: number, due
     if (wait > 1) await new Promise((r) => setTimeout(r, wait));
     while (inFlight.size >= 16) await Promise.race(inFlight);
     const body = JSON.stringify({ event_type: 'message_sent', agent_id: 'bench', data: data(i, due) });
-    const post: Promise<unknown> = fetch(`${target.url}/api/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
+    const post: Promise<unknown> = fetch(`${target.url}/api/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+    })
       .then((r) => r.arrayBuffer())
       .finally(() => inFlight.delete(post));
     inFlight.add(post);
@@ -196,7 +219,9 @@ async function main(): Promise<void> {
       ['p99 ratio of each round', rounds.map((r) => r.p99_ratio.toFixed(2)).join(', ')],
     ]);
   } finally {
-    await dropDatabases(Array.from({ length: ROUNDS }, (_, i) => ['one', 'two', 'fan'].map((t) => `${t}${i + 1}`)).flat());
+    await dropDatabases(
+      Array.from({ length: ROUNDS }, (_, i) => ['one', 'two', 'fan'].map((t) => `${t}${i + 1}`)).flat(),
+    );
     await rm(dir, { recursive: true, force: true });
   }
 }

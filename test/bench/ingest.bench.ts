@@ -26,7 +26,6 @@ const LOAD_SECONDS = 5;
 const ROUNDS = 3;
 const AGENTS = 1_000;
 
-
 /**
  * The driver's raw rate: a fresh database file with the events table and its indexes, 500-row
  * INSERTs inside one transaction, no ORM. `settings`: SQLite's defaults but WAL (the baseline), or
@@ -34,7 +33,12 @@ const AGENTS = 1_000;
  */
 async function rawRate(file: string, settings: 'default' | 'app'): Promise<number> {
   const start = Date.now();
-  const rows = Array.from({ length: RAW_EVENTS }, (_, i) => benchEvent(i)).map((e, i) => [new Date(start + i).toISOString(), e.event_type, e.agent_id, JSON.stringify(e.data)]);
+  const rows = Array.from({ length: RAW_EVENTS }, (_, i) => benchEvent(i)).map((e, i) => [
+    new Date(start + i).toISOString(),
+    e.event_type,
+    e.agent_id,
+    JSON.stringify(e.data),
+  ]);
   const insert = `INSERT INTO "events" ("timestamp", "event_type", "agent_id", "data") VALUES ${Array(BATCH).fill('(?, ?, ?, ?)').join(', ')}`;
   const db = await openDb(file);
   await run(db, 'PRAGMA journal_mode = WAL');
@@ -50,15 +54,23 @@ async function rawRate(file: string, settings: 'default' | 'app'): Promise<numbe
 }
 
 async function post(url: string, body: unknown): Promise<void> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   if (res.status >= 300) throw new Error(`${url}: ${res.status} ${await res.text()}`);
   await res.arrayBuffer();
 }
 
 /** One autocannon run (a load generator much lighter than fetch, so the server is what is measured): requests answered, and in how long. */
-async function load(options: autocannon.Options & { connections: number }, seconds: number): Promise<{ requests: number; ms: number }> {
+async function load(
+  options: autocannon.Options & { connections: number },
+  seconds: number,
+): Promise<{ requests: number; ms: number }> {
   const result = await autocannon({ ...options, duration: seconds });
-  if (result.non2xx || result.errors) throw new Error(`${options.url}: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
+  if (result.non2xx || result.errors)
+    throw new Error(`${options.url}: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
   return { requests: result.requests.total, ms: result.finish.getTime() - result.start.getTime() };
 }
 
@@ -80,8 +92,14 @@ const singleEvents = (url: string) => ({
 
 /** Starts a bare server of test/bench/bare-server.ts (`express` or `nest`); answers with its URL and how to stop it. */
 async function startBareServer(kind: 'express' | 'nest'): Promise<{ url: string; stop: () => void }> {
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', join(__dirname, 'bare-server.ts'), kind], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
-  const port = await new Promise<string>((resolve) => child.stdout.once('data', (data) => resolve(String(data).trim())));
+  const child = spawn(
+    process.execPath,
+    ['-r', 'ts-node/register/transpile-only', join(__dirname, 'bare-server.ts'), kind],
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const port = await new Promise<string>((resolve) =>
+    child.stdout.once('data', (data) => resolve(String(data).trim())),
+  );
   return { url: `http://127.0.0.1:${port}`, stop: () => child.kill() };
 }
 
@@ -90,12 +108,27 @@ async function startBareServer(kind: 'express' | 'nest'): Promise<{ url: string;
  * and loaded in turn, in two slices of half LOAD_SECONDS each, in the order A B C C B A: a machine
  * whose speed drifts during the round weighs on each the same.
  */
-async function httpRates(dir: string): Promise<{ batch: number; single: number; bare_nest: number; bare_express: number }> {
-  const app = await startBuiltApp({ MC_WORKSPACE: join(dir, 'no-workspace'), MC_DATA_DIR: join(dir, 'http'), MC_METRICS_INTERVAL: '3600' });
+async function httpRates(
+  dir: string,
+): Promise<{ batch: number; single: number; bare_nest: number; bare_express: number }> {
+  const app = await startBuiltApp({
+    MC_WORKSPACE: join(dir, 'no-workspace'),
+    MC_DATA_DIR: join(dir, 'http'),
+    MC_METRICS_INTERVAL: '3600',
+  });
   const bare = await Promise.all([startBareServer('nest'), startBareServer('express')]);
   try {
     const body = JSON.stringify({ events: Array.from({ length: BATCH }, (_, i) => benchEvent(i)) });
-    const batches = await requestRate({ url: `${app.url}/api/events/batch`, method: 'POST', headers: { 'content-type': 'application/json' }, body, connections: BATCH_SENDERS }, BATCH_SECONDS);
+    const batches = await requestRate(
+      {
+        url: `${app.url}/api/events/batch`,
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+        connections: BATCH_SENDERS,
+      },
+      BATCH_SECONDS,
+    );
     const urls = [app.url, ...bare.map((b) => b.url)];
     for (const url of urls) await load(singleEvents(url), 1);
     const totals = urls.map(() => ({ requests: 0, ms: 0 }));
@@ -122,7 +155,11 @@ async function collectionTimes(dir: string, total: number): Promise<{ cold: numb
   const workspace = join(dir, `ws-${total}`);
   for (let a = 0; a < AGENTS; a++) {
     await mkdir(join(workspace, 'mission-control', 'agents', `agent-${a}`), { recursive: true });
-    const state = { status: a % 3 ? 'working' : 'idle', lastActive: new Date().toISOString(), stats: { tasksCompleted: a } };
+    const state = {
+      status: a % 3 ? 'working' : 'idle',
+      lastActive: new Date().toISOString(),
+      stats: { tasksCompleted: a },
+    };
     await writeFile(join(workspace, 'mission-control', 'agents', `agent-${a}`, 'state.json'), JSON.stringify(state));
   }
   const dataDir = join(dir, `collect-${total}`);
@@ -136,7 +173,12 @@ async function collectionTimes(dir: string, total: number): Promise<{ cold: numb
   for (let i = 0; i < total; i += BATCH) {
     const rows = Array.from({ length: BATCH }, (_, j) => {
       const e = benchEvent(i + j);
-      return [new Date(start + ((i + j) / total) * (Date.now() - start - 60_000)).toISOString(), e.event_type, e.agent_id, JSON.stringify(e.data)];
+      return [
+        new Date(start + ((i + j) / total) * (Date.now() - start - 60_000)).toISOString(),
+        e.event_type,
+        e.agent_id,
+        JSON.stringify(e.data),
+      ];
     });
     await run(db, insert, rows.flat());
   }
@@ -144,7 +186,12 @@ async function collectionTimes(dir: string, total: number): Promise<{ cold: numb
   await closeDb(db);
 
   const app = await startBuiltApp(env);
-  const collect = async () => ((await (await fetch(`${app.url}/api/system/metrics/collect`, { method: 'POST' })).json()) as { duration_ms: number }).duration_ms;
+  const collect = async () =>
+    (
+      (await (await fetch(`${app.url}/api/system/metrics/collect`, { method: 'POST' })).json()) as {
+        duration_ms: number;
+      }
+    ).duration_ms;
   try {
     const cold = await collect();
     const warm = [];
@@ -172,17 +219,41 @@ async function main(): Promise<void> {
       const roundDir = join(dir, `round-${round}`);
       await mkdir(roundDir);
       const raw = (settings: 'default' | 'app', when: string) =>
-        step('raw', `round ${round}: raw sqlite3 inserts, ${settings === 'app' ? "the app's settings" : 'defaults but WAL'}, ${when}`, () => rawRate(join(roundDir, `raw-${settings}-${when}.db`), settings), NaN);
+        step(
+          'raw',
+          `round ${round}: raw sqlite3 inserts, ${settings === 'app' ? "the app's settings" : 'defaults but WAL'}, ${when}`,
+          () => rawRate(join(roundDir, `raw-${settings}-${when}.db`), settings),
+          NaN,
+        );
       const rawBefore = await raw('default', 'before');
       const rawApp = await raw('app', 'before');
-      const http = await step('http', `round ${round}: ingestion over HTTP, and the bare servers`, () => httpRates(roundDir), { batch: NaN, single: NaN, bare_nest: NaN, bare_express: NaN });
+      const http = await step(
+        'http',
+        `round ${round}: ingestion over HTTP, and the bare servers`,
+        () => httpRates(roundDir),
+        { batch: NaN, single: NaN, bare_nest: NaN, bare_express: NaN },
+      );
       const rawAfter = await raw('default', 'after');
       const rawDefault = (rawBefore + rawAfter) / 2;
-      rounds.push({ raw_default: rawDefault, raw_default_before: rawBefore, raw_default_after: rawAfter, raw_app: rawApp, ...http, batch_vs_raw: http.batch / rawDefault, single_vs_nest: http.single / http.bare_nest });
+      rounds.push({
+        raw_default: rawDefault,
+        raw_default_before: rawBefore,
+        raw_default_after: rawAfter,
+        raw_app: rawApp,
+        ...http,
+        batch_vs_raw: http.batch / rawDefault,
+        single_vs_nest: http.single / http.bare_nest,
+      });
     }
     const m = medians(rounds);
-    const collect1m = await step('collect', 'collections over 1M events', () => collectionTimes(dir, 1_000_000), { cold: NaN, warm: NaN });
-    const collect10m = await step('collect', 'collections over 10M events', () => collectionTimes(dir, 10_000_000), { cold: NaN, warm: NaN });
+    const collect1m = await step('collect', 'collections over 1M events', () => collectionTimes(dir, 1_000_000), {
+      cold: NaN,
+      warm: NaN,
+    });
+    const collect10m = await step('collect', 'collections over 10M events', () => collectionTimes(dir, 10_000_000), {
+      cold: NaN,
+      warm: NaN,
+    });
     const figures = {
       rounds,
       raw_sqlite3_events_per_s: { default_settings_with_wal: m.raw_default, app_settings: m.raw_app },
@@ -199,7 +270,7 @@ async function main(): Promise<void> {
     const f = (n: number) => Math.round(n).toLocaleString('en-US');
     await report('ingest', figures, [
       ['raw sqlite3, 500-row INSERTs in one transaction, defaults but WAL (events/s, the baseline)', f(m.raw_default)],
-      ['raw sqlite3, the same with the app\'s write settings (events/s)', f(m.raw_app)],
+      ["raw sqlite3, the same with the app's write settings (events/s)", f(m.raw_app)],
       [`POST /api/events/batch, batches of 500, ${BATCH_SENDERS} senders, ${BATCH_SECONDS} s (events/s)`, f(m.batch)],
       ['batch over HTTP / raw baseline of the same round (goal >= 0.5)', m.batch_vs_raw.toFixed(2)],
       ['POST /api/events, 50 concurrent clients (events/s)', f(m.single)],

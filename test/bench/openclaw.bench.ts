@@ -66,8 +66,16 @@ async function fill(home: OpenClawHome, from: number, to: number): Promise<void>
       const session = home.addSession(agent, { at });
       for (let r = 0; r < RUNS; r++) {
         at += 30_000;
-        const tool = TOOL_RUNS.has(r) ? { name: 'exec', arguments: { command: 'npm test' }, result: '124 passing' } : undefined;
-        home.addRun(session, { at, text: `Question ${r} of session ${s}`, tool, answer: `Answer ${r}: done.`, durationMs: 20_000 });
+        const tool = TOOL_RUNS.has(r)
+          ? { name: 'exec', arguments: { command: 'npm test' }, result: '124 passing' }
+          : undefined;
+        home.addRun(session, {
+          at,
+          text: `Question ${r} of session ${s}`,
+          tool,
+          answer: `Answer ${r}: done.`,
+          durationMs: 20_000,
+        });
       }
     });
     if ((s + 1) % FLUSH_EVERY === 0) await home.flush();
@@ -92,31 +100,50 @@ async function until<T>(what: string, probe: () => Promise<T | null>, timeoutMs:
 
 /** Waits for a poll that started after `after` (epoch ms) to finish. */
 function pollAfter(app: RunningApp, after: number): Promise<Health> {
-  return until('a poll', async () => {
-    const h = await health(app);
-    return h.last_poll_at && Date.parse(h.last_poll_at) > after && h.last_poll_ms !== null ? h : null;
-  }, 60_000, 50);
+  return until(
+    'a poll',
+    async () => {
+      const h = await health(app);
+      return h.last_poll_at && Date.parse(h.last_poll_at) > after && h.last_poll_ms !== null ? h : null;
+    },
+    60_000,
+    50,
+  );
 }
 
 function query<T>(db: sqlite3.Database, sql: string, params: unknown[] = []): Promise<T[]> {
-  return new Promise((resolve, reject) => db.all(sql, params, (error, rows) => (error ? reject(error) : resolve(rows as T[]))));
+  return new Promise((resolve, reject) =>
+    db.all(sql, params, (error, rows) => (error ? reject(error) : resolve(rows as T[]))),
+  );
 }
 
 function openReadonly(file: string): Promise<sqlite3.Database> {
   return new Promise((resolve, reject) => {
-    const db: sqlite3.Database = new sqlite3.Database(`file:${file}?mode=ro`, sqlite3.OPEN_READONLY | sqlite3.OPEN_URI, (e) => (e ? reject(e) : resolve(db)));
+    const db: sqlite3.Database = new sqlite3.Database(
+      `file:${file}?mode=ro`,
+      sqlite3.OPEN_READONLY | sqlite3.OPEN_URI,
+      (e) => (e ? reject(e) : resolve(db)),
+    );
   });
 }
 
 /** What an incremental reader cannot do without: per database, rows updated since `since` and transcript rows after the last rowid seen. */
-async function rawSelect(dbs: Map<string, sqlite3.Database>, since: number, lastRowIds: Map<string, number>): Promise<number> {
+async function rawSelect(
+  dbs: Map<string, sqlite3.Database>,
+  since: number,
+  lastRowIds: Map<string, number>,
+): Promise<number> {
   const started = performance.now();
   let rows = 0;
   for (const [agent, db] of dbs) {
     await query(db, 'BEGIN');
     rows += (await query(db, 'SELECT * FROM session_nodes WHERE updated_at >= ?', [since])).length;
     rows += (await query(db, 'SELECT * FROM session_windows WHERE updated_at >= ?', [since])).length;
-    rows += (await query(db, 'SELECT rowid, * FROM transcript_events WHERE rowid > ? ORDER BY rowid', [lastRowIds.get(agent) ?? 0])).length;
+    rows += (
+      await query(db, 'SELECT rowid, * FROM transcript_events WHERE rowid > ? ORDER BY rowid', [
+        lastRowIds.get(agent) ?? 0,
+      ])
+    ).length;
     await query(db, 'COMMIT');
   }
   if (rows < CHANGED * 4) throw new Error(`the raw SELECTs found ${rows} rows, fewer than the change wrote`);
@@ -125,7 +152,8 @@ async function rawSelect(dbs: Map<string, sqlite3.Database>, since: number, last
 
 async function lastRowIds(dbs: Map<string, sqlite3.Database>): Promise<Map<string, number>> {
   const ids = new Map<string, number>();
-  for (const [agent, db] of dbs) ids.set(agent, (await query<{ id: number }>(db, 'SELECT max(rowid) AS id FROM transcript_events'))[0].id);
+  for (const [agent, db] of dbs)
+    ids.set(agent, (await query<{ id: number }>(db, 'SELECT max(rowid) AS id FROM transcript_events'))[0].id);
   return ids;
 }
 
@@ -134,7 +162,12 @@ async function lastRowIds(dbs: Map<string, sqlite3.Database>): Promise<Map<strin
  * it. Only GET /api/health is asked while the poll runs (a listing of 200,000 sessions asked every few
  * milliseconds would share the event loop with the poll it measures); the listing is checked after.
  */
-async function incrementalRound(app: RunningApp, home: OpenClawHome, raw: Map<string, sqlite3.Database>, round: number): Promise<Poll> {
+async function incrementalRound(
+  app: RunningApp,
+  home: OpenClawHome,
+  raw: Map<string, sqlite3.Database>,
+  round: number,
+): Promise<Poll> {
   const idle = await pollAfter(app, Date.now());
   const rowIds = await lastRowIds(raw);
   const changed: GeneratedSession[] = agentIds.slice(0, CHANGED).map((agent) => {
@@ -148,7 +181,8 @@ async function incrementalRound(app: RunningApp, home: OpenClawHome, raw: Map<st
   const committedAt = Date.now();
   const poll = await pollAfter(app, committedAt);
   const body = (await (await fetch(`${app.url}/api/sessions?limit=1`)).json()) as { sessions: { key: string }[] };
-  if (!changed.some((s) => s.key === body.sessions[0]?.key)) throw new Error('the poll after the change did not show it in GET /api/sessions');
+  if (!changed.some((s) => s.key === body.sessions[0]?.key))
+    throw new Error('the poll after the change did not show it in GET /api/sessions');
   return {
     poll_ms: poll.last_poll_ms!,
     visible_ms: Date.parse(poll.last_poll_at!) + poll.last_poll_ms! - committedAt,
@@ -160,15 +194,26 @@ async function incrementalRound(app: RunningApp, home: OpenClawHome, raw: Map<st
 async function measure(dir: string, home: OpenClawHome, sessions: number, label: string): Promise<Phase> {
   console.log(`… ${label}: Mission Control's first read`);
   const started = performance.now();
-  const env = { MC_WORKSPACE: join(dir, 'no-workspace'), MC_DATA_DIR: join(dir, `data-${sessions}`), MC_METRICS_INTERVAL: '3600', MC_OPENCLAW_HOME: home.dir, MC_OPENCLAW_POLL: '1' };
+  const env = {
+    MC_WORKSPACE: join(dir, 'no-workspace'),
+    MC_DATA_DIR: join(dir, `data-${sessions}`),
+    MC_METRICS_INTERVAL: '3600',
+    MC_OPENCLAW_HOME: home.dir,
+    MC_OPENCLAW_POLL: '1',
+  };
   const app = await startBuiltApp(env);
   const raw = new Map<string, sqlite3.Database>();
   try {
     for (const agent of agentIds) raw.set(agent, await openReadonly(dbFile(home.dir, agent)));
-    const first = await until('the first full read', async () => {
-      const h = await health(app);
-      return h.sessions === sessions && h.last_poll_ms !== null ? h : null;
-    }, 30 * 60_000, 200);
+    const first = await until(
+      'the first full read',
+      async () => {
+        const h = await health(app);
+        return h.sessions === sessions && h.last_poll_ms !== null ? h : null;
+      },
+      30 * 60_000,
+      200,
+    );
     const firstReadS = (performance.now() - started) / 1000;
     const rss = statusMb(app.pid, 'VmRSS');
     console.log(`… ${label}: ${ROUNDS} incremental polls`);
@@ -182,7 +227,12 @@ async function measure(dir: string, home: OpenClawHome, sessions: number, label:
       first_poll_ms: first.last_poll_ms!,
       rss_mb_after_first_read: rss,
       rounds,
-      median: { poll_ms: median((p) => p.poll_ms), visible_ms: median((p) => p.visible_ms), idle_poll_ms: median((p) => p.idle_poll_ms), raw_select_ms: median((p) => p.raw_select_ms) },
+      median: {
+        poll_ms: median((p) => p.poll_ms),
+        visible_ms: median((p) => p.visible_ms),
+        idle_poll_ms: median((p) => p.idle_poll_ms),
+        raw_select_ms: median((p) => p.raw_select_ms),
+      },
     };
   } finally {
     for (const db of raw.values()) await new Promise((resolve) => db.close(resolve));
@@ -192,7 +242,11 @@ async function measure(dir: string, home: OpenClawHome, sessions: number, label:
 
 async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'mc-bench-openclaw-'));
-  const home = await OpenClawHome.create(join(dir, 'home'), { agents: agentIds.map((id) => ({ id, layout: 'sqlite' as const })), configForm: 'entries', json5: false });
+  const home = await OpenClawHome.create(join(dir, 'home'), {
+    agents: agentIds.map((id) => ({ id, layout: 'sqlite' as const })),
+    configForm: 'entries',
+    json5: false,
+  });
   try {
     let generating = performance.now();
     console.log(`… generating ${AGENTS} agents × ${SESSIONS} sessions × 50 transcript rows`);
@@ -218,15 +272,28 @@ async function main(): Promise<void> {
       goals: { first_read_s: '< 5', incremental_poll_ms: '< 50', poll_ratio_10x_vs_1x: '<= 1.5' },
     };
     const ms = (n: number) => n.toFixed(1);
-    const rows = (p: Phase) => `${p.transcript_rows.toLocaleString('en-US')} rows, ${p.sessions.toLocaleString('en-US')} sessions`;
+    const rows = (p: Phase) =>
+      `${p.transcript_rows.toLocaleString('en-US')} rows, ${p.sessions.toLocaleString('en-US')} sessions`;
     await report('openclaw', figures, [
-      [`first full read, ${rows(base)}: until GET /api/health counts them all, boot included (s, goal < 5)`, base.first_read_wall_s.toFixed(2)],
+      [
+        `first full read, ${rows(base)}: until GET /api/health counts them all, boot included (s, goal < 5)`,
+        base.first_read_wall_s.toFixed(2),
+      ],
       ['first full read: the first poll as the app reports it (ms)', ms(base.first_poll_ms)],
       ['process memory after the first read (MB RSS)', base.rss_mb_after_first_read.toFixed(0)],
-      [`incremental poll after ${CHANGED} sessions got a turn, median of ${ROUNDS} (ms, goal < 50)`, ms(base.median.poll_ms)],
+      [
+        `incremental poll after ${CHANGED} sessions got a turn, median of ${ROUNDS} (ms, goal < 50)`,
+        ms(base.median.poll_ms),
+      ],
       ['idle poll, nothing changed (ms)', ms(base.median.idle_poll_ms)],
-      ['raw sqlite3: the same changed rows from the 20 databases, connections open (ms)', ms(base.median.raw_select_ms)],
-      ['commit to the end of the poll that shows it in GET /api/sessions, MC_OPENCLAW_POLL=1 (ms)', ms(base.median.visible_ms)],
+      [
+        'raw sqlite3: the same changed rows from the 20 databases, connections open (ms)',
+        ms(base.median.raw_select_ms),
+      ],
+      [
+        'commit to the end of the poll that shows it in GET /api/sessions, MC_OPENCLAW_POLL=1 (ms)',
+        ms(base.median.visible_ms),
+      ],
       [`history ×${GROWTH}, ${rows(grown)}: first full read (s)`, grown.first_read_wall_s.toFixed(2)],
       [`history ×${GROWTH}: process memory after the first read (MB RSS)`, grown.rss_mb_after_first_read.toFixed(0)],
       [`history ×${GROWTH}: incremental poll, same change (ms)`, ms(grown.median.poll_ms)],

@@ -39,5 +39,13 @@ parentPort.on('message', (message) => {
   let lost = 0;
   for (const r of received) lost += Math.max(0, expected - r);
   for (const ws of sockets) ws.terminate();
-  parentPort.postMessage({ type: 'report', deliveries: count, lost, p50: pct(50), p99: pct(99), max: sorted[sorted.length - 1], last_at: lastAt });
+  parentPort.postMessage({
+    type: 'report',
+    deliveries: count,
+    lost,
+    p50: pct(50),
+    p99: pct(99),
+    max: sorted[sorted.length - 1],
+    last_at: lastAt,
+  });
 });

@@ -36,7 +36,9 @@ interface Result {
 
 /** Connects the clients in a worker, posts the phase's events on schedule, and collects the figures. */
 async function measure(httpUrl: string, wsUrl: string, pid: number, phase: Phase): Promise<Result> {
-  const worker = new Worker(join(__dirname, 'realtime-clients.worker.js'), { workerData: { url: wsUrl, clients: CLIENTS, expected: phase.messages } });
+  const worker = new Worker(join(__dirname, 'realtime-clients.worker.js'), {
+    workerData: { url: wsUrl, clients: CLIENTS, expected: phase.messages },
+  });
   const messages: { type: string; [k: string]: unknown }[] = [];
   const waitFor = (type: string) =>
     new Promise<any>((resolve, reject) => {
@@ -68,8 +70,16 @@ async function measure(httpUrl: string, wsUrl: string, pid: number, phase: Phase
     // A bounded number of requests in flight: a server that falls behind shows as latency (the clock
     // runs from `due`), not as refused connections.
     while (inFlight.size >= MAX_IN_FLIGHT) await Promise.race(inFlight);
-    const body = JSON.stringify({ event_type: 'message_sent', agent_id: 'bench', data: { i, sent_at: performance.timeOrigin + due } });
-    const post: Promise<unknown> = fetch(`${httpUrl}/api/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
+    const body = JSON.stringify({
+      event_type: 'message_sent',
+      agent_id: 'bench',
+      data: { i, sent_at: performance.timeOrigin + due },
+    });
+    const post: Promise<unknown> = fetch(`${httpUrl}/api/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+    })
       .then((r) => r.arrayBuffer())
       .finally(() => inFlight.delete(post));
     inFlight.add(post);
@@ -94,21 +104,34 @@ async function measure(httpUrl: string, wsUrl: string, pid: number, phase: Phase
 
 /** Both phases against one server, each with fresh clients. */
 async function phases(httpUrl: string, wsUrl: string, pid: number): Promise<{ latency: Result; throughput: Result }> {
-  return { latency: await measure(httpUrl, wsUrl, pid, LATENCY), throughput: await measure(httpUrl, wsUrl, pid, THROUGHPUT) };
+  return {
+    latency: await measure(httpUrl, wsUrl, pid, LATENCY),
+    throughput: await measure(httpUrl, wsUrl, pid, THROUGHPUT),
+  };
 }
 
 async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'mc-bench-realtime-'));
   try {
     console.log('… bare ws server');
-    const bare = spawn(process.execPath, [join(__dirname, 'bare-ws-server.js')], { stdio: ['ignore', 'pipe', 'inherit'] });
-    const port = await new Promise<string>((resolve) => bare.stdout.on('data', (d) => resolve(String(d).match(/BARE (\d+)/)![1])));
+    const bare = spawn(process.execPath, [join(__dirname, 'bare-ws-server.js')], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const port = await new Promise<string>((resolve) =>
+      bare.stdout.on('data', (d) => resolve(String(d).match(/BARE (\d+)/)![1])),
+    );
     const baseline = await phases(`http://127.0.0.1:${port}`, `ws://127.0.0.1:${port}`, bare.pid!);
     bare.kill('SIGTERM');
 
     console.log('… Mission Control');
-    const app = await startBuiltApp({ MC_WORKSPACE: join(dir, 'none'), MC_DATA_DIR: join(dir, 'data'), MC_METRICS_INTERVAL: '3600' });
-    const health = (await (await fetch(`${app.url}/api/health`)).json()) as { services: { websocket: { port: number } } };
+    const app = await startBuiltApp({
+      MC_WORKSPACE: join(dir, 'none'),
+      MC_DATA_DIR: join(dir, 'data'),
+      MC_METRICS_INTERVAL: '3600',
+    });
+    const health = (await (await fetch(`${app.url}/api/health`)).json()) as {
+      services: { websocket: { port: number } };
+    };
     const wsPort = health.services.websocket.port;
     const mc = await phases(app.url, `ws://127.0.0.1:${wsPort}`, app.pid);
     await app.stop();
@@ -133,9 +156,18 @@ async function main(): Promise<void> {
       ['100 messages/s: server memory peak / mean, Mission Control (MB RSS)', mb(mc.latency)],
       ['1,000 messages/s asked: deliveries/s, bare ws', rate(baseline.throughput)],
       ['1,000 messages/s asked: deliveries/s, Mission Control', rate(mc.throughput)],
-      ['1,000 messages/s asked: latency p50 / p99, bare ws / Mission Control (ms)', `${ms(baseline.throughput.p50)} / ${ms(baseline.throughput.p99)}, ${ms(mc.throughput.p50)} / ${ms(mc.throughput.p99)}`],
-      ['1,000 messages/s asked: server memory peak / mean, bare ws / Mission Control (MB RSS)', `${mb(baseline.throughput)}, ${mb(mc.throughput)}`],
-      ['lost deliveries, bare ws / Mission Control (goal 0)', `${baseline.latency.lost + baseline.throughput.lost} / ${mc.latency.lost + mc.throughput.lost}`],
+      [
+        '1,000 messages/s asked: latency p50 / p99, bare ws / Mission Control (ms)',
+        `${ms(baseline.throughput.p50)} / ${ms(baseline.throughput.p99)}, ${ms(mc.throughput.p50)} / ${ms(mc.throughput.p99)}`,
+      ],
+      [
+        '1,000 messages/s asked: server memory peak / mean, bare ws / Mission Control (MB RSS)',
+        `${mb(baseline.throughput)}, ${mb(mc.throughput)}`,
+      ],
+      [
+        'lost deliveries, bare ws / Mission Control (goal 0)',
+        `${baseline.latency.lost + baseline.throughput.lost} / ${mc.latency.lost + mc.throughput.lost}`,
+      ],
     ]);
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -43,7 +43,17 @@ describe('The Alerts panel', () => {
     await mkdir(SCREENSHOTS, { recursive: true });
     receiver = await WebhookReceiver.start();
     t = await startApp();
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
+    });
   });
 
   afterAll(async () => {
@@ -69,7 +79,9 @@ describe('The Alerts panel', () => {
     await channel.getByRole('button', { name: 'Send a test' }).click();
     await page.locator('.toast[data-level="success"]', { hasText: 'Test delivered' }).waitFor();
     expect(receiver.received).toHaveLength(1);
-    expect(receiver.received[0].json).toEqual(expect.objectContaining({ text: expect.any(String), blocks: expect.any(Array) }));
+    expect(receiver.received[0].json).toEqual(
+      expect.objectContaining({ text: expect.any(String), blocks: expect.any(Array) }),
+    );
     await page.locator('#deliveries td', { hasText: 'delivered' }).waitFor();
 
     const ruleForm = page.locator('#rule-form');
@@ -90,12 +102,24 @@ describe('The Alerts panel', () => {
     await addRule('agent_error', HOSTILE, { agent_id: 'scribe' });
     await addRule('cost_budget', 'Daily spend', { usd: '25', window: 'day' });
     const { body } = await api(t.url, '/api/alerts/rules');
-    expect(body.rules.map((r: { kind: string }) => r.kind).sort()).toEqual(['agent_error', 'agent_offline', 'cost_budget']);
-    expect(body.rules.find((r: { kind: string }) => r.kind === 'agent_offline')).toMatchObject({ params: { agent_id: 'forge', minutes: 5 }, severity: 'critical', enabled: true });
+    expect(body.rules.map((r: { kind: string }) => r.kind).sort()).toEqual([
+      'agent_error',
+      'agent_offline',
+      'cost_budget',
+    ]);
+    expect(body.rules.find((r: { kind: string }) => r.kind === 'agent_offline')).toMatchObject({
+      params: { agent_id: 'forge', minutes: 5 },
+      severity: 'critical',
+      enabled: true,
+    });
 
     // Forge goes quiet: offline, last heard of ten minutes ago. The dates are on the real clock
     // because any change in the fleet has the rules looked at again at the real time.
-    await writeState('forge', { agent: 'forge', status: 'offline', lastActive: new Date(Date.now() - 10 * MIN).toISOString() });
+    await writeState('forge', {
+      agent: 'forge',
+      status: 'offline',
+      lastActive: new Date(Date.now() - 10 * MIN).toISOString(),
+    });
     const firing = page.locator('#alerts tr[data-state="firing"]', { hasText: 'Forge offline' });
     await firing.waitFor();
     expect(await firing.locator('.badge').textContent()).toBe('critical');
@@ -121,7 +145,9 @@ describe('The Alerts panel', () => {
     expect(aboutForge).toHaveLength(3);
 
     // The rule named with markup is shown as text, and runs nothing.
-    expect(await page.locator('#alert-rules li', { hasText: HOSTILE }).locator('strong').textContent()).toBe(` ${HOSTILE} `);
+    expect(await page.locator('#alert-rules li', { hasText: HOSTILE }).locator('strong').textContent()).toBe(
+      ` ${HOSTILE} `,
+    );
     expect(await page.locator('#alert-rules img').count()).toBe(0);
     expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
     expect(problems).toEqual([]);
@@ -133,7 +159,9 @@ describe('The Alerts panel', () => {
     const item = page.locator('#alert-rules li', { hasText: 'Daily spend' });
     await item.getByRole('button', { name: 'Enabled' }).click();
     await item.getByRole('button', { name: 'Disabled' }).waitFor();
-    const rule = (await api(t.url, '/api/alerts/rules')).body.rules.find((r: { name: string }) => r.name === 'Daily spend');
+    const rule = (await api(t.url, '/api/alerts/rules')).body.rules.find(
+      (r: { name: string }) => r.name === 'Daily spend',
+    );
     expect(rule.enabled).toBe(false);
 
     await item.getByRole('button', { name: 'Delete…' }).click();

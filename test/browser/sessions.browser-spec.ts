@@ -13,11 +13,26 @@ const MINUTE = 60_000;
 // The page is opened in en-US, so its figures read as these format them.
 const count = new Intl.NumberFormat('en-US');
 const dollars = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' });
-const fractionsOfCents = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', minimumFractionDigits: 4, maximumFractionDigits: 4 });
+const fractionsOfCents = new Intl.NumberFormat('en-US', {
+  style: 'currency',
+  currency: 'USD',
+  minimumFractionDigits: 4,
+  maximumFractionDigits: 4,
+});
 const usd = (value: number) => (value !== 0 && Math.abs(value) < 1 ? fractionsOfCents : dollars).format(value);
 
 function launch(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
 }
 
 interface Watched {
@@ -36,7 +51,10 @@ async function openDashboard(browser: Browser, t: TestApp, colorScheme: 'light' 
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
   page.on('dialog', (d) => (problems.push(`${d.type()}: ${d.message()}`), void d.dismiss()));
   page.on('response', (r) => r.status() >= 400 && problems.push(`${r.status()} ${r.url()}`));
-  page.on('request', (r) => new URL(r.url()).pathname.startsWith('/api/sessions') && sessionRequests.push(new URL(r.url()).pathname));
+  page.on(
+    'request',
+    (r) => new URL(r.url()).pathname.startsWith('/api/sessions') && sessionRequests.push(new URL(r.url()).pathname),
+  );
   await page.goto(t.url, { waitUntil: 'networkidle' });
   await page.locator('#connection[data-state="live"]').waitFor();
   return { page, problems, sessionRequests };
@@ -74,7 +92,12 @@ describe('The Sessions and Cost panels, on an OpenClaw home', () => {
     main = home.addSession('main', { at: now - 5 * MINUTE });
     home.addRun(main, { at: now - 4 * MINUTE, text: 'hello there', answer: 'Hi!', usage: { input: 1200, output: 8 } });
     hostile = home.addSession('scout', { at: now - 3 * MINUTE });
-    home.addRun(hostile, { at: now - 3 * MINUTE, text: `Look at this: ${HOSTILE}\nand this line`, answer: 'Looked.', tool: { name: 'exec', result: 'command not found', isError: true } });
+    home.addRun(hostile, {
+      at: now - 3 * MINUTE,
+      text: `Look at this: ${HOSTILE}\nand this line`,
+      answer: 'Looked.',
+      tool: { name: 'exec', result: 'command not found', isError: true },
+    });
     // A run under way with nothing heard from it for longer than MC_STUCK_MINUTES.
     stuck = home.addSession('main', { at: now - 40 * MINUTE });
     home.startRun(stuck, { at: now - 30 * MINUTE, text: 'A long job' });
@@ -82,7 +105,11 @@ describe('The Sessions and Cost panels, on an OpenClaw home', () => {
 
     browser = await launch();
     t = await startApp({ env: { MC_OPENCLAW_HOME: homeDir, MC_OPENCLAW_POLL: '1', MC_STUCK_MINUTES: '10' } });
-    await waitFor(async () => (await api(t.url, '/api/sessions')).body.sessions?.length === 3, 10_000, 'the three generated sessions');
+    await waitFor(
+      async () => (await api(t.url, '/api/sessions')).body.sessions?.length === 3,
+      10_000,
+      'the three generated sessions',
+    );
   });
 
   afterAll(async () => {
@@ -95,8 +122,15 @@ describe('The Sessions and Cost panels, on an OpenClaw home', () => {
   it('lists the sessions newest first, with their tokens and cost, and marks the stuck one', async () => {
     const { page, problems } = await openDashboard(browser, t);
     const { sessions } = (await api(t.url, '/api/sessions?limit=100')).body;
-    await page.locator('#sessions tr[data-session]').nth(sessions.length - 1).waitFor();
-    expect(await page.locator('#sessions tr[data-session]').evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.session))).toEqual(sessions.map((s: { key: string }) => s.key));
+    await page
+      .locator('#sessions tr[data-session]')
+      .nth(sessions.length - 1)
+      .waitFor();
+    expect(
+      await page
+        .locator('#sessions tr[data-session]')
+        .evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.session)),
+    ).toEqual(sessions.map((s: { key: string }) => s.key));
     for (const s of sessions) {
       expect(await row(page, s.key).locator('.input').textContent()).toBe(count.format(s.input_tokens));
       expect(await row(page, s.key).locator('.output').textContent()).toBe(count.format(s.output_tokens));
@@ -108,7 +142,9 @@ describe('The Sessions and Cost panels, on an OpenClaw home', () => {
     expect(await row(page, main.key).locator('.agent').textContent()).toBe('Main');
 
     const marked = page.locator('#sessions tr[data-stuck]');
-    expect(await marked.evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.session))).toEqual([stuck.key]);
+    expect(await marked.evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.session))).toEqual([
+      stuck.key,
+    ]);
     const badge = row(page, stuck.key).locator('.badge[data-status="stuck"]');
     expect(await badge.isVisible()).toBe(true);
     expect(await badge.textContent()).toMatch(/^Stuck: no activity for longer than the stuck limit$/);
@@ -124,7 +160,9 @@ describe('The Sessions and Cost panels, on an OpenClaw home', () => {
     const started = Date.now();
     home.addRun(main, { text: 'and again', answer: 'Again!', usage: { input: 2000, output: 50 } });
     await home.flush();
-    await page.locator(`#sessions tr[data-session="${main.key}"] .input`, { hasText: '3,200' }).waitFor({ timeout: 5000 });
+    await page
+      .locator(`#sessions tr[data-session="${main.key}"] .input`, { hasText: '3,200' })
+      .waitFor({ timeout: 5000 });
     expect(Date.now() - started).toBeLessThan(5000);
     expect(await row(page, main.key).locator('.output').textContent()).toBe('58');
     // The newest activity comes first.
@@ -142,12 +180,15 @@ describe('The Sessions and Cost panels, on an OpenClaw home', () => {
 
   it("shows today's cost equal to the API's total, and follows it", async () => {
     const { page, problems } = await openDashboard(browser, t);
-    const today = async () => (await api(t.url, `/api/usage?group_by=agent&since=${encodeURIComponent(utcMidnight())}`)).body;
+    const today = async () =>
+      (await api(t.url, `/api/usage?group_by=agent&since=${encodeURIComponent(utcMidnight())}`)).body;
     const figure = page.locator('#cost-figures dd[data-figure="today_cost"]');
     await figure.waitFor();
     expect(await figure.textContent()).toBe(usd((await today()).total.cost_usd));
     const byAgent = (await today()).rows.find((r: { key: string }) => r.key === 'main');
-    expect(await page.locator('#cost-by-agent tr[data-key="main"] td').nth(1).textContent()).toBe(usd(byAgent.cost_usd));
+    expect(await page.locator('#cost-by-agent tr[data-key="main"] td').nth(1).textContent()).toBe(
+      usd(byAgent.cost_usd),
+    );
     expect(await page.locator('#cost-chart .uplot').count()).toBe(1);
 
     // $0.30 + $0.15 at the default model's price.
@@ -156,7 +197,11 @@ describe('The Sessions and Cost panels, on an OpenClaw home', () => {
     await home.flush();
     await waitFor(async () => (await today()).total.cost_usd > before + 0.449, 5000, 'the API to count the new run');
     // Refreshed from session_update, at most every 5 s.
-    await page.waitForFunction(([expected]) => document.querySelector('#cost-figures dd[data-figure="today_cost"]')?.textContent === expected, [usd((await today()).total.cost_usd)], { timeout: 8000 });
+    await page.waitForFunction(
+      ([expected]) => document.querySelector('#cost-figures dd[data-figure="today_cost"]')?.textContent === expected,
+      [usd((await today()).total.cost_usd)],
+      { timeout: 8000 },
+    );
     expect(problems).toEqual([]);
     await page.close();
   });
@@ -172,7 +217,9 @@ describe('The Sessions and Cost panels, on an OpenClaw home', () => {
     const tool = page.locator('.transcript .message[data-role="toolResult"]');
     expect(await tool.locator('code').textContent()).toBe('exec');
     expect(await tool.locator('.badge[data-status="error"]').textContent()).toBe('Error');
-    expect(await page.locator('.transcript .message[data-role="assistant"] .tool-calls').first().textContent()).toContain('exec');
+    expect(
+      await page.locator('.transcript .message[data-role="assistant"] .tool-calls').first().textContent(),
+    ).toContain('exec');
 
     // The agent's own sessions, and where it comes from.
     await page.locator(`#agent-detail table.sessions tr[data-session="${hostile.key}"]`).waitFor();
@@ -187,8 +234,12 @@ describe('The Sessions and Cost panels, on an OpenClaw home', () => {
     for (const scheme of ['light', 'dark'] as const) {
       const { page, problems } = await openDashboard(browser, t, scheme);
       await page.locator('#cost-chart .uplot').waitFor();
-      await page.locator('section[aria-labelledby="sessions-title"]').screenshot({ path: join(SCREENSHOTS, `sessions-${scheme}.png`) });
-      await page.locator('section[aria-labelledby="cost-title"]').screenshot({ path: join(SCREENSHOTS, `cost-${scheme}.png`) });
+      await page
+        .locator('section[aria-labelledby="sessions-title"]')
+        .screenshot({ path: join(SCREENSHOTS, `sessions-${scheme}.png`) });
+      await page
+        .locator('section[aria-labelledby="cost-title"]')
+        .screenshot({ path: join(SCREENSHOTS, `cost-${scheme}.png`) });
       await row(page, hostile.key).locator('button', { hasText: 'Transcript' }).click();
       await page.locator('#agent-detail[open] .transcript .message').first().waitFor();
       await page.locator('#agent-detail').screenshot({ path: join(SCREENSHOTS, `transcript-${scheme}.png`) });
@@ -201,7 +252,11 @@ describe('The Sessions and Cost panels, on an OpenClaw home', () => {
 describe('Transcripts with MC_API_TOKEN set', () => {
   it('are read with the token the page asked for', async () => {
     const homeDir = await makeTempDir('mc-openclaw-');
-    const home = await OpenClawHome.create(homeDir, { agents: [{ id: 'main', layout: 'sqlite' }], configForm: 'entries', json5: false });
+    const home = await OpenClawHome.create(homeDir, {
+      agents: [{ id: 'main', layout: 'sqlite' }],
+      configForm: 'entries',
+      json5: false,
+    });
     const session = home.addSession('main');
     home.addRun(session, { text: 'secret plans', answer: 'Noted.' });
     await home.flush();
@@ -211,14 +266,19 @@ describe('Transcripts with MC_API_TOKEN set', () => {
       expect((await api(t.url, `/api/sessions/${encodeURIComponent(session.key)}/transcript`)).status).toBe(401);
       const page = await browser.newPage();
       const authorizations: (string | undefined)[] = [];
-      page.on('request', (r) => new URL(r.url()).pathname.endsWith('/transcript') && authorizations.push(r.headers().authorization));
+      page.on(
+        'request',
+        (r) => new URL(r.url()).pathname.endsWith('/transcript') && authorizations.push(r.headers().authorization),
+      );
       await page.goto(t.url);
       await page.locator('#token-dialog[open]').waitFor();
       await page.fill('#token-input', 'let-me-in');
       await page.click('#token-dialog button[value="ok"]');
       await page.locator('#connection[data-state="live"]').waitFor({ timeout: 5000 });
       await row(page, session.key).locator('button', { hasText: 'Transcript' }).click();
-      await page.locator('.transcript .message[data-role="user"]', { hasText: 'secret plans' }).waitFor({ timeout: 5000 });
+      await page
+        .locator('.transcript .message[data-role="user"]', { hasText: 'secret plans' })
+        .waitFor({ timeout: 5000 });
       expect(authorizations).toEqual(['Bearer let-me-in']);
     } finally {
       await browser.close();

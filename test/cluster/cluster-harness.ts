@@ -13,7 +13,9 @@ export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/5
 export function redis(...args: string[]): string {
   const url = new URL(REDIS_URL);
   const db = url.pathname.slice(1) || '0';
-  return execFileSync('redis-cli', ['-h', url.hostname, '-p', url.port || '6379', '-n', db, ...args], { encoding: 'utf8' }).trim();
+  return execFileSync('redis-cli', ['-h', url.hostname, '-p', url.port || '6379', '-n', db, ...args], {
+    encoding: 'utf8',
+  }).trim();
 }
 
 /** Every broadcast the stream holds now, with its seq. */
@@ -76,7 +78,11 @@ export class Cluster {
       ...env,
     });
     const url = await proc.url();
-    const ws = await waitFor(async () => proc.output().match(/WebSocket gateway on (ws:\/\/[^\s]+)/)?.[1], 30_000, `${id}'s gateway`);
+    const ws = await waitFor(
+      async () => proc.output().match(/WebSocket gateway on (ws:\/\/[^\s]+)/)?.[1],
+      30_000,
+      `${id}'s gateway`,
+    );
     const instance = { id, process: proc, url, wsUrl: ws };
     this.instances.set(id, instance);
     return instance;

@@ -23,8 +23,16 @@ class OwnRedis {
   }
 
   async up(): Promise<void> {
-    this.child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-    await waitFor(async () => execFileSync('redis-cli', ['-p', String(this.port), 'ping'], { encoding: 'utf8' }).includes('PONG'), 10_000, 'our Redis to answer');
+    this.child = spawn(
+      'redis-server',
+      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      { stdio: 'ignore' },
+    );
+    await waitFor(
+      async () => execFileSync('redis-cli', ['-p', String(this.port), 'ping'], { encoding: 'utf8' }).includes('PONG'),
+      10_000,
+      'our Redis to answer',
+    );
   }
 
   async down(): Promise<void> {
@@ -63,7 +71,8 @@ describe('Cluster mode: webhooks from the leader alone, pending ones taken over,
 
   const live = () => [...cluster.instances.keys()];
   const url = (id: string) => cluster.get(id).url;
-  const instanceOf = (pid: number | null) => live().find((id) => cluster.get(id).process.child.pid === pid) ?? `pid ${pid}`;
+  const instanceOf = (pid: number | null) =>
+    live().find((id) => cluster.get(id).process.child.pid === pid) ?? `pid ${pid}`;
   /** A receiver that notes, for each request, the instance that sent it. */
   const receiver = async (reply: (request: Received) => number | 'hang') => {
     const senders: string[] = [];
@@ -76,35 +85,57 @@ describe('Cluster mode: webhooks from the leader alone, pending ones taken over,
   };
   /** A channel and an alert rule, made on instance `on`, that fires at the first event of its own type. */
   const ruleFor = async (on: string, hook: string) => {
-    const channel = await api(url(on), '/api/notifications/webhooks', { method: 'POST', json: { name: `hook ${++n}`, url: hook } });
+    const channel = await api(url(on), '/api/notifications/webhooks', {
+      method: 'POST',
+      json: { name: `hook ${++n}`, url: hook },
+    });
     expect(channel.status).toBe(201);
     const type = `cluster_hook_${n}`;
     const rule = await api(url(on), '/api/alerts/rules', {
       method: 'POST',
-      json: { name: `Hooks ${n}`, kind: 'event_count', params: { event_type: type, at_least: 1, window_minutes: 60 }, cooldown_minutes: 0, channels: [channel.body.id] },
+      json: {
+        name: `Hooks ${n}`,
+        kind: 'event_count',
+        params: { event_type: type, at_least: 1, window_minutes: 60 },
+        cooldown_minutes: 0,
+        channels: [channel.body.id],
+      },
     });
     expect(rule.status).toBe(201);
-    const fire = async (at: string) => expect((await api(url(at), '/api/events', { method: 'POST', json: { event_type: type, data: {} } })).status).toBe(201);
+    const fire = async (at: string) =>
+      expect((await api(url(at), '/api/events', { method: 'POST', json: { event_type: type, data: {} } })).status).toBe(
+        201,
+      );
     return { channel: channel.body.id as string, rule: rule.body.id as string, fire };
   };
-  const deliveries = async (channel: string) => (await api(url(live()[0]), `/api/notifications/deliveries?channel_id=${channel}`)).body.deliveries;
+  const deliveries = async (channel: string) =>
+    (await api(url(live()[0]), `/api/notifications/deliveries?channel_id=${channel}`)).body.deliveries;
 
   it('reports health degraded, the bus down, while Redis is unreachable, and healthy again once it is back', async () => {
     const id = live()[0];
-    const downServices = (body: { services: Record<string, { status: string }> }) => Object.keys(body.services).filter((name) => body.services[name].status === 'down');
+    const downServices = (body: { services: Record<string, { status: string }> }) =>
+      Object.keys(body.services).filter((name) => body.services[name].status === 'down');
     // Healthy before, every service up (the first collection and the bus connected).
-    const ok = await waitFor(async () => {
-      const body = await cluster.health(id);
-      if (body.status !== 'healthy') throw new Error(`${body.status}, down: ${downServices(body).join(', ')}`);
-      return body;
-    }, 20_000, 'a healthy instance');
+    const ok = await waitFor(
+      async () => {
+        const body = await cluster.health(id);
+        if (body.status !== 'healthy') throw new Error(`${body.status}, down: ${downServices(body).join(', ')}`);
+        return body;
+      },
+      20_000,
+      'a healthy instance',
+    );
     expect(ok).toMatchObject({ cluster: { bus: { up: true } }, services: { bus: { status: 'up' } } });
     await redis.down();
     try {
-      const down = await waitFor(async () => {
-        const body = await cluster.health(id);
-        return body.services.bus.status === 'down' ? body : undefined;
-      }, 10_000, 'the bus down in health');
+      const down = await waitFor(
+        async () => {
+          const body = await cluster.health(id);
+          return body.services.bus.status === 'down' ? body : undefined;
+        },
+        10_000,
+        'the bus down in health',
+      );
       expect(down).toMatchObject({ status: 'degraded', cluster: { bus: { up: false } } });
       // Only the bus: the database and the rest are up.
       expect(downServices(down)).toEqual(['bus']);
@@ -121,11 +152,25 @@ describe('Cluster mode: webhooks from the leader alone, pending ones taken over,
     const { r, senders } = await receiver(() => 200);
     const { channel, rule, fire } = await ruleFor(follower, r.url);
     await fire(other);
-    const alert = await waitFor(async () => (await api(url(follower), `/api/alerts?rule_id=${rule}`)).body.alerts[0], 15_000, 'the alert');
+    const alert = await waitFor(
+      async () => (await api(url(follower), `/api/alerts?rule_id=${rule}`)).body.alerts[0],
+      15_000,
+      'the alert',
+    );
     // Written by the follower with the acknowledgement, in one transaction: the leader sends it.
-    expect((await api(url(follower), `/api/alerts/${alert.id}/ack`, { method: 'POST', json: { by: 'ops' } })).status).toBe(200);
-    expect((await api(url(other), `/api/alerts/rules/${rule}`, { method: 'PATCH', json: { enabled: false } })).status).toBe(200);
-    await waitFor(async () => (await deliveries(channel)).filter((d: { status: string }) => d.status === 'delivered').length === 3 || undefined, 20_000, 'three notifications delivered');
+    expect(
+      (await api(url(follower), `/api/alerts/${alert.id}/ack`, { method: 'POST', json: { by: 'ops' } })).status,
+    ).toBe(200);
+    expect(
+      (await api(url(other), `/api/alerts/rules/${rule}`, { method: 'PATCH', json: { enabled: false } })).status,
+    ).toBe(200);
+    await waitFor(
+      async () =>
+        (await deliveries(channel)).filter((d: { status: string }) => d.status === 'delivered').length === 3 ||
+        undefined,
+      20_000,
+      'three notifications delivered',
+    );
     // Longer than the 5 s at which every instance looks for notifications to send: nothing comes again.
     await holdsFor(async () => r.received.length === 3, 6_000, 'three requests, no more');
     expect(r.received.map((x) => x.json.event).sort()).toEqual(['acked', 'fired', 'resolved']);
@@ -147,7 +192,11 @@ describe('Cluster mode: webhooks from the leader alone, pending ones taken over,
     killed = true;
     await gone;
     const next = await cluster.leader(live(), 15_000);
-    await waitFor(async () => (await deliveries(channel))[0]?.status === 'delivered' || undefined, 20_000, 'the pending delivery sent by the next leader');
+    await waitFor(
+      async () => (await deliveries(channel))[0]?.status === 'delivered' || undefined,
+      20_000,
+      'the pending delivery sent by the next leader',
+    );
     await holdsFor(async () => r.accepted().length === 1, 6_000, 'one accepted request');
     const [sent] = r.accepted();
     expect(sent.json.event).toBe('fired');
@@ -163,21 +212,34 @@ describe('Cluster mode: webhooks from the leader alone, pending ones taken over,
     const pg = new Client({ connectionString: cluster.databaseUrl });
     await pg.connect();
     // Its leadership session is ended by the server, again and again: it cannot hold one.
-    const cut = () => pg.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1`, [`mission-control-leader ${leader}`]);
+    const cut = () =>
+      pg.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1`, [
+        `mission-control-leader ${leader}`,
+      ]);
     let cutting = true;
     const cutter = (async () => {
       while (cutting) await Promise.all([cut(), new Promise((r) => setTimeout(r, 100))]);
     })();
     try {
       const cutAt = Date.now();
-      await waitFor(async () => (await cluster.health(leader)).instance.role === 'follower' || undefined, 10_000, 'the leader to step down');
+      await waitFor(
+        async () => (await cluster.health(leader)).instance.role === 'follower' || undefined,
+        10_000,
+        'the leader to step down',
+      );
       const steppedDown = Date.now() - cutAt;
       // Among the others: until one of them leads, the old leader may take the free lock for the moment before its next cut.
       const next = await cluster.leader(rest, 15_000);
       // No scheduled work by it while another leads: every collection slot is claimed by the new leader.
       const since = new Date().toISOString();
-      await holdsFor(async () => (await cluster.health(leader)).instance.role === 'follower', 3_000, 'the old leader to follow');
-      const claimants = cluster.query(`SELECT DISTINCT "instance" FROM "scheduled_runs" WHERE "job" = 'metrics-collection' AND "slot" > '${since}'`);
+      await holdsFor(
+        async () => (await cluster.health(leader)).instance.role === 'follower',
+        3_000,
+        'the old leader to follow',
+      );
+      const claimants = cluster.query(
+        `SELECT DISTINCT "instance" FROM "scheduled_runs" WHERE "job" = 'metrics-collection' AND "slot" > '${since}'`,
+      );
       expect(claimants).toEqual([next]);
       // "At once": on the connection's error, not at the next 5-second check.
       expect(steppedDown).toBeLessThan(2_500);

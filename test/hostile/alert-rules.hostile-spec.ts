@@ -16,7 +16,10 @@ async function ending(child: ServiceProcess, ms: number): Promise<{ code: number
   const alone = await Promise.race([child.exited, timeout]);
   if (alone) return { code: alone.code, alone: true };
   child.child.kill('SIGTERM');
-  const killed = await Promise.race([child.exited, new Promise<null>((resolve) => setTimeout(resolve, 10_000, null).unref())]);
+  const killed = await Promise.race([
+    child.exited,
+    new Promise<null>((resolve) => setTimeout(resolve, 10_000, null).unref()),
+  ]);
   if (!killed) child.child.kill('SIGKILL');
   expect(killed).not.toBeNull();
   return { code: killed?.code ?? null, alone: false };
@@ -49,11 +52,19 @@ describe('Alert rules under hostile conditions', () => {
     service = await startService(folders);
     const url = service.url;
     for (let round = 0; round < ROUNDS; round++) {
-      const channel = (await api(url, '/api/notifications/webhooks', { method: 'POST', json: { name: `Race ${round}`, url: 'http://127.0.0.1:9/hook' } })).body;
+      const channel = (
+        await api(url, '/api/notifications/webhooks', {
+          method: 'POST',
+          json: { name: `Race ${round}`, url: 'http://127.0.0.1:9/hook' },
+        })
+      ).body;
       const params = { event_type: `race_probe_${round}`, at_least: 1, window_minutes: 60 };
       const ids: string[] = [];
       for (let i = 0; i < RULES; i++) {
-        const created = await api(url, '/api/alerts/rules', { method: 'POST', json: { name: `Race ${round}.${i}`, kind: 'event_count', params, channels: [channel.id] } });
+        const created = await api(url, '/api/alerts/rules', {
+          method: 'POST',
+          json: { name: `Race ${round}.${i}`, kind: 'event_count', params, channels: [channel.id] },
+        });
         expect(created.status).toBe(201);
         ids.push(created.body.id);
       }
@@ -63,11 +74,27 @@ describe('Alert rules under hostile conditions', () => {
 
       // Over the time the channel's deletion takes to apply to 30 rules, and after.
       const listed = async () => (await api(url, '/api/alerts/rules')).body.rules.map((r: { id: string }) => r.id);
-      await holdsFor(async () => !(await listed()).some((id: string) => ids.includes(id)), 3000, 'no deleted rule listed');
-      const patched = await Promise.all(ids.map((id) => api(url, `/api/alerts/rules/${id}`, { method: 'PATCH', json: { enabled: true } })));
+      await holdsFor(
+        async () => !(await listed()).some((id: string) => ids.includes(id)),
+        3000,
+        'no deleted rule listed',
+      );
+      const patched = await Promise.all(
+        ids.map((id) => api(url, `/api/alerts/rules/${id}`, { method: 'PATCH', json: { enabled: true } })),
+      );
       expect(patched.map((p) => p.status)).toEqual(ids.map(() => 404));
-      expect((await api(url, '/api/events', { method: 'POST', json: { event_type: params.event_type, agent_id: 'forge' } })).status).toBe(201);
-      await holdsFor(async () => (await api(url, '/api/alerts?state=firing&limit=200')).body.alerts.every((a: { rule_id: string }) => !ids.includes(a.rule_id)), 2000, 'no alert from a deleted rule');
+      expect(
+        (await api(url, '/api/events', { method: 'POST', json: { event_type: params.event_type, agent_id: 'forge' } }))
+          .status,
+      ).toBe(201);
+      await holdsFor(
+        async () =>
+          (await api(url, '/api/alerts?state=firing&limit=200')).body.alerts.every(
+            (a: { rule_id: string }) => !ids.includes(a.rule_id),
+          ),
+        2000,
+        'no alert from a deleted rule',
+      );
     }
   });
 
@@ -75,12 +102,16 @@ describe('Alert rules under hostile conditions', () => {
     const fifo = join(folders.base, 'rules.yaml');
     execFileSync('mkfifo', [fifo]);
     const output = await refusedStart(fifo);
-    expect(output).toContain(`Mission Control could not start: MC_ALERT_RULES (${fifo}) is not a regular file (a FIFO)`);
+    expect(output).toContain(
+      `Mission Control could not start: MC_ALERT_RULES (${fifo}) is not a regular file (a FIFO)`,
+    );
   });
 
   it.each(['/dev/urandom', '/dev/zero'])('refuses %s as MC_ALERT_RULES without reading it', async (device) => {
     const output = await refusedStart(device);
-    expect(output).toContain(`Mission Control could not start: MC_ALERT_RULES (${device}) is not a regular file (a character device)`);
+    expect(output).toContain(
+      `Mission Control could not start: MC_ALERT_RULES (${device}) is not a regular file (a character device)`,
+    );
   });
 
   it('refuses a rule file over 1 MiB before reading it', async () => {
@@ -99,7 +130,8 @@ rules:
 `;
     await writeFile(file, rules);
     service = await startService(folders, { MC_ALERT_RULES: file });
-    const ruleIds = async () => (await api(service!.url, '/api/alerts/rules')).body.rules.map((r: { id: string }) => r.id);
+    const ruleIds = async () =>
+      (await api(service!.url, '/api/alerts/rules')).body.rules.map((r: { id: string }) => r.id);
     expect(await ruleIds()).toEqual(['forge-offline', 'errors']);
     await service.process.stop();
     service = undefined;

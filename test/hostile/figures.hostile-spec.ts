@@ -50,7 +50,8 @@ describe('Huge figures from OpenClaw and from events (issue 29, defect 1)', () =
   let atlasSession: GeneratedSession;
   let calmSession: GeneratedSession;
 
-  const post = (path: string, body: unknown) => api(url, path, { method: 'POST', body: toJson(body), headers: { 'content-type': 'application/json' } });
+  const post = (path: string, body: unknown) =>
+    api(url, path, { method: 'POST', body: toJson(body), headers: { 'content-type': 'application/json' } });
   const collect = async () => {
     const answer = await post('/api/system/metrics/collect', {});
     expect([answer.status, answer.status === 200 ? '' : loggedErrors(service!)]).toEqual([200, '']);
@@ -73,7 +74,8 @@ describe('Huge figures from OpenClaw and from events (issue 29, defect 1)', () =
     });
     const start = Date.now() - 3_600_000;
     atlasSession = oc.addSession('atlas', { at: start });
-    for (let i = 0; i < 3; i++) oc.addRun(atlasSession, { at: start + i * 60_000, usage: { input: 1000, output: 100 } });
+    for (let i = 0; i < 3; i++)
+      oc.addRun(atlasSession, { at: start + i * 60_000, usage: { input: 1000, output: 100 } });
     const ledger = oc.addSession('ledger', { at: start });
     oc.addRun(ledger, { at: start, usage: { input: 1000, output: 100 } });
     oc.addRun(ledger, { at: start + 60_000, usage: { input: HUGE, output: 5 } });
@@ -89,8 +91,22 @@ describe('Huge figures from OpenClaw and from events (issue 29, defect 1)', () =
        UPDATE transcript_events SET event_json = json_set(event_json, '$.message.timestamp', 1e308) WHERE rowid = (${answers} LIMIT 1);`,
     );
     // A legacy line with both a cost and a time of 1e308, read line by line.
-    const line = { type: 'message', timestamp: new Date(start).toISOString(), message: { role: 'assistant', content: [], usage: { input: 5, output: 5, cost: { total: HUGE } }, stopReason: 'stop', timestamp: HUGE, __openclaw: { runId: 'poisoned-legacy' } } };
-    await appendFile(join(f.openclawHome, 'agents', 'ledger', 'sessions', `${ledger.sessionId}.jsonl`), `${JSON.stringify(line)}\n`);
+    const line = {
+      type: 'message',
+      timestamp: new Date(start).toISOString(),
+      message: {
+        role: 'assistant',
+        content: [],
+        usage: { input: 5, output: 5, cost: { total: HUGE } },
+        stopReason: 'stop',
+        timestamp: HUGE,
+        __openclaw: { runId: 'poisoned-legacy' },
+      },
+    };
+    await appendFile(
+      join(f.openclawHome, 'agents', 'ledger', 'sessions', `${ledger.sessionId}.jsonl`),
+      `${JSON.stringify(line)}\n`,
+    );
     service = await startService(f, { MC_OPENCLAW_POLL: '0.5' });
     url = service.url;
   });
@@ -102,11 +118,19 @@ describe('Huge figures from OpenClaw and from events (issue 29, defect 1)', () =
   });
 
   it('skips the OpenClaw answers out of bounds, reads the rest, and says so in health', async () => {
-    await waitFor(async () => (await api(url, '/api/sessions')).body.sessions?.length === 3, 30_000, 'the three sessions');
-    const reported = await waitFor(async () => {
-      const list = await problems();
-      return list.some((p) => p.startsWith('atlas:')) && list.some((p) => p.startsWith('ledger:')) && list;
-    }, 30_000, 'problems for atlas and ledger');
+    await waitFor(
+      async () => (await api(url, '/api/sessions')).body.sessions?.length === 3,
+      30_000,
+      'the three sessions',
+    );
+    const reported = await waitFor(
+      async () => {
+        const list = await problems();
+        return list.some((p) => p.startsWith('atlas:')) && list.some((p) => p.startsWith('ledger:')) && list;
+      },
+      30_000,
+      'problems for atlas and ledger',
+    );
     expect(reported.join('\n')).toMatch(/out of bounds/);
     for (const session of (await api(url, '/api/sessions')).body.sessions) {
       expectFinite(session, ['input_tokens', 'output_tokens', 'total_tokens', 'cost_usd'], session.key);
@@ -118,7 +142,11 @@ describe('Huge figures from OpenClaw and from events (issue 29, defect 1)', () =
   });
 
   it('refuses events with figures or times out of bounds with a 400 naming the field, storing none', async () => {
-    const usage = (data: Record<string, unknown>) => ({ event_type: 'llm_usage', agent_id: REMOTE, data: { source: 'openclaw', provider: 'p', model: 'm', ...data } });
+    const usage = (data: Record<string, unknown>) => ({
+      event_type: 'llm_usage',
+      agent_id: REMOTE,
+      data: { source: 'openclaw', provider: 'p', model: 'm', ...data },
+    });
     for (const [event, field] of [
       [usage({ cost_usd: HUGE }), 'data.cost_usd'],
       [usage({ input_tokens: new RawJson('1e999') }), 'data.input_tokens'],
@@ -141,19 +169,47 @@ describe('Huge figures from OpenClaw and from events (issue 29, defect 1)', () =
     const { status, body } = await post('/api/events/batch', { events: batch });
     expect(status).toBe(400);
     expect(body.invalid_indexes).toEqual([1, 2, 3, 4, 5, 6]);
-    for (const field of ['events.1', 'data.cost_usd', 'data.output_tokens', 'data.duration_ms', 'events.4.timestamp', 'data.response_time']) expect(body.error).toContain(field);
+    for (const field of [
+      'events.1',
+      'data.cost_usd',
+      'data.output_tokens',
+      'data.duration_ms',
+      'events.4.timestamp',
+      'data.response_time',
+    ])
+      expect(body.error).toContain(field);
     expect((await api(url, `/api/system/events?agent_id=${REMOTE}`)).body.events).toEqual([]);
   });
 
   it('collects three times, with finite totals, a Prometheus text without NaN or Inf, and a budget rule that fires', async () => {
-    const rule = await post('/api/alerts/rules', { name: 'Fleet spend', kind: 'cost_budget', params: { usd: 50, window: 'day' } });
+    const rule = await post('/api/alerts/rules', {
+      name: 'Fleet spend',
+      kind: 'cost_budget',
+      params: { usd: 50, window: 'day' },
+    });
     expect(rule.status).toBe(201);
     await collect();
     // After the first collection: the plugin's usage (two answers of $30, one run completed ten times) ...
     const events = [
       { event_type: 'task_started', agent_id: REMOTE, data: { task_id: 'run-1', source: 'openclaw' } },
-      ...[1, 2].map(() => ({ event_type: 'llm_usage', agent_id: REMOTE, data: { source: 'openclaw', provider: 'p', model: 'm', input_tokens: 1000, output_tokens: 100, cost_usd: 30, run_id: 'run-1' } })),
-      ...Array.from({ length: 10 }, () => ({ event_type: 'task_completed', agent_id: REMOTE, data: { task_id: 'run-1', duration_ms: 1000, source: 'openclaw' } })),
+      ...[1, 2].map(() => ({
+        event_type: 'llm_usage',
+        agent_id: REMOTE,
+        data: {
+          source: 'openclaw',
+          provider: 'p',
+          model: 'm',
+          input_tokens: 1000,
+          output_tokens: 100,
+          cost_usd: 30,
+          run_id: 'run-1',
+        },
+      })),
+      ...Array.from({ length: 10 }, () => ({
+        event_type: 'task_completed',
+        agent_id: REMOTE,
+        data: { task_id: 'run-1', duration_ms: 1000, source: 'openclaw' },
+      })),
     ];
     expect((await post('/api/events/batch', { events })).status).toBe(201);
     // ... a good run of atlas, and an answer of calm's out of bounds, read row by row.
@@ -199,7 +255,7 @@ describe('Huge figures from OpenClaw and from events (issue 29, defect 1)', () =
     expect(after.services.metrics).toMatchObject({ status: 'up' });
   });
 
-  it("isolates an agent whose stored total an older version left infinite: the others are stored, health says degraded, the next collection succeeds", async () => {
+  it('isolates an agent whose stored total an older version left infinite: the others are stored, health says degraded, the next collection succeeds', async () => {
     await service!.process.stop();
     service = undefined;
     const poison = `UPDATE agent_metrics SET cost_usd_total = ${testEngine === 'postgres' ? "'Infinity'" : '9e999'} WHERE agent_id = '${REMOTE}'`;
@@ -207,8 +263,20 @@ describe('Huge figures from OpenClaw and from events (issue 29, defect 1)', () =
     else await sqlite(join(f.dataDir, 'metrics.db'), poison);
     service = await startService(f, { MC_OPENCLAW_POLL: '0.5' });
     url = service.url;
-    await waitFor(async () => (await api(url, '/api/sessions')).body.sessions?.length === 3, 30_000, 'the three sessions');
-    expect((await post('/api/events', { event_type: 'llm_usage', agent_id: REMOTE, data: { source: 'openclaw', cost_usd: 2, input_tokens: 10 } })).status).toBe(201);
+    await waitFor(
+      async () => (await api(url, '/api/sessions')).body.sessions?.length === 3,
+      30_000,
+      'the three sessions',
+    );
+    expect(
+      (
+        await post('/api/events', {
+          event_type: 'llm_usage',
+          agent_id: REMOTE,
+          data: { source: 'openclaw', cost_usd: 2, input_tokens: 10 },
+        })
+      ).status,
+    ).toBe(201);
 
     const failed = await collect();
     const degraded = await health();
@@ -221,7 +289,15 @@ describe('Huge figures from OpenClaw and from events (issue 29, defect 1)', () =
     }
     expect((await api(url, `/api/agents/${REMOTE}/history?hours=1`)).body.history.at(-1).timestamp).not.toBe(at);
 
-    expect((await post('/api/events', { event_type: 'llm_usage', agent_id: REMOTE, data: { source: 'openclaw', cost_usd: 3, input_tokens: 10 } })).status).toBe(201);
+    expect(
+      (
+        await post('/api/events', {
+          event_type: 'llm_usage',
+          agent_id: REMOTE,
+          data: { source: 'openclaw', cost_usd: 3, input_tokens: 10 },
+        })
+      ).status,
+    ).toBe(201);
     const next = await collect();
     const last = (await api(url, `/api/agents/${REMOTE}/history?hours=1`)).body.history.at(-1);
     expect(last).toMatchObject({ timestamp: next.system.timestamp, cost_usd: 3, cost_usd_total: 3 });

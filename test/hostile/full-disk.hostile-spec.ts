@@ -53,8 +53,11 @@ async function fill(file: string, leave: number): Promise<void> {
 /** Every event id the log holds, following the cursor. */
 async function storedIds(url: string, query = ''): Promise<Set<number>> {
   const ids = new Set<number>();
-  for (let cursor = ''; ; ) {
-    const { status, body } = await api(url, `/api/system/events?limit=1000${query}${cursor ? `&cursor=${cursor}` : ''}`);
+  for (let cursor = ''; ;) {
+    const { status, body } = await api(
+      url,
+      `/api/system/events?limit=1000${query}${cursor ? `&cursor=${cursor}` : ''}`,
+    );
     expect(status).toBe(200);
     for (const event of body.events) ids.add(event.id);
     if (!body.next_cursor) return ids;
@@ -63,9 +66,18 @@ async function storedIds(url: string, query = ''): Promise<Set<number>> {
 }
 
 /** A batch of 100 events of about 1 KB each, all of one type so the batch can be looked for. */
-const batch = (n: number) => ({ events: Array.from({ length: 100 }, (_, i) => ({ event_type: `fill_${n}`, agent_id: 'forge', data: { i, pad: 'x'.repeat(1000) } })) });
+const batch = (n: number) => ({
+  events: Array.from({ length: 100 }, (_, i) => ({
+    event_type: `fill_${n}`,
+    agent_id: 'forge',
+    data: { i, pad: 'x'.repeat(1000) },
+  })),
+});
 
-const leftovers = async (dir: string) => (await readdir(dir)).filter((name) => name.endsWith('.tmp') || name.includes('.partial') || name.startsWith('.upload-'));
+const leftovers = async (dir: string) =>
+  (await readdir(dir)).filter(
+    (name) => name.endsWith('.tmp') || name.includes('.partial') || name.startsWith('.upload-'),
+  );
 
 describeOnDisk('A full disk (issue 12, defect 5)', () => {
   const mount = 'dir' in disk ? disk.dir : '';
@@ -121,7 +133,14 @@ describeOnDisk('A full disk (issue 12, defect 5)', () => {
     }
     expect(refused).toMatchObject({
       status: 507,
-      body: { error: expect.stringMatching(/^Not enough disk space/), status_code: 507, full_path: dataDir, variable: 'MC_DATA_DIR', free_bytes: expect.any(Number), path: '/api/events/batch' },
+      body: {
+        error: expect.stringMatching(/^Not enough disk space/),
+        status_code: 507,
+        full_path: dataDir,
+        variable: 'MC_DATA_DIR',
+        free_bytes: expect.any(Number),
+        path: '/api/events/batch',
+      },
     });
     // Nothing of the refused batch was kept; everything acknowledged was.
     expect((await storedIds(url, `&type=fill_${n - 1}`)).size).toBe(0);
@@ -130,10 +149,14 @@ describeOnDisk('A full disk (issue 12, defect 5)', () => {
 
     // The refused batch, sent again once there is room, is stored.
     await rm(filler);
-    const retried = await waitFor(async () => {
-      const answer = await api(url, '/api/events/batch', { method: 'POST', json: batch(n - 1) });
-      return answer.status === 201 && answer;
-    }, 10_000, 'the refused batch to be accepted again');
+    const retried = await waitFor(
+      async () => {
+        const answer = await api(url, '/api/events/batch', { method: 'POST', json: batch(n - 1) });
+        return answer.status === 201 && answer;
+      },
+      10_000,
+      'the refused batch to be accepted again',
+    );
     retried.body.ids.forEach((id: number) => acknowledged.add(id));
     expect((await storedIds(url, `&type=fill_${n - 1}`)).size).toBe(100);
   });
@@ -151,20 +174,39 @@ describeOnDisk('A full disk (issue 12, defect 5)', () => {
     expect(health.body.services.disk).toMatchObject({
       status: 'down',
       message: expect.stringMatching(/disk space|nearly full/),
-      folders: { MC_DATA_DIR: { path: dataDir, free_bytes: expect.any(Number), total_bytes: DISK_MB * MiB }, MC_BACKUP_DIR: { path: backupDir } },
+      folders: {
+        MC_DATA_DIR: { path: dataDir, free_bytes: expect.any(Number), total_bytes: DISK_MB * MiB },
+        MC_BACKUP_DIR: { path: backupDir },
+      },
     });
     expect(health.body.services.disk.folders.MC_DATA_DIR.free_bytes).toBeLessThan(MiB);
 
-    for (const path of ['/api/agents', '/api/system/events?limit=5', '/api/system/status', '/api/backups', '/api/tasks', '/api/health']) {
+    for (const path of [
+      '/api/agents',
+      '/api/system/events?limit=5',
+      '/api/system/status',
+      '/api/backups',
+      '/api/tasks',
+      '/api/health',
+    ]) {
       expect({ path, status: (await api(url, path)).status }).toEqual({ path, status: 200 });
     }
 
     const listed = (await api(url, '/api/backups')).body.backups.length;
     const backup = await api(url, '/api/backups', { method: 'POST', json: { type: 'full' } });
-    expect(backup).toMatchObject({ status: 507, body: { error: expect.stringMatching(/^Not enough disk space/), full_path: backupDir, variable: 'MC_BACKUP_DIR' } });
+    expect(backup).toMatchObject({
+      status: 507,
+      body: { error: expect.stringMatching(/^Not enough disk space/), full_path: backupDir, variable: 'MC_BACKUP_DIR' },
+    });
     const state = await readFile(join(workspace, 'mission-control', 'agents', 'forge', 'state.json'), 'utf8');
-    const restore = await api(url, `/api/backups/${agentBackup}/restore`, { method: 'POST', json: { agent_id: 'forge' } });
-    expect(restore).toMatchObject({ status: 507, body: { error: expect.stringMatching(/^Not enough disk space/), variable: 'MC_BACKUP_DIR' } });
+    const restore = await api(url, `/api/backups/${agentBackup}/restore`, {
+      method: 'POST',
+      json: { agent_id: 'forge' },
+    });
+    expect(restore).toMatchObject({
+      status: 507,
+      body: { error: expect.stringMatching(/^Not enough disk space/), variable: 'MC_BACKUP_DIR' },
+    });
     expect(await readFile(join(workspace, 'mission-control', 'agents', 'forge', 'state.json'), 'utf8')).toBe(state);
     expect((await readdir(workspace)).filter((name) => name.startsWith('.mc-'))).toEqual([]);
 
@@ -173,7 +215,10 @@ describeOnDisk('A full disk (issue 12, defect 5)', () => {
     const form = new FormData();
     form.append('file', new Blob([Buffer.alloc(4 * MiB, 7)]), 'backup.tar.gz');
     const upload = await api(url, '/api/backups/import', { method: 'POST', body: form });
-    expect(upload).toMatchObject({ status: 507, body: { error: expect.stringMatching(/^Not enough disk space/), status_code: 507 } });
+    expect(upload).toMatchObject({
+      status: 507,
+      body: { error: expect.stringMatching(/^Not enough disk space/), status_code: 507 },
+    });
 
     expect((await api(url, '/api/backups')).body.backups.length).toBe(listed);
     expect(await leftovers(backupDir)).toEqual([]);
@@ -182,12 +227,23 @@ describeOnDisk('A full disk (issue 12, defect 5)', () => {
 
   it('recovers by itself once space is freed', async () => {
     await rm(filler);
-    await waitFor(async () => (await api(url, '/api/health')).body.services.disk.status === 'up', 10_000, 'the disk to be up again');
+    await waitFor(
+      async () => (await api(url, '/api/health')).body.services.disk.status === 'up',
+      10_000,
+      'the disk to be up again',
+    );
     // The collection refused above stays reported (services.metrics) until the next one, which the
     // schedule runs within MC_METRICS_INTERVAL; this service's is an hour, so the test asks for it.
-    expect((await api(url, '/api/health')).body.services.metrics).toMatchObject({ status: 'down', message: expect.stringMatching(/disk space/i) });
+    expect((await api(url, '/api/health')).body.services.metrics).toMatchObject({
+      status: 'down',
+      message: expect.stringMatching(/disk space/i),
+    });
     expect((await api(url, '/api/system/metrics/collect', { method: 'POST' })).status).toBe(200);
-    await waitFor(async () => (await api(url, '/api/health')).body.status === 'healthy', 10_000, 'health to be healthy again');
+    await waitFor(
+      async () => (await api(url, '/api/health')).body.status === 'healthy',
+      10_000,
+      'health to be healthy again',
+    );
     const accepted = await api(url, '/api/events/batch', { method: 'POST', json: batch(2000) });
     expect(accepted.status).toBe(201);
     accepted.body.ids.forEach((id: number) => acknowledged.add(id));
@@ -204,7 +260,10 @@ describeOnDisk('A full disk (issue 12, defect 5)', () => {
     await start();
     const health = (await api(url, '/api/health')).body;
     expect(health.status).toBe('degraded');
-    expect(health.services.disk).toMatchObject({ status: 'down', message: expect.stringMatching(/disk space|nearly full/) });
+    expect(health.services.disk).toMatchObject({
+      status: 'down',
+      message: expect.stringMatching(/disk space|nearly full/),
+    });
     expect(health.services.database.status).toBe('up');
     expect(service!.output()).toMatch(/disk space in .*\(MC_DATA_DIR\)/i);
     const stored = await storedIds(url);
@@ -219,12 +278,28 @@ describeOnDisk('A full disk (issue 12, defect 5)', () => {
     await fill(filler, 0);
     await start();
     const health = (await api(url, '/api/health')).body;
-    expect(health).toMatchObject({ status: 'degraded', services: { database: { status: 'up' }, disk: { status: 'down', message: expect.stringMatching(/started read-only/) } } });
-    expect(service!.output()).toMatch(/not enough disk space in .* \(MC_DATA_DIR\) to open the database for writing .*started read-only/i);
+    expect(health).toMatchObject({
+      status: 'degraded',
+      services: {
+        database: { status: 'up' },
+        disk: { status: 'down', message: expect.stringMatching(/started read-only/) },
+      },
+    });
+    expect(service!.output()).toMatch(
+      /not enough disk space in .* \(MC_DATA_DIR\) to open the database for writing .*started read-only/i,
+    );
     const stored = await storedIds(url);
     expect([...acknowledged].filter((id) => !stored.has(id))).toEqual([]);
     const refused = await api(url, '/api/events', { method: 'POST', json: { event_type: 'after_restart' } });
-    expect(refused).toMatchObject({ status: 507, body: { error: expect.stringMatching(/^Not enough disk space.*restart/), full_path: dataDir, variable: 'MC_DATA_DIR', free_bytes: 0 } });
+    expect(refused).toMatchObject({
+      status: 507,
+      body: {
+        error: expect.stringMatching(/^Not enough disk space.*restart/),
+        full_path: dataDir,
+        variable: 'MC_DATA_DIR',
+        free_bytes: 0,
+      },
+    });
     // status.json and the service lock could not be written: neither left a temporary file.
     expect(await leftovers(dataDir)).toEqual([]);
 

@@ -134,7 +134,9 @@ describe('Memory under a flood of large events (issue 12, defect 1)', () => {
 
       // Every acknowledged event was logged.
       const metrics = (await api(url, '/metrics')).body as string;
-      const logged = [...metrics.matchAll(/^mission_control_events_logged_total\{type="(?:task_completed|message_sent)"\} (\d+)$/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
+      const logged = [
+        ...metrics.matchAll(/^mission_control_events_logged_total\{type="(?:task_completed|message_sent)"\} (\d+)$/gm),
+      ].reduce((sum, m) => sum + Number(m[1]), 0);
       expect(logged).toBe(TOTAL_EVENTS);
 
       const { body: gateway } = await api(url, '/api/websocket/status');
@@ -150,7 +152,9 @@ describe('Memory under a flood of large events (issue 12, defect 1)', () => {
       sockets.push(late.ws);
       await late.next((m) => m.type === 'welcome');
       late.send({ type: 'resume', since: welcome.seq, server_id: welcome.server_id });
-      expect(await late.next((m) => m.type === 'resync_required' || m.type === 'resumed', 10_000)).toMatchObject({ type: 'resync_required' });
+      expect(await late.next((m) => m.type === 'resync_required' || m.type === 'resumed', 10_000)).toMatchObject({
+        type: 'resync_required',
+      });
       // One from a little way back is still served, in order.
       const recent = await TestSocket.open(wsUrl);
       sockets.push(recent.ws);
@@ -158,7 +162,9 @@ describe('Memory under a flood of large events (issue 12, defect 1)', () => {
       recent.send({ type: 'resume', since: gateway.seq - 50, server_id: welcome.server_id });
       await recent.next((m) => m.type === 'resumed', 10_000);
       // (A collection may broadcast meanwhile: only the 50 asked for are compared.)
-      const replayed = recent.messages.filter((m) => m.source === 'mission-control' && m.seq > gateway.seq - 50 && m.seq <= gateway.seq).map((m) => m.seq);
+      const replayed = recent.messages
+        .filter((m) => m.source === 'mission-control' && m.seq > gateway.seq - 50 && m.seq <= gateway.seq)
+        .map((m) => m.seq);
       expect(replayed).toEqual(Array.from({ length: 50 }, (_, i) => gateway.seq - 49 + i));
 
       expect((await api(url, '/api/health')).status).toBe(200);
@@ -166,13 +172,17 @@ describe('Memory under a flood of large events (issue 12, defect 1)', () => {
       rss.stop();
       report.push(`end ${(await rssMb(pid)).toFixed(0)}`);
       report.push(`${acknowledged} events acknowledged, ${refused} batches refused for back-pressure`);
-      report.push(`reading client got ${fast.state.received} messages${fast.state.closeCode === null ? '' : ` (then closed ${fast.state.closeCode})`}; slow consumers dropped: ${gateway.slow_consumer_drops}; the stalled client closed ${stalledClose.code} after ${stalled.messages.length} messages`);
+      report.push(
+        `reading client got ${fast.state.received} messages${fast.state.closeCode === null ? '' : ` (then closed ${fast.state.closeCode})`}; slow consumers dropped: ${gateway.slow_consumer_drops}; the stalled client closed ${stalledClose.code} after ${stalled.messages.length} messages`,
+      );
       expect(Math.max(startMb, ...rss.samples)).toBeLessThan(RSS_LIMIT_MB);
       // The reading client kept up or was dropped as a slow consumer, never anything else.
       expect([null, 4008]).toContain(fast.state.closeCode);
     } finally {
       rss.stop();
-      console.log(`RSS (MB): start ${startMb.toFixed(0)}, peak ${Math.max(startMb, ...rss.samples).toFixed(0)} (${rss.samples.length} samples); ${report.join('; ')}`);
+      console.log(
+        `RSS (MB): start ${startMb.toFixed(0)}, peak ${Math.max(startMb, ...rss.samples).toFixed(0)} (${rss.samples.length} samples); ${report.join('; ')}`,
+      );
     }
   });
 });

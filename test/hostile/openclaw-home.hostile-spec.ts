@@ -13,7 +13,17 @@ const SHUTDOWN_DEADLINE_MS = 9_000;
 const HEALTH_GOAL_MS = 50;
 const ROSTER_AGENTS = 50_000;
 
-type Health = { services: { openclaw: { problems: string[]; last_poll_at: string | null; last_poll_ms: number | null; agents: number; state: string } } };
+type Health = {
+  services: {
+    openclaw: {
+      problems: string[];
+      last_poll_at: string | null;
+      last_poll_ms: number | null;
+      agents: number;
+      state: string;
+    };
+  };
+};
 const health = async (url: string) => (await api(url, '/api/health')).body as Health;
 const openclaw = async (url: string) => (await health(url)).services.openclaw;
 
@@ -32,10 +42,14 @@ async function sqlFile(path: string, sql: string): Promise<void> {
 
 /** Polls that ended after `since` (the poll loop is alive). */
 async function pollsAfter(url: string, since: string | null): Promise<string> {
-  return waitFor(async () => {
-    const at = (await openclaw(url)).last_poll_at;
-    return at !== null && (since === null || at > since) ? at : undefined;
-  }, 20_000, 'a poll after the last one');
+  return waitFor(
+    async () => {
+      const at = (await openclaw(url)).last_poll_at;
+      return at !== null && (since === null || at > since) ? at : undefined;
+    },
+    20_000,
+    'a poll after the last one',
+  );
 }
 
 describe('OpenClaw home: openclaw.json replaced by a FIFO', () => {
@@ -52,7 +66,8 @@ describe('OpenClaw home: openclaw.json replaced by a FIFO', () => {
   });
 
   afterAll(async () => {
-    if (service.process.child.exitCode === null && service.process.child.signalCode === null) service.process.child.kill('SIGKILL');
+    if (service.process.child.exitCode === null && service.process.child.signalCode === null)
+      service.process.child.kill('SIGKILL');
     await service.process.exited;
     await removeDirs(folders.base);
   });
@@ -60,26 +75,40 @@ describe('OpenClaw home: openclaw.json replaced by a FIFO', () => {
   it('is reported in health without opening it, polls go on, and a regular file put in its place is read', async () => {
     await rm(path());
     execFileSync('mkfifo', [path()]);
-    await waitFor(async () => (await openclaw(service.url)).problems.some((p) => /^openclaw\.json: not a regular file/.test(p)), 20_000, 'the FIFO in health');
+    await waitFor(
+      async () => (await openclaw(service.url)).problems.some((p) => /^openclaw\.json: not a regular file/.test(p)),
+      20_000,
+      'the FIFO in health',
+    );
     // The poll loop is not stuck: two more polls end, and health still answers at once.
     await pollsAfter(service.url, await pollsAfter(service.url, null));
 
     await rm(path());
     await writeFile(path(), config.replace('list: [', 'list: [\n      { id: "newcomer", name: "Newcomer" },'));
-    await waitFor(async () => (await api(service.url, '/api/agents/newcomer')).status === 200, 20_000, 'the roster of the file that replaced the FIFO');
+    await waitFor(
+      async () => (await api(service.url, '/api/agents/newcomer')).status === 200,
+      20_000,
+      'the roster of the file that replaced the FIFO',
+    );
     expect((await openclaw(service.url)).problems.filter((p) => p.startsWith('openclaw.json'))).toEqual([]);
   });
 
   it('stops within the deadline on SIGTERM with the FIFO in place, and status.json says stopped', async () => {
     await rm(path());
     execFileSync('mkfifo', [path()]);
-    await waitFor(async () => (await openclaw(service.url)).problems.some((p) => p.startsWith('openclaw.json: not a regular file')), 20_000, 'the FIFO in health');
+    await waitFor(
+      async () => (await openclaw(service.url)).problems.some((p) => p.startsWith('openclaw.json: not a regular file')),
+      20_000,
+      'the FIFO in health',
+    );
     const sent = Date.now();
     service.process.child.kill('SIGTERM');
     const exit = await service.process.exited;
     expect(Date.now() - sent).toBeLessThan(SHUTDOWN_DEADLINE_MS);
     expect(exit).toEqual({ code: 0, signal: null });
-    expect(JSON.parse(await readFile(join(folders.dataDir, 'status.json'), 'utf8'))).toMatchObject({ state: 'stopped' });
+    expect(JSON.parse(await readFile(join(folders.dataDir, 'status.json'), 'utf8'))).toMatchObject({
+      state: 'stopped',
+    });
   });
 });
 
@@ -101,9 +130,15 @@ describe('The shutdown deadline', () => {
       const sent = Date.now();
       run.child.kill('SIGTERM');
       let timer: NodeJS.Timeout | undefined;
-      const exited = await Promise.race([run.exited, new Promise<null>((r) => (timer = setTimeout(() => r(null), 10 * SHUTDOWN_DEADLINE_MS)))]);
+      const exited = await Promise.race([
+        run.exited,
+        new Promise<null>((r) => (timer = setTimeout(() => r(null), 10 * SHUTDOWN_DEADLINE_MS))),
+      ]);
       clearTimeout(timer);
-      expect({ exited, output: exited ? '' : run.output().split('\n').slice(-5).join('\n') }).toEqual({ exited: expect.anything(), output: '' });
+      expect({ exited, output: exited ? '' : run.output().split('\n').slice(-5).join('\n') }).toEqual({
+        exited: expect.anything(),
+        output: '',
+      });
       // Ended at the deadline, not long after it.
       expect(Date.now() - sent).toBeLessThan(SHUTDOWN_DEADLINE_MS + 5_000);
       expect(run.output()).toContain(`Shutdown took over ${SHUTDOWN_DEADLINE_MS} ms`);
@@ -130,7 +165,8 @@ describe('OpenClaw home: a roster of 50,000 agents', () => {
   it('is polled and collected in linear time while health answers at once, and shrinks back', async () => {
     folders = await makeFolders();
     const path = join(folders.openclawHome, 'openclaw.json');
-    const roster = (n: number) => JSON.stringify({ agents: { list: Array.from({ length: n }, (_, i) => ({ id: `a${i}`, name: `Agent ${i}` })) } });
+    const roster = (n: number) =>
+      JSON.stringify({ agents: { list: Array.from({ length: n }, (_, i) => ({ id: `a${i}`, name: `Agent ${i}` })) } });
     await writeFile(path, roster(ROSTER_AGENTS));
     service = await startService(folders, { MC_OPENCLAW_POLL: '1' });
     // Health probed back to back while the roster is read, polled and merged into the fleet.
@@ -142,16 +178,22 @@ describe('OpenClaw home: a roster of 50,000 agents', () => {
         const started = performance.now();
         const oc = await openclaw(service.url);
         latencies.push(performance.now() - started);
-        if (oc.agents >= ROSTER_AGENTS && oc.last_poll_ms !== null && polls.at(-1) !== oc.last_poll_ms) polls.push(oc.last_poll_ms);
+        if (oc.agents >= ROSTER_AGENTS && oc.last_poll_ms !== null && polls.at(-1) !== oc.last_poll_ms)
+          polls.push(oc.last_poll_ms);
         done ||= polls.length >= 4;
         await new Promise((r) => setTimeout(r, 20));
       }
     })();
     let timer: NodeJS.Timeout | undefined;
-    const late = new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`only ${polls.length} polls of the roster in 120 s`)), 120_000)));
+    const late = new Promise(
+      (_, reject) =>
+        (timer = setTimeout(() => reject(new Error(`only ${polls.length} polls of the roster in 120 s`)), 120_000)),
+    );
     await Promise.race([probe, late]).finally(() => ((done = true), clearTimeout(timer)));
     latencies.sort((a, b) => a - b);
-    console.log(`${ROSTER_AGENTS} agents: polls ${polls.map((ms) => ms.toFixed(0)).join(', ')} ms; health median ${latencies[latencies.length >> 1].toFixed(1)} ms, max ${latencies.at(-1)!.toFixed(1)} ms over ${latencies.length} probes`);
+    console.log(
+      `${ROSTER_AGENTS} agents: polls ${polls.map((ms) => ms.toFixed(0)).join(', ')} ms; health median ${latencies[latencies.length >> 1].toFixed(1)} ms, max ${latencies.at(-1)!.toFixed(1)} ms over ${latencies.length} probes`,
+    );
     expect(latencies.at(-1)).toBeLessThan(10 * HEALTH_GOAL_MS);
     expect((await api(service.url, '/api/agents')).body.agents.length).toBeGreaterThanOrEqual(ROSTER_AGENTS);
 
@@ -167,11 +209,15 @@ describe('OpenClaw home: a roster of 50,000 agents', () => {
         }
       })();
       const started = performance.now();
-      const collected = await api(service.url, '/api/system/metrics/collect', { method: 'POST' }).finally(() => (collecting = false));
+      const collected = await api(service.url, '/api/system/metrics/collect', { method: 'POST' }).finally(
+        () => (collecting = false),
+      );
       const took = performance.now() - started;
       await probing;
       during.sort((a, b) => a - b);
-      console.log(`${which} collection of ${collected.body.agents} agents: ${took.toFixed(0)} ms (${Number(collected.body.duration_ms).toFixed(0)} ms its own); health median ${during[during.length >> 1].toFixed(1)} ms, max ${during.at(-1)!.toFixed(1)} ms over ${during.length} probes`);
+      console.log(
+        `${which} collection of ${collected.body.agents} agents: ${took.toFixed(0)} ms (${Number(collected.body.duration_ms).toFixed(0)} ms its own); health median ${during[during.length >> 1].toFixed(1)} ms, max ${during.at(-1)!.toFixed(1)} ms over ${during.length} probes`,
+      );
       expect(collected.status).toBe(200);
       expect(collected.body.agents).toBeGreaterThanOrEqual(ROSTER_AGENTS);
       expect(during.at(-1)).toBeLessThan(10 * HEALTH_GOAL_MS);
@@ -199,28 +245,40 @@ describe('OpenClaw home: databases it cannot read', () => {
     await oc.close();
     const generated = (id: string) => join(dir, 'generated', 'agents', id, 'agent', 'openclaw-agent.sqlite');
     const target = (id: string) => join(home, 'agents', id, 'agent', 'openclaw-agent.sqlite');
-    for (const id of ['textfile', 'noise', 'outside', 'columns', 'types']) await mkdir(join(home, 'agents', id, 'agent'), { recursive: true });
+    for (const id of ['textfile', 'noise', 'outside', 'columns', 'types'])
+      await mkdir(join(home, 'agents', id, 'agent'), { recursive: true });
     await writeFile(target('textfile'), 'this is not a database at all, just text');
     await writeFile(target('noise'), Buffer.concat([Buffer.from('SQLite format 3\0'), randomBytes(16_384)]));
     // A good database, but outside the home: the link is not followed.
     await symlink(generated('outside'), target('outside'));
     await symlink(join(dir, 'generated', 'agents', 'outside'), join(home, 'agents', 'linked'));
     // The right tables with the wrong columns.
-    await sqlFile(target('columns'), `
+    await sqlFile(
+      target('columns'),
+      `
       CREATE TABLE schema_meta (meta_key TEXT, schema_version INTEGER); INSERT INTO schema_meta VALUES ('k', 23);
       CREATE TABLE session_nodes (key TEXT, value TEXT); INSERT INTO session_nodes VALUES ('a', 'b');
       CREATE TABLE session_windows (id TEXT, value TEXT); INSERT INTO session_windows VALUES ('a', 'b');
-      CREATE TABLE transcript_events (id TEXT, body TEXT); INSERT INTO transcript_events VALUES ('a', 'b');`);
+      CREATE TABLE transcript_events (id TEXT, body TEXT); INSERT INTO transcript_events VALUES ('a', 'b');`,
+    );
     // Readable (OpenClaw's tables without STRICT), with times of the wrong types and out of any date's range.
-    const answer = (timestamp: unknown) => JSON.stringify({ type: 'message', timestamp, message: { role: 'assistant', timestamp, stopReason: 'stop', usage: { input: 7, output: 3 } } });
-    await sqlFile(target('types'), `
+    const answer = (timestamp: unknown) =>
+      JSON.stringify({
+        type: 'message',
+        timestamp,
+        message: { role: 'assistant', timestamp, stopReason: 'stop', usage: { input: 7, output: 3 } },
+      });
+    await sqlFile(
+      target('types'),
+      `
       CREATE TABLE schema_meta (meta_key TEXT, schema_version INTEGER); INSERT INTO schema_meta VALUES ('k', 23);
       CREATE TABLE session_nodes (session_key TEXT, current_session_id TEXT, entry_json TEXT, updated_at, status TEXT, created_at, last_activity_at);
       INSERT INTO session_nodes VALUES ('agent:types:main', 's1', '{"lastActivityAt": 1e300, "sessionStartedAt": "never"}', 1e300, 'running', x'00ff', 'yesterday');
       CREATE TABLE session_windows (session_id TEXT, session_key TEXT, updated_at, started_at, ended_at, model);
       INSERT INTO session_windows VALUES ('s1', 'agent:types:main', 'soon', -1e308, 9e15, 42);
       CREATE TABLE transcript_events (session_id TEXT, seq INTEGER, event_json TEXT, event_zstd BLOB, created_at INTEGER);
-      INSERT INTO transcript_events VALUES ('s1', 1, '${answer(1e300)}', NULL, 1), ('s1', 2, '${answer('9999999-01-01')}', NULL, 1), ('s1', 3, '${answer(-8.7e15)}', NULL, 1);`);
+      INSERT INTO transcript_events VALUES ('s1', 1, '${answer(1e300)}', NULL, 1), ('s1', 2, '${answer('9999999-01-01')}', NULL, 1), ('s1', 3, '${answer(-8.7e15)}', NULL, 1);`,
+    );
     service = await startService(folders, { MC_OPENCLAW_POLL: '0.5' });
   });
 
@@ -238,18 +296,31 @@ describe('OpenClaw home: databases it cannot read', () => {
       /^columns: .*(column|session_nodes)/,
     ];
     const listsAll = (problems: string[]) => expected.every((pattern) => problems.some((p) => pattern.test(p)));
-    const first = await waitFor(async () => {
-      const oc = await openclaw(service.url);
-      return listsAll(oc.problems) ? oc : undefined;
-    }, 30_000, 'every unreadable database in health').catch(async (error: Error) => {
+    const first = await waitFor(
+      async () => {
+        const oc = await openclaw(service.url);
+        return listsAll(oc.problems) ? oc : undefined;
+      },
+      30_000,
+      'every unreadable database in health',
+    ).catch(async (error: Error) => {
       throw new Error(`${error.message}\n${JSON.stringify((await openclaw(service.url)).problems, null, 2)}`);
     });
     expect(first.state).toBe('partial');
     // Still listed poll after poll, not only at the first that met them.
-    await holdsFor(async () => listsAll((await openclaw(service.url)).problems), 3_000, 'every unreadable database listed');
+    await holdsFor(
+      async () => listsAll((await openclaw(service.url)).problems),
+      3_000,
+      'every unreadable database listed',
+    );
 
-    const sessions = (await api(service.url, '/api/sessions')).body.sessions as { agent_id: string; last_activity_at: string | null }[];
-    expect(sessions.filter((s) => ['outside', 'linked', 'textfile', 'noise', 'columns'].includes(s.agent_id))).toEqual([]);
+    const sessions = (await api(service.url, '/api/sessions')).body.sessions as {
+      agent_id: string;
+      last_activity_at: string | null;
+    }[];
+    expect(sessions.filter((s) => ['outside', 'linked', 'textfile', 'noise', 'columns'].includes(s.agent_id))).toEqual(
+      [],
+    );
     const types = sessions.find((s) => s.agent_id === 'types');
     expect(types).toMatchObject({ agent_id: 'types' });
     expect((await api(service.url, '/api/agents/types')).status).toBe(200);

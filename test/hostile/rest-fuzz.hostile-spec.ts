@@ -4,7 +4,14 @@ import { api, removeDirs } from '../support/app-harness';
 import { describeRequest, HealthProbe, problemWith, runPool, send } from './support/http-fuzz';
 import { FuzzRequest, FuzzTarget, OpenApiDocument, Operation, RequestGenerator } from './support/openapi-requests';
 import { hostileSeed } from './support/seed';
-import { loggedErrors, makeFolders, openApiDocument, RunningService, ServiceFolders, startService } from './support/service';
+import {
+  loggedErrors,
+  makeFolders,
+  openApiDocument,
+  RunningService,
+  ServiceFolders,
+  startService,
+} from './support/service';
 
 const IN_FLIGHT = 8;
 /** A restore makes a safety backup first: on a busy machine that is seconds, never this. */
@@ -52,7 +59,8 @@ describe.each(RUNS)('Generated requests from /docs-json, $name', (run) => {
     const generator = new RequestGenerator(doc, target);
     expect(new Set(generator.operations.map((op) => `${op.method} ${op.template}`)).size).toBeGreaterThanOrEqual(30);
     const requests = generator.requests();
-    const requestAt = (i: number): FuzzRequest => fc.sample(requests, { seed: seed + run.stream * 1_000_000 + i, numRuns: 1 })[0];
+    const requestAt = (i: number): FuzzRequest =>
+      fc.sample(requests, { seed: seed + run.stream * 1_000_000 + i, numRuns: 1 })[0];
     const agent = new Agent({ keepAlive: true, maxSockets: IN_FLIGHT });
     const problems: string[] = [];
     const statuses = new Map<number, number>();
@@ -75,7 +83,9 @@ describe.each(RUNS)('Generated requests from /docs-json, $name', (run) => {
     const health = await probe.stop();
     agent.destroy();
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
-    console.log(`REST ${run.name}: ${run.requests} requests in ${seconds} s, ${health.probes} health probes; statuses ${JSON.stringify(Object.fromEntries([...statuses].sort(([a], [b]) => a - b)))}`);
+    console.log(
+      `REST ${run.name}: ${run.requests} requests in ${seconds} s, ${health.probes} health probes; statuses ${JSON.stringify(Object.fromEntries([...statuses].sort(([a], [b]) => a - b)))}`,
+    );
     expect({ problems, logged: problems.length ? loggedErrors(service) : '' }).toEqual({ problems: [], logged: '' });
     expect(health.failures).toEqual([]);
     // Some writes went all the way through (events, backups, imports): the run did not stop at the door.
@@ -86,15 +96,30 @@ describe.each(RUNS)('Generated requests from /docs-json, $name', (run) => {
 });
 
 /** Real ids of the running app (agents, sessions, backups, cursors…) so that requests reach past "not found". */
-async function describeTarget(url: string, doc: OpenApiDocument, auth: Record<string, string>, token: string | undefined): Promise<FuzzTarget> {
+async function describeTarget(
+  url: string,
+  doc: OpenApiDocument,
+  auth: Record<string, string>,
+  token: string | undefined,
+): Promise<FuzzTarget> {
   const post = (path: string, json: unknown) => api(url, path, { method: 'POST', json, headers: auth });
   const backupIds: string[] = [];
-  for (const body of [{ type: 'full' }, { type: 'agent_state', agent_id: 'forge' }, { type: 'snapshot' }, { type: 'full' }]) {
+  for (const body of [
+    { type: 'full' },
+    { type: 'agent_state', agent_id: 'forge' },
+    { type: 'snapshot' },
+    { type: 'full' },
+  ]) {
     const made = await post('/api/backups', body);
     expect(made.status).toBe(201);
     backupIds.push(made.body.id);
   }
-  await post('/api/events/batch', { events: [{ event_type: 'task_started', agent_id: 'forge' }, { event_type: 'task_completed', agent_id: 'forge' }] });
+  await post('/api/events/batch', {
+    events: [
+      { event_type: 'task_started', agent_id: 'forge' },
+      { event_type: 'task_completed', agent_id: 'forge' },
+    ],
+  });
   const backupFile = Buffer.from(await (await fetch(`${url}/api/backups/${backupIds[0]}/download`)).arrayBuffer());
   const agentIds = (await api(url, '/api/agents')).body.agents.map((a: { id: string }) => a.id);
   const sessions = (await api(url, '/api/sessions?limit=1')).body;
@@ -107,14 +132,24 @@ async function describeTarget(url: string, doc: OpenApiDocument, auth: Record<st
   for (const template of Object.keys(doc.paths).filter((t) => t.includes('/{id}'))) {
     const listing = (await api(url, template.slice(0, template.indexOf('/{id}')))).body;
     const items = Object.values(typeof listing === 'object' && listing ? listing : {}).find(Array.isArray) ?? [];
-    const listed = items.map((item: { id?: unknown }) => item?.id).filter((id: unknown) => typeof id === 'string' || typeof id === 'number');
+    const listed = items
+      .map((item: { id?: unknown }) => item?.id)
+      .filter((id: unknown) => typeof id === 'string' || typeof id === 'number');
     ids.set(template, listed.length ? listed.map(String) : agentIds);
   }
   const now = new Date().toISOString();
   const byName: Record<string, string[]> = {
     key: sessionKeys,
     agent_id: agentIds,
-    event_type: ['task_started', 'task_completed', 'task_failed', 'message_sent', 'error', 'status_changed', 'hostile.probe'],
+    event_type: [
+      'task_started',
+      'task_completed',
+      'task_failed',
+      'message_sent',
+      'error',
+      'status_changed',
+      'hostile.probe',
+    ],
     timestamp: [now, '2026-01-01T00:00:00Z'],
     since: ['2026-01-01', now],
     until: [now, '2030-01-01T00:00:00Z'],
@@ -126,6 +161,7 @@ async function describeTarget(url: string, doc: OpenApiDocument, auth: Record<st
   return {
     token,
     backupFile,
-    examples: (name: string, op: Operation) => (name === 'id' ? (ids.get(op.template) ?? agentIds) : (byName[name] ?? [])),
+    examples: (name: string, op: Operation) =>
+      name === 'id' ? (ids.get(op.template) ?? agentIds) : (byName[name] ?? []),
   };
 }

@@ -51,7 +51,10 @@ describe('SIGKILL during ingestion, backup, restore and import', () => {
   async function writeState(name: string): Promise<void> {
     await mkdir(join(mc(), 'logs'), { recursive: true });
     for (let i = 0; i < LOG_FILES; i++) await writeFile(join(mc(), 'logs', `run-${i}.log`), randomBytes(LOG_BYTES));
-    await writeFile(join(mc(), 'agents', 'forge', 'state.json'), JSON.stringify({ agent: 'forge', status: 'active', state: name }));
+    await writeFile(
+      join(mc(), 'agents', 'forge', 'state.json'),
+      JSON.stringify({ agent: 'forge', status: 'active', state: name }),
+    );
   }
 
   const upload = (file: Buffer) => {
@@ -69,8 +72,14 @@ describe('SIGKILL during ingestion, backup, restore and import', () => {
       expect([...acked].filter((marker) => !stored.has(marker))).toEqual([]);
     }
     // Archives found in the folder at start are checked in the background before they are listed.
-    await waitFor(async () => (await backupProblems(service.url, folders.backupDir, verified)).length === 0, 60_000, 'every backup file listed and verified').catch(async (error: Error) => {
-      throw new Error(`${error.message}\n${(await backupProblems(service.url, folders.backupDir, verified)).join('\n')}`);
+    await waitFor(
+      async () => (await backupProblems(service.url, folders.backupDir, verified)).length === 0,
+      60_000,
+      'every backup file listed and verified',
+    ).catch(async (error: Error) => {
+      throw new Error(
+        `${error.message}\n${(await backupProblems(service.url, folders.backupDir, verified)).join('\n')}`,
+      );
     });
   }
 
@@ -114,7 +123,10 @@ describe('SIGKILL during ingestion, backup, restore and import', () => {
     for (let round = 0; round < ROUNDS; round++) {
       const op = OPERATIONS[round % OPERATIONS.length];
       // Anywhere from the start of the operation to a little past its usual end.
-      const killAfter = fc.sample(fc.noBias(fc.integer({ min: 0, max: Math.round(durations[op] * 1.2) })), { seed: seed + 7_000_000 + round, numRuns: 1 })[0];
+      const killAfter = fc.sample(fc.noBias(fc.integer({ min: 0, max: Math.round(durations[op] * 1.2) })), {
+        seed: seed + 7_000_000 + round,
+        numRuns: 1,
+      })[0];
       const type = `hostile_ingest_${round}`;
       const acked = new Set<string>();
       ingested.push({ type, acked });
@@ -122,7 +134,10 @@ describe('SIGKILL during ingestion, backup, restore and import', () => {
       const restoreTo = (await treeDigest(mc())) === digestA ? stateB.id : stateA.id;
       const ingestion = ingest(service.url, type, acked);
       let answer = 'mid-way';
-      const operation = run(op, restoreTo).then((res) => (answer = `it had answered ${res.status}`), () => undefined);
+      const operation = run(op, restoreTo).then(
+        (res) => (answer = `it had answered ${res.status}`),
+        () => undefined,
+      );
       await new Promise((r) => setTimeout(r, killAfter));
       service.process.child.kill('SIGKILL');
       await service.process.exited;
@@ -135,6 +150,8 @@ describe('SIGKILL during ingestion, backup, restore and import', () => {
     }
     // Everything acknowledged in every round is still there after all the kills.
     await expectIntact([digestA, digestB], ingested);
-    console.log(`SIGKILL rounds (HOSTILE_SEED=${seed}); usual durations ${JSON.stringify(durations)} ms:\n${report.join('\n')}`);
+    console.log(
+      `SIGKILL rounds (HOSTILE_SEED=${seed}); usual durations ${JSON.stringify(durations)} ms:\n${report.join('\n')}`,
+    );
   });
 });

@@ -24,7 +24,8 @@ async function pace(sentAt: number[]): Promise<void> {
 }
 
 /** The first message after index `from` that answers the client: broadcasts (and what a resume replays) carry a seq, heartbeats answer nothing. */
-const isAnswer = (m: { type: string; seq?: number }) => m.type !== 'heartbeat' && (m.seq === undefined || m.type === 'resumed' || m.type === 'resync_required');
+const isAnswer = (m: { type: string; seq?: number }) =>
+  m.type !== 'heartbeat' && (m.seq === undefined || m.type === 'resumed' || m.type === 'resync_required');
 const reply = (socket: TestSocket, from: number) => socket.next(isAnswer, REPLY_WITHIN_MS, from);
 
 describe('The WebSocket gateway under generated and hostile frames', () => {
@@ -43,8 +44,14 @@ describe('The WebSocket gateway under generated and hostile frames', () => {
   };
 
   /** Posts an event about forge; its agent_activity broadcast carries `marker`. */
-  const pulse = (marker: string) => api(service.url, '/api/events', { method: 'POST', headers: AUTH, json: { event_type: 'hostile_pulse', agent_id: 'forge', data: { marker } } });
-  const received = (socket: TestSocket, marker: string) => socket.next((m) => m.type === 'agent_activity' && m.data.activity.marker === marker, REPLY_WITHIN_MS);
+  const pulse = (marker: string) =>
+    api(service.url, '/api/events', {
+      method: 'POST',
+      headers: AUTH,
+      json: { event_type: 'hostile_pulse', agent_id: 'forge', data: { marker } },
+    });
+  const received = (socket: TestSocket, marker: string) =>
+    socket.next((m) => m.type === 'agent_activity' && m.data.activity.marker === marker, REPLY_WITHIN_MS);
 
   beforeAll(async () => {
     folders = await makeFolders();
@@ -61,7 +68,9 @@ describe('The WebSocket gateway under generated and hostile frames', () => {
     await expect(TestSocket.open(service.wsUrl)).rejects.toThrow('HTTP 401');
     await expect(TestSocket.open(`${service.wsUrl}/?token=wrong`)).rejects.toThrow('HTTP 401');
     await expect(TestSocket.open(`${service.wsUrl}/?token=%00${TOKEN}`)).rejects.toThrow('HTTP 401');
-    await expect(TestSocket.open(`${service.wsUrl}/?token=${TOKEN}`, { origin: 'http://evil.example' })).rejects.toThrow('HTTP 403');
+    await expect(
+      TestSocket.open(`${service.wsUrl}/?token=${TOKEN}`, { origin: 'http://evil.example' }),
+    ).rejects.toThrow('HTTP 403');
   });
 
   it(`answers ${MESSAGES} generated messages of every type from ${CLIENTS} clients as documented, keeps them connected, and broadcasts to others throughout`, async () => {
@@ -94,9 +103,13 @@ describe('The WebSocket gateway under generated and hostile frames', () => {
           await pace(sentAt);
           const from = socket.messages.length;
           socket.ws.send(c.frame, { binary: c.binary });
-          const answer = await reply(socket, from).catch((error: Error) => ({ type: `nothing (${error.message.slice(0, 80)})` }));
+          const answer = await reply(socket, from).catch((error: Error) => ({
+            type: `nothing (${error.message.slice(0, 80)})`,
+          }));
           if (!c.expect.includes(answer.type)) {
-            problems.push(`#${i} (HOSTILE_SEED=${seed}): expected ${c.expect.join(' or ')}, got ${JSON.stringify(answer).slice(0, 200)} for ${c.binary ? 'binary ' : ''}${JSON.stringify(String(c.frame).slice(0, 200))}`);
+            problems.push(
+              `#${i} (HOSTILE_SEED=${seed}): expected ${c.expect.join(' or ')}, got ${JSON.stringify(answer).slice(0, 200)} for ${c.binary ? 'binary ' : ''}${JSON.stringify(String(c.frame).slice(0, 200))}`,
+            );
           }
         }
         if (socket.closed) problems.push(`a fuzzing client was closed: ${JSON.stringify(socket.closed)}`);
@@ -104,7 +117,9 @@ describe('The WebSocket gateway under generated and hostile frames', () => {
     );
     fuzzing = false;
     await pulsing;
-    console.log(`WebSocket: ${MESSAGES} generated messages from ${CLIENTS} clients in ${((Date.now() - started) / 1000).toFixed(1)} s, ${pulses.length} broadcasts meanwhile`);
+    console.log(
+      `WebSocket: ${MESSAGES} generated messages from ${CLIENTS} clients in ${((Date.now() - started) / 1000).toFixed(1)} s, ${pulses.length} broadcasts meanwhile`,
+    );
 
     expect(problems).toEqual([]);
     for (const marker of pulses) await received(observer, marker);
@@ -112,10 +127,26 @@ describe('The WebSocket gateway under generated and hostile frames', () => {
   });
 
   it.each([
-    ['a text frame over 64 KiB', 1009, (s: TestSocket) => s.ws.send(`{"type":"ping","pad":"${'x'.repeat(MAX_FRAME_BYTES)}"}`)],
-    ['a binary frame over 64 KiB', 1009, (s: TestSocket) => s.ws.send(Buffer.alloc(MAX_FRAME_BYTES + 1), { binary: true })],
-    ['a text frame that is not UTF-8', 1007, (s: TestSocket) => s.ws.send(Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), { binary: false })],
-    ['more than 50 messages in a second', 1008, (s: TestSocket) => Array.from({ length: 60 }, () => s.send({ type: 'ping' }))],
+    [
+      'a text frame over 64 KiB',
+      1009,
+      (s: TestSocket) => s.ws.send(`{"type":"ping","pad":"${'x'.repeat(MAX_FRAME_BYTES)}"}`),
+    ],
+    [
+      'a binary frame over 64 KiB',
+      1009,
+      (s: TestSocket) => s.ws.send(Buffer.alloc(MAX_FRAME_BYTES + 1), { binary: true }),
+    ],
+    [
+      'a text frame that is not UTF-8',
+      1007,
+      (s: TestSocket) => s.ws.send(Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), { binary: false }),
+    ],
+    [
+      'more than 50 messages in a second',
+      1008,
+      (s: TestSocket) => Array.from({ length: 60 }, () => s.send({ type: 'ping' })),
+    ],
   ])('closes the client that sends %s with %i, and the others go on', async (_what, code, misbehave) => {
     const observer = await open();
     const culprit = await open();

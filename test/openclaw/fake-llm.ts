@@ -37,10 +37,11 @@ export async function startFakeLlm(port = 0): Promise<FakeLlm> {
     url: `http://127.0.0.1:${actual}/v1`,
     port: actual,
     requests,
-    close: () => new Promise((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -63,15 +64,26 @@ function answer(req: IncomingMessage, res: ServerResponse, body: string, request
   // OpenClaw appends its own context as a second user message, so the turn is every user message since
   // the model's last plain answer.
   let lastAnswer = messages.length - 1;
-  while (lastAnswer >= 0 && !(messages[lastAnswer].role === 'assistant' && !messages[lastAnswer].tool_calls?.length)) lastAnswer--;
+  while (lastAnswer >= 0 && !(messages[lastAnswer].role === 'assistant' && !messages[lastAnswer].tool_calls?.length))
+    lastAnswer--;
   const turn = messages.slice(lastAnswer + 1);
-  const lastUser = turn.filter((m) => m.role === 'user').map((m) => textOf(m.content)).join('\n');
+  const lastUser = turn
+    .filter((m) => m.role === 'user')
+    .map((m) => textOf(m.content))
+    .join('\n');
   const afterTool = turn.some((m) => m.role === 'tool');
   const status = /please fail/i.test(lastUser) ? 500 : /please reject/i.test(lastUser) ? 400 : 200;
   requests.push({ at: Date.now(), lastUser, status });
   if (status !== 200) {
     res.writeHead(status, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ error: { message: status === 500 ? 'fake model: internal error' : 'fake model: rejected', type: 'invalid_request_error' } }));
+    res.end(
+      JSON.stringify({
+        error: {
+          message: status === 500 ? 'fake model: internal error' : 'fake model: rejected',
+          type: 'invalid_request_error',
+        },
+      }),
+    );
     return;
   }
   const tools: { function?: { name?: string } }[] = Array.isArray(request.tools) ? request.tools : [];
@@ -80,7 +92,12 @@ function answer(req: IncomingMessage, res: ServerResponse, body: string, request
   const wantsTool = /use a tool/i.test(lastUser) && !afterTool && toolName !== undefined;
   const usage = { prompt_tokens: 1000 + messages.length, completion_tokens: afterTool ? 9 : 7 };
   const text = afterTool ? 'The tool answered; done.' : `Hello from the fake model (${messages.length} messages).`;
-  const toolCall = { index: 0, id: `call_${messages.length}`, type: 'function', function: { name: toolName, arguments: toolArguments(toolName) } };
+  const toolCall = {
+    index: 0,
+    id: `call_${messages.length}`,
+    type: 'function',
+    function: { name: toolName, arguments: toolArguments(toolName) },
+  };
   const id = `chatcmpl-${requests.length}`;
   if (request.stream) {
     res.writeHead(200, { 'content-type': 'text/event-stream' });
@@ -91,13 +108,25 @@ function answer(req: IncomingMessage, res: ServerResponse, body: string, request
     else res.write(chunk({ content: text }, null));
     res.write(chunk({}, wantsTool ? 'tool_calls' : 'stop'));
     const total = { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens };
-    res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created: 0, model: 'm1', choices: [], usage: total })}\n\n`);
+    res.write(
+      `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created: 0, model: 'm1', choices: [], usage: total })}\n\n`,
+    );
     res.end('data: [DONE]\n\n');
     return;
   }
   res.setHeader('content-type', 'application/json');
-  const message = wantsTool ? { role: 'assistant', content: null, tool_calls: [toolCall] } : { role: 'assistant', content: text };
-  res.end(JSON.stringify({ id, object: 'chat.completion', model: 'm1', choices: [{ index: 0, message, finish_reason: wantsTool ? 'tool_calls' : 'stop' }], usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens } }));
+  const message = wantsTool
+    ? { role: 'assistant', content: null, tool_calls: [toolCall] }
+    : { role: 'assistant', content: text };
+  res.end(
+    JSON.stringify({
+      id,
+      object: 'chat.completion',
+      model: 'm1',
+      choices: [{ index: 0, message, finish_reason: wantsTool ? 'tool_calls' : 'stop' }],
+      usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens },
+    }),
+  );
 }
 
 /** Arguments that the usual read-only tools accept. */

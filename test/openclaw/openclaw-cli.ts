@@ -56,7 +56,10 @@ export interface ConfigOptions {
 export function configJson5(stateDir: string, options: ConfigOptions): string {
   const agents = options.agents ?? AGENTS;
   const list = agents
-    .map((a) => `      { id: ${q(a.id)}, name: ${q(a.name)}, identity: { name: ${q(a.name)}, emoji: ${q(a.emoji)}${a.theme ? `, theme: ${q(a.theme)}` : ''} } },`)
+    .map(
+      (a) =>
+        `      { id: ${q(a.id)}, name: ${q(a.name)}, identity: { name: ${q(a.name)}, emoji: ${q(a.emoji)}${a.theme ? `, theme: ${q(a.theme)}` : ''} } },`,
+    )
     .join('\n');
   const logFile = options.logFile === undefined ? join(stateDir, 'logs', 'openclaw.log') : options.logFile;
   return `// OpenClaw config for Mission Control's tests: two agents on a local fake model, no network.
@@ -133,7 +136,9 @@ export class OpenClaw {
   }
 
   env(): NodeJS.ProcessEnv {
-    const clean = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('MC_') && !key.startsWith('OPENCLAW_')));
+    const clean = Object.fromEntries(
+      Object.entries(process.env).filter(([key]) => !key.startsWith('MC_') && !key.startsWith('OPENCLAW_')),
+    );
     return {
       ...clean,
       HOME: this.home,
@@ -145,7 +150,12 @@ export class OpenClaw {
 
   spawn(args: string[]): ChildProcess {
     // detached: its own process group, so killAll() reaches what it starts.
-    const child = spawn(NODE24, [OPENCLAW_MJS, ...args], { cwd: this.home, env: this.env(), detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(NODE24, [OPENCLAW_MJS, ...args], {
+      cwd: this.home,
+      env: this.env(),
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     this.children.add(child);
     child.once('exit', () => this.children.delete(child));
     return child;
@@ -174,7 +184,10 @@ export class OpenClaw {
   /** Runs a command that must succeed. */
   async ok(args: string[], timeoutMs?: number): Promise<RunResult> {
     const result = await this.run(args, timeoutMs);
-    if (result.code !== 0) throw new Error(`openclaw ${args.join(' ')} exited with ${result.code ?? result.signal}:\n${result.stdout}\n${result.stderr}`);
+    if (result.code !== 0)
+      throw new Error(
+        `openclaw ${args.join(' ')} exited with ${result.code ?? result.signal}:\n${result.stdout}\n${result.stderr}`,
+      );
     return result;
   }
 
@@ -184,9 +197,19 @@ export class OpenClaw {
    */
   async installPlugin(options: { dir?: string; url: string; token?: string }): Promise<void> {
     await this.ok(['plugins', 'install', '--link', options.dir ?? PLUGIN_DIR, '--force', '--accept-capabilities']);
-    const entry = { hooks: { allowConversationAccess: true }, config: { url: options.url, ...(options.token ? { token: options.token } : {}) } };
+    const entry = {
+      hooks: { allowConversationAccess: true },
+      config: { url: options.url, ...(options.token ? { token: options.token } : {}) },
+    };
     // One `config set --merge` instead of three single-value ones: each command costs seconds here.
-    await this.ok(['config', 'set', 'plugins.entries.mission-control', JSON.stringify(entry), '--strict-json', '--merge']);
+    await this.ok([
+      'config',
+      'set',
+      'plugins.entries.mission-control',
+      JSON.stringify(entry),
+      '--strict-json',
+      '--merge',
+    ]);
     await this.ok(['plugins', 'enable', 'mission-control']);
   }
 
@@ -200,7 +223,8 @@ export class OpenClaw {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       if (/\[gateway\] ready/.test(output) && (await canConnect(port))) break;
-      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`the OpenClaw gateway exited before it was ready:\n${output.slice(-4000)}`);
+      if (child.exitCode !== null || child.signalCode !== null)
+        throw new Error(`the OpenClaw gateway exited before it was ready:\n${output.slice(-4000)}`);
       if (Date.now() > deadline) {
         await killTree(child.pid);
         throw new Error(`the OpenClaw gateway was not ready after ${timeoutMs} ms:\n${output.slice(-4000)}`);
@@ -222,7 +246,11 @@ export class OpenClaw {
    * One agent turn (`openclaw agent … --json`): through the running gateway, or embedded in the CLI
    * process with `local`. Resolves whatever the outcome; `json` is the CLI's result envelope.
    */
-  async turn(agentId: string, message: string, options: { sessionKey?: string; local?: boolean; timeoutMs?: number } = {}): Promise<RunResult & { json: any }> {
+  async turn(
+    agentId: string,
+    message: string,
+    options: { sessionKey?: string; local?: boolean; timeoutMs?: number } = {},
+  ): Promise<RunResult & { json: any }> {
     const args = ['agent', '--agent', agentId, '--message', message, '--json', '--timeout', '120'];
     if (options.sessionKey) args.push('--session-key', options.sessionKey);
     if (options.local) args.push('--local');
@@ -300,7 +328,8 @@ function descendants(pid: number): number[] {
   const queue = [pid];
   while (queue.length) {
     const parent = queue.shift() as number;
-    for (const [child, ppid] of parentOf) if (ppid === parent && !found.includes(child)) (found.push(child), queue.push(child));
+    for (const [child, ppid] of parentOf)
+      if (ppid === parent && !found.includes(child)) (found.push(child), queue.push(child));
   }
   return found;
 }

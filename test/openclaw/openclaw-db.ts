@@ -54,7 +54,14 @@ export interface AgentDb {
 }
 
 export function emptyUsage(): UsageSum {
-  return { input_tokens: 0, output_tokens: 0, cache_read_tokens: 0, cache_write_tokens: 0, total_tokens: 0, cost_usd: 0 };
+  return {
+    input_tokens: 0,
+    output_tokens: 0,
+    cache_read_tokens: 0,
+    cache_write_tokens: 0,
+    total_tokens: 0,
+    cost_usd: 0,
+  };
 }
 
 export function addUsage(into: UsageSum, add: UsageSum): UsageSum {
@@ -103,11 +110,24 @@ export function decodeEvent(row: { event_json: string | null; event_zstd: Buffer
 export async function readAgentDb(file: string, agentId: string): Promise<AgentDb> {
   const db = await openReadOnly(file);
   try {
-    const meta = await all(db, `SELECT schema_version, app_version FROM schema_meta WHERE meta_key = 'primary'`).catch(() => []);
-    const nodes = (await all(db, 'SELECT session_key, current_session_id, status, entry_json FROM session_nodes ORDER BY session_key')).map(
-      (r): SessionNode => ({ session_key: r.session_key, session_id: r.current_session_id, status: r.status ?? null, entry: safeJson(r.entry_json) }),
+    const meta = await all(db, `SELECT schema_version, app_version FROM schema_meta WHERE meta_key = 'primary'`).catch(
+      () => [],
     );
-    const rows = await all(db, 'SELECT session_id, seq, event_json, event_zstd FROM transcript_events ORDER BY session_id, seq');
+    const nodes = (
+      await all(
+        db,
+        'SELECT session_key, current_session_id, status, entry_json FROM session_nodes ORDER BY session_key',
+      )
+    ).map((r): SessionNode => ({
+      session_key: r.session_key,
+      session_id: r.current_session_id,
+      status: r.status ?? null,
+      entry: safeJson(r.entry_json),
+    }));
+    const rows = await all(
+      db,
+      'SELECT session_id, seq, event_json, event_zstd FROM transcript_events ORDER BY session_id, seq',
+    );
     const transcripts = new Map<string, TranscriptSummary>();
     for (const row of rows) {
       let summary = transcripts.get(row.session_id);
@@ -117,7 +137,14 @@ export async function readAgentDb(file: string, agentId: string): Promise<AgentD
       summary.events.push({ seq: row.seq, text, event });
       account(summary, event);
     }
-    return { agent_id: agentId, file, schema_version: meta[0]?.schema_version ?? null, app_version: meta[0]?.app_version ?? null, nodes, transcripts };
+    return {
+      agent_id: agentId,
+      file,
+      schema_version: meta[0]?.schema_version ?? null,
+      app_version: meta[0]?.app_version ?? null,
+      nodes,
+      transcripts,
+    };
   } finally {
     await close(db);
   }

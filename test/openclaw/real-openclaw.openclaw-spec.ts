@@ -4,7 +4,15 @@ import WebSocket from 'ws';
 import { api, makeTempDir, removeDirs, startApp, TestApp, waitFor } from '../support/app-harness';
 import { FakeLlm, startFakeLlm } from './fake-llm';
 import { AGENTS, freePort, OpenClaw, openclawInstalled, PRICE, RunResult } from './openclaw-cli';
-import { addUsage, agentDbPath, emptyUsage, readAgentDb, readStateDir, TranscriptSummary, UsageSum } from './openclaw-db';
+import {
+  addUsage,
+  agentDbPath,
+  emptyUsage,
+  readAgentDb,
+  readStateDir,
+  TranscriptSummary,
+  UsageSum,
+} from './openclaw-db';
 
 /**
  * Mission Control against a real OpenClaw (`npm run test:openclaw`, test/jest-openclaw.json).
@@ -69,8 +77,20 @@ describe('Mission Control against a real OpenClaw', () => {
   const turns: Turn[] = [
     { name: 'main hello', agent: 'main', sessionKey: 'agent:main:main', message: 'hello there', fails: false },
     { name: 'scout hello', agent: 'scout', sessionKey: 'agent:scout:main', message: 'hello scout', fails: false },
-    { name: 'main tool call', agent: 'main', sessionKey: 'agent:main:main', message: 'please use a tool', fails: false },
-    { name: 'scout failing', agent: 'scout', sessionKey: 'agent:scout:errands', message: 'please reject this', fails: true },
+    {
+      name: 'main tool call',
+      agent: 'main',
+      sessionKey: 'agent:main:main',
+      message: 'please use a tool',
+      fails: false,
+    },
+    {
+      name: 'scout failing',
+      agent: 'scout',
+      sessionKey: 'agent:scout:errands',
+      message: 'please reject this',
+      fails: true,
+    },
   ];
   let listed: any;
   let transcripts: Map<string, TranscriptSummary>;
@@ -99,13 +119,25 @@ describe('Mission Control against a real OpenClaw', () => {
     await mkdir(join(workspace, 'mission-control', 'agents', 'main'), { recursive: true });
     await writeFile(
       join(workspace, 'mission-control', 'agents', 'main', 'state.json'),
-      JSON.stringify({ agent: 'main', codename: 'Mainframe', status: 'operational', lastActive: new Date().toISOString() }),
+      JSON.stringify({
+        agent: 'main',
+        codename: 'Mainframe',
+        status: 'operational',
+        lastActive: new Date().toISOString(),
+      }),
     );
-    const env = { MC_OPENCLAW_HOME: oc.stateDir, MC_OPENCLAW_POLL: '1', MC_API_TOKEN: MC_TOKEN, MC_METRICS_INTERVAL: '3600' };
+    const env = {
+      MC_OPENCLAW_HOME: oc.stateDir,
+      MC_OPENCLAW_POLL: '1',
+      MC_API_TOKEN: MC_TOKEN,
+      MC_METRICS_INTERVAL: '3600',
+    };
     // The plugin's CLI setup and Mission Control's boot do not depend on each other.
     const [app] = await Promise.all([
       time('boot Mission Control', () => startApp({ workspace, port: mcPort, env })),
-      time('install the plugin', () => (oc as OpenClaw).installPlugin({ url: `http://127.0.0.1:${mcPort}`, token: MC_TOKEN })),
+      time('install the plugin', () =>
+        (oc as OpenClaw).installPlugin({ url: `http://127.0.0.1:${mcPort}`, token: MC_TOKEN }),
+      ),
     ]);
     t = app;
 
@@ -120,9 +152,13 @@ describe('Mission Control against a real OpenClaw', () => {
 
     await time('start the gateway', () => (oc as OpenClaw).startGateway(gatewayPort));
     for (const turn of turns) {
-      turn.result = await time(`turn: ${turn.name}`, () => (oc as OpenClaw).turn(turn.agent, turn.message, { sessionKey: turn.sessionKey }));
+      turn.result = await time(`turn: ${turn.name}`, () =>
+        (oc as OpenClaw).turn(turn.agent, turn.message, { sessionKey: turn.sessionKey }),
+      );
       if ((turn.result.code === 0) === turn.fails) {
-        throw new Error(`turn "${turn.name}" exited with ${turn.result.code}:\n${turn.result.stdout}\n${turn.result.stderr.slice(-3000)}`);
+        throw new Error(
+          `turn "${turn.name}" exited with ${turn.result.code}:\n${turn.result.stdout}\n${turn.result.stderr.slice(-3000)}`,
+        );
       }
       const db = await readAgentDb(agentDbPath(oc.stateDir, turn.agent), turn.agent);
       const node = db.nodes.find((n) => n.session_key === turn.sessionKey);
@@ -131,8 +167,13 @@ describe('Mission Control against a real OpenClaw', () => {
       // is history, and the last test counts only what came after. Collected before the reader's next
       // poll, scout's first turn would fall (once, rightly) into that test's interval instead.
       if (turn.name === 'scout hello') {
-        const read = async () => (await api(t!.url, '/api/sessions?limit=100')).body.sessions.find((x: any) => x.key === turn.sessionKey);
-        await waitFor(async () => (await read())?.input_tokens === turn.after?.input_tokens || undefined, 10_000, 'the reader to hold scout hello');
+        const read = async () =>
+          (await api(t!.url, '/api/sessions?limit=100')).body.sessions.find((x: any) => x.key === turn.sessionKey);
+        await waitFor(
+          async () => (await read())?.input_tokens === turn.after?.input_tokens || undefined,
+          10_000,
+          'the reader to hold scout hello',
+        );
         expect((await api(t.url, '/api/system/metrics/collect', { method: 'POST', headers: auth })).status).toBe(200);
       }
     }
@@ -161,7 +202,10 @@ describe('Mission Control against a real OpenClaw', () => {
   };
 
   beforeAll(async () => {
-    if (!openclawInstalled()) throw new Error('OpenClaw is not in .cache/openclaw-test: run `bash scripts/openclaw-cache.sh` (npm run test:openclaw does)');
+    if (!openclawInstalled())
+      throw new Error(
+        'OpenClaw is not in .cache/openclaw-test: run `bash scripts/openclaw-cache.sh` (npm run test:openclaw does)',
+      );
     try {
       await setUp();
     } catch (error) {
@@ -170,8 +214,11 @@ describe('Mission Control against a real OpenClaw', () => {
       // or finding its "state-lifecycle" lock (a file of its own under /tmp/openclaw-state-locks-<uid>/)
       // taken by another of its processes: once in CI, 2 in 10 first turns with a reader that read every
       // 50 ms-1 s poll on a machine at load 15-19, 0 in 35 otherwise. Those kinds are tried again once.
-      if (!/Agent database cleanup failed|another OpenClaw process owns state-lifecycle/.test(String(error))) throw error;
-      console.warn(`OpenClaw failed a turn in its own resource handling; setting up again from scratch:\n${String(error).slice(0, 500)}`);
+      if (!/Agent database cleanup failed|another OpenClaw process owns state-lifecycle/.test(String(error)))
+        throw error;
+      console.warn(
+        `OpenClaw failed a turn in its own resource handling; setting up again from scratch:\n${String(error).slice(0, 500)}`,
+      );
       await tearDown();
       received.length = 0;
       await setUp();
@@ -198,7 +245,8 @@ describe('Mission Control against a real OpenClaw', () => {
     expect(session('agent:scout:main')).toMatchObject({ runs: 1, failed_runs: 0, tool_calls: 0 });
     expect(session('agent:scout:errands')).toMatchObject({ runs: 1, failed_runs: 1, input_tokens: 0 });
     // What a user pays: the configured price times the tokens.
-    for (const s of transcripts.values()) expect(s.cost_usd).toBeCloseTo((s.input_tokens * PRICE.input + s.output_tokens * PRICE.output) / 1e6, 12);
+    for (const s of transcripts.values())
+      expect(s.cost_usd).toBeCloseTo((s.input_tokens * PRICE.input + s.output_tokens * PRICE.output) / 1e6, 12);
   });
 
   it('lists both OpenClaw agents, merged by id with the workspace ones', async () => {
@@ -220,7 +268,13 @@ describe('Mission Control against a real OpenClaw', () => {
     expect(status).toBe(200);
     for (const s of listed.sessions) {
       const mine = body.sessions.find((x: any) => x.key === s.key);
-      expect({ key: s.key, session_id: mine?.session_id, agent_id: mine?.agent_id, model: mine?.model, provider: mine?.provider }).toEqual({
+      expect({
+        key: s.key,
+        session_id: mine?.session_id,
+        agent_id: mine?.agent_id,
+        model: mine?.model,
+        provider: mine?.provider,
+      }).toEqual({
         key: s.key,
         session_id: s.sessionId,
         agent_id: s.agentId,
@@ -235,11 +289,20 @@ describe('Mission Control against a real OpenClaw', () => {
     for (const [key, sums] of transcripts) {
       const mine = body.sessions.find((x: any) => x.key === key);
       expectUsage(mine, sums, key);
-      expect({ key, run_count: mine.run_count, failed_runs: mine.failed_runs }).toEqual({ key, run_count: sums.runs, failed_runs: sums.failed_runs });
+      expect({ key, run_count: mine.run_count, failed_runs: mine.failed_runs }).toEqual({
+        key,
+        run_count: sums.runs,
+        failed_runs: sums.failed_runs,
+      });
       if (sums.runs === 1) {
         const cli = listed.sessions.find((s: any) => s.key === key);
-        expect({ key, input: mine.input_tokens, output: mine.output_tokens }).toEqual({ key, input: cli.inputTokens ?? 0, output: cli.outputTokens ?? 0 });
-        const cliCost = cli.estimatedCostUsd ?? ((cli.inputTokens ?? 0) * PRICE.input + (cli.outputTokens ?? 0) * PRICE.output) / 1e6;
+        expect({ key, input: mine.input_tokens, output: mine.output_tokens }).toEqual({
+          key,
+          input: cli.inputTokens ?? 0,
+          output: cli.outputTokens ?? 0,
+        });
+        const cliCost =
+          cli.estimatedCostUsd ?? ((cli.inputTokens ?? 0) * PRICE.input + (cli.outputTokens ?? 0) * PRICE.output) / 1e6;
         expect(mine.cost_usd).toBeCloseTo(cliCost, 9);
       }
     }
@@ -261,7 +324,11 @@ describe('Mission Control against a real OpenClaw', () => {
       5000,
       'a task_failed event with data.source "openclaw"',
     );
-    expect(events.find((e: any) => e.data.task_id === runId)).toMatchObject({ type: 'task_failed', agent_id: 'scout', data: { source: 'openclaw', task_id: runId } });
+    expect(events.find((e: any) => e.data.task_id === runId)).toMatchObject({
+      type: 'task_failed',
+      agent_id: 'scout',
+      data: { source: 'openclaw', task_id: runId },
+    });
 
     const { status, body } = await api(t!.url, `/api/sessions/${enc('agent:scout:errands')}`);
     expect(status).toBe(200);
@@ -277,7 +344,8 @@ describe('Mission Control against a real OpenClaw', () => {
     expect(status).toBe(200);
     const sums = session('agent:main:main');
     expect(body.tool_calls).toMatchObject({ total: sums.tool_calls, failed: 0 });
-    for (const [tool, count] of Object.entries(sums.tools)) expect(body.tool_calls.top).toContainEqual(expect.objectContaining({ tool, count }));
+    for (const [tool, count] of Object.entries(sums.tools))
+      expect(body.tool_calls.top).toContainEqual(expect.objectContaining({ tool, count }));
     expect(body.runs).toHaveLength(2);
     expect(body.runs.map((r: any) => r.status)).toEqual(['ok', 'ok']);
     expect(body.runs.map((r: any) => r.tool_calls).sort()).toEqual([0, 1]);
@@ -299,15 +367,24 @@ describe('Mission Control against a real OpenClaw', () => {
         r.msg.data.output_tokens === after?.output_tokens &&
         r.msg.data.run_count === after?.runs &&
         (!turn.fails || r.msg.data.status === 'failed' || r.msg.data.failed_runs >= 1);
-      const hit = await waitFor(async () => received.find(matches), Math.max(0, (result as RunResult).exitedAt + 2000 - Date.now()) + 50, `session_update after "${turn.name}"`).catch(
-        () => undefined,
-      );
+      const hit = await waitFor(
+        async () => received.find(matches),
+        Math.max(0, (result as RunResult).exitedAt + 2000 - Date.now()) + 50,
+        `session_update after "${turn.name}"`,
+      ).catch(() => undefined);
       latencies[turn.name] = hit ? hit.at - (result as RunResult).exitedAt : Number.POSITIVE_INFINITY;
-      if (hit) expect(hit.msg).toMatchObject({ type: 'session_update', source: 'mission-control', seq: expect.any(Number), data: { session_id: after?.session_id } });
+      if (hit)
+        expect(hit.msg).toMatchObject({
+          type: 'session_update',
+          source: 'mission-control',
+          seq: expect.any(Number),
+          data: { session_id: after?.session_id },
+        });
     }
     timings['session_update after CLI exit (ms, by turn)'] = Math.max(...Object.values(latencies));
     console.log('session_update latency after the CLI exited (ms; negative = before):', latencies);
-    for (const [name, ms] of Object.entries(latencies)) expect({ name, within2s: ms <= 2000 }).toEqual({ name, within2s: true });
+    for (const [name, ms] of Object.entries(latencies))
+      expect({ name, within2s: ms <= 2000 }).toEqual({ name, within2s: true });
   });
 
   it('does not count usage twice with both the plugin and the reader on: collections, Prometheus, a cost budget', async () => {
@@ -321,16 +398,37 @@ describe('Mission Control against a real OpenClaw', () => {
       5000,
       `${okRuns} llm_usage events from the plugin`,
     );
-    const byAgent = new Map(AGENTS.map((spec) => [spec.id, [...transcripts.values()].filter((s) => s.agent_id === spec.id).reduce((sum, s) => addUsage(sum, s), emptyUsage())]));
+    const byAgent = new Map(
+      AGENTS.map((spec) => [
+        spec.id,
+        [...transcripts.values()]
+          .filter((s) => s.agent_id === spec.id)
+          .reduce((sum, s) => addUsage(sum, s), emptyUsage()),
+      ]),
+    );
     const fleet = [...byAgent.values()].reduce((sum, s) => addUsage(sum, s), emptyUsage());
     // Since the collection after "scout hello": main's tool-call turn (the failing one used no tokens).
-    const [first, second] = turns.filter((x) => x.sessionKey === 'agent:main:main').map((x) => x.after as TranscriptSummary);
-    const since = { input_tokens: second.input_tokens - first.input_tokens, cost_usd: second.cost_usd - first.cost_usd };
+    const [first, second] = turns
+      .filter((x) => x.sessionKey === 'agent:main:main')
+      .map((x) => x.after as TranscriptSummary);
+    const since = {
+      input_tokens: second.input_tokens - first.input_tokens,
+      cost_usd: second.cost_usd - first.cost_usd,
+    };
     expect(since.input_tokens).toBeGreaterThan(0);
     // Budgets on either side of what was spent since: counted twice, the higher one fires too.
     const rule = async (name: string, usd: number) =>
-      (await api(t!.url, '/api/alerts/rules', { method: 'POST', headers: auth, json: { name, kind: 'cost_budget', params: { usd, window: 'day' } } })).body.id as string;
-    const [low, high] = [await rule('below the spend', since.cost_usd / 2), await rule('above the spend', since.cost_usd * 1.5)];
+      (
+        await api(t!.url, '/api/alerts/rules', {
+          method: 'POST',
+          headers: auth,
+          json: { name, kind: 'cost_budget', params: { usd, window: 'day' } },
+        })
+      ).body.id as string;
+    const [low, high] = [
+      await rule('below the spend', since.cost_usd / 2),
+      await rule('above the spend', since.cost_usd * 1.5),
+    ];
 
     const collected = await api(t!.url, '/api/system/metrics/collect', { method: 'POST', headers: auth });
     expect(collected.status).toBe(200);
@@ -347,7 +445,11 @@ describe('Mission Control against a real OpenClaw', () => {
           .split('\n')
           .filter((line) => line.startsWith(`${name}{agent="${id}",`) && (!kind || line.includes(`kind="${kind}"`)))
           .reduce((n, line) => n + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
-      expect({ id, input: figure('mission_control_tokens_total', 'input'), output: figure('mission_control_tokens_total', 'output') }).toEqual({
+      expect({
+        id,
+        input: figure('mission_control_tokens_total', 'input'),
+        output: figure('mission_control_tokens_total', 'output'),
+      }).toEqual({
         id,
         input: sums.input_tokens,
         output: sums.output_tokens,
@@ -355,13 +457,22 @@ describe('Mission Control against a real OpenClaw', () => {
       expect(figure('mission_control_cost_usd_total')).toBeCloseTo(sums.cost_usd, 9);
     }
     const alerts = async (id: string) => (await api(t!.url, `/api/alerts?rule_id=${id}`)).body.alerts;
-    const fired = await waitFor(async () => (await alerts(low)).find((a: any) => a.state === 'firing'), 5000, 'the lower budget to fire');
+    const fired = await waitFor(
+      async () => (await alerts(low)).find((a: any) => a.state === 'firing'),
+      5000,
+      'the lower budget to fire',
+    );
     expect(fired.value).toBeCloseTo(since.cost_usd, 9);
     expect(await alerts(high)).toEqual([]);
 
     const { status, body } = await api(t!.url, '/api/usage?group_by=agent');
     expect(status).toBe(200);
-    for (const [id, sums] of byAgent) expectUsage(body.rows.find((r: any) => r.key === id), sums, `usage of ${id}`);
+    for (const [id, sums] of byAgent)
+      expectUsage(
+        body.rows.find((r: any) => r.key === id),
+        sums,
+        `usage of ${id}`,
+      );
     expectUsage(body.total, fleet, 'usage total');
     expect(body.rows.find((r: any) => r.key === 'scout')).toMatchObject({ sessions: 2, runs: 2 });
     expect(body.rows.find((r: any) => r.key === 'main')).toMatchObject({ sessions: 1, runs: 2 });
@@ -383,15 +494,26 @@ describe('Mission Control against a real OpenClaw', () => {
 
   it('reports OpenClaw in /api/health', async () => {
     const { body } = await api(t!.url, '/api/health');
-    expect(body.services.openclaw).toMatchObject({ status: 'up', state: 'ok', agents: 2, sessions: 3, schema_versions: { main: 23, scout: 23 } });
+    expect(body.services.openclaw).toMatchObject({
+      status: 'up',
+      state: 'ok',
+      agents: 2,
+      sessions: 3,
+      schema_versions: { main: 23, scout: 23 },
+    });
   });
 
   it('stored what the plugin forwarded, tagged with its source', async () => {
     const page = await api(t!.url, '/api/system/events?limit=1000');
     const mine = page.body.events.filter((e: any) => e.data?.source === 'openclaw');
     const types = [...new Set(mine.map((e: any) => e.type))].sort();
-    console.log('plugin events stored by Mission Control:', types.map((type) => `${type} x${mine.filter((e: any) => e.type === type).length}`).join(', '));
-    expect(types).toEqual(expect.arrayContaining(['llm_usage', 'task_completed', 'task_failed', 'task_started', 'tool_called']));
+    console.log(
+      'plugin events stored by Mission Control:',
+      types.map((type) => `${type} x${mine.filter((e: any) => e.type === type).length}`).join(', '),
+    );
+    expect(types).toEqual(
+      expect.arrayContaining(['llm_usage', 'task_completed', 'task_failed', 'task_started', 'tool_called']),
+    );
     expect(mine.filter((e: any) => e.type === 'task_completed')).toHaveLength(turns.filter((x) => !x.fails).length);
     expect(stored.get('agent:scout:errands')?.status).toBe('failed');
   });

@@ -115,7 +115,11 @@ export async function withEnv<T>(vars: Record<string, string>, fn: () => Promise
 }
 
 /** Polls until `check` returns a value (or stops throwing); fails with the last error after `timeoutMs`. */
-export async function waitFor<T>(check: () => Promise<T | undefined | false>, timeoutMs = 3000, what = 'condition'): Promise<T> {
+export async function waitFor<T>(
+  check: () => Promise<T | undefined | false>,
+  timeoutMs = 3000,
+  what = 'condition',
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {
@@ -137,7 +141,8 @@ export async function waitFor<T>(check: () => Promise<T | undefined | false>, ti
 export async function holdsFor(check: () => Promise<boolean>, windowMs: number, what = 'condition'): Promise<void> {
   const start = Date.now();
   for (;;) {
-    if (!(await check())) throw new Error(`${what} stopped holding ${Date.now() - start} ms into its ${windowMs} ms window`);
+    if (!(await check()))
+      throw new Error(`${what} stopped holding ${Date.now() - start} ms into its ${windowMs} ms window`);
     if (Date.now() - start >= windowMs) return;
     await new Promise((r) => setTimeout(r, Math.min(50, windowMs - (Date.now() - start))));
   }
@@ -155,7 +160,11 @@ export async function api(
 ): Promise<{ status: number; body: any; headers: Headers }> {
   const headers = new Headers(init.headers);
   if (init.json !== undefined) headers.set('content-type', 'application/json');
-  const response = await fetch(base + path, { ...init, headers, body: init.json !== undefined ? JSON.stringify(init.json) : init.body });
+  const response = await fetch(base + path, {
+    ...init,
+    headers,
+    body: init.json !== undefined ? JSON.stringify(init.json) : init.body,
+  });
   const text = await response.text();
   let body: unknown = text;
   try {

@@ -4,6 +4,8 @@ import { DATABASE_PREFIX, dropDatabase, psql } from './test-database';
 export default function dropTestDatabases(): void {
   const admin = process.env.TEST_POSTGRES_URL;
   if (!admin) return;
-  const names = psql(admin, `SELECT datname FROM pg_database WHERE datname LIKE '${DATABASE_PREFIX}%'`).split('\n').filter(Boolean);
+  const names = psql(admin, `SELECT datname FROM pg_database WHERE datname LIKE '${DATABASE_PREFIX}%'`)
+    .split('\n')
+    .filter(Boolean);
   for (const name of names) dropDatabase(admin, name);
 }

@@ -23,14 +23,28 @@ export interface ServiceProcess {
  * folder's PostgreSQL database. It runs in the project's folder unless `options.cwd` names another (where
  * it looks for `.env`).
  */
-export function spawnService(entry: string, args: string[] = [], env: Record<string, string> = {}, options: { cwd?: string } = {}): ServiceProcess {
+export function spawnService(
+  entry: string,
+  args: string[] = [],
+  env: Record<string, string> = {},
+  options: { cwd?: string } = {},
+): ServiceProcess {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('MC_')));
   // Absolute, so that the entry, ts-node and its tsconfig are found from any working directory.
   const runner = entry.endsWith('.ts') ? ['-r', require.resolve('ts-node/register/transpile-only')] : [];
   const tsNode = entry.endsWith('.ts') ? { TS_NODE_PROJECT: join(ROOT, 'tsconfig.json') } : {};
   const child = spawn(process.execPath, [...runner, resolve(ROOT, entry), ...args], {
     cwd: options.cwd ?? ROOT,
-    env: { ...clean, ...tsNode, NO_COLOR: '1', MC_HOST: '127.0.0.1', MC_API_PORT: '0', MC_WS_PORT: '0', ...databaseEnv(env.MC_DATA_DIR), ...env },
+    env: {
+      ...clean,
+      ...tsNode,
+      NO_COLOR: '1',
+      MC_HOST: '127.0.0.1',
+      MC_API_PORT: '0',
+      MC_WS_PORT: '0',
+      ...databaseEnv(env.MC_DATA_DIR),
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -38,7 +52,9 @@ export function spawnService(entry: string, args: string[] = [], env: Record<str
   let output = '';
   child.stdout?.on('data', (chunk) => ((stdout += chunk), (output += chunk)));
   child.stderr?.on('data', (chunk) => ((stderr += chunk), (output += chunk)));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
   return {
     child,
     stdout: () => stdout,

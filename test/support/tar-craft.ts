@@ -53,7 +53,15 @@ export function craftedBackup(entries: RawEntry[], id = '20260101_000000'): Buff
   const files = entries
     .filter((e) => (e.type ?? '0') === '0')
     .map((e) => ({ path: e.name, size: Buffer.byteLength(e.content ?? ''), sha256: sha256(e.content ?? '') }));
-  const manifest = { format: 1, id, type: 'full', agent_id: null, created_at: '2026-01-01T00:00:00.000Z', service_version: 'test', files };
+  const manifest = {
+    format: 1,
+    id,
+    type: 'full',
+    agent_id: null,
+    created_at: '2026-01-01T00:00:00.000Z',
+    service_version: 'test',
+    files,
+  };
   return gzipSync(rawTar([...entries, { name: 'manifest.json', content: JSON.stringify(manifest) }]));
 }
 

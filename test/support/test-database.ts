@@ -38,7 +38,9 @@ export function dropDatabase(adminUrl: string, name: string): void {
 
 /** Runs statements with psql, synchronously: child processes are spawned synchronously too. */
 export function psql(url: string, ...statements: string[]): string {
-  return execFileSync('psql', [url, '-v', 'ON_ERROR_STOP=1', '-qAt', ...statements.flatMap((s) => ['-c', s])], { encoding: 'utf8' });
+  return execFileSync('psql', [url, '-v', 'ON_ERROR_STOP=1', '-qAt', ...statements.flatMap((s) => ['-c', s])], {
+    encoding: 'utf8',
+  });
 }
 
 /** Where a full backup keeps its copy of the database, for the engine under test. */
@@ -49,7 +51,10 @@ export async function eventTypesInCopy(file: string): Promise<string[]> {
   if (!ADMIN_URL) return sqliteEventTypes(file);
   // The table's rows as pg_restore writes them for COPY: tab-separated id, timestamp, event_type, ...
   const text = execFileSync('pg_restore', ['--data-only', '--table=events', '--file=-', file], { encoding: 'utf8' });
-  const rows = text.slice(text.indexOf('FROM stdin;\n') + 'FROM stdin;\n'.length, text.indexOf('\n\\.')).split('\n').filter(Boolean);
+  const rows = text
+    .slice(text.indexOf('FROM stdin;\n') + 'FROM stdin;\n'.length, text.indexOf('\n\\.'))
+    .split('\n')
+    .filter(Boolean);
   return rows
     .map((line) => line.split('\t'))
     .sort((a, b) => Number(a[0]) - Number(b[0]))
@@ -59,14 +64,18 @@ export async function eventTypesInCopy(file: string): Promise<string[]> {
 /** The `event_type` of every event stored by the service on this data folder, in id order. */
 export async function storedEventTypes(dataDir: string): Promise<string[]> {
   if (!ADMIN_URL) return sqliteEventTypes(join(dataDir, 'metrics.db'));
-  return psql(databaseEnv(dataDir).MC_DATABASE_URL, 'SELECT "event_type" FROM "events" ORDER BY "id"').split('\n').filter(Boolean);
+  return psql(databaseEnv(dataDir).MC_DATABASE_URL, 'SELECT "event_type" FROM "events" ORDER BY "id"')
+    .split('\n')
+    .filter(Boolean);
 }
 
 async function sqliteEventTypes(file: string): Promise<string[]> {
   const { Database } = await import('sqlite3');
   return new Promise((resolve, reject) => {
     const db = new Database(file);
-    db.all('SELECT event_type FROM events ORDER BY id', (error, rows: { event_type: string }[]) => db.close(() => (error ? reject(error) : resolve(rows.map((r) => r.event_type)))));
+    db.all('SELECT event_type FROM events ORDER BY id', (error, rows: { event_type: string }[]) =>
+      db.close(() => (error ? reject(error) : resolve(rows.map((r) => r.event_type)))),
+    );
   });
 }
 
@@ -88,7 +97,8 @@ export async function holdEventsWriteLock(dataDir: string): Promise<() => Promis
   }
   const { Database } = await import('sqlite3');
   const other = new Database(join(dataDir, 'metrics.db'));
-  const run = (sql: string) => new Promise<void>((resolve, reject) => other.run(sql, (error) => (error ? reject(error) : resolve())));
+  const run = (sql: string) =>
+    new Promise<void>((resolve, reject) => other.run(sql, (error) => (error ? reject(error) : resolve())));
   await run('BEGIN IMMEDIATE');
   return async () => {
     await run('ROLLBACK');

@@ -62,7 +62,8 @@ export class WebhookReceiver {
   async waitFor(count: number, timeoutMs = 5000): Promise<Received[]> {
     const deadline = Date.now() + timeoutMs;
     while (this.received.length < count) {
-      if (Date.now() > deadline) throw new Error(`the receiver got ${this.received.length} requests, not ${count}, in ${timeoutMs} ms`);
+      if (Date.now() > deadline)
+        throw new Error(`the receiver got ${this.received.length} requests, not ${count}, in ${timeoutMs} ms`);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, Math.max(0, deadline - Date.now()));
         this.waiters.push(() => (clearTimeout(timer), resolve()));
@@ -88,7 +89,13 @@ export class WebhookReceiver {
       } catch {
         /* not JSON: kept as text */
       }
-      const request: Received = { headers: req.headers, body, json, accepted: false, remotePort: req.socket.remotePort ?? 0 };
+      const request: Received = {
+        headers: req.headers,
+        body,
+        json,
+        accepted: false,
+        remotePort: req.socket.remotePort ?? 0,
+      };
       const reply = this.reply(this.received.length, request);
       const answer = (given: Answer) => {
         const { status, body: text = '', headers = {} } = typeof given === 'number' ? { status: given } : given;

@@ -37,7 +37,10 @@ export class TestSocket {
     for (;;) {
       const found = this.messages.slice(from).find(match);
       if (found) return found;
-      if (Date.now() > deadline) throw new Error(`no matching message in ${timeoutMs} ms; got types ${this.messages.map((m) => m.type).join(', ')}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `no matching message in ${timeoutMs} ms; got types ${this.messages.map((m) => m.type).join(', ')}`,
+        );
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, Math.max(0, deadline - Date.now()));
         this.waiters.push(() => (clearTimeout(timer), resolve()));

@@ -21,7 +21,10 @@ export class AgentDto {
   name!: string;
   codename!: string | null;
   role!: string | null;
-  @ApiProperty({ enum: AGENT_STATUSES, description: 'Normalised status; offline when last_active is older than MC_STALE_MINUTES.' })
+  @ApiProperty({
+    enum: AGENT_STATUSES,
+    description: 'Normalised status; offline when last_active is older than MC_STALE_MINUTES.',
+  })
   status!: AgentStatus;
   /** The status exactly as the agent wrote it, or null. */
   raw_status!: string | null;

@@ -12,7 +12,11 @@ const MAX_WINDOW_MINUTES = 30 * 24 * 60;
 /** A window of up to MAX_WINDOW_MINUTES minutes. */
 function IsWindowMinutes(): PropertyDecorator {
   const message = `window_minutes must be a positive number of minutes, at most ${MAX_WINDOW_MINUTES}`;
-  return applyDecorators(IsNumber({}, { message: 'window_minutes must be a number' }), IsPositive({ message }), Max(MAX_WINDOW_MINUTES, { message }));
+  return applyDecorators(
+    IsNumber({}, { message: 'window_minutes must be a number' }),
+    IsPositive({ message }),
+    Max(MAX_WINDOW_MINUTES, { message }),
+  );
 }
 
 /** agent_error, session_stuck: one agent, or every agent when absent. */

@@ -1,8 +1,28 @@
 import { ApiExtraModels, ApiProperty, getSchemaPath, PartialType } from '@nestjs/swagger';
-import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsNumber, IsObject, IsString, Length, Matches, Max, Min } from 'class-validator';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsNumber,
+  IsObject,
+  IsString,
+  Length,
+  Matches,
+  Max,
+  Min,
+} from 'class-validator';
 import { IsOptionalNotNull } from '../../common/validation';
 import { RULE_KINDS, RuleKind, SEVERITIES, Severity } from '../alert-rule.entity';
-import { AgentOfflineParams, AgentParams, CostBudgetParams, ErrorRateParams, EventCountParams, NoBackupParams, NoParams } from './rule-params.dto';
+import {
+  AgentOfflineParams,
+  AgentParams,
+  CostBudgetParams,
+  ErrorRateParams,
+  EventCountParams,
+  NoBackupParams,
+  NoParams,
+} from './rule-params.dto';
 
 /** Ids of rules and channels: given in the rule file, generated (UUIDs) over the API. */
 export const CONFIG_ID_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/;
@@ -10,7 +30,15 @@ export const CONFIG_ID_MESSAGE = 'must be an id: letters, digits, "_", "." and "
 const MAX_COOLDOWN_MINUTES = 30 * 24 * 60;
 
 /** A new rule. Absent common fields take their defaults. */
-@ApiExtraModels(AgentOfflineParams, AgentParams, CostBudgetParams, ErrorRateParams, EventCountParams, NoBackupParams, NoParams)
+@ApiExtraModels(
+  AgentOfflineParams,
+  AgentParams,
+  CostBudgetParams,
+  ErrorRateParams,
+  EventCountParams,
+  NoBackupParams,
+  NoParams,
+)
 export class CreateRuleDto {
   /** @example "Agent offline" */
   @IsString({ message: 'name must be a string' })
@@ -22,8 +50,17 @@ export class CreateRuleDto {
   kind!: RuleKind;
 
   @ApiProperty({
-    description: 'The parameters of the kind: agent_offline {agent_id?, minutes}; agent_error and session_stuck {agent_id?}; cost_budget {agent_id?, usd, window}; error_rate {agent_id?, above, window_minutes, min_tasks}; event_count {event_type, agent_id?, at_least, window_minutes}; no_backup {hours}; backup_failed and health {}.',
-    oneOf: [AgentOfflineParams, AgentParams, CostBudgetParams, ErrorRateParams, EventCountParams, NoBackupParams, NoParams].map((model) => ({ $ref: getSchemaPath(model) })),
+    description:
+      'The parameters of the kind: agent_offline {agent_id?, minutes}; agent_error and session_stuck {agent_id?}; cost_budget {agent_id?, usd, window}; error_rate {agent_id?, above, window_minutes, min_tasks}; event_count {event_type, agent_id?, at_least, window_minutes}; no_backup {hours}; backup_failed and health {}.',
+    oneOf: [
+      AgentOfflineParams,
+      AgentParams,
+      CostBudgetParams,
+      ErrorRateParams,
+      EventCountParams,
+      NoBackupParams,
+      NoParams,
+    ].map((model) => ({ $ref: getSchemaPath(model) })),
     example: { minutes: 10 },
     default: {},
   })

@@ -42,12 +42,18 @@ export class AgentKinds {
       if (Number.isNaN(lastActive) && !this.offlineSince.has(agent.id)) this.offlineSince.set(agent.id, now);
       const since = Number.isNaN(lastActive) ? this.offlineSince.get(agent.id)! : lastActive;
       const offlineFor = (now - since) / MINUTE;
-      return offlineFor > minutes ? { value: round1(offlineFor), message: `${agent.name} has been offline for ${Math.floor(offlineFor)} minutes` } : null;
+      return offlineFor > minutes
+        ? { value: round1(offlineFor), message: `${agent.name} has been offline for ${Math.floor(offlineFor)} minutes` }
+        : null;
     });
   }
 
   error(rule: AlertRule): Observation {
-    return this.overAgents(rule, (agent) => (agent.status === 'error' ? { value: null, message: `${agent.name} is in error (${agent.raw_status ?? 'error'})` } : null));
+    return this.overAgents(rule, (agent) =>
+      agent.status === 'error'
+        ? { value: null, message: `${agent.name} is in error (${agent.raw_status ?? 'error'})` }
+        : null,
+    );
   }
 
   /** Only stuck sessions are looked at; a session that is no longer stuck is no longer listed, so its alert resolves once the reader has read everything. */
@@ -71,7 +77,9 @@ export class AgentKinds {
    */
   private overAgents(rule: AlertRule, test: (agent: Agent) => Match | null): Observation {
     const agentId = ruleAgent(rule);
-    const agents = agentId ? [this.fleet.getAgent(agentId)].filter((a): a is Agent => a !== undefined) : this.fleet.listAgents();
+    const agents = agentId
+      ? [this.fleet.getAgent(agentId)].filter((a): a is Agent => a !== undefined)
+      : this.fleet.listAgents();
     const subjects = new Map(agents.map((agent) => [agentSubject(agent.id), test(agent)]));
     return { subjects, exhaustive: this.openclaw.ready || this.openclaw.health().state === 'off' };
   }

@@ -19,24 +19,45 @@ export class EventKinds {
   }
 
   async eventCount(rule: AlertRule, now: number): Promise<Observation> {
-    const { event_type: type, at_least: atLeast, window_minutes: window } = rule.params as { event_type: string; at_least: number; window_minutes: number };
+    const {
+      event_type: type,
+      at_least: atLeast,
+      window_minutes: window,
+    } = rule.params as { event_type: string; at_least: number; window_minutes: number };
     const agent = ruleAgent(rule);
     const counts = await this.events.countByType([type], new Date(now - window * MINUTE), new Date(now), agent);
     const n = counts[type];
     const about = agent ? ` about ${agent}` : '';
-    return single(agent ? agentSubject(agent) : FLEET, n >= atLeast ? { value: n, message: `${n} ${type} events${about} in the last ${window} minutes (at least ${atLeast})` } : null);
+    return single(
+      agent ? agentSubject(agent) : FLEET,
+      n >= atLeast
+        ? { value: n, message: `${n} ${type} events${about} in the last ${window} minutes (at least ${atLeast})` }
+        : null,
+    );
   }
 
   async errorRate(rule: AlertRule, now: number): Promise<Observation> {
-    const { above, window_minutes: window, min_tasks: minTasks } = rule.params as { above: number; window_minutes: number; min_tasks: number };
+    const {
+      above,
+      window_minutes: window,
+      min_tasks: minTasks,
+    } = rule.params as { above: number; window_minutes: number; min_tasks: number };
     const agent = ruleAgent(rule);
-    const counts = await this.events.countByType(['task_completed', 'task_failed'], new Date(now - window * MINUTE), new Date(now), agent);
+    const counts = await this.events.countByType(
+      ['task_completed', 'task_failed'],
+      new Date(now - window * MINUTE),
+      new Date(now),
+      agent,
+    );
     const failed = counts.task_failed;
     const ended = failed + counts.task_completed;
     const rate = ended ? failed / ended : 0;
     const holds = ended >= minTasks && rate > above;
     const who = agent ?? 'The fleet';
     const message = `${who}: ${failed} of ${ended} tasks failed in the last ${window} minutes (${round1(rate * 100)} %, above ${round1(above * 100)} %)`;
-    return single(agent ? agentSubject(agent) : FLEET, holds ? { value: Math.round(rate * 1000) / 1000, message } : null);
+    return single(
+      agent ? agentSubject(agent) : FLEET,
+      holds ? { value: Math.round(rate * 1000) / 1000, message } : null,
+    );
   }
 }

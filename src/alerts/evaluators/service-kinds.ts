@@ -46,7 +46,12 @@ export class ServiceKinds {
   backupFailed(): Observation {
     if (!this.lastBackup) return { subjects: new Map(), exhaustive: false };
     const { failed, error, operation } = this.lastBackup;
-    return single(FLEET, failed ? { value: null, message: `A backup ${operation === 'verify' ? 'failed verification' : 'failed'}: ${error}` } : null);
+    return single(
+      FLEET,
+      failed
+        ? { value: null, message: `A backup ${operation === 'verify' ? 'failed verification' : 'failed'}: ${error}` }
+        : null,
+    );
   }
 
   /** With no verified full backup at all, the time counts from the service's start. */
@@ -56,7 +61,9 @@ export class ServiceKinds {
     const made = newest && newest.id === this.madeHere?.id ? this.madeHere.at : -Infinity;
     const since = newest ? Math.max(Date.parse(newest.created_at), made) : this.startedAt;
     const age = (now - since) / HOUR;
-    const message = newest ? `No verified full backup for ${Math.floor(age)} hours (the last is ${newest.id})` : `No verified full backup since the service started ${Math.floor(age)} hours ago`;
+    const message = newest
+      ? `No verified full backup for ${Math.floor(age)} hours (the last is ${newest.id})`
+      : `No verified full backup since the service started ${Math.floor(age)} hours ago`;
     return single(FLEET, age > hours ? { value: round1(age), message } : null);
   }
 
@@ -64,11 +71,21 @@ export class ServiceKinds {
     // Several health rules in one evaluation share one check (two evaluations may share a time).
     if (this.health?.evaluation !== evaluation) this.health = { evaluation, status: this.checkHealth() };
     const { status, down } = await this.health.status;
-    return single(FLEET, status === 'healthy' ? null : { value: null, message: `Mission Control is ${status}${down.length ? `: ${down.join(', ')} down` : ''}` });
+    return single(
+      FLEET,
+      status === 'healthy'
+        ? null
+        : { value: null, message: `Mission Control is ${status}${down.length ? `: ${down.join(', ')} down` : ''}` },
+    );
   }
 
   private async checkHealth(): Promise<{ status: string; down: string[] }> {
     const { status, services } = await this.healthService.check();
-    return { status, down: Object.entries(services).filter(([, s]) => s.status === 'down').map(([name]) => name) };
+    return {
+      status,
+      down: Object.entries(services)
+        .filter(([, s]) => s.status === 'down')
+        .map(([name]) => name),
+    };
   }
 }

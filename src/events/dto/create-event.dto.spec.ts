@@ -4,7 +4,12 @@ import { CreateEventBatchDto, CreateEventDto, isValidEvent, isValidEventBatch } 
 
 /** The quick checks must accept exactly what the decorators accept, or the two paths would disagree. */
 describe('the quick event checks agree with the DTO decorators', () => {
-  const good = { event_type: 'task_completed', agent_id: 'forge', timestamp: '2026-02-17T00:46:00Z', data: { task_id: 'T1' } };
+  const good = {
+    event_type: 'task_completed',
+    agent_id: 'forge',
+    timestamp: '2026-02-17T00:46:00Z',
+    data: { task_id: 'T1' },
+  };
   const events: unknown[] = [
     good,
     { event_type: 'x' },

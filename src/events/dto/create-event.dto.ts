@@ -1,6 +1,15 @@
 import { BadRequestException, PipeTransform } from '@nestjs/common';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, isObject, IsOptional, registerDecorator, ValidateNested, ValidationArguments } from 'class-validator';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  isObject,
+  IsOptional,
+  registerDecorator,
+  ValidateNested,
+  ValidationArguments,
+} from 'class-validator';
 import { ApiProperty } from '@nestjs/swagger';
 import { eventFigureProblems, eventFiguresFit, plausibleTime } from '../../common/figure-bounds';
 import { isReadableIsoDate } from '../../common/iso-date';
@@ -65,7 +74,11 @@ const EVENT_RULES: Record<keyof CreateEventDto, FieldRule> = {
     optional: true,
     checks: [
       { name: 'isObject', valid: (v) => isObject(v) && !Array.isArray(v), message: 'data must be a JSON object' },
-      { name: 'maxDepth', valid: (v) => !nestsDeeperThan(v, MAX_EVENT_DATA_DEPTH), message: `data must nest at most ${MAX_EVENT_DATA_DEPTH} levels` },
+      {
+        name: 'maxDepth',
+        valid: (v) => !nestsDeeperThan(v, MAX_EVENT_DATA_DEPTH),
+        message: `data must nest at most ${MAX_EVENT_DATA_DEPTH} levels`,
+      },
       {
         name: 'maxJsonBytes',
         valid: (v) => Buffer.byteLength(jsonOf(v) ?? '') <= MAX_EVENT_DATA_BYTES,
@@ -86,7 +99,13 @@ function EventField(target: object, property: string): void {
   if (rule.optional) IsOptional()(target, property);
   for (const { name, valid, message } of rule.checks) {
     const text = typeof message === 'string' ? message : (args: ValidationArguments) => message(args.value);
-    registerDecorator({ name, target: target.constructor, propertyName: property, options: { message: text }, validator: { validate: valid } });
+    registerDecorator({
+      name,
+      target: target.constructor,
+      propertyName: property,
+      options: { message: text },
+      validator: { validate: valid },
+    });
   }
 }
 
@@ -138,10 +157,21 @@ export class CreateEventBatchDto {
 /** The 400 for an event, or a batch, that the direct check refuses: which events are not event objects. */
 export function explainInvalidEvents(body: unknown): BadRequestException {
   const events = isObject(body) ? (body as Record<string, unknown>).events : undefined;
-  if (!Array.isArray(events)) return new BadRequestException({ message: 'Invalid request: the body must be an event object', details: [{ field: 'body', messages: ['must be an event object'] }] });
+  if (!Array.isArray(events))
+    return new BadRequestException({
+      message: 'Invalid request: the body must be an event object',
+      details: [{ field: 'body', messages: ['must be an event object'] }],
+    });
   const indexes = events.flatMap((event, i) => (isValidEvent(event) ? [] : [i]));
-  const details = indexes.map((i) => ({ field: `events.${i}`, messages: ['must be an event object with an event_type'] }));
-  return new BadRequestException({ message: `Invalid request: ${details.map((d) => `${d.field}: ${d.messages[0]}`).join('; ')}`, details, invalid_indexes: indexes });
+  const details = indexes.map((i) => ({
+    field: `events.${i}`,
+    messages: ['must be an event object with an event_type'],
+  }));
+  return new BadRequestException({
+    message: `Invalid request: ${details.map((d) => `${d.field}: ${d.messages[0]}`).join('; ')}`,
+    details,
+    invalid_indexes: indexes,
+  });
 }
 
 /** What CreateEventBatchDto's decorators accept. */
@@ -153,8 +183,10 @@ export function isValidEventBatch(body: unknown): body is CreateEventBatchDto {
 /** What is wrong with an event's `type`, the other name of its event_type, or null. */
 function typeAliasProblem(event: Record<string, unknown>): string | null {
   const type = event.type;
-  if (typeof type !== 'string' || !EVENT_TYPE_PATTERN.test(type)) return `type must be ${EVENT_TYPE_FORM} (it is another name for event_type)`;
-  if (event.event_type !== undefined && event.event_type !== type) return 'type is another name for event_type: give one of them, or the same value in both';
+  if (typeof type !== 'string' || !EVENT_TYPE_PATTERN.test(type))
+    return `type must be ${EVENT_TYPE_FORM} (it is another name for event_type)`;
+  if (event.event_type !== undefined && event.event_type !== type)
+    return 'type is another name for event_type: give one of them, or the same value in both';
   return null;
 }
 
@@ -189,7 +221,8 @@ export class EventTypeAliasPipe implements PipeTransform<unknown, unknown> {
       const aliasing = isObject(event) && Object.hasOwn(event, 'type');
       const problem = aliasing ? typeAliasProblem(event as Record<string, unknown>) : null;
       if (problem) details.push({ field: `events.${i}.type`, messages: [problem] });
-      else if (!isValidEvent(aliased[i])) details.push({ field: `events.${i}`, messages: ['must be an event object with an event_type'] });
+      else if (!isValidEvent(aliased[i]))
+        details.push({ field: `events.${i}`, messages: ['must be an event object with an event_type'] });
       else return;
       indexes.push(i);
     });

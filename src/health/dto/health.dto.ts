@@ -52,7 +52,23 @@ export class HealthDto {
   @ApiProperty({
     type: 'object',
     additionalProperties: { $ref: '#/components/schemas/ServiceHealthDto' },
-    example: { api: { status: 'up' }, database: { status: 'up' }, workspace: { status: 'up', agents: 12 }, disk: { status: 'up', folders: { MC_DATA_DIR: { path: '/srv/mc/data', free_bytes: 52428800000, total_bytes: 107374182400, full: false, full_since: null } } } },
+    example: {
+      api: { status: 'up' },
+      database: { status: 'up' },
+      workspace: { status: 'up', agents: 12 },
+      disk: {
+        status: 'up',
+        folders: {
+          MC_DATA_DIR: {
+            path: '/srv/mc/data',
+            free_bytes: 52428800000,
+            total_bytes: 107374182400,
+            full: false,
+            full_since: null,
+          },
+        },
+      },
+    },
   })
   services!: Record<string, ServiceHealthDto>;
 }

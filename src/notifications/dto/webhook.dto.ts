@@ -12,7 +12,13 @@ export function isWebhookUrl(value: unknown): boolean {
 
 function IsWebhookUrl() {
   return (target: object, propertyName: string) =>
-    registerDecorator({ name: 'isWebhookUrl', target: target.constructor, propertyName, options: { message: URL_MESSAGE }, validator: { validate: isWebhookUrl } });
+    registerDecorator({
+      name: 'isWebhookUrl',
+      target: target.constructor,
+      propertyName,
+      options: { message: URL_MESSAGE },
+      validator: { validate: isWebhookUrl },
+    });
 }
 
 @RefusesUnknownFields()

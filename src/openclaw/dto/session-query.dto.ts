@@ -7,7 +7,16 @@ import { AGENT_ID_PATTERN } from '../../workspace/workspace.types';
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
 /** OpenClaw's stored run statuses (queued, running, done, failed, killed, timeout) and the reader's idle and interrupted. */
-export const SESSION_STATUSES = ['queued', 'running', 'idle', 'done', 'failed', 'killed', 'timeout', 'interrupted'] as const;
+export const SESSION_STATUSES = [
+  'queued',
+  'running',
+  'idle',
+  'done',
+  'failed',
+  'killed',
+  'timeout',
+  'interrupted',
+] as const;
 const ACTIVE_MINUTES_MESSAGE = 'active_minutes must be a positive number of minutes, at most 525600 (a year)';
 
 /**

@@ -11,13 +11,17 @@ export class ListTasksQuery {
   /** A normalised status: pending, in_progress, review, completed, failed, cancelled, or one the queue holds as written. */
   @IsOptional()
   @Transform(lower)
-  @Matches(/^[a-z][a-z0-9_]{0,31}$/, { message: 'status must be a status word such as pending, in_progress or completed' })
+  @Matches(/^[a-z][a-z0-9_]{0,31}$/, {
+    message: 'status must be a status word such as pending, in_progress or completed',
+  })
   status?: string;
 
   /** An agent id, compared without regard to case. */
   @IsOptional()
   @Transform(lower)
-  @Matches(/^[a-z0-9_][a-z0-9_.@ -]{0,127}$/, { message: 'assigned_to must be an agent id or name of at most 128 characters' })
+  @Matches(/^[a-z0-9_][a-z0-9_.@ -]{0,127}$/, {
+    message: 'assigned_to must be an agent id or name of at most 128 characters',
+  })
   assigned_to?: string;
 
   /** P0–P3, or a priority the queue holds as written; without regard to case. */

@@ -10,14 +10,25 @@ import { ServiceFolders } from './service';
  * restore staging and old folders, temporary and partial files, uploads, lock drafts, the restore journal,
  * and a backup lock whose holder is gone (taken over and removed at start).
  */
-const TEMPORARY = [/^\.mc-(restore|old)-/, /\.tmp$/, /\.stale$/, /\.partial/, /^\.upload-/, /^\.restore-db-/, /^restore-journal\.json$/, /^\.operation\.lock$/];
+const TEMPORARY = [
+  /^\.mc-(restore|old)-/,
+  /\.tmp$/,
+  /\.stale$/,
+  /\.partial/,
+  /^\.upload-/,
+  /^\.restore-db-/,
+  /^restore-journal\.json$/,
+  /^\.operation\.lock$/,
+];
 
 /** Every path under the service's folders that looks temporary. */
 export async function temporaryLeftovers(f: ServiceFolders): Promise<string[]> {
   const found: string[] = [];
   for (const root of [f.workspace, f.dataDir, f.backupDir]) {
     const paths = await readdir(root, { recursive: true }).catch(() => [] as string[]);
-    found.push(...paths.filter((p) => TEMPORARY.some((pattern) => pattern.test(basename(p)))).map((p) => join(root, p)));
+    found.push(
+      ...paths.filter((p) => TEMPORARY.some((pattern) => pattern.test(basename(p)))).map((p) => join(root, p)),
+    );
   }
   return found;
 }
@@ -26,7 +37,14 @@ export async function temporaryLeftovers(f: ServiceFolders): Promise<string[]> {
 export async function treeDigest(dir: string): Promise<string> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
   const files = entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
-  const lines = await Promise.all(files.map(async (file) => `${file.slice(dir.length)} ${createHash('sha256').update(await readFile(file)).digest('hex')}`));
+  const lines = await Promise.all(
+    files.map(
+      async (file) =>
+        `${file.slice(dir.length)} ${createHash('sha256')
+          .update(await readFile(file))
+          .digest('hex')}`,
+    ),
+  );
   return lines.sort().join('\n');
 }
 
@@ -35,7 +53,10 @@ export async function storedMarkers(url: string, type: string): Promise<Set<stri
   const markers = new Set<string>();
   let cursor: string | null = null;
   do {
-    const page: { body: { events: { data: { marker: string } }[]; next_cursor: string | null } } = await api(url, `/api/system/events?type=${type}&limit=1000${cursor ? `&cursor=${cursor}` : ''}`);
+    const page: { body: { events: { data: { marker: string } }[]; next_cursor: string | null } } = await api(
+      url,
+      `/api/system/events?type=${type}&limit=1000${cursor ? `&cursor=${cursor}` : ''}`,
+    );
     for (const event of page.body.events) markers.add(event.data.marker);
     cursor = page.body.next_cursor;
   } while (cursor);

@@ -11,7 +11,9 @@ export class RawJson {
 /** JSON.stringify, with every RawJson put in as its text. */
 export function toJson(value: unknown): string {
   const raws: string[] = [];
-  const text = JSON.stringify(value, (_key, v: unknown) => (v instanceof RawJson ? `\u0000raw${raws.push(v.text) - 1}\u0000` : v));
+  const text = JSON.stringify(value, (_key, v: unknown) =>
+    v instanceof RawJson ? `\u0000raw${raws.push(v.text) - 1}\u0000` : v,
+  );
   return (text ?? 'null').replace(/"\\u0000raw(\d+)\\u0000"/g, (_m, i: string) => raws[Number(i)]);
 }
 
@@ -69,9 +71,11 @@ const NASTY_STRINGS = [
 ];
 
 /** Very long strings, made on demand so that thousands of requests do not hold them all. */
-const LONG_STRINGS = fc.constantFrom(1_000, 70_000, 1_100_000).chain((n) =>
-  fc.constantFrom('x', '\u{1F600}', '\u0000', 'é').map((unit) => unit.repeat(Math.ceil(n / unit.length))),
-);
+const LONG_STRINGS = fc
+  .constantFrom(1_000, 70_000, 1_100_000)
+  .chain((n) =>
+    fc.constantFrom('x', '\u{1F600}', '\u0000', 'é').map((unit) => unit.repeat(Math.ceil(n / unit.length))),
+  );
 
 /** Hostile strings short enough for a URL (longer ones only meet Node's header limit, which one case covers). */
 export const shortHostileString: fc.Arbitrary<string> = fc.oneof(
@@ -81,7 +85,10 @@ export const shortHostileString: fc.Arbitrary<string> = fc.oneof(
   { arbitrary: fc.string({ unit: 'binary-ascii', maxLength: 40 }), weight: 2 },
 );
 
-export const hostileString: fc.Arbitrary<string> = fc.oneof({ arbitrary: shortHostileString, weight: 13 }, { arbitrary: LONG_STRINGS, weight: 1 });
+export const hostileString: fc.Arbitrary<string> = fc.oneof(
+  { arbitrary: shortHostileString, weight: 13 },
+  { arbitrary: LONG_STRINGS, weight: 1 },
+);
 
 const PROTOTYPE_OBJECTS = [
   '{"__proto__": {"polluted": "yes"}}',
@@ -103,20 +110,49 @@ export const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
   { arbitrary: hostileNumber, weight: 3 },
   { arbitrary: fc.constantFrom<unknown>(true, false, null, [], {}, [[]], [null], { '': '' }), weight: 2 },
   { arbitrary: fc.constantFrom(...PROTOTYPE_OBJECTS), weight: 2 },
-  { arbitrary: fc.constantFrom(2, 100, 5_000, 100_000).chain((d) => fc.constantFrom(deepArray(d), deepObject(d))), weight: 1 },
+  {
+    arbitrary: fc.constantFrom(2, 100, 5_000, 100_000).chain((d) => fc.constantFrom(deepArray(d), deepObject(d))),
+    weight: 1,
+  },
   { arbitrary: fc.jsonValue({ maxDepth: 3 }), weight: 2 },
   { arbitrary: fc.array(hostileString, { maxLength: 4 }), weight: 1 },
 );
 
 /** Field names to add to an object: unknown ones, prototype keys, and odd ones. */
 export const extraKey: fc.Arbitrary<string> = fc.oneof(
-  fc.constantFrom('__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', '', ' ', '\u0000', 'id', 'status_code'),
+  fc.constantFrom(
+    '__proto__',
+    'constructor',
+    'prototype',
+    'toString',
+    'hasOwnProperty',
+    '',
+    ' ',
+    '\u0000',
+    'id',
+    'status_code',
+  ),
   fc.string({ unit: 'binary', maxLength: 12 }),
 );
 
 /** Whole bodies that are not what any route expects, as raw bytes. */
 export const malformedBody: fc.Arbitrary<string | Buffer> = fc.oneof(
-  fc.constantFrom('', '{', '{"a":', '[1,2', 'null', 'true', '"text"', '42', '{}garbage', '\u0000', '{"a":1}{"b":2}', '\uFEFF{}', 'NaN', "{'single': 1}"),
+  fc.constantFrom(
+    '',
+    '{',
+    '{"a":',
+    '[1,2',
+    'null',
+    'true',
+    '"text"',
+    '42',
+    '{}garbage',
+    '\u0000',
+    '{"a":1}{"b":2}',
+    '\uFEFF{}',
+    'NaN',
+    "{'single': 1}",
+  ),
   fc.uint8Array({ minLength: 1, maxLength: 256 }).map((bytes) => Buffer.from(bytes)),
   fc.constantFrom(100, 5_000, 100_000).map((d) => deepArray(d).text),
 );

@@ -21,19 +21,22 @@ export function send(base: string, req: FuzzRequest, agent: Agent, timeoutMs: nu
   return new Promise((resolve, reject) => {
     // Always said, so that no body goes out unannounced (Node sends a HEAD's body without a length).
     const length = req.body === undefined ? {} : { 'content-length': String(Buffer.byteLength(req.body)) };
-    const outgoing = request({ hostname, port, method: req.method, path: req.path, headers: { ...req.headers, ...length }, agent }, (res) => {
-      const chunks: Buffer[] = [];
-      let kept = 0;
-      res.on('data', (chunk: Buffer) => {
-        if (kept < MAX_KEPT_BYTES) chunks.push(chunk);
-        kept += chunk.length;
-      });
-      res.on('end', () => {
-        clearTimeout(timer);
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') });
-      });
-      res.on('error', (error) => (clearTimeout(timer), reject(error)));
-    });
+    const outgoing = request(
+      { hostname, port, method: req.method, path: req.path, headers: { ...req.headers, ...length }, agent },
+      (res) => {
+        const chunks: Buffer[] = [];
+        let kept = 0;
+        res.on('data', (chunk: Buffer) => {
+          if (kept < MAX_KEPT_BYTES) chunks.push(chunk);
+          kept += chunk.length;
+        });
+        res.on('end', () => {
+          clearTimeout(timer);
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') });
+        });
+        res.on('error', (error) => (clearTimeout(timer), reject(error)));
+      },
+    );
     const timer = setTimeout(() => outgoing.destroy(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
     outgoing.on('error', (error) => (clearTimeout(timer), reject(error)));
     outgoing.end(req.body);
@@ -44,7 +47,8 @@ export function send(base: string, req: FuzzRequest, agent: Agent, timeoutMs: nu
 export function problemWith(req: FuzzRequest, res: FuzzResponse): string | null {
   if (res.status >= 500) return `status ${res.status}: ${res.body.slice(0, 300)}`;
   if (res.status < 400 || req.method === 'HEAD') return null;
-  if (!String(res.headers['content-type'] ?? '').startsWith('application/json')) return `${res.status} with content-type ${res.headers['content-type']}`;
+  if (!String(res.headers['content-type'] ?? '').startsWith('application/json'))
+    return `${res.status} with content-type ${res.headers['content-type']}`;
   let body: Record<string, unknown>;
   try {
     body = JSON.parse(res.body);
@@ -59,18 +63,25 @@ export function problemWith(req: FuzzRequest, res: FuzzResponse): string | null 
     (body.path === req.path || (body.path === '' && [400, 408, 431].includes(res.status))) &&
     typeof body.timestamp === 'string' &&
     !Number.isNaN(Date.parse(body.timestamp)) &&
-    (body.details === undefined || (Array.isArray(body.details) && body.details.every((d) => typeof d?.field === 'string' && Array.isArray(d.messages))));
+    (body.details === undefined ||
+      (Array.isArray(body.details) &&
+        body.details.every((d) => typeof d?.field === 'string' && Array.isArray(d.messages))));
   return shaped ? null : `${res.status} without the error shape: ${res.body.slice(0, 300)}`;
 }
 
 /** A readable, bounded description of a request, to replay it by hand. */
 export function describeRequest(req: FuzzRequest): string {
-  const body = req.body === undefined ? '' : ` body(${req.body.length}) ${JSON.stringify(String(req.body).slice(0, 200))}`;
+  const body =
+    req.body === undefined ? '' : ` body(${req.body.length}) ${JSON.stringify(String(req.body).slice(0, 200))}`;
   return `${req.method} ${req.path.slice(0, 300)}${req.path.length > 300 ? `…(${req.path.length})` : ''} ${JSON.stringify(req.headers).slice(0, 300)}${body}`;
 }
 
 /** Runs `work(0…count-1)` with at most `concurrency` in flight. */
-export async function runPool(count: number, concurrency: number, work: (index: number) => Promise<void>): Promise<void> {
+export async function runPool(
+  count: number,
+  concurrency: number,
+  work: (index: number) => Promise<void>,
+): Promise<void> {
   let next = 0;
   const worker = async () => {
     while (next < count) await work(next++);
@@ -96,7 +107,10 @@ export class HealthProbe {
         this.probes++;
         const at = Date.now() - started;
         await send(base, { method: 'GET', path: '/api/health', headers: {} }, this.agent, 1000).then(
-          (res) => void (res.status !== 200 && this.failures.push(`${at} ms: status ${res.status}: ${res.body.slice(0, 200)}`)),
+          (res) =>
+            void (
+              res.status !== 200 && this.failures.push(`${at} ms: status ${res.status}: ${res.body.slice(0, 200)}`)
+            ),
           (error: Error) => void this.failures.push(`${at} ms: ${error.message}`),
         );
         await new Promise((r) => setTimeout(r, everyMs));

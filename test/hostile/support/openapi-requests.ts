@@ -26,7 +26,10 @@ interface Parameter {
 }
 
 export interface OpenApiDocument {
-  paths: Record<string, Record<string, { parameters?: Parameter[]; requestBody?: { content: Record<string, { schema: Schema }> } }>>;
+  paths: Record<
+    string,
+    Record<string, { parameters?: Parameter[]; requestBody?: { content: Record<string, { schema: Schema }> } }>
+  >;
   components?: { schemas?: Record<string, Schema> };
 }
 
@@ -58,10 +61,47 @@ export interface FuzzRequest {
 
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'HEAD', 'PROPFIND', 'FOO'];
 /** Path segments sent without encoding: traversal, NUL, broken percent-encoding, over Node's header limit. */
-const RAW_SEGMENTS = ['..', '.', '%2e%2e', '%2E%2e%2F..', '%00', 'forge%00', '%ZZ', '%', '%C0%AE%C0%AE', '', 'a%2Fb', '..%2F..%2Fetc%2Fpasswd', 'x'.repeat(20_000)];
+const RAW_SEGMENTS = [
+  '..',
+  '.',
+  '%2e%2e',
+  '%2E%2e%2F..',
+  '%00',
+  'forge%00',
+  '%ZZ',
+  '%',
+  '%C0%AE%C0%AE',
+  '',
+  'a%2Fb',
+  '..%2F..%2Fetc%2Fpasswd',
+  'x'.repeat(20_000),
+];
 const PATH_SUFFIXES = ['/', '//', '/extra', '?', ';x=1', '%20', '/..'];
-const UNKNOWN_PATHS = ['/api', '/api/', '/api/nothing', '/API/AGENTS', '/api//agents', '/%ZZ', '/..%2F..%2Fetc%2Fpasswd', '/index.html%00', '/vendor/uplot/%2e%2e/%2e%2e/package.json', '/client/mission-control-client.js%00', '/docs/%ZZ', '/js/../../package.json'];
-const WRONG_CONTENT_TYPES = ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=xyz', 'application/json; charset=utf-16', 'application/json; charset=koi8-r', 'application/vnd.api+json', 'APPLICATION/JSON', 'a/b/c; ;;', ''];
+const UNKNOWN_PATHS = [
+  '/api',
+  '/api/',
+  '/api/nothing',
+  '/API/AGENTS',
+  '/api//agents',
+  '/%ZZ',
+  '/..%2F..%2Fetc%2Fpasswd',
+  '/index.html%00',
+  '/vendor/uplot/%2e%2e/%2e%2e/package.json',
+  '/client/mission-control-client.js%00',
+  '/docs/%ZZ',
+  '/js/../../package.json',
+];
+const WRONG_CONTENT_TYPES = [
+  'text/plain',
+  'application/x-www-form-urlencoded',
+  'multipart/form-data; boundary=xyz',
+  'application/json; charset=utf-16',
+  'application/json; charset=koi8-r',
+  'application/vnd.api+json',
+  'APPLICATION/JSON',
+  'a/b/c; ;;',
+  '',
+];
 const OVERSIZE_BODY_BYTES = 21 * 1024 * 1024;
 
 export function operationsOf(doc: OpenApiDocument): Operation[] {
@@ -70,7 +110,9 @@ export function operationsOf(doc: OpenApiDocument): Operation[] {
       method: method.toUpperCase(),
       template,
       parameters: op.parameters ?? [],
-      bodies: Object.fromEntries(Object.entries(op.requestBody?.content ?? {}).map(([type, { schema }]) => [type, schema])),
+      bodies: Object.fromEntries(
+        Object.entries(op.requestBody?.content ?? {}).map(([type, { schema }]) => [type, schema]),
+      ),
     })),
   );
 }
@@ -118,20 +160,41 @@ export class RequestGenerator {
   private forOperation(op: Operation): fc.Arbitrary<FuzzRequest> {
     return fc
       .record({ path: this.path(op), query: this.query(op), headers: this.headers(), payload: this.payload(op) })
-      .map(({ path, query, headers, payload }) => ({ method: op.method, path: path + query, headers: { ...headers, ...payload.headers }, body: payload.body }));
+      .map(({ path, query, headers, payload }) => ({
+        method: op.method,
+        path: path + query,
+        headers: { ...headers, ...payload.headers },
+        body: payload.body,
+      }));
   }
 
   private wrongMethod(): fc.Arbitrary<FuzzRequest> {
     const templates = [...new Set(this.operations.map((op) => op.template))];
-    return fc.constantFrom(...templates).chain((template) => {
-      const defined = this.operations.filter((op) => op.template === template);
-      const others = METHODS.filter((m) => !defined.some((op) => op.method === m));
-      return fc.record({ method: fc.constantFrom(...others), path: this.path(defined[0]), headers: this.headers(), payload: this.payload(defined[0]) });
-    }).map(({ method, path, headers, payload }) => ({ method, path, headers: { ...headers, ...payload.headers }, body: payload.body }));
+    return fc
+      .constantFrom(...templates)
+      .chain((template) => {
+        const defined = this.operations.filter((op) => op.template === template);
+        const others = METHODS.filter((m) => !defined.some((op) => op.method === m));
+        return fc.record({
+          method: fc.constantFrom(...others),
+          path: this.path(defined[0]),
+          headers: this.headers(),
+          payload: this.payload(defined[0]),
+        });
+      })
+      .map(({ method, path, headers, payload }) => ({
+        method,
+        path,
+        headers: { ...headers, ...payload.headers },
+        body: payload.body,
+      }));
   }
 
   private unknownPath(): fc.Arbitrary<FuzzRequest> {
-    const path = fc.oneof(fc.constantFrom(...UNKNOWN_PATHS), shortHostileString.map((s) => `/api/${encode(s)}`));
+    const path = fc.oneof(
+      fc.constantFrom(...UNKNOWN_PATHS),
+      shortHostileString.map((s) => `/api/${encode(s)}`),
+    );
     return fc.record({ method: fc.constantFrom(...METHODS), path, headers: this.headers() });
   }
 
@@ -144,21 +207,42 @@ export class RequestGenerator {
         { arbitrary: fc.constantFrom(...RAW_SEGMENTS), weight: 2 },
       );
     return fc
-      .record({ values: fc.tuple(...names.map(segment)), suffix: fc.oneof({ arbitrary: fc.constant(''), weight: 3 }, { arbitrary: fc.constantFrom(...PATH_SUFFIXES), weight: 1 }) })
-      .map(({ values, suffix }) => names.reduce((path, name, i) => path.replace(`{${name}}`, values[i]), op.template) + (names.length ? suffix : ''));
+      .record({
+        values: fc.tuple(...names.map(segment)),
+        suffix: fc.oneof(
+          { arbitrary: fc.constant(''), weight: 3 },
+          { arbitrary: fc.constantFrom(...PATH_SUFFIXES), weight: 1 },
+        ),
+      })
+      .map(
+        ({ values, suffix }) =>
+          names.reduce((path, name, i) => path.replace(`{${name}}`, values[i]), op.template) +
+          (names.length ? suffix : ''),
+      );
   }
 
   private query(op: Operation): fc.Arbitrary<string> {
     const params = op.parameters.filter((p) => p.in === 'query');
     const pair = (name: string, schema: Schema | undefined) =>
       fc.oneof(
-        { arbitrary: this.leaf(name, schema ?? {}, op).map((v) => [`${encode(name)}=${encode(String(v))}`]), weight: 5 },
+        {
+          arbitrary: this.leaf(name, schema ?? {}, op).map((v) => [`${encode(name)}=${encode(String(v))}`]),
+          weight: 5,
+        },
         { arbitrary: shortHostileString.map((v) => [`${encode(name)}=${encode(v)}`]), weight: 2 },
         { arbitrary: fc.constantFrom('%ZZ', '%00', '%', '', '1&1', '%2e%2e').map((v) => [`${name}=${v}`]), weight: 1 },
-        { arbitrary: fc.tuple(shortHostileString, shortHostileString).map(([a, b]) => [`${name}=${encode(a)}`, `${name}=${encode(b)}`]), weight: 1 },
+        {
+          arbitrary: fc
+            .tuple(shortHostileString, shortHostileString)
+            .map(([a, b]) => [`${name}=${encode(a)}`, `${name}=${encode(b)}`]),
+          weight: 1,
+        },
         { arbitrary: fc.constantFrom(`${name}[]=1`, `${name}[a]=1`, name).map((v) => [v]), weight: 1 },
       );
-    const extras = fc.array(fc.tuple(extraKey, shortHostileString).map(([k, v]) => [`${encode(k)}=${encode(v)}`]), { maxLength: 2 });
+    const extras = fc.array(
+      fc.tuple(extraKey, shortHostileString).map(([k, v]) => [`${encode(k)}=${encode(v)}`]),
+      { maxLength: 2 },
+    );
     const chosen = params.map((p) => fc.option(pair(p.name, p.schema), { nil: [] as string[], freq: 3 }));
     return fc.tuple(extras, ...chosen).map(([extra, ...parts]) => {
       const all = [...extra.flat(), ...parts.flat()];
@@ -168,7 +252,13 @@ export class RequestGenerator {
 
   private headers(): fc.Arbitrary<Record<string, string>> {
     const token = this.target.token;
-    const auths = ['Bearer wrong', 'Basic Zm9vOmJhcg==', 'Bearer', `Bearer ${'a'.repeat(9_000)}`, ...(token ? [`Bearer ${token}`, `bearer  ${token} `, `Bearer ${token}x`] : [])];
+    const auths = [
+      'Bearer wrong',
+      'Basic Zm9vOmJhcg==',
+      'Bearer',
+      `Bearer ${'a'.repeat(9_000)}`,
+      ...(token ? [`Bearer ${token}`, `bearer  ${token} `, `Bearer ${token}x`] : []),
+    ];
     // Mostly absent or right, so that most requests get past the front door to validation and the services.
     const oneIn = (n: number, values: string[], usual?: string) =>
       fc.oneof({ arbitrary: fc.constant(usual), weight: n - 1 }, { arbitrary: fc.constantFrom(...values), weight: 1 });
@@ -185,16 +275,35 @@ export class RequestGenerator {
   /** A body (or none) and the headers that describe it. */
   private payload(op: Operation): fc.Arbitrary<{ body?: string | Buffer; headers: Record<string, string> }> {
     const none = fc.constant({ headers: {} });
-    if (op.bodies['multipart/form-data']) return fc.oneof({ arbitrary: this.multipart(), weight: 6 }, { arbitrary: this.json({}, op), weight: 1 }, { arbitrary: none, weight: 1 });
+    if (op.bodies['multipart/form-data'])
+      return fc.oneof(
+        { arbitrary: this.multipart(), weight: 6 },
+        { arbitrary: this.json({}, op), weight: 1 },
+        { arbitrary: none, weight: 1 },
+      );
     const schema = op.bodies['application/json'];
     // Reads and deletes take no body; sending one all the same must not matter.
     if (!schema) return fc.oneof({ arbitrary: none, weight: 6 }, { arbitrary: this.json({}, op), weight: 1 });
     return fc.oneof(
       { arbitrary: this.json(schema, op), weight: 200 },
-      { arbitrary: fc.tuple(this.body(schema, op), fc.constantFrom(...WRONG_CONTENT_TYPES)).map(([v, type]) => ({ body: toJson(v), headers: { 'content-type': type } })), weight: 40 },
-      { arbitrary: malformedBody.map((body) => ({ body, headers: { 'content-type': 'application/json' } })), weight: 40 },
+      {
+        arbitrary: fc
+          .tuple(this.body(schema, op), fc.constantFrom(...WRONG_CONTENT_TYPES))
+          .map(([v, type]) => ({ body: toJson(v), headers: { 'content-type': type } })),
+        weight: 40,
+      },
+      {
+        arbitrary: malformedBody.map((body) => ({ body, headers: { 'content-type': 'application/json' } })),
+        weight: 40,
+      },
       { arbitrary: none, weight: 20 },
-      { arbitrary: fc.constant({ body: Buffer.alloc(OVERSIZE_BODY_BYTES, 0x20), headers: { 'content-type': 'application/json' } }), weight: 1 },
+      {
+        arbitrary: fc.constant({
+          body: Buffer.alloc(OVERSIZE_BODY_BYTES, 0x20),
+          headers: { 'content-type': 'application/json' },
+        }),
+        weight: 1,
+      },
     );
   }
 
@@ -204,7 +313,11 @@ export class RequestGenerator {
 
   /** Valid bodies, bodies with hostile fields, missing and extra fields, and wholly hostile values. */
   private body(schema: Schema, op: Operation): fc.Arbitrary<unknown> {
-    return fc.oneof({ arbitrary: this.valid(schema, '', op), weight: 4 }, { arbitrary: this.shaped(schema, '', op), weight: 4 }, { arbitrary: hostileValue, weight: 1 });
+    return fc.oneof(
+      { arbitrary: this.valid(schema, '', op), weight: 4 },
+      { arbitrary: this.shaped(schema, '', op), weight: 4 },
+      { arbitrary: hostileValue, weight: 1 },
+    );
   }
 
   private resolve(schema: Schema): Schema {
@@ -215,24 +328,42 @@ export class RequestGenerator {
   private valid(schema: Schema, name: string, op: Operation): fc.Arbitrary<unknown> {
     const s = this.resolve(schema);
     if (s.type === 'object' && s.properties) {
-      const fields = Object.fromEntries(Object.entries(s.properties).map(([key, sub]) => [key, this.valid(sub, key, op)]));
+      const fields = Object.fromEntries(
+        Object.entries(s.properties).map(([key, sub]) => [key, this.valid(sub, key, op)]),
+      );
       return fc.record(fields, { requiredKeys: s.required ?? [] });
     }
-    if (s.type === 'object') return fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 4 });
-    if (s.type === 'array') return fc.array(this.valid(s.items ?? {}, name, op), { minLength: s.minItems ?? 0, maxLength: Math.min(s.maxItems ?? 3, 3) });
+    if (s.type === 'object')
+      return fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 4 });
+    if (s.type === 'array')
+      return fc.array(this.valid(s.items ?? {}, name, op), {
+        minLength: s.minItems ?? 0,
+        maxLength: Math.min(s.maxItems ?? 3, 3),
+      });
     return this.leaf(name, s, op);
   }
 
   /** Like valid(), but any field may be hostile, required fields may be missing, and unknown keys are added. */
   private shaped(schema: Schema, name: string, op: Operation): fc.Arbitrary<unknown> {
     const s = this.resolve(schema);
-    const maybeHostile = (sub: Schema, key: string) => fc.oneof({ arbitrary: this.shaped(sub, key, op), weight: 4 }, { arbitrary: hostileValue, weight: 1 });
+    const maybeHostile = (sub: Schema, key: string) =>
+      fc.oneof({ arbitrary: this.shaped(sub, key, op), weight: 4 }, { arbitrary: hostileValue, weight: 1 });
     if (s.type === 'object' && s.properties) {
-      const fields = Object.fromEntries(Object.entries(s.properties).map(([key, sub]) => [key, maybeHostile(sub, key)]));
+      const fields = Object.fromEntries(
+        Object.entries(s.properties).map(([key, sub]) => [key, maybeHostile(sub, key)]),
+      );
       const extras = fc.array(fc.tuple(extraKey, hostileValue), { maxLength: 3 });
       return fc
-        .tuple(fc.oneof({ arbitrary: fc.record(fields, { requiredKeys: s.required ?? [] }), weight: 3 }, { arbitrary: fc.record(fields, { requiredKeys: [] }), weight: 1 }), extras)
-        .map(([record, more]) => more.reduce((o, [k, v]) => withKey(o, k, v), { ...(record as Record<string, unknown>) }));
+        .tuple(
+          fc.oneof(
+            { arbitrary: fc.record(fields, { requiredKeys: s.required ?? [] }), weight: 3 },
+            { arbitrary: fc.record(fields, { requiredKeys: [] }), weight: 1 },
+          ),
+          extras,
+        )
+        .map(([record, more]) =>
+          more.reduce((o, [k, v]) => withKey(o, k, v), { ...(record as Record<string, unknown>) }),
+        );
     }
     if (s.type === 'array') return fc.array(maybeHostile(s.items ?? {}, name), { maxLength: 4 });
     return this.valid(s, name, op);
@@ -243,7 +374,8 @@ export class RequestGenerator {
     const s = this.resolve(schema);
     const examples = this.target.examples(name, op);
     if (s.enum) return fc.constantFrom(...s.enum);
-    if (s.type === 'number' || s.type === 'integer') return fc.integer({ min: s.minimum ?? -1_000_000, max: s.maximum ?? 1_000_000 });
+    if (s.type === 'number' || s.type === 'integer')
+      return fc.integer({ min: s.minimum ?? -1_000_000, max: s.maximum ?? 1_000_000 });
     if (s.type === 'boolean') return fc.boolean();
     // What the app holds where there is such a thing (ids, cursors); shaped() brings the garbage.
     if (examples.length) return fc.constantFrom(...examples);
@@ -256,29 +388,50 @@ export class RequestGenerator {
     const content = fc.oneof(
       { arbitrary: fc.constant(real), weight: 5 },
       fc.integer({ min: 0, max: real.length - 1 }).map((n) => real.subarray(0, n)),
-      fc.integer({ min: 0, max: real.length - 1 }).map((n) => Buffer.concat([real.subarray(0, n), Buffer.from([real[n] ^ 0xff]), real.subarray(n + 1)])),
-      fc.constantFrom('{"format":1,"type":"snapshot","agents":[]}', '{"format":1,"type":"snapshot","agents":{}}', '{}', '').map((t) => Buffer.from(t)),
+      fc
+        .integer({ min: 0, max: real.length - 1 })
+        .map((n) => Buffer.concat([real.subarray(0, n), Buffer.from([real[n] ^ 0xff]), real.subarray(n + 1)])),
+      fc
+        .constantFrom(
+          '{"format":1,"type":"snapshot","agents":[]}',
+          '{"format":1,"type":"snapshot","agents":{}}',
+          '{}',
+          '',
+        )
+        .map((t) => Buffer.from(t)),
       fc.uint8Array({ maxLength: 2048 }).map((b) => Buffer.from(b)),
       hostileValue.map((v) => Buffer.from(toJson(v))),
     );
-    const part = fc.record({ field: fc.constantFrom('file', 'other', '__proto__', ''), filename: fc.constantFrom('b.tar.gz', '../../x.tar.gz', 'a\u0000.json', ''), content });
+    const part = fc.record({
+      field: fc.constantFrom('file', 'other', '__proto__', ''),
+      filename: fc.constantFrom('b.tar.gz', '../../x.tar.gz', 'a\u0000.json', ''),
+      content,
+    });
     // Mostly the one part the import takes, so that real imports happen among the broken ones.
     type Part = { field: string; filename: string; content: Buffer };
     const parts = fc.oneof(
       { arbitrary: content.map((c): Part[] => [{ field: 'file', filename: 'b.tar.gz', content: c }]), weight: 3 },
       { arbitrary: fc.array(part, { maxLength: 3 }) as fc.Arbitrary<Part[]>, weight: 2 },
     );
-    const framing = fc.oneof({ arbitrary: fc.constant('ok'), weight: 6 }, { arbitrary: fc.constantFrom('truncated', 'wrong-boundary', 'no-boundary'), weight: 1 });
+    const framing = fc.oneof(
+      { arbitrary: fc.constant('ok'), weight: 6 },
+      { arbitrary: fc.constantFrom('truncated', 'wrong-boundary', 'no-boundary'), weight: 1 },
+    );
     return fc.record({ parts, framing }).map((upload) => {
       const boundary = 'hostile-boundary';
       const chunks = upload.parts.flatMap((p) => [
-        Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${p.field}"; filename="${p.filename}"\r\nContent-Type: application/octet-stream\r\n\r\n`),
+        Buffer.from(
+          `--${boundary}\r\nContent-Disposition: form-data; name="${p.field}"; filename="${p.filename}"\r\nContent-Type: application/octet-stream\r\n\r\n`,
+        ),
         p.content,
         Buffer.from('\r\n'),
       ]);
       let body = Buffer.concat([...chunks, Buffer.from(`--${boundary}--\r\n`)]);
       if (upload.framing === 'truncated') body = body.subarray(0, Math.floor(body.length / 2));
-      const type = upload.framing === 'no-boundary' ? 'multipart/form-data' : `multipart/form-data; boundary=${upload.framing === 'wrong-boundary' ? 'other' : boundary}`;
+      const type =
+        upload.framing === 'no-boundary'
+          ? 'multipart/form-data'
+          : `multipart/form-data; boundary=${upload.framing === 'wrong-boundary' ? 'other' : boundary}`;
       return { body, headers: { 'content-type': type } };
     });
   }

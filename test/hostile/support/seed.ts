@@ -6,7 +6,8 @@ import { randomInt } from 'node:crypto';
  */
 export default function chooseSeed(): void {
   const given = process.env.HOSTILE_SEED;
-  if (given !== undefined && given !== '' && !/^\d{1,10}$/.test(given)) throw new Error(`HOSTILE_SEED must be a whole number (got "${given}")`);
+  if (given !== undefined && given !== '' && !/^\d{1,10}$/.test(given))
+    throw new Error(`HOSTILE_SEED must be a whole number (got "${given}")`);
   const seed = given ? Number(given) : randomInt(2 ** 31);
   process.env.HOSTILE_SEED = String(seed);
   console.log(`\nHostile suite seed ${seed}: HOSTILE_SEED=${seed} npm run test:hostile replays this run`);

@@ -23,7 +23,13 @@ export interface RunningService {
 /** A copy of the fixture workspace and of the fixture OpenClaw home (sessions and transcripts to read). */
 export async function makeFolders(): Promise<ServiceFolders> {
   const base = await makeTempDir('mc-hostile-');
-  const f = { base, workspace: join(base, 'workspace'), dataDir: join(base, 'data'), backupDir: join(base, 'backups'), openclawHome: join(base, 'openclaw') };
+  const f = {
+    base,
+    workspace: join(base, 'workspace'),
+    dataDir: join(base, 'data'),
+    backupDir: join(base, 'backups'),
+    openclawHome: join(base, 'openclaw'),
+  };
   await cp(FIXTURE_WORKSPACE, f.workspace, { recursive: true });
   await cp(OPENCLAW_FIXTURE, f.openclawHome, { recursive: true });
   await mkdir(f.dataDir, { recursive: true });
@@ -37,7 +43,11 @@ export async function makeFolders(): Promise<ServiceFolders> {
 export async function startService(f: ServiceFolders, env: Record<string, string> = {}): Promise<RunningService> {
   const child = spawnService('src/main.ts', [], serviceEnv(f, env));
   const url = await child.url(120_000);
-  const wsUrl = await waitFor(async () => child.output().match(/WebSocket gateway on (ws:\/\/\S+)/)?.[1], 30_000, 'the WebSocket gateway to listen');
+  const wsUrl = await waitFor(
+    async () => child.output().match(/WebSocket gateway on (ws:\/\/\S+)/)?.[1],
+    30_000,
+    'the WebSocket gateway to listen',
+  );
   return { process: child, url, wsUrl };
 }
 

@@ -41,7 +41,11 @@ export async function api(path, { method = 'GET', json } = {}) {
     if (json !== undefined) headers['content-type'] = 'application/json';
     const token = storedToken();
     if (token) headers.authorization = `Bearer ${token}`;
-    const response = await fetch(path, { method, headers, body: json === undefined ? undefined : JSON.stringify(json) });
+    const response = await fetch(path, {
+      method,
+      headers,
+      body: json === undefined ? undefined : JSON.stringify(json),
+    });
     const body = await response.json().catch(() => null);
     if (response.status === 401 && attempt === 0 && (await askForToken())) continue;
     if (!response.ok) throw new ApiError(response.status, body);

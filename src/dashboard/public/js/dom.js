@@ -5,7 +5,12 @@
 export function h(tag, attrs = {}, ...children) {
   const el = document.createElement(tag);
   setAttributes(el, attrs);
-  el.append(...children.flat().filter((c) => c !== null && c !== undefined && c !== false).map((c) => (c instanceof Node ? c : String(c))));
+  el.append(
+    ...children
+      .flat()
+      .filter((c) => c !== null && c !== undefined && c !== false)
+      .map((c) => (c instanceof Node ? c : String(c))),
+  );
   return el;
 }
 
@@ -13,7 +18,12 @@ export function h(tag, attrs = {}, ...children) {
 export function s(tag, attrs = {}, ...children) {
   const el = document.createElementNS('http://www.w3.org/2000/svg', tag);
   setAttributes(el, attrs);
-  el.append(...children.flat().filter((c) => c !== null && c !== undefined).map((c) => (c instanceof Node ? c : String(c))));
+  el.append(
+    ...children
+      .flat()
+      .filter((c) => c !== null && c !== undefined)
+      .map((c) => (c instanceof Node ? c : String(c))),
+  );
   return el;
 }
 
@@ -37,7 +47,14 @@ export function relativeTime(iso) {
   const seconds = Math.round((Date.now() - Date.parse(iso)) / 1000);
   if (!Number.isFinite(seconds)) return 'unknown';
   const abs = Math.abs(seconds);
-  const [value, unit] = abs < 60 ? [abs, 'second'] : abs < 3600 ? [Math.round(abs / 60), 'minute'] : abs < 86400 ? [Math.round(abs / 3600), 'hour'] : [Math.round(abs / 86400), 'day'];
+  const [value, unit] =
+    abs < 60
+      ? [abs, 'second']
+      : abs < 3600
+        ? [Math.round(abs / 60), 'minute']
+        : abs < 86400
+          ? [Math.round(abs / 3600), 'hour']
+          : [Math.round(abs / 86400), 'day'];
   const phrase = `${value} ${unit}${value === 1 ? '' : 's'}`;
   return seconds >= 0 ? `${phrase} ago` : `in ${phrase}`;
 }
@@ -59,7 +76,12 @@ export function count(value) {
 }
 
 const dollars = new Intl.NumberFormat(undefined, { style: 'currency', currency: 'USD' });
-const fractionsOfCents = new Intl.NumberFormat(undefined, { style: 'currency', currency: 'USD', minimumFractionDigits: 4, maximumFractionDigits: 4 });
+const fractionsOfCents = new Intl.NumberFormat(undefined, {
+  style: 'currency',
+  currency: 'USD',
+  minimumFractionDigits: 4,
+  maximumFractionDigits: 4,
+});
 
 /** US dollars; one model answer costs a fraction of a cent, so amounts under a dollar keep four decimals. */
 export function usd(value) {

@@ -22,36 +22,63 @@ const $ = (id) => document.getElementById(id);
 const toasts = new Toasts($('toasts'));
 const connection = new ConnectionIndicator($('connection'));
 const figures = new Figures($('figures'));
-const openDetail = (agentId, sessionKey) => openAgentDetail(agentId, sessionKey).catch((e) => toasts.show('Agent', e.message, 'error'));
+const openDetail = (agentId, sessionKey) =>
+  openAgentDetail(agentId, sessionKey).catch((e) => toasts.show('Agent', e.message, 'error'));
 const cards = new CardsView($('cards'), $('agent-count'), (id) => openDetail(id));
 const office = new OfficeMap($('office-map'), cards);
 const log = new ActivityLog($('activity-log'));
 const chart = new SystemChart($('system-chart'), document.querySelectorAll('[data-range]'));
 const backups = new BackupsView(document.querySelector('#backups tbody'), toasts);
-const sessions = new SessionTable($('sessions'), { nameOf: (id) => cards.nameOf(id), onTranscript: (s) => openDetail(s.agent_id, s.key) });
+const sessions = new SessionTable($('sessions'), {
+  nameOf: (id) => cards.nameOf(id),
+  onTranscript: (s) => openDetail(s.agent_id, s.key),
+});
 const formParts = (id) => ({ form: $(id), error: $(id).querySelector('.form-error') });
-const channels = new ChannelsView({ list: $('channels'), deliveries: $('deliveries'), ...formParts('channel-form') }, { toasts, onChange: () => rules.showFields() });
-const rules = new AlertRulesView({ list: $('alert-rules'), ...formParts('rule-form') }, { toasts, channels, onChange: () => alerts.render() });
-const alerts = new AlertsPanel({ table: $('alerts'), stateFilter: $('alert-state'), count: $('alert-count') }, { toasts, nameOf: (id) => cards.nameOf(id), ruleName: (id) => rules.nameOf(id) });
-const cost = new CostPanel({ figures: $('cost-figures'), chart: $('cost-chart'), byAgent: $('cost-by-agent'), byModel: $('cost-by-model') }, (id) => cards.nameOf(id));
+const channels = new ChannelsView(
+  { list: $('channels'), deliveries: $('deliveries'), ...formParts('channel-form') },
+  { toasts, onChange: () => rules.showFields() },
+);
+const rules = new AlertRulesView(
+  { list: $('alert-rules'), ...formParts('rule-form') },
+  { toasts, channels, onChange: () => alerts.render() },
+);
+const alerts = new AlertsPanel(
+  { table: $('alerts'), stateFilter: $('alert-state'), count: $('alert-count') },
+  { toasts, nameOf: (id) => cards.nameOf(id), ruleName: (id) => rules.nameOf(id) },
+);
+const cost = new CostPanel(
+  { figures: $('cost-figures'), chart: $('cost-chart'), byAgent: $('cost-by-agent'), byModel: $('cost-by-model') },
+  (id) => cards.nameOf(id),
+);
 
 setUpTheme();
 $('status-filter').addEventListener('change', filter);
 $('search').addEventListener('input', filter);
-$('session-agent').addEventListener('change', () => sessions.load($('session-agent').value).catch((e) => toasts.show('Sessions', e.message, 'error')));
+$('session-agent').addEventListener('change', () =>
+  sessions.load($('session-agent').value).catch((e) => toasts.show('Sessions', e.message, 'error')),
+);
 setInterval(() => sessions.refreshTimes(), 30_000);
 
 /** Everything the page shows, from REST: at start, and again whenever the gateway says to resync. */
 async function loadAll() {
-  const [{ agents }, status, { tasks }, { events }] = await Promise.all([api('/api/agents'), api('/api/system/status'), api('/api/tasks'), api('/api/system/events?limit=50')]);
+  const [{ agents }, status, { tasks }, { events }] = await Promise.all([
+    api('/api/agents'),
+    api('/api/system/status'),
+    api('/api/tasks'),
+    api('/api/system/events?limit=50'),
+  ]);
   cards.setAll(agents);
   fillAgentFilter($('session-agent'), agents);
   office.setZones(status.office_state.zones);
   office.setPositions(status.office_state.positions);
   figures.setAll(status.metrics);
   renderTasks(document.querySelector('#tasks tbody'), tasks);
-  for (const e of [...events].reverse()) if (e.agent_id) log.add({ agent: e.agent_id, action: e.type, timestamp: e.timestamp, detail: ActivityLog.describe(e.data) });
-  await Promise.all([chart.load(), backups.load(), sessions.load(), cost.load(), loadAlerts()]).catch((e) => toasts.show('Loading', e.message, 'error'));
+  for (const e of [...events].reverse())
+    if (e.agent_id)
+      log.add({ agent: e.agent_id, action: e.type, timestamp: e.timestamp, detail: ActivityLog.describe(e.data) });
+  await Promise.all([chart.load(), backups.load(), sessions.load(), cost.load(), loadAlerts()]).catch((e) =>
+    toasts.show('Loading', e.message, 'error'),
+  );
 }
 
 /** Channels before rules (the rule form lists them), rules before alerts (alerts name their rule). */
@@ -61,7 +88,9 @@ async function loadAlerts() {
   await alerts.load();
 }
 
-const reloadTasks = perFrame(() => api('/api/tasks').then(({ tasks }) => renderTasks(document.querySelector('#tasks tbody'), tasks)));
+const reloadTasks = perFrame(() =>
+  api('/api/tasks').then(({ tasks }) => renderTasks(document.querySelector('#tasks tbody'), tasks)),
+);
 let chartTimer = null;
 
 function connect(wsPort) {
@@ -76,7 +105,9 @@ function connect(wsPort) {
     office.refresh(state.id);
   });
   mc.on('agent_position', (data) => office.setPositions(data.positions));
-  mc.on('agent_activity', ({ agent, activity }) => log.add({ agent, action: activity.action, timestamp: activity.timestamp, detail: ActivityLog.describe(activity) }));
+  mc.on('agent_activity', ({ agent, activity }) =>
+    log.add({ agent, action: activity.action, timestamp: activity.timestamp, detail: ActivityLog.describe(activity) }),
+  );
   mc.on('notification', ({ title, message, level }) => toasts.show(title, message, level));
   mc.on('task_update', () => reloadTasks());
   mc.on('alert_update', (alert) => alerts.upsert(alert));

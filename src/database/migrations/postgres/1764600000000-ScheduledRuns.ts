@@ -5,7 +5,9 @@ export class ScheduledRuns1764600000000 implements MigrationInterface {
   name = 'ScheduledRuns1764600000000';
 
   async up(db: QueryRunner): Promise<void> {
-    await db.query(`CREATE TABLE "scheduled_runs" ("job" varchar(64) NOT NULL, "slot" varchar(32) NOT NULL, "instance" varchar(128) NOT NULL, PRIMARY KEY ("job", "slot"))`);
+    await db.query(
+      `CREATE TABLE "scheduled_runs" ("job" varchar(64) NOT NULL, "slot" varchar(32) NOT NULL, "instance" varchar(128) NOT NULL, PRIMARY KEY ("job", "slot"))`,
+    );
   }
 
   async down(db: QueryRunner): Promise<void> {

@@ -20,7 +20,9 @@ export class HourlyRollups1763900000000 implements MigrationInterface {
       "messages_received" integer NOT NULL DEFAULT (0),
       "error_rate" real NOT NULL DEFAULT (0),
       "success_rate" real NOT NULL DEFAULT (1))`);
-    await db.query(`CREATE UNIQUE INDEX "idx_agent_metrics_hourly_agent_timestamp" ON "agent_metrics_hourly" ("agent_id", "timestamp")`);
+    await db.query(
+      `CREATE UNIQUE INDEX "idx_agent_metrics_hourly_agent_timestamp" ON "agent_metrics_hourly" ("agent_id", "timestamp")`,
+    );
     await db.query(`CREATE INDEX "idx_agent_metrics_hourly_timestamp" ON "agent_metrics_hourly" ("timestamp")`);
 
     await db.query(`CREATE TABLE "system_metrics_hourly" (
@@ -37,7 +39,9 @@ export class HourlyRollups1763900000000 implements MigrationInterface {
       "system_health_score" real NOT NULL DEFAULT (1),
       "avg_response_time" real,
       "events_per_minute" real NOT NULL DEFAULT (0))`);
-    await db.query(`CREATE UNIQUE INDEX "idx_system_metrics_hourly_timestamp" ON "system_metrics_hourly" ("timestamp")`);
+    await db.query(
+      `CREATE UNIQUE INDEX "idx_system_metrics_hourly_timestamp" ON "system_metrics_hourly" ("timestamp")`,
+    );
   }
 
   async down(db: QueryRunner): Promise<void> {

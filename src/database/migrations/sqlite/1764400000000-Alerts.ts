@@ -1,8 +1,24 @@
 import { MigrationInterface, QueryRunner, Table, TableColumnOptions } from 'typeorm';
 
-const id = (length = 64): TableColumnOptions => ({ name: 'id', type: 'varchar', length: String(length), isPrimary: true });
-const serial: TableColumnOptions = { name: 'id', type: 'integer', isPrimary: true, isGenerated: true, generationStrategy: 'increment' };
-const text = (name: string, length: number, nullable = false): TableColumnOptions => ({ name, type: 'varchar', length: String(length), isNullable: nullable });
+const id = (length = 64): TableColumnOptions => ({
+  name: 'id',
+  type: 'varchar',
+  length: String(length),
+  isPrimary: true,
+});
+const serial: TableColumnOptions = {
+  name: 'id',
+  type: 'integer',
+  isPrimary: true,
+  isGenerated: true,
+  generationStrategy: 'increment',
+};
+const text = (name: string, length: number, nullable = false): TableColumnOptions => ({
+  name,
+  type: 'varchar',
+  length: String(length),
+  isNullable: nullable,
+});
 /** ISO 8601 in UTC, like every time column of this database: sorts as text. */
 const time = (name: string, nullable = false) => text(name, 32, nullable);
 

@@ -5,4 +5,11 @@ import { OpenClawUsage1764100000000 } from './1764100000000-OpenClawUsage';
 import { CollectionHighWater1764200000000 } from './1764200000000-CollectionHighWater';
 import { Alerts1764400000000 } from './1764400000000-Alerts';
 
-export const SQLITE_MIGRATIONS = [InitialSchema1763800000000, HourlyRollups1763900000000, Backups1764000000000, OpenClawUsage1764100000000, CollectionHighWater1764200000000, Alerts1764400000000];
+export const SQLITE_MIGRATIONS = [
+  InitialSchema1763800000000,
+  HourlyRollups1763900000000,
+  Backups1764000000000,
+  OpenClawUsage1764100000000,
+  CollectionHighWater1764200000000,
+  Alerts1764400000000,
+];

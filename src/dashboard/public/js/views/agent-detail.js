@@ -24,7 +24,10 @@ export function updateAgentDetail(session) {
 }
 
 function origin(agent) {
-  const parts = [agent.sources?.length ? `From ${agent.sources.map((s) => SOURCE_TEXT[s] ?? s).join(' and ')}` : null, agent.model ? `model ${agent.model}` : null].filter(Boolean);
+  const parts = [
+    agent.sources?.length ? `From ${agent.sources.map((s) => SOURCE_TEXT[s] ?? s).join(' and ')}` : null,
+    agent.model ? `model ${agent.model}` : null,
+  ].filter(Boolean);
   return parts.length ? [h('p', {}, parts.join(' · '))] : [];
 }
 
@@ -44,27 +47,60 @@ export async function openAgentDetail(agentId, sessionKey) {
   document.getElementById('detail-title').textContent = `${agent.name} (${agent.status})`;
   const chart = h('div', { class: 'chart' });
   const sessions = h('table', { class: 'sessions' });
-  const transcript = h('div', { class: 'transcript-view' }, h('p', {}, 'Choose a session’s transcript to read it here.'));
-  openSessions = new SessionTable(sessions, { agentId, showAgent: false, onTranscript: (s) => showTranscript(transcript, s.key) });
+  const transcript = h(
+    'div',
+    { class: 'transcript-view' },
+    h('p', {}, 'Choose a session’s transcript to read it here.'),
+  );
+  openSessions = new SessionTable(sessions, {
+    agentId,
+    showAgent: false,
+    onTranscript: (s) => showTranscript(transcript, s.key),
+  });
   body.replaceChildren(
-    h('p', {}, `${agent.role ?? 'No role'} · last active ${relativeTime(agent.last_active)} · ${agent.current_tasks.length ? agent.current_tasks.join(' · ') : 'no current task'}`),
+    h(
+      'p',
+      {},
+      `${agent.role ?? 'No role'} · last active ${relativeTime(agent.last_active)} · ${agent.current_tasks.length ? agent.current_tasks.join(' · ') : 'no current task'}`,
+    ),
     ...origin(agent),
     h('h3', {}, 'Last 24 hours'),
-    metrics ? h('dl', { class: 'figures' }, ...PERIOD_FIGURES.map(([key, label, format]) => h('div', {}, h('dt', {}, label), h('dd', {}, (format ?? String)(metrics[key]))))) : h('p', {}, 'No metrics yet.'),
+    metrics
+      ? h(
+          'dl',
+          { class: 'figures' },
+          ...PERIOD_FIGURES.map(([key, label, format]) =>
+            h('div', {}, h('dt', {}, label), h('dd', {}, (format ?? String)(metrics[key]))),
+          ),
+        )
+      : h('p', {}, 'No metrics yet.'),
     chart,
     h('h3', {}, 'Cost'),
-    ...(cost ? [h('dl', { class: 'figures' }, ...costFigures(cost)), h('div', { class: 'table-wrap' }, breakdownTable('Model', cost))] : [h('p', {}, 'No usage recorded.')]),
+    ...(cost
+      ? [
+          h('dl', { class: 'figures' }, ...costFigures(cost)),
+          h('div', { class: 'table-wrap' }, breakdownTable('Model', cost)),
+        ]
+      : [h('p', {}, 'No usage recorded.')]),
     h('h3', {}, 'Sessions'),
     h('div', { class: 'table-wrap sessions-wrap' }, sessions),
     transcript,
     h('h3', {}, 'Recent events'),
-    events.events.length ? h('ol', { class: 'log' }, ...events.events.map((e) => h('li', {}, `${new Date(e.timestamp).toLocaleString()} · ${e.type}`))) : h('p', {}, 'No events.'),
+    events.events.length
+      ? h(
+          'ol',
+          { class: 'log' },
+          ...events.events.map((e) => h('li', {}, `${new Date(e.timestamp).toLocaleString()} · ${e.type}`)),
+        )
+      : h('p', {}, 'No events.'),
     h('h3', {}, 'Raw state'),
     h('pre', {}, JSON.stringify(agent.state, null, 2)),
   );
   await Promise.all([
     agentChart(chart, agentId).catch(() => chart.replaceChildren(h('p', {}, 'No history yet.'))),
-    openSessions.load().catch((e) => sessions.replaceWith(h('p', { class: 'failed' }, `Sessions could not be read: ${e.message}`))),
+    openSessions
+      .load()
+      .catch((e) => sessions.replaceWith(h('p', { class: 'failed' }, `Sessions could not be read: ${e.message}`))),
   ]);
   // After what is above it has its height, so scrolling to the transcript stays put.
   if (sessionKey) await showTranscript(transcript, sessionKey);

@@ -6,7 +6,8 @@ const SEVERITY_ORDER = { critical: 0, warning: 1, info: 2 };
 /** Firing alerts first (most severe, then newest), then the history, newest first. */
 function byUrgency(a, b) {
   if ((a.state === 'firing') !== (b.state === 'firing')) return a.state === 'firing' ? -1 : 1;
-  if (a.state === 'firing' && a.severity !== b.severity) return (SEVERITY_ORDER[a.severity] ?? 3) - (SEVERITY_ORDER[b.severity] ?? 3);
+  if (a.state === 'firing' && a.severity !== b.severity)
+    return (SEVERITY_ORDER[a.severity] ?? 3) - (SEVERITY_ORDER[b.severity] ?? 3);
   return Date.parse(b.started_at) - Date.parse(a.started_at);
 }
 
@@ -25,7 +26,18 @@ export class AlertsPanel {
   constructor({ table, stateFilter, count }, { toasts, nameOf, ruleName }) {
     this.tbody = h('tbody');
     const headings = ['Severity', 'State', 'Rule', 'About', 'Message', 'Since', 'Acknowledged'];
-    table.replaceChildren(h('thead', {}, h('tr', {}, headings.map((t) => h('th', { scope: 'col' }, t)))), this.tbody);
+    table.replaceChildren(
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          headings.map((t) => h('th', { scope: 'col' }, t)),
+        ),
+      ),
+      this.tbody,
+    );
     this.stateFilter = stateFilter;
     this.count = count;
     this.toasts = toasts;
@@ -54,14 +66,27 @@ export class AlertsPanel {
     const alerts = [...this.alerts.values()].sort(byUrgency);
     const firing = alerts.filter((a) => a.state === 'firing').length;
     this.count.textContent = firing ? `${firing} firing` : 'Nothing firing';
-    if (!alerts.length) return this.tbody.replaceChildren(h('tr', {}, h('td', { colspan: 7 }, this.stateFilter.value === 'firing' ? 'No alert is firing.' : 'No alerts yet.')));
+    if (!alerts.length)
+      return this.tbody.replaceChildren(
+        h(
+          'tr',
+          {},
+          h('td', { colspan: 7 }, this.stateFilter.value === 'firing' ? 'No alert is firing.' : 'No alerts yet.'),
+        ),
+      );
     this.tbody.replaceChildren(...alerts.map((a) => this.row(a)));
   }
 
   row(a) {
-    const since = a.state === 'firing' ? relativeTime(a.started_at) : `${dateTime(a.started_at)} – ${dateTime(a.resolved_at)}`;
+    const since =
+      a.state === 'firing' ? relativeTime(a.started_at) : `${dateTime(a.started_at)} – ${dateTime(a.resolved_at)}`;
     const acked = a.acked_at
-      ? h('span', {}, `by ${a.acked_by ?? 'someone'} ${relativeTime(a.acked_at)}`, a.ack_note ? h('span', { class: 'muted' }, ` (${a.ack_note})`) : null)
+      ? h(
+          'span',
+          {},
+          `by ${a.acked_by ?? 'someone'} ${relativeTime(a.acked_at)}`,
+          a.ack_note ? h('span', { class: 'muted' }, ` (${a.ack_note})`) : null,
+        )
       : a.state === 'firing'
         ? h('button', { type: 'button', onclick: () => this.acknowledge(a) }, 'Acknowledge')
         : '–';
@@ -80,7 +105,10 @@ export class AlertsPanel {
 
   async acknowledge(a) {
     try {
-      const alert = await api(`/api/alerts/${encodeURIComponent(a.id)}/ack`, { method: 'POST', json: { by: 'dashboard' } });
+      const alert = await api(`/api/alerts/${encodeURIComponent(a.id)}/ack`, {
+        method: 'POST',
+        json: { by: 'dashboard' },
+      });
       this.upsert(alert);
       this.toasts.show('Alert acknowledged', a.message, 'success');
     } catch (error) {

@@ -24,9 +24,19 @@ export class BackupsView {
       { class: 'actions' },
       h('button', { type: 'button', onclick: () => this.verify(b) }, 'Verify'),
       h('a', { href: `/api/backups/${b.id}/download`, download: '', class: 'button' }, 'Download'),
-      b.type !== 'snapshot' ? h('button', { type: 'button', class: 'danger', onclick: () => this.restore(b) }, 'Restore…') : null,
+      b.type !== 'snapshot'
+        ? h('button', { type: 'button', class: 'danger', onclick: () => this.restore(b) }, 'Restore…')
+        : null,
     );
-    return h('tr', { dataset: { backup: b.id } }, h('td', {}, new Date(b.created_at).toLocaleString()), h('td', {}, `${label} (${b.trigger})`), h('td', {}, b.size_human), h('td', { class: 'status' }, b.status), h('td', {}, actions));
+    return h(
+      'tr',
+      { dataset: { backup: b.id } },
+      h('td', {}, new Date(b.created_at).toLocaleString()),
+      h('td', {}, `${label} (${b.trigger})`),
+      h('td', {}, b.size_human),
+      h('td', { class: 'status' }, b.status),
+      h('td', {}, actions),
+    );
   }
 
   async run(title, work) {
@@ -64,7 +74,10 @@ export class BackupsView {
     if (!(await confirmAction(`${what} A safety backup of the current state is made first.`, 'Restore'))) return;
     this.toasts.show('Restore started', `Restoring from backup ${b.id}…`, 'info');
     await this.run('Restore', async () => {
-      const result = await api(`/api/backups/${b.id}/restore`, { method: 'POST', json: agentId ? { agent_id: agentId } : {} });
+      const result = await api(`/api/backups/${b.id}/restore`, {
+        method: 'POST',
+        json: agentId ? { agent_id: agentId } : {},
+      });
       return `${result.message} (${result.restored_files} files); safety backup ${result.safety_backup_id}`;
     });
   }

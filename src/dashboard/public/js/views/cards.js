@@ -41,7 +41,10 @@ export class CardsView {
     card.badge.dataset.status = agent.status;
     setText(card.role, agent.role ?? '');
     setText(card.task, agent.current_tasks?.length ? agent.current_tasks.join(' · ') : 'No current task');
-    setText(card.meta, `${agent.tasks_completed} done · ${agent.tasks_failed} failed · ${relativeTime(agent.last_active)}`);
+    setText(
+      card.meta,
+      `${agent.tasks_completed} done · ${agent.tasks_failed} failed · ${relativeTime(agent.last_active)}`,
+    );
     this.applyFilter(card);
     if (flash && card.shown) {
       card.el.classList.remove('flash');
@@ -66,11 +69,24 @@ export class CardsView {
   }
 
   create(id) {
-    const card = { name: h('span', { class: 'name' }), badge: h('span', { class: 'badge' }), role: h('span', { class: 'role' }), task: h('span', { class: 'task' }), meta: h('span', { class: 'meta' }) };
+    const card = {
+      name: h('span', { class: 'name' }),
+      badge: h('span', { class: 'badge' }),
+      role: h('span', { class: 'role' }),
+      task: h('span', { class: 'task' }),
+      meta: h('span', { class: 'meta' }),
+    };
     const open = () => this.onOpen(id);
     card.el = h(
       'li',
-      { class: 'card', tabindex: 0, role: 'button', dataset: { agent: id }, onclick: open, onkeydown: (e) => (e.key === 'Enter' || e.key === ' ') && (e.preventDefault(), open()) },
+      {
+        class: 'card',
+        tabindex: 0,
+        role: 'button',
+        dataset: { agent: id },
+        onclick: open,
+        onkeydown: (e) => (e.key === 'Enter' || e.key === ' ') && (e.preventDefault(), open()),
+      },
       card.name,
       card.badge,
       card.role,

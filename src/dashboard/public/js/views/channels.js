@@ -35,7 +35,11 @@ export class ChannelsView {
       'li',
       { dataset: { channel: c.id } },
       h('strong', {}, c.name),
-      h('span', { class: 'muted' }, ` ${c.format} · ${c.url}${c.has_secret ? ' · signed' : ''}${c.enabled ? '' : ' · disabled'}${fromFile ? ' · from the rule file' : ''} `),
+      h(
+        'span',
+        { class: 'muted' },
+        ` ${c.format} · ${c.url}${c.has_secret ? ' · signed' : ''}${c.enabled ? '' : ' · disabled'}${fromFile ? ' · from the rule file' : ''} `,
+      ),
       h(
         'span',
         { class: 'actions' },
@@ -65,7 +69,11 @@ export class ChannelsView {
     try {
       const result = await api(`/api/notifications/webhooks/${encodeURIComponent(c.id)}/test`, { method: 'POST' });
       const ok = result.status === 'delivered';
-      this.toasts.show(ok ? 'Test delivered' : 'Test failed', `${c.name}: ${result.http_status ? `HTTP ${result.http_status}` : (result.last_error ?? result.status)}`, ok ? 'success' : 'error');
+      this.toasts.show(
+        ok ? 'Test delivered' : 'Test failed',
+        `${c.name}: ${result.http_status ? `HTTP ${result.http_status}` : (result.last_error ?? result.status)}`,
+        ok ? 'success' : 'error',
+      );
     } catch (error) {
       this.toasts.show('Test failed', error.message, 'error');
     }
@@ -73,17 +81,49 @@ export class ChannelsView {
   }
 
   async showDeliveries(c) {
-    const { deliveries } = await api(`/api/notifications/deliveries?${new URLSearchParams({ channel_id: c.id, limit: '20' })}`);
-    const rows = deliveries.map((d) =>
-      h('tr', {}, h('td', {}, dateTime(d.created_at)), h('td', {}, d.event), h('td', { class: d.status === 'failed' ? 'failed' : null }, d.status), h('td', { class: 'num' }, d.http_status ?? '–'), h('td', { class: 'num' }, d.attempts), h('td', {}, d.last_error ?? ''), h('td', {}, d.next_attempt_at ? dateTime(d.next_attempt_at) : '–')),
+    const { deliveries } = await api(
+      `/api/notifications/deliveries?${new URLSearchParams({ channel_id: c.id, limit: '20' })}`,
     );
-    const head = h('tr', {}, ['Queued', 'Event', 'Status', 'HTTP', 'Attempts', 'Last error', 'Next attempt'].map((t) => h('th', { scope: 'col' }, t)));
-    this.deliveries.replaceChildren(h('h4', {}, `Deliveries to ${c.name}`), h('div', { class: 'table-wrap' }, h('table', {}, h('thead', {}, head), h('tbody', {}, rows.length ? rows : h('tr', {}, h('td', { colspan: 7 }, 'None yet.'))))));
+    const rows = deliveries.map((d) =>
+      h(
+        'tr',
+        {},
+        h('td', {}, dateTime(d.created_at)),
+        h('td', {}, d.event),
+        h('td', { class: d.status === 'failed' ? 'failed' : null }, d.status),
+        h('td', { class: 'num' }, d.http_status ?? '–'),
+        h('td', { class: 'num' }, d.attempts),
+        h('td', {}, d.last_error ?? ''),
+        h('td', {}, d.next_attempt_at ? dateTime(d.next_attempt_at) : '–'),
+      ),
+    );
+    const head = h(
+      'tr',
+      {},
+      ['Queued', 'Event', 'Status', 'HTTP', 'Attempts', 'Last error', 'Next attempt'].map((t) =>
+        h('th', { scope: 'col' }, t),
+      ),
+    );
+    this.deliveries.replaceChildren(
+      h('h4', {}, `Deliveries to ${c.name}`),
+      h(
+        'div',
+        { class: 'table-wrap' },
+        h(
+          'table',
+          {},
+          h('thead', {}, head),
+          h('tbody', {}, rows.length ? rows : h('tr', {}, h('td', { colspan: 7 }, 'None yet.'))),
+        ),
+      ),
+    );
   }
 
   async remove(c) {
     if (!(await confirmAction(`Delete the channel "${c.name}"? Rules stop notifying it.`, 'Delete'))) return;
-    await api(`/api/notifications/webhooks/${encodeURIComponent(c.id)}`, { method: 'DELETE' }).catch((e) => this.toasts.show('Delete failed', e.message, 'error'));
+    await api(`/api/notifications/webhooks/${encodeURIComponent(c.id)}`, { method: 'DELETE' }).catch((e) =>
+      this.toasts.show('Delete failed', e.message, 'error'),
+    );
     await this.refresh();
   }
 

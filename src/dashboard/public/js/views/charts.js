@@ -38,12 +38,28 @@ function makeChart(container, series, data, range, extra = {}) {
     series: [
       {},
       ...series.map(([label, stroke, scale, kind]) =>
-        kind === 'bars' ? { label, stroke, fill: stroke, scale, width: 1, paths: uPlot.paths.bars({ size: [0.6, 48] }), points: { show: false } } : { label, stroke, scale, width: 2, points: { show: false } },
+        kind === 'bars'
+          ? {
+              label,
+              stroke,
+              fill: stroke,
+              scale,
+              width: 1,
+              paths: uPlot.paths.bars({ size: [0.6, 48] }),
+              points: { show: false },
+            }
+          : { label, stroke, scale, width: 2, points: { show: false } },
       ),
     ],
     // The whole range is shown even when the history is short, rather than stretching a few points.
     scales: { x: { time: true, range } },
-    axes: [axis, { ...valueAxis, scale: series[0][2] }, ...(series.some(([, , scale]) => scale !== series[0][2]) ? [{ ...valueAxis, scale: series.find(([, , s]) => s !== series[0][2])[2], side: 1, grid: { show: false } }] : [])],
+    axes: [
+      axis,
+      { ...valueAxis, scale: series[0][2] },
+      ...(series.some(([, , scale]) => scale !== series[0][2])
+        ? [{ ...valueAxis, scale: series.find(([, , s]) => s !== series[0][2])[2], side: 1, grid: { show: false } }]
+        : []),
+    ],
     ...extra,
   };
   container.replaceChildren();
@@ -63,7 +79,9 @@ export class SystemChart {
         void this.load();
       });
     }
-    new ResizeObserver(() => this.chart?.setSize({ width: Math.max(260, container.clientWidth), height: 220 })).observe(container);
+    new ResizeObserver(() => this.chart?.setSize({ width: Math.max(260, container.clientWidth), height: 220 })).observe(
+      container,
+    );
     followTheme(() => this.chart);
   }
 
@@ -72,8 +90,22 @@ export class SystemChart {
     this.chart?.destroy();
     this.chart = null;
     if (!history.length) return this.container.replaceChildren(h('p', {}, 'No metrics collected yet.'));
-    const data = [seconds(history), history.map((p) => p.system_health_score * 100), history.map((p) => p.active_agents), history.map((p) => p.events_per_minute)];
-    this.chart = makeChart(this.container, [['Health %', '#2563eb', 'y'], ['Active agents', '#15803d', 'y'], ['Events / min', '#b45309', 'rate']], data, lastHours(this.hours));
+    const data = [
+      seconds(history),
+      history.map((p) => p.system_health_score * 100),
+      history.map((p) => p.active_agents),
+      history.map((p) => p.events_per_minute),
+    ];
+    this.chart = makeChart(
+      this.container,
+      [
+        ['Health %', '#2563eb', 'y'],
+        ['Active agents', '#15803d', 'y'],
+        ['Events / min', '#b45309', 'rate'],
+      ],
+      data,
+      lastHours(this.hours),
+    );
   }
 }
 
@@ -82,7 +114,15 @@ export async function agentChart(container, agentId) {
   const { history } = await api(`/api/agents/${encodeURIComponent(agentId)}/history?hours=24&step=5m`);
   if (!history.length) return container.replaceChildren(h('p', {}, 'No history yet.'));
   const data = [seconds(history), history.map((p) => p.tasks_completed), history.map((p) => p.success_rate * 100)];
-  makeChart(container, [['Tasks completed', '#15803d', 'tasks'], ['Success %', '#2563eb', 'pct']], data, lastHours(24));
+  makeChart(
+    container,
+    [
+      ['Tasks completed', '#15803d', 'tasks'],
+      ['Success %', '#2563eb', 'pct'],
+    ],
+    data,
+    lastHours(24),
+  );
 }
 
 const DAY_S = 86_400;
@@ -92,7 +132,9 @@ export class DailyCostChart {
   constructor(container) {
     this.container = container;
     this.chart = null;
-    new ResizeObserver(() => this.chart?.setSize({ width: Math.max(260, container.clientWidth), height: 220 })).observe(container);
+    new ResizeObserver(() => this.chart?.setSize({ width: Math.max(260, container.clientWidth), height: 220 })).observe(
+      container,
+    );
     followTheme(() => this.chart);
   }
 
@@ -104,8 +146,17 @@ export class DailyCostChart {
     const data = [xs, xs.map((x) => day(x)?.cost_usd ?? 0), xs.map((x) => day(x)?.total_tokens ?? 0)];
     // Half a day either side keeps the first and last bars whole; dates are labelled in UTC like the keys.
     const range = () => [xs[0] - DAY_S / 2, xs[xs.length - 1] + DAY_S / 2];
-    this.chart = makeChart(this.container, [['Cost (USD)', '#2563eb', 'usd', 'bars'], ['Tokens', '#b45309', 'tokens']], data, range, {
-      tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'),
-    });
+    this.chart = makeChart(
+      this.container,
+      [
+        ['Cost (USD)', '#2563eb', 'usd', 'bars'],
+        ['Tokens', '#b45309', 'tokens'],
+      ],
+      data,
+      range,
+      {
+        tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'),
+      },
+    );
   }
 }

@@ -17,7 +17,12 @@ export class ConnectionIndicator {
 
   reconnecting(delayMs, attempt) {
     const due = Date.now() + delayMs;
-    const tick = () => this.show('reconnecting', `Reconnecting in ${Math.max(0, Math.ceil((due - Date.now()) / 1000))} s (attempt ${attempt})`, true);
+    const tick = () =>
+      this.show(
+        'reconnecting',
+        `Reconnecting in ${Math.max(0, Math.ceil((due - Date.now()) / 1000))} s (attempt ${attempt})`,
+        true,
+      );
     this.show('reconnecting', '');
     tick();
     this.timer = setInterval(tick, 250);

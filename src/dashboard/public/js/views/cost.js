@@ -21,7 +21,10 @@ function usage(groupBy, since, agentId) {
 
 /** Usage grouped by agent or model, today and over the last 7 days, of every agent or one. */
 export async function usageTodayAndWeek(groupBy, agentId) {
-  const [today, week] = await Promise.all([usage(groupBy, utcDay(0), agentId), usage(groupBy, utcDay(DAYS - 1), agentId)]);
+  const [today, week] = await Promise.all([
+    usage(groupBy, utcDay(0), agentId),
+    usage(groupBy, utcDay(DAYS - 1), agentId),
+  ]);
   return { today, week };
 }
 
@@ -34,7 +37,9 @@ export function costFigures({ today, week }) {
     ['week_cost', 'Last 7 days', usd(week.total.cost_usd)],
     ['week_tokens', 'Tokens, 7 days', count(week.total.total_tokens)],
   ];
-  return figures.map(([key, label, value]) => h('div', {}, h('dt', {}, label), h('dd', { dataset: { figure: key } }, value)));
+  return figures.map(([key, label, value]) =>
+    h('div', {}, h('dt', {}, label), h('dd', { dataset: { figure: key } }, value)),
+  );
 }
 
 /** One row per agent or model of the week, dearest first, with its cost today beside it. */
@@ -44,12 +49,32 @@ export function breakdownTable(heading, { today, week }, nameOf = String) {
   return h(
     'table',
     { class: 'breakdown' },
-    h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, heading), h('th', { scope: 'col', class: 'num' }, 'Today'), h('th', { scope: 'col', class: 'num' }, '7 days'), h('th', { scope: 'col', class: 'num' }, 'Tokens, 7 days'))),
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        h('th', { scope: 'col' }, heading),
+        h('th', { scope: 'col', class: 'num' }, 'Today'),
+        h('th', { scope: 'col', class: 'num' }, '7 days'),
+        h('th', { scope: 'col', class: 'num' }, 'Tokens, 7 days'),
+      ),
+    ),
     h(
       'tbody',
       {},
       rows.length
-        ? rows.map((r) => h('tr', { dataset: { key: r.key } }, h('td', {}, nameOf(r.key)), h('td', { class: 'num' }, usd(todayOf.get(r.key)?.cost_usd ?? 0)), h('td', { class: 'num' }, usd(r.cost_usd)), h('td', { class: 'num' }, count(r.total_tokens))))
+        ? rows.map((r) =>
+            h(
+              'tr',
+              { dataset: { key: r.key } },
+              h('td', {}, nameOf(r.key)),
+              h('td', { class: 'num' }, usd(todayOf.get(r.key)?.cost_usd ?? 0)),
+              h('td', { class: 'num' }, usd(r.cost_usd)),
+              h('td', { class: 'num' }, count(r.total_tokens)),
+            ),
+          )
         : h('tr', {}, h('td', { colspan: 4 }, 'No usage in the last 7 days.')),
     ),
   );
@@ -70,7 +95,11 @@ export class CostPanel {
   async load() {
     this.loadedAt = Date.now();
     const firstDay = utcDay(DAYS - 1);
-    const [agents, models, days] = await Promise.all([usageTodayAndWeek('agent'), usageTodayAndWeek('model'), usage('day', firstDay)]);
+    const [agents, models, days] = await Promise.all([
+      usageTodayAndWeek('agent'),
+      usageTodayAndWeek('model'),
+      usage('day', firstDay),
+    ]);
     this.figures.replaceChildren(...costFigures(agents));
     this.byAgent.replaceChildren(breakdownTable('Agent', agents, this.nameOf));
     this.byModel.replaceChildren(breakdownTable('Model', models));

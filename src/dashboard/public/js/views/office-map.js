@@ -17,7 +17,12 @@ export class OfficeMap {
   setZones(zones) {
     this.zones.replaceChildren(
       ...Object.entries(zones ?? {}).map(([name, z]) =>
-        s('g', { class: 'zone', dataset: { zone: name } }, s('rect', { x: z.x * X_SCALE, y: z.y, width: z.width * X_SCALE, height: z.height, rx: 1.5 }), s('text', { x: z.x * X_SCALE + 1.2, y: z.y + 3.5 }, z.label)),
+        s(
+          'g',
+          { class: 'zone', dataset: { zone: name } },
+          s('rect', { x: z.x * X_SCALE, y: z.y, width: z.width * X_SCALE, height: z.height, rx: 1.5 }),
+          s('text', { x: z.x * X_SCALE + 1.2, y: z.y + 3.5 }, z.label),
+        ),
       ),
     );
   }
@@ -29,7 +34,13 @@ export class OfficeMap {
     for (const [id, { x, y }] of Object.entries(positions ?? {})) {
       let marker = this.markers.get(id);
       if (!marker) {
-        marker = s('g', { class: 'marker', dataset: { agent: id } }, s('circle', { r: 1.8 }), s('text', { y: -2.6 }), s('title'));
+        marker = s(
+          'g',
+          { class: 'marker', dataset: { agent: id } },
+          s('circle', { r: 1.8 }),
+          s('text', { y: -2.6 }),
+          s('title'),
+        );
         this.markers.set(id, marker);
         this.layer.append(marker);
       }

@@ -24,7 +24,10 @@ function modelName(record) {
 export function fillAgentFilter(select, agents) {
   const chosen = select.value;
   const sorted = [...agents].sort((a, b) => a.name.localeCompare(b.name));
-  select.replaceChildren(h('option', { value: '' }, 'All'), ...sorted.map((a) => h('option', { value: a.id, selected: a.id === chosen }, a.name)));
+  select.replaceChildren(
+    h('option', { value: '' }, 'All'),
+    ...sorted.map((a) => h('option', { value: a.id, selected: a.id === chosen }, a.name)),
+  );
 }
 
 /**
@@ -35,9 +38,30 @@ export function fillAgentFilter(select, agents) {
 export class SessionTable {
   constructor(table, { agentId = '', showAgent = true, nameOf = (id) => id, onTranscript }) {
     const actions = h('span', { class: 'visually-hidden' }, 'Actions');
-    const headings = [showAgent ? ['Agent'] : null, ['Status'], ['Model'], ['Tokens in', 'num'], ['Tokens out', 'num'], ['Cost', 'num'], ['Duration', 'num'], ['Last activity'], [actions]].filter(Boolean);
+    const headings = [
+      showAgent ? ['Agent'] : null,
+      ['Status'],
+      ['Model'],
+      ['Tokens in', 'num'],
+      ['Tokens out', 'num'],
+      ['Cost', 'num'],
+      ['Duration', 'num'],
+      ['Last activity'],
+      [actions],
+    ].filter(Boolean);
     this.tbody = h('tbody');
-    table.replaceChildren(h('thead', {}, h('tr', {}, headings.map(([text, className]) => h('th', { scope: 'col', class: className }, text)))), this.tbody);
+    table.replaceChildren(
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          headings.map(([text, className]) => h('th', { scope: 'col', class: className }, text)),
+        ),
+      ),
+      this.tbody,
+    );
     this.columns = headings.length;
     this.agentId = agentId;
     this.showAgent = showAgent;
@@ -86,7 +110,12 @@ export class SessionTable {
       status: h('span', { class: 'badge' }),
       stuck: h(
         'span',
-        { class: 'badge', dataset: { status: 'stuck' }, title: 'No activity for longer than the stuck limit (MC_STUCK_MINUTES)', hidden: true },
+        {
+          class: 'badge',
+          dataset: { status: 'stuck' },
+          title: 'No activity for longer than the stuck limit (MC_STUCK_MINUTES)',
+          hidden: true,
+        },
         'Stuck',
         h('span', { class: 'visually-hidden' }, ': no activity for longer than the stuck limit'),
       ),
@@ -97,7 +126,11 @@ export class SessionTable {
       duration: h('td', { class: 'num duration' }),
       activity: h('time'),
     };
-    const transcript = h('button', { type: 'button', 'aria-label': `Transcript of session ${key}`, onclick: () => this.onTranscript(row.session) }, 'Transcript');
+    const transcript = h(
+      'button',
+      { type: 'button', 'aria-label': `Transcript of session ${key}`, onclick: () => this.onTranscript(row.session) },
+      'Transcript',
+    );
     row.el = h(
       'tr',
       { dataset: { session: key } },
@@ -156,6 +189,13 @@ export class SessionTable {
   showEmpty() {
     const empty = this.tbody.querySelector('tr.empty');
     if (this.rows.size && empty) empty.remove();
-    if (!this.rows.size && !empty) this.tbody.append(h('tr', { class: 'empty' }, h('td', { colspan: this.columns }, this.agentId ? 'No sessions for this agent.' : 'No sessions yet.')));
+    if (!this.rows.size && !empty)
+      this.tbody.append(
+        h(
+          'tr',
+          { class: 'empty' },
+          h('td', { colspan: this.columns }, this.agentId ? 'No sessions for this agent.' : 'No sessions yet.'),
+        ),
+      );
   }
 }

@@ -15,10 +15,24 @@ function message(m) {
     m.is_error ? h('span', { class: 'badge', dataset: { status: 'error' } }, 'Error') : null,
     h('time', { datetime: m.timestamp }, dateTime(m.timestamp)),
     m.model ? h('span', { class: 'muted' }, m.model) : null,
-    m.stop_reason && !USUAL_STOPS.has(m.stop_reason) ? h('span', { class: 'muted' }, `stopped: ${m.stop_reason}`) : null,
+    m.stop_reason && !USUAL_STOPS.has(m.stop_reason)
+      ? h('span', { class: 'muted' }, `stopped: ${m.stop_reason}`)
+      : null,
   );
-  const calls = m.tool_calls?.length ? h('ul', { class: 'tool-calls', 'aria-label': 'Tool calls' }, ...m.tool_calls.map((c) => h('li', {}, 'Calls ', h('code', {}, c.name)))) : null;
-  const usage = m.usage ? h('p', { class: 'muted' }, `${count(m.usage.input_tokens)} in · ${count(m.usage.output_tokens)} out · ${usd(m.usage.cost_usd)}`) : null;
+  const calls = m.tool_calls?.length
+    ? h(
+        'ul',
+        { class: 'tool-calls', 'aria-label': 'Tool calls' },
+        ...m.tool_calls.map((c) => h('li', {}, 'Calls ', h('code', {}, c.name))),
+      )
+    : null;
+  const usage = m.usage
+    ? h(
+        'p',
+        { class: 'muted' },
+        `${count(m.usage.input_tokens)} in · ${count(m.usage.output_tokens)} out · ${usd(m.usage.cost_usd)}`,
+      )
+    : null;
   return h(
     'li',
     { class: 'message', dataset: { role: m.role, seq: m.seq, ...(m.is_error || m.error ? { error: '' } : {}) } },
@@ -46,7 +60,10 @@ export async function showTranscript(container, key) {
   try {
     page = await api(transcriptPath(key));
   } catch (error) {
-    container.replaceChildren(heading, h('p', { class: 'failed' }, `The transcript could not be read: ${error.message}`));
+    container.replaceChildren(
+      heading,
+      h('p', { class: 'failed' }, `The transcript could not be read: ${error.message}`),
+    );
     return heading.focus();
   }
   const list = h('ol', { class: 'transcript' }, ...page.messages.map(message));
@@ -66,7 +83,13 @@ export async function showTranscript(container, key) {
       earlier.disabled = false;
     }
   });
-  container.replaceChildren(heading, earlier, problem, list, ...(page.messages.length ? [] : [h('p', {}, 'No messages.')]));
+  container.replaceChildren(
+    heading,
+    earlier,
+    problem,
+    list,
+    ...(page.messages.length ? [] : [h('p', {}, 'No messages.')]),
+  );
   // Focused once the messages are in, so the dialog scrolls to them and a screen reader starts there.
   heading.focus();
 }
