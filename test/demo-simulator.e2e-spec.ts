@@ -8,7 +8,7 @@ import { isPlainObject } from '../src/common/json';
 import { parseLenientJson } from '../src/workspace/lenient-json';
 import { parseOffice } from '../src/workspace/office.parser';
 import { parseTaskQueueJson, parseTaskQueueMarkdown } from '../src/workspace/task-queue.parser';
-import { Agent, AGENT_STATUSES, OfficeState, Task } from '../src/workspace/workspace.types';
+import { Agent, AGENT_STATUSES, OfficeState, Task } from '../src/contracts/fleet';
 
 const SEED = 20260217;
 const STEPS = 20;

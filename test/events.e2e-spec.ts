@@ -1,7 +1,7 @@
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DomainEvent, EventsLoggedEvent } from '../src/domain-events';
+import { DomainEvent, EventsLoggedEvent } from '../src/contracts/domain-events';
 import { api, removeDirs, startApp, TestApp, waitFor } from './support/app-harness';
 import { holdEventsWriteLock } from './support/test-database';
 

@@ -1,7 +1,7 @@
 import { mkdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EventEmitter2 } from '@nestjs/event-emitter';
-import { DomainEvent } from '../src/domain-events';
+import { DomainEvent } from '../src/contracts/domain-events';
 import { api, holdsFor, makeTempDir, removeDirs, startApp, TestApp, waitFor } from './support/app-harness';
 import { TestSocket } from './support/ws-client';
 

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AgentNotFoundException } from './agent-not-found.exception';
 import { FleetService } from './fleet.service';
-import { AgentStatus } from '../workspace/workspace.types';
+import { AgentStatus } from '../contracts/fleet';
 import { AgentDetailDto, AgentDto, toAgentDto } from './dto/agent.dto';
 
 @Injectable()

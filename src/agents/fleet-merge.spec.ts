@@ -1,5 +1,4 @@
-import { OpenClawAgent } from '../openclaw/openclaw.service';
-import { Agent } from '../workspace/workspace.types';
+import { Agent, OpenClawAgent } from '../contracts/fleet';
 import { mergeAgent } from './fleet-merge';
 
 const workspaceAgent = (overrides: Partial<Agent> = {}): Agent => ({

@@ -1,5 +1,5 @@
-import type { OpenClawAgent } from '../openclaw/openclaw.service';
-import { Agent } from '../workspace/workspace.types';
+import type { OpenClawAgent } from '../contracts/fleet';
+import { Agent } from '../contracts/fleet';
 
 /** The agent as OpenClaw's records show it, in the fleet's shape. */
 export function fromOpenClaw(agent: OpenClawAgent): Agent {

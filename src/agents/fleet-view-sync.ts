@@ -2,10 +2,10 @@ import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@ne
 import { OnEvent } from '@nestjs/event-emitter';
 import { ClusterService } from '../cluster/cluster.service';
 import { isPlainObject } from '../common/json';
-import { DomainEvent } from '../domain-events';
+import { DomainEvent } from '../contracts/domain-events';
 import { OpenClawService, OpenClawView } from '../openclaw/openclaw.service';
 import { WorkspaceService, WorkspaceView } from '../workspace/workspace.service';
-import { AGENT_ID_PATTERN } from '../workspace/workspace.types';
+import { AGENT_ID_PATTERN } from '../contracts/ids';
 
 /** Leader and followers each look this often: a follower's API showed a file change 0.2 s after the leader's. */
 const TICK_MS = 250;

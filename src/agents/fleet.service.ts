@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import { DomainEventBus } from '../common/domain-event-bus';
-import { DomainEvent, SourceAgentChangedEvent } from '../domain-events';
+import { DomainEvent, OpenClawAgentChangedEvent, WorkspaceAgentChangedEvent } from '../contracts/domain-events';
 import { OpenClawService } from '../openclaw/openclaw.service';
 import { WorkspaceService } from '../workspace/workspace.service';
-import { Agent } from '../workspace/workspace.types';
+import { Agent } from '../contracts/fleet';
 import { mergeAgent } from './fleet-merge';
 
 /**
@@ -31,7 +31,7 @@ export class FleetService {
 
   @OnEvent(DomainEvent.WorkspaceAgentChanged)
   @OnEvent(DomainEvent.OpenClawAgentChanged)
-  onSourceChanged({ agent_id }: SourceAgentChangedEvent): void {
+  onSourceChanged({ agent_id }: WorkspaceAgentChangedEvent | OpenClawAgentChangedEvent): void {
     const previous = this.agents.get(agent_id) ?? null;
     const agent = mergeAgent(this.workspace.getAgent(agent_id), this.openclaw.getAgent(agent_id));
     if (!agent) {

@@ -2,9 +2,10 @@ import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy, Optional }
 import { OnEvent } from '@nestjs/event-emitter';
 import { Subscription } from 'rxjs';
 import { ClusterService } from '../cluster/cluster.service';
-import { DomainEvent, EventsLoggedEvent, MetricsCollectedEvent } from '../domain-events';
+import { DomainEvent, EventsLoggedEvent, MetricsCollectedEvent } from '../contracts/domain-events';
 import { AlertClock } from './alert-clock';
-import { AlertRule, RULE_KINDS, RuleKind } from './alert-rule.entity';
+import { AlertRule } from './alert-rule.entity';
+import { RULE_KINDS, RuleKind } from '../contracts/alerts';
 import { AlertsService } from './alerts.service';
 import { AgentKinds } from './evaluators/agent-kinds';
 import { CostBudgets } from './evaluators/cost-budget';

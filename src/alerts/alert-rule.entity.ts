@@ -1,27 +1,9 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-
-export const RULE_KINDS = [
-  'agent_offline',
-  'agent_error',
-  'session_stuck',
-  'cost_budget',
-  'error_rate',
-  'event_count',
-  'backup_failed',
-  'no_backup',
-  'health',
-] as const;
-export type RuleKind = (typeof RULE_KINDS)[number];
-
-export const SEVERITIES = ['info', 'warning', 'critical'] as const;
-export type Severity = (typeof SEVERITIES)[number];
-
-/** api: made over the API; file: loaded from MC_ALERT_RULES, read-only over the API. */
-export type Managed = 'api' | 'file';
+import { Managed, RuleKind, RuleView, Severity } from '../contracts/alerts';
 
 /** A condition over the fleet's live data that opens alerts, and where to send them. */
 @Entity('alert_rules')
-export class AlertRule {
+export class AlertRule implements RuleView {
   @PrimaryColumn('varchar', { length: 64 })
   id!: string;
 

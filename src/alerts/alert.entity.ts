@@ -1,14 +1,12 @@
 import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
-import type { Severity } from './alert-rule.entity';
-
-export type AlertState = 'firing' | 'resolved';
+import type { AlertState, AlertView, Severity } from '../contracts/alerts';
 
 /** One episode of a rule matching a subject (an agent, a session, the fleet), from firing to resolution. */
 @Entity('alerts')
 @Index('idx_alerts_state', ['state'])
 @Index('idx_alerts_rule_subject', ['rule_id', 'subject', 'last_notified_at'])
 @Index('idx_alerts_started', ['started_at', 'id'])
-export class Alert {
+export class Alert implements AlertView {
   @PrimaryGeneratedColumn()
   id!: number;
 

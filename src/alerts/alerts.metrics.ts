@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Gauge } from 'prom-client';
 import { PrometheusService } from '../metrics/prometheus.service';
-import { SEVERITIES } from './alert-rule.entity';
+import { SEVERITIES } from '../contracts/alerts';
 import { AlertsService } from './alerts.service';
 
 /** `mission_control_alerts_firing{severity}`, read from the firing alerts in memory when scraped. */

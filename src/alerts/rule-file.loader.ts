@@ -4,12 +4,11 @@ import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { isPlainObject } from '../common/json';
 import { kindOf, readRegularFile } from '../common/regular-file';
-import { FieldError, MAX_BODY_DEPTH, nestsDeeperThan } from '../common/validation';
+import { FieldError, MAX_BODY_DEPTH, nestsDeeperThan, strictCheck } from '../common/validation';
 import { AppConfig } from '../config/environment';
-import { FileWebhookDto } from '../notifications/dto/webhook.dto';
 import { WebhooksService } from '../notifications/webhooks.service';
 import { FileRuleDto } from './dto/rule.dto';
-import { checkParams, strictCheck, unknownChannelErrors } from './rule-validation';
+import { checkParams, unknownChannelErrors } from './rule-validation';
 
 const MAX_FILE_BYTES = 1024 * 1024;
 const TOP_LEVEL = new Set(['channels', 'rules']);
@@ -98,12 +97,12 @@ export class RuleFileLoader {
     });
   }
 
-  private channel(entry: Record<string, unknown>, i: number): FileWebhookDto {
+  private channel(entry: Record<string, unknown>, i: number) {
     const { url_env: urlEnv, secret_env: secretEnv, ...fields } = entry;
     const where = `channels[${i}]${typeof entry.id === 'string' ? ` (id "${entry.id}")` : ''}`;
     if (urlEnv !== undefined) fields.url = this.variable(where, 'url_env', urlEnv);
     if (secretEnv !== undefined) fields.secret = this.variable(where, 'secret_env', secretEnv);
-    const { value, errors } = strictCheck(FileWebhookDto, fields);
+    const { value, errors } = this.webhooks.checkFileChannel(fields);
     if (errors.length) throw this.fail(where, errors);
     return value;
   }

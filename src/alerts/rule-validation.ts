@@ -1,21 +1,6 @@
-import { ClassConstructor, plainToInstance } from 'class-transformer';
-import { validateSync } from 'class-validator';
-import { FieldError, flatten, invalidRequest } from '../common/validation';
-import { RuleKind } from './alert-rule.entity';
+import { FieldError, invalidRequest, strictCheck } from '../common/validation';
+import { RuleKind } from '../contracts/alerts';
 import { PARAMS_OF } from './dto/rule-params.dto';
-
-/** Unknown fields are errors here, not dropped: a misspelt parameter would otherwise silently change what a rule means. */
-const STRICT = { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: false };
-
-/** A plain object checked against a class, strictly: the instance, and one entry per bad field (under `prefix`). */
-export function strictCheck<T extends object>(
-  type: ClassConstructor<T>,
-  plain: object,
-  prefix = '',
-): { value: T; errors: FieldError[] } {
-  const value = plainToInstance(type, plain);
-  return { value, errors: flatten(validateSync(value, STRICT), prefix) };
-}
 
 /** The kind's parameters, checked and without absent ones; errors name them `params.<name>`. */
 export function checkParams(

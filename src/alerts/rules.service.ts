@@ -7,7 +7,7 @@ import { In, Repository } from 'typeorm';
 import { ClusterService } from '../cluster/cluster.service';
 import { definedFields } from '../common/patch';
 import { DatabaseWriter } from '../database/database-writer';
-import { DomainEvent, WebhookDeletedEvent } from '../domain-events';
+import { DomainEvent, WebhookDeletedEvent } from '../contracts/domain-events';
 import { WebhooksService } from '../notifications/webhooks.service';
 import { AlertRule } from './alert-rule.entity';
 import { CreateRuleDto, FileRuleDto, RuleDto, UpdateRuleDto } from './dto/rule.dto';

@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { compareWithManifest, hashFile, Manifest, readArchive, ReadResult, readSnapshot } from './archive-reader';
 import { ARCHIVE_DATABASES, ARCHIVE_WORKSPACE } from './backup-names';
-import type { BackupType } from './backup.entity';
+import type { BackupType } from '../contracts/backups';
 
 /** An archive may unpack to this many times its size (plus a margin) before it counts as a gzip bomb. */
 const MAX_RATIO = 100;

@@ -10,7 +10,7 @@ import { Progress, SourceFile } from './backup-archive';
 import { checkBackupFile } from './backup-check';
 import { ArchiveSource, writeCheckedArchiveOffThread } from './checked-archive';
 import { ARCHIVE_DATABASE, ARCHIVE_POSTGRES_DUMP, ARCHIVE_WORKSPACE, WORKSPACE_SOURCES } from './backup-names';
-import { BackupType } from './backup.entity';
+import { BackupType } from '../contracts/backups';
 
 /** What was written, for the backups table, and what reading it back from disk found wrong with it. */
 export interface Written {

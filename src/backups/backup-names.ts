@@ -1,4 +1,4 @@
-import { BackupType } from './backup.entity';
+import { BackupType } from '../contracts/backups';
 
 /** Backup ids: the UTC time YYYYMMDD_HHMMSS, with _2, _3… when two are made in the same second. */
 export const BACKUP_ID_PATTERN = /^\d{8}_\d{6}(_\d{1,3})?$/;

@@ -1,9 +1,9 @@
 import { UnprocessableEntityException } from '@nestjs/common';
 import { open, stat } from 'node:fs/promises';
-import { AGENT_ID_PATTERN } from '../workspace/workspace.types';
+import { AGENT_ID_PATTERN } from '../contracts/ids';
 import { Manifest, readSnapshot } from './archive-reader';
 import { checkBackupFile } from './backup-check';
-import { BackupType } from './backup.entity';
+import { BackupType } from '../contracts/backups';
 
 const MAX_SNAPSHOT_BYTES = 256 * 1024 * 1024;
 

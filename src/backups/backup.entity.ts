@@ -1,15 +1,10 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
-
-export const BACKUP_TYPES = ['full', 'agent_state', 'snapshot'] as const;
-export type BackupType = (typeof BACKUP_TYPES)[number];
-
-/** Why a backup was made. */
-export type BackupTrigger = 'manual' | 'scheduled' | 'pre_restore' | 'imported' | 'found';
+import { BackupRecord, BackupTrigger, BackupType } from '../contracts/backups';
 
 /** One backup file in MC_BACKUP_DIR, as made, verified and listed. */
 @Entity('backups')
 @Index('idx_backups_created_at', ['created_at'])
-export class Backup {
+export class Backup implements BackupRecord {
   /** UTC time YYYYMMDD_HHMMSS, with a suffix (_2, _3…) when two are made in the same second. */
   @PrimaryColumn('varchar', { length: 32 })
   id!: string;

@@ -9,7 +9,7 @@ import { DiskSpaceService } from '../common/disk-space.service';
 import { DomainEventBus } from '../common/domain-event-bus';
 import { AppConfig } from '../config/environment';
 import { DatabaseCopier } from '../database/database-copier';
-import { DomainEvent } from '../domain-events';
+import { DomainEvent } from '../contracts/domain-events';
 import { WorkspaceService } from '../workspace/workspace.service';
 import { Progress } from './backup-archive';
 import { checkBackupFile } from './backup-check';
@@ -17,7 +17,8 @@ import { inspectUpload } from './backup-upload';
 import { BackupLock } from './backup-lock';
 import { writeArchiveBackup, writeSnapshot } from './backup-contents';
 import { BACKUP_ID_PATTERN, backupFileName, countOf, parseBackupFileName, timeId } from './backup-names';
-import { Backup, BackupTrigger, BackupType } from './backup.entity';
+import { Backup } from './backup.entity';
+import { BackupTrigger, BackupType } from '../contracts/backups';
 
 export interface VerifyResult {
   id: string;

@@ -22,13 +22,13 @@ import { parseArgs } from 'node:util';
 import { SingleBar } from 'cli-progress';
 import { Progress } from '../backups/backup-archive';
 import { BACKUP_ID_PATTERN, countOf, humanSize } from '../backups/backup-names';
-import { BACKUP_TYPES, BackupType } from '../backups/backup.entity';
+import { BACKUP_TYPES, BackupType } from '../contracts/backups';
 import { BackupsService } from '../backups/backups.service';
 import { RestoreService } from '../backups/restore.service';
 import { describeEnvFile, loadEnvFile } from '../config/env-file';
 import { validateEnvironment } from '../config/environment';
 import { WorkspaceService } from '../workspace/workspace.service';
-import { AGENT_ID_PATTERN } from '../workspace/workspace.types';
+import { AGENT_ID_PATTERN } from '../contracts/ids';
 import { CliModule } from './cli.module';
 import { DatabaseRestore } from './database-restore';
 

@@ -1,6 +1,6 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { DomainEventBus } from '../common/domain-event-bus';
-import { DomainEvent } from '../domain-events';
+import { DomainEvent } from '../contracts/domain-events';
 import { EventsService } from '../events/events.service';
 import { ClusterService } from './cluster.service';
 

@@ -1,7 +1,7 @@
 import { Injectable, Optional } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { ClusterService } from '../cluster/cluster.service';
-import { DomainEventName, DomainEventPayloads, LEADER_ONLY_EVENTS } from '../domain-events';
+import { DomainEventName, DomainEventPayloads, LEADER_ONLY_EVENTS } from '../contracts/domain-events';
 
 /** The one way services emit domain events, typed by the event map. */
 @Injectable()

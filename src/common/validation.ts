@@ -1,5 +1,6 @@
 import { ArgumentMetadata, BadRequestException, ValidationError, ValidationPipe } from '@nestjs/common';
-import { ValidateIf, ValidatorOptions } from 'class-validator';
+import { ClassConstructor, plainToInstance } from 'class-transformer';
+import { ValidateIf, validateSync, ValidatorOptions } from 'class-validator';
 import { isPlainObject } from './json';
 
 /** Deeper bodies are refused before anything walks them: class-transformer recurses, and thousands of levels overflow its stack. */
@@ -180,4 +181,17 @@ export const decimalInteger = ({ value }: { value: unknown }): unknown =>
 /** Optional, but not nullable: unlike @IsOptional, a null is checked (and refused) rather than let through to a NOT NULL column. */
 export function IsOptionalNotNull(): PropertyDecorator {
   return ValidateIf((_object, value) => value !== undefined);
+}
+
+/** Unknown fields are errors here, not dropped: a misspelt parameter would otherwise silently change what a rule means. */
+const STRICT = { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: false };
+
+/** A plain object checked against a class, strictly: the instance, and one entry per bad field (under `prefix`). */
+export function strictCheck<T extends object>(
+  type: ClassConstructor<T>,
+  plain: object,
+  prefix = '',
+): { value: T; errors: FieldError[] } {
+  const value = plainToInstance(type, plain);
+  return { value, errors: flatten(validateSync(value, STRICT), prefix) };
 }

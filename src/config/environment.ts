@@ -17,7 +17,7 @@ import {
   registerDecorator,
   validateSync,
 } from 'class-validator';
-import { slotsOf } from '../common/schedule-slots';
+import { slotsOf } from './schedule-slots';
 import { ConfigService } from '@nestjs/config';
 
 const toPath = ({ value }: { value: unknown }) =>

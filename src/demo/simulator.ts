@@ -3,7 +3,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { normalizeAgent } from '../workspace/agent.normalizer';
 import { isPlainObject } from '../common/json';
-import { AGENT_ID_PATTERN } from '../workspace/workspace.types';
+import { AGENT_ID_PATTERN } from '../contracts/ids';
 import { taskId } from './demo-task-queue';
 import { jsonText, OFFICE_ZONES, officeStateText } from './workspace-generator';
 import { DemoFiles, JsonObject } from './demo-files';

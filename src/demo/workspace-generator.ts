@@ -1,7 +1,7 @@
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import { ZONE_LAYOUT } from '../workspace/office-layout';
+import { ZONE_LAYOUT } from '../contracts/office-layout';
 import { taskQueue, taskQueueMarkdown } from './demo-task-queue';
 
 /**

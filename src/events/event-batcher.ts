@@ -3,7 +3,7 @@ import { AppConfig } from '../config/environment';
 import { DatabaseWriter } from '../database/database-writer';
 import { insertStatement, rowsPerStatement } from '../database/insert-rows';
 import { jsonOf } from '../common/json';
-import { LoggedEvent } from '../domain-events';
+import { LoggedEvent } from '../contracts/domain-events';
 
 export type NewEvent = Omit<LoggedEvent, 'id'>;
 

@@ -10,7 +10,7 @@ import {
   BackupRestoredEvent,
   DomainEvent,
   SessionStuckEvent,
-} from '../domain-events';
+} from '../contracts/domain-events';
 import { EventsService } from './events.service';
 
 /** Writes what Mission Control itself sees and does into the event log. */

@@ -1,7 +1,5 @@
 import { MAX_DURATION_SECONDS, withinBounds } from '../common/figure-bounds';
-import { AgentStatus } from '../workspace/workspace.types';
-import { normalizeStatus } from '../workspace/agent.normalizer';
-import { FINISHED_TASK_STATUSES } from '../workspace/task-queue.parser';
+import { AgentStatus, FINISHED_TASK_STATUSES, normalizeStatus } from '../contracts/fleet';
 
 /** A status change read from a `status_changed` event. */
 export interface StatusChange {

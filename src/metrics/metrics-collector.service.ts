@@ -8,10 +8,10 @@ import { Turns } from '../common/turns';
 import { AppConfig } from '../config/environment';
 import { DatabaseWriter } from '../database/database-writer';
 import { insertRows } from '../database/insert-rows';
-import { DomainEvent, MetricsCollectedEvent } from '../domain-events';
+import { DomainEvent, MetricsCollectedEvent } from '../contracts/domain-events';
 import { FleetService } from '../agents/fleet.service';
 import { WorkspaceService } from '../workspace/workspace.service';
-import { Agent, AgentStatus } from '../workspace/workspace.types';
+import { Agent, AgentStatus } from '../contracts/fleet';
 import { AgentMetric } from './agent-metric.entity';
 import {
   fleetCounts,
@@ -29,7 +29,7 @@ import { SystemMetric } from './system-metric.entity';
 import { FinishedRuns, runIdOf } from './finished-runs';
 import { addUsageEvent, emptyInterval, IntervalUsage, USAGE_EVENT_TYPES, UsageIntervals } from './usage-intervals';
 import { AgentUsage, OpenClawService } from '../openclaw/openclaw.service';
-import { roundUsd } from '../openclaw/transcript-line';
+import { roundUsd } from '../contracts/usage';
 
 const AGENT_COLUMNS = ['agent_id' as const, 'timestamp' as const, ...figureNames(AGENT_FIGURES)];
 const AGENT_FIGURE_NAMES = figureNames(AGENT_FIGURES);

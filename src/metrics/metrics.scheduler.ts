@@ -1,6 +1,6 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { Cron, SchedulerRegistry } from '@nestjs/schedule';
-import { slotJob, slotsOf } from '../common/schedule-slots';
+import { slotJob, slotsOf } from '../config/schedule-slots';
 import { ClusterService } from '../cluster/cluster.service';
 import { AppConfig } from '../config/environment';
 import { CollectionStopped, MetricsCollectorService } from './metrics-collector.service';

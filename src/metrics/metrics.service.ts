@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { AgentNotFoundException } from '../agents/agent-not-found.exception';
 import { namedQuery } from '../database/named-query';
 import { engineSql } from '../database/engine-sql';
-import { placeAgents, ZONE_LAYOUT } from '../workspace/office-layout';
+import { placeAgents, ZONE_LAYOUT } from '../contracts/office-layout';
 import { FleetService } from '../agents/fleet.service';
 import { WorkspaceService } from '../workspace/workspace.service';
 import { fleetCounts, pendingTasks, rates } from './derivations';

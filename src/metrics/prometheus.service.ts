@@ -1,14 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { DomainEvent, EventsLoggedEvent, MetricsCollectedEvent } from '../domain-events';
+import { DomainEvent, EventsLoggedEvent, MetricsCollectedEvent } from '../contracts/domain-events';
 import { FleetService } from '../agents/fleet.service';
 import { EventBatcher } from '../events/event-batcher';
 import { WorkspaceService } from '../workspace/workspace.service';
-import { AGENT_STATUSES } from '../workspace/workspace.types';
+import { AGENT_STATUSES } from '../contracts/fleet';
 import { pendingTasks } from './derivations';
 import { OpenClawService } from '../openclaw/openclaw.service';
-import { addUsage, emptyUsage, Usage } from '../openclaw/transcript-line';
+import { addUsage, emptyUsage, Usage } from '../contracts/usage';
 import { MAX_COST_USD, MAX_TOKENS, withinBounds } from '../common/figure-bounds';
 
 /**

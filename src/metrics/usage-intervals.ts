@@ -1,6 +1,6 @@
 import { MAX_COST_USD, MAX_TOKENS, withinBounds } from '../common/figure-bounds';
 import type { AgentUsage } from '../openclaw/openclaw.service';
-import { roundUsd } from '../openclaw/transcript-line';
+import { roundUsd } from '../contracts/usage';
 
 /** The usage columns of one agent_metrics row. */
 export interface UsageColumns {

@@ -1,10 +1,8 @@
 import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { NotificationEvent } from '../contracts/notifications';
 
 export const DELIVERY_STATUSES = ['pending', 'delivered', 'failed'] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
-
-export const NOTIFICATION_EVENTS = ['fired', 'resolved', 'acked', 'test'] as const;
-export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
 
 /**
  * One notification for one channel: written in the transaction that records the alert change (the

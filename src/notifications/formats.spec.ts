@@ -1,9 +1,9 @@
-import type { AlertDto } from '../alerts/dto/alert.dto';
-import type { RuleDto } from '../alerts/dto/rule.dto';
-import { Notification, renderBody } from './formats';
+import type { AlertView, RuleView } from '../contracts/alerts';
+import { renderBody } from './formats';
+import { Notification } from '../contracts/notifications';
 
 const SENT = '2026-03-11T10:05:00.000Z';
-const alert: AlertDto = {
+const alert: AlertView = {
   id: 42,
   rule_id: 'r1',
   rule_name: 'Forge <offline> & more',
@@ -19,7 +19,7 @@ const alert: AlertDto = {
   ack_note: null,
   last_notified_at: '2026-03-11T10:00:00.000Z',
 };
-const rule: RuleDto = {
+const rule: RuleView = {
   id: 'r1',
   name: 'Forge <offline> & more',
   kind: 'agent_offline',
@@ -119,7 +119,7 @@ describe('renderBody', () => {
       ],
       allowed_mentions: { parse: [] },
     });
-    const colour = (severity: AlertDto['severity']) =>
+    const colour = (severity: AlertView['severity']) =>
       render('discord', { ...fired, alert: { ...alert, severity } }).embeds[0].color;
     expect([colour('critical'), colour('warning'), colour('info')]).toEqual([0xe01e5a, 0xecb22e, 0x36c5f0]);
     expect(render('discord', resolved).embeds[0]).toMatchObject({

@@ -1,14 +1,5 @@
-import type { AlertDto } from '../alerts/dto/alert.dto';
-import type { RuleDto } from '../alerts/dto/rule.dto';
-import type { NotificationEvent } from './delivery.entity';
+import type { Notification, NotificationEvent } from '../contracts/notifications';
 import type { WebhookFormat } from './webhook-channel.entity';
-
-/** What one notification says: the alert as it was at the change, and its rule (null for a test). */
-export interface Notification {
-  event: NotificationEvent;
-  alert: AlertDto;
-  rule: RuleDto | null;
-}
 
 const HEADLINES: Record<NotificationEvent, string> = {
   fired: 'Alert fired',

@@ -3,9 +3,9 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, In, Repository } from 'typeorm';
 import { decodeCursor, encodeCursor } from '../common/cursor';
 import { DatabaseWriter } from '../database/database-writer';
-import type { AlertDto } from '../alerts/dto/alert.dto';
-import type { RuleDto } from '../alerts/dto/rule.dto';
-import { Delivery, NotificationEvent } from './delivery.entity';
+import type { AlertView, RuleView } from '../contracts/alerts';
+import { Delivery } from './delivery.entity';
+import { NotificationEvent } from '../contracts/notifications';
 import { DeliveryWorker, PER_CHANNEL } from './delivery.worker';
 import { DeliveryDto, DeliveryPageDto, DeliveryQuery } from './dto/delivery.dto';
 import { WebhookChannel } from './webhook-channel.entity';
@@ -45,7 +45,7 @@ export class NotificationsService {
    * Queues one delivery per enabled channel of the rule, inside the caller's transaction: the
    * notification exists exactly when the change it tells of does. Returns how many were queued.
    */
-  async enqueue(manager: EntityManager, alert: AlertDto, rule: RuleDto, event: NotificationEvent): Promise<number> {
+  async enqueue(manager: EntityManager, alert: AlertView, rule: RuleView, event: NotificationEvent): Promise<number> {
     if (!rule.channels.length) return 0;
     const channels = await manager.findBy(WebhookChannel, { id: In(rule.channels), enabled: true });
     if (!channels.length) return 0;
@@ -67,7 +67,7 @@ export class NotificationsService {
   async test(channelId: string): Promise<DeliveryDto> {
     const channel = await this.webhooks.get(channelId);
     const now = new Date().toISOString();
-    const sample: AlertDto = {
+    const sample: AlertView = {
       id: 0,
       rule_id: 'test',
       rule_name: 'Test notification',

@@ -1,5 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import type { Managed } from '../alerts/alert-rule.entity';
+import type { Managed } from '../contracts/alerts';
 
 export const WEBHOOK_FORMATS = ['generic', 'slack', 'discord'] as const;
 export type WebhookFormat = (typeof WEBHOOK_FORMATS)[number];

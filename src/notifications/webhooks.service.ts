@@ -4,10 +4,10 @@ import { randomUUID } from 'node:crypto';
 import { EntityManager, In, Repository } from 'typeorm';
 import { DomainEventBus } from '../common/domain-event-bus';
 import { definedFields } from '../common/patch';
-import { invalidRequest } from '../common/validation';
+import { FieldError, invalidRequest, strictCheck } from '../common/validation';
 import { AppConfig } from '../config/environment';
 import { DatabaseWriter } from '../database/database-writer';
-import { DomainEvent } from '../domain-events';
+import { DomainEvent } from '../contracts/domain-events';
 import { Delivery } from './delivery.entity';
 import { CreateWebhookDto, FileWebhookDto, UpdateWebhookDto, WebhookDto } from './dto/webhook.dto';
 import { WebhookChannel } from './webhook-channel.entity';
@@ -94,6 +94,11 @@ export class WebhooksService {
     });
     this.bus.emit(DomainEvent.WebhookDeleted, { channel_id: id });
     return channel;
+  }
+
+  /** A channel entry of the rule file (its `url_env` and `secret_env` already resolved), checked strictly. */
+  checkFileChannel(fields: Record<string, unknown>): { value: FileWebhookDto; errors: FieldError[] } {
+    return strictCheck(FileWebhookDto, fields);
   }
 
   /** The rule file's channels, by id: new ones added, changed ones updated, those no longer in the file removed (their ids returned). */

@@ -1,4 +1,4 @@
-import { AGENT_ID_PATTERN } from '../workspace/workspace.types';
+import { AGENT_ID_PATTERN } from '../contracts/ids';
 import { cutUtf8, EventMapper, OBSERVED_HOOKS } from './map-events';
 
 // Payload shapes as OpenClaw 2026.9.6 sends them (seen in a real `openclaw agent --local` turn).

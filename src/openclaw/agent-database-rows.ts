@@ -1,6 +1,6 @@
 import { decompress } from 'fzstd';
 import { MAX_COST_USD, MAX_FUTURE_MS, MAX_TOKENS, MIN_TIME_MS } from '../common/figure-bounds';
-import { ModelPrice } from './openclaw-config';
+import { ModelPrice } from '../contracts/usage';
 import { parseTranscriptLine, readTranscriptEvent, TranscriptMessage } from './transcript-line';
 
 /*

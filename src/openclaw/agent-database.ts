@@ -12,7 +12,7 @@ import {
   TranscriptRow,
   WindowRow,
 } from './agent-database-rows';
-import { ModelPrice } from './openclaw-config';
+import { ModelPrice } from '../contracts/usage';
 import { unreadableFile } from './home-paths';
 import { ReadonlySqlite } from './readonly-sqlite';
 import { SessionMeta } from './session-tracker';

@@ -5,7 +5,7 @@ import JSON5 from 'json5';
 import { isPlainObject } from '../common/json';
 import { openRegularFile, readRegularFile } from '../common/regular-file';
 import { entryUsage, SessionStore, StoreChanges, text, TranscriptEntry } from './session-store';
-import { ModelPrice } from './openclaw-config';
+import { ModelPrice } from '../contracts/usage';
 import { SessionMeta } from './session-tracker';
 import { epochMs, parseTranscriptLine } from './transcript-line';
 import { SkippedLines } from './skipped-lines';

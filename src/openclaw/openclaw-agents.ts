@@ -1,25 +1,8 @@
-import type { AgentStatus } from '../workspace/workspace.types';
+import type { OpenClawAgent } from '../contracts/fleet';
 import type { RosterAgent } from './openclaw-config';
 import type { SessionUsage } from './openclaw-share';
 import type { SessionTracker } from './session-tracker';
-import { addUsage, emptyUsage, Usage } from './transcript-line';
-
-/** An agent as OpenClaw's own records show it. */
-export interface OpenClawAgent {
-  id: string;
-  name: string | null;
-  emoji: string | null;
-  model: string | null;
-  status: AgentStatus;
-  /** Epoch ms of the last activity of any of its sessions. */
-  lastActive: number | null;
-  runsCompleted: number;
-  runsFailed: number;
-  /** Keys of its sessions with a run in progress. */
-  running: string[];
-  /** Whether the last run of its most recently active session failed. */
-  lastRunFailed: boolean;
-}
+import { addUsage, emptyUsage, Usage } from '../contracts/usage';
 
 /** One agent's usage over all its sessions' transcripts, in all and by `provider/model`. */
 export interface AgentUsage {

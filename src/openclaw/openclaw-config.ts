@@ -1,6 +1,7 @@
 import JSON5 from 'json5';
 import { isPlainObject } from '../common/json';
-import { AGENT_ID_PATTERN } from '../workspace/workspace.types';
+import { AGENT_ID_PATTERN } from '../contracts/ids';
+import { ModelPrice } from '../contracts/usage';
 
 /** One agent of OpenClaw's roster, as openclaw.json configures it. */
 export interface RosterAgent {
@@ -14,13 +15,6 @@ export interface RosterAgent {
 }
 
 /** USD per million tokens. */
-export interface ModelPrice {
-  input: number;
-  output: number;
-  cacheRead: number;
-  cacheWrite: number;
-}
-
 export interface OpenClawConfig {
   agents: RosterAgent[];
   /** `provider/model` → price. */

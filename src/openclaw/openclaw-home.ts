@@ -2,11 +2,12 @@ import { lstat, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { kindOf, readRegularFile } from '../common/regular-file';
-import { AGENT_ID_PATTERN } from '../workspace/workspace.types';
+import { AGENT_ID_PATTERN } from '../contracts/ids';
 import { AgentDatabase } from './agent-database';
 import { leavesHome } from './home-paths';
 import { LegacySessions } from './legacy-sessions';
-import { OpenClawConfig, ModelPrice, parseOpenClawConfig, RosterAgent } from './openclaw-config';
+import { OpenClawConfig, parseOpenClawConfig, RosterAgent } from './openclaw-config';
+import { ModelPrice } from '../contracts/usage';
 import { SessionStore } from './session-store';
 
 const MAX_CONFIG_BYTES = 4 * 1024 * 1024;

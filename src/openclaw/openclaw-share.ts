@@ -1,7 +1,8 @@
-import type { OpenClawAgent } from './openclaw-agents';
-import type { ModelPrice } from './openclaw-config';
-import type { SessionView, UsageBucket } from './session-tracker';
-import type { Usage } from './transcript-line';
+import type { OpenClawAgent } from '../contracts/fleet';
+import type { ModelPrice } from '../contracts/usage';
+import type { UsageBucket } from './session-tracker';
+import type { SessionView } from '../contracts/sessions';
+import type { Usage } from '../contracts/usage';
 
 export interface OpenClawHealth {
   home: string;

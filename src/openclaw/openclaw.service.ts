@@ -4,17 +4,19 @@ import { ClusterService } from '../cluster/cluster.service';
 import { DomainEventBus } from '../common/domain-event-bus';
 import { Turns } from '../common/turns';
 import { AppConfig } from '../config/environment';
-import { DomainEvent } from '../domain-events';
+import { DomainEvent } from '../contracts/domain-events';
 import { SessionStore, StoreChanges } from './session-store';
-import { AgentTally, AgentUsage, OpenClawAgent, sameAgent, usageByAgent } from './openclaw-agents';
-import { ModelPrice } from './openclaw-config';
+import { AgentTally, AgentUsage, sameAgent, usageByAgent } from './openclaw-agents';
+import { OpenClawAgent } from '../contracts/fleet';
+import { ModelPrice } from '../contracts/usage';
 import { discoverStores, OpenClawConfigFile, storeAt } from './openclaw-home';
 import { OpenClawHealth, OpenClawView, SessionUsage, SharedOpenClaw, sharedSession } from './openclaw-share';
 import { PendingReads, STILL_READING } from './pending-reads';
-import { SessionTracker, SessionView, viewChanged } from './session-tracker';
+import { SessionTracker, viewChanged } from './session-tracker';
+import { SessionView } from '../contracts/sessions';
 import { parseTranscriptLine } from './transcript-line';
 
-export type { AgentUsage, OpenClawAgent } from './openclaw-agents';
+export type { AgentUsage } from './openclaw-agents';
 export type { OpenClawHealth, OpenClawView } from './openclaw-share';
 
 /** A read of OpenClaw's files not answered within this is no longer waited for: reported, and taken up when it returns. */
@@ -194,7 +196,8 @@ export class OpenClawService implements OnApplicationBootstrap, OnModuleDestroy 
     const before = this.agents.get(id);
     if (agent) this.agents.set(id, agent);
     else this.agents.delete(id);
-    if (!sameAgent(before, agent)) this.bus.emit(DomainEvent.OpenClawAgentChanged, { agent_id: id });
+    if (!sameAgent(before, agent))
+      this.bus.emit(DomainEvent.OpenClawAgentChanged, { agent_id: id, agent: agent ?? null });
   }
 
   health(): OpenClawHealth {

@@ -1,8 +1,8 @@
 import { MAX_COST_USD, MAX_TOKENS, withinBounds } from '../common/figure-bounds';
 import type { SessionAggregate } from './agent-database-rows';
-import { ModelPrice } from './openclaw-config';
 import { SessionMeta } from './session-tracker';
-import { emptyUsage, TranscriptMessage, Usage } from './transcript-line';
+import { TranscriptMessage } from './transcript-line';
+import { emptyUsage, Usage, ModelPrice } from '../contracts/usage';
 
 /** What one poll of a session store found: changed sessions and new transcript lines. */
 export interface StoreChanges {

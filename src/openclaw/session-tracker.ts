@@ -1,17 +1,7 @@
 import type { SessionAggregate } from './agent-database-rows';
-import type { ModelPrice } from './openclaw-config';
-import {
-  addUsage,
-  emptyUsage,
-  endsRun,
-  isFailedStop,
-  isoOrNull as iso,
-  priced,
-  roundUsd,
-  runOf,
-  TranscriptMessage,
-  Usage,
-} from './transcript-line';
+import { endsRun, isFailedStop, isoOrNull as iso, runOf, TranscriptMessage } from './transcript-line';
+import { SessionView } from '../contracts/sessions';
+import { addUsage, emptyUsage, ModelPrice, priced, roundUsd, Usage } from '../contracts/usage';
 
 /** What OpenClaw's session records (session_nodes, session_windows or sessions.json) say about a session. */
 export interface SessionMeta {
@@ -38,25 +28,6 @@ export interface UsageBucket extends Usage {
   day: string;
   model: string;
   runs: number;
-}
-
-/** A session as the API shows it. */
-export interface SessionView extends Usage {
-  key: string;
-  session_id: string;
-  agent_id: string;
-  status: string;
-  model: string | null;
-  provider: string | null;
-  run_count: number;
-  failed_runs: number;
-  started_at: string | null;
-  updated_at: string | null;
-  ended_at: string | null;
-  last_activity_at: string | null;
-  parent_key: string | null;
-  spawned_by: string | null;
-  stuck: boolean;
 }
 
 const DAY_MS = 86_400_000;

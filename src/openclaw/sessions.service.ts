@@ -12,18 +12,9 @@ import {
 import { SessionListQuery, TranscriptQuery, UsageQuery } from './dto/session-query.dto';
 import { OpenClawService } from './openclaw.service';
 import { SessionStore } from './session-store';
-import { SessionView } from './session-tracker';
-import {
-  addUsage,
-  emptyUsage,
-  endsRun,
-  isFailedStop,
-  isoOrNull as iso,
-  parseTranscriptLine,
-  roundUsd as round,
-  runOf,
-  Usage,
-} from './transcript-line';
+import { SessionView } from '../contracts/sessions';
+import { endsRun, isFailedStop, isoOrNull as iso, parseTranscriptLine, runOf } from './transcript-line';
+import { addUsage, emptyUsage, roundUsd as round, Usage } from '../contracts/usage';
 
 const TEXT_LIMIT = 4096;
 const MAX_RUNS = 200;

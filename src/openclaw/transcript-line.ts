@@ -1,16 +1,6 @@
 import { MAX_COST_USD, MAX_TOKENS, plausibleTime } from '../common/figure-bounds';
 import { isPlainObject } from '../common/json';
-import { ModelPrice } from './openclaw-config';
-
-/** Token counts and cost of one model answer, or of many added up. */
-export interface Usage {
-  input_tokens: number;
-  output_tokens: number;
-  cache_read_tokens: number;
-  cache_write_tokens: number;
-  total_tokens: number;
-  cost_usd: number;
-}
+import { emptyUsage, ModelPrice, priced, Usage } from '../contracts/usage';
 
 /** One line of an OpenClaw transcript that matters to Mission Control; other lines read as null. */
 export interface TranscriptMessage {
@@ -58,33 +48,8 @@ export function runOf(
   return message.runId ?? (afterUserTurn || current === null ? `${sessionId}@${position}` : current);
 }
 
-/** USD to a billionth, so sums of floats read as the figures OpenClaw writes. */
-export function roundUsd(usd: number): number {
-  return Math.round(usd * 1e9) / 1e9;
-}
-
 export function isoOrNull(ms: number | null): string | null {
   return ms === null ? null : new Date(ms).toISOString();
-}
-
-export function emptyUsage(): Usage {
-  return {
-    input_tokens: 0,
-    output_tokens: 0,
-    cache_read_tokens: 0,
-    cache_write_tokens: 0,
-    total_tokens: 0,
-    cost_usd: 0,
-  };
-}
-
-export function addUsage(into: Usage, add: Usage, sign = 1): void {
-  into.input_tokens += sign * add.input_tokens;
-  into.output_tokens += sign * add.output_tokens;
-  into.cache_read_tokens += sign * add.cache_read_tokens;
-  into.cache_write_tokens += sign * add.cache_write_tokens;
-  into.total_tokens += sign * add.total_tokens;
-  into.cost_usd += sign * add.cost_usd;
 }
 
 /**
@@ -187,21 +152,6 @@ function readUsage(value: unknown, price: ModelPrice | undefined, problems: stri
 /** A number past `max`, or one JSON could not hold (1e999 reads as Infinity). */
 function tooBig(value: unknown, max: number): boolean {
   return typeof value === 'number' && (value > max || Number.isNaN(value));
-}
-
-/** USD for tokens at a price per million; 0 without a price, or with one that makes it no finite number. */
-export function priced(
-  tokens: { input: number; output: number; cacheRead: number; cacheWrite: number },
-  price: ModelPrice | undefined,
-): number {
-  if (!price) return 0;
-  const usd =
-    (tokens.input * price.input +
-      tokens.output * price.output +
-      tokens.cacheRead * price.cacheRead +
-      tokens.cacheWrite * price.cacheWrite) /
-    1e6;
-  return Number.isFinite(usd) ? usd : 0;
 }
 
 function count(value: unknown): number {

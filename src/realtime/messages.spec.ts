@@ -1,5 +1,5 @@
 import { jsonOf } from '../common/json';
-import { LoggedEvent } from '../domain-events';
+import { LoggedEvent } from '../contracts/domain-events';
 import { dataJson, fromLoggedEvent } from './messages';
 
 /** What the activity was before it was written around the stored JSON: the object, serialised. */

@@ -12,11 +12,11 @@ import {
   SessionStuckEvent,
   SessionUpdatedEvent,
   TasksUpdatedEvent,
-} from '../domain-events';
+} from '../contracts/domain-events';
 import { jsonOf } from '../common/json';
 import type { SystemFigure } from '../metrics/metric-fields';
-import { placeAgents } from '../workspace/office-layout';
-import { Agent, OfficeState } from '../workspace/workspace.types';
+import { placeAgents } from '../contracts/office-layout';
+import { Agent, OfficeState } from '../contracts/fleet';
 import { BroadcastType } from './channels';
 
 /** One message to broadcast: its type, data, and the agent it is about (for `agent:<id>` channels). */

@@ -16,7 +16,7 @@ import { AppConfig } from '../config/environment';
 import { FleetService } from '../agents/fleet.service';
 import { ClusterService } from '../cluster/cluster.service';
 import { WorkspaceService } from '../workspace/workspace.service';
-import { AGENT_ID_PATTERN } from '../workspace/workspace.types';
+import { AGENT_ID_PATTERN } from '../contracts/ids';
 import { CHANNEL_OF, channelsOf, isChannel, wants } from './channels';
 import * as build from './messages';
 import { INVALID_MESSAGE } from './realtime.adapter';

@@ -15,7 +15,7 @@ import {
   SessionStuckEvent,
   SessionUpdatedEvent,
   TasksUpdatedEvent,
-} from '../domain-events';
+} from '../contracts/domain-events';
 import * as build from './messages';
 import { RealtimeGateway } from './realtime.gateway';
 

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { AppConfig } from '../config/environment';
 import { FleetService } from '../agents/fleet.service';
 import { WorkspaceService } from '../workspace/workspace.service';
-import { AGENT_STATUSES } from '../workspace/workspace.types';
+import { AGENT_STATUSES } from '../contracts/fleet';
 import { DiskSpaceService } from '../common/disk-space.service';
 import { InsufficientStorageException } from '../common/insufficient-storage.exception';
 import { serviceVersion } from '../common/project';

@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { FleetService } from '../agents/fleet.service';
 import { FieldError, invalidRequest } from '../common/validation';
-import { TASK_PRIORITIES, TASK_STATUSES } from '../workspace/task-queue.parser';
-import { Task } from '../workspace/workspace.types';
+import { Task, TASK_PRIORITIES, TASK_STATUSES } from '../contracts/fleet';
 import { WorkspaceService } from '../workspace/workspace.service';
 import { ActiveTaskDto, TaskListDto } from './dto/task.dto';
 import { ListTasksQuery } from './dto/task-query.dto';
@@ -48,20 +47,18 @@ export class TasksService {
         source: 'task_queue',
       }));
     const known = new Set(fromQueue.map((a) => `${a.agent?.toLowerCase()}\u0000${a.task}`));
-    const fromAgents: ActiveTaskDto[] = this.fleet
-      .listAgents()
-      .flatMap((agent) =>
-        agent.current_tasks
-          .filter((task) => !known.has(`${agent.id.toLowerCase()}\u0000${task}`))
-          .map((task) => ({
-            agent: agent.id,
-            task,
-            task_id: null,
-            status: 'in_progress',
-            priority: null,
-            source: 'agent_state' as const,
-          })),
-      );
+    const fromAgents: ActiveTaskDto[] = this.fleet.listAgents().flatMap((agent) =>
+      agent.current_tasks
+        .filter((task) => !known.has(`${agent.id.toLowerCase()}\u0000${task}`))
+        .map((task) => ({
+          agent: agent.id,
+          task,
+          task_id: null,
+          status: 'in_progress',
+          priority: null,
+          source: 'agent_state' as const,
+        })),
+    );
     return [...fromQueue, ...fromAgents];
   }
 }

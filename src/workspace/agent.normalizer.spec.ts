@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { normalizeAgent, normalizeStatus, parseSoulHeading } from './agent.normalizer';
+import { normalizeAgent, parseSoulHeading } from './agent.normalizer';
+import { normalizeStatus } from '../contracts/fleet';
 import { parseLenientJson } from './lenient-json';
 
 const FIXTURE = join(__dirname, '..', '..', 'test', 'fixtures', 'workspace', 'mission-control', 'agents');

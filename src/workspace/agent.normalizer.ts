@@ -1,4 +1,4 @@
-import { Agent, AgentStatus } from './workspace.types';
+import { Agent, normalizeStatus } from '../contracts/fleet';
 import { isPlainObject } from '../common/json';
 
 /** What one agent folder holds, already parsed; any part may be missing. */
@@ -8,27 +8,6 @@ export interface AgentSources {
   soul?: string;
   /** Newest modification time (ms) of state.json or agent.json, if either exists. */
   modifiedMs?: number;
-}
-
-const STATUS_WORDS: Record<string, AgentStatus> = {
-  active: 'active',
-  operational: 'active',
-  working: 'active',
-  busy: 'active',
-  running: 'active',
-  online: 'active',
-  idle: 'idle',
-  waiting: 'idle',
-  available: 'idle',
-  standby: 'idle',
-  error: 'error',
-  failed: 'error',
-  crashed: 'error',
-  blocked: 'error',
-};
-
-export function normalizeStatus(raw: string | null): AgentStatus {
-  return (raw && STATUS_WORDS[raw.trim().toLowerCase()]) || 'offline';
 }
 
 /** When an agent last active at `lastActive` goes quiet: from then on it shows as offline. */

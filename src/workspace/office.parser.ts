@@ -1,5 +1,5 @@
 import { isPlainObject } from '../common/json';
-import { OfficePosition, OfficeState } from './workspace.types';
+import { OfficePosition, OfficeState } from '../contracts/fleet';
 
 /**
  * Reads current_office_state.json: `positions` maps an agent id to a zone name or to

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { firstDate } from './agent.normalizer';
 import { isPlainObject } from '../common/json';
-import { Task } from './workspace.types';
+import { Task } from '../contracts/fleet';
 
 const MAX_DEPTH = 8;
 
@@ -34,14 +34,6 @@ const STATUS_ALIASES: Record<string, string> = {
   dropped: 'cancelled',
   in_review: 'review',
 };
-
-/** Statuses a task no longer waits in. */
-export const FINISHED_TASK_STATUSES = new Set(['completed', 'failed', 'cancelled']);
-
-/** The statuses the queue's own are normalised to; one the normaliser does not know is kept as written. */
-export const TASK_STATUSES = ['pending', 'in_progress', 'review', ...FINISHED_TASK_STATUSES];
-/** P0–P3; a priority the normaliser does not know is kept as written. */
-export const TASK_PRIORITIES = ['P0', 'P1', 'P2', 'P3'];
 
 /** "✅ COMPLETED", "In Progress", "in-progress" → completed, in_progress, in_progress. */
 export function normalizeTaskStatus(raw: string | null, done?: boolean): string {

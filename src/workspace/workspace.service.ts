@@ -4,14 +4,15 @@ import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { DomainEventBus } from '../common/domain-event-bus';
 import { AppConfig } from '../config/environment';
-import { DomainEvent } from '../domain-events';
+import { DomainEvent } from '../contracts/domain-events';
 import { normalizeAgent, quietAfter } from './agent.normalizer';
 import { isPlainObject } from '../common/json';
 import { parseLenientJson } from './lenient-json';
 import { parseOffice } from './office.parser';
 import { FileVersion, readWorkspaceFile } from './safe-path';
 import { parseTaskQueueJson, parseTaskQueueMarkdown } from './task-queue.parser';
-import { Agent, AGENT_ID_PATTERN, OfficeState, Task, TaskQueue } from './workspace.types';
+import { Agent, OfficeState, Task, TaskQueue } from '../contracts/fleet';
+import { AGENT_ID_PATTERN } from '../contracts/ids';
 
 const MAX_FILE_BYTES = 4 * 1024 * 1024;
 
@@ -254,12 +255,13 @@ export class WorkspaceService {
     this.agents.set(id, { agent, files, at });
     // A deep comparison stops at the raw state an unchanged file shares with the previous agent, where
     // comparing the two as JSON text serialised every state twice at every staleness check.
-    if (!isDeepStrictEqual(previous, agent)) this.events.emit(DomainEvent.WorkspaceAgentChanged, { agent_id: id });
+    if (!isDeepStrictEqual(previous, agent))
+      this.events.emit(DomainEvent.WorkspaceAgentChanged, { agent_id: id, agent });
   }
 
   private removeAgent(id: string): void {
     if (!this.agents.delete(id)) return;
-    this.events.emit(DomainEvent.WorkspaceAgentChanged, { agent_id: id });
+    this.events.emit(DomainEvent.WorkspaceAgentChanged, { agent_id: id, agent: null });
   }
 
   private async listAgentFolders(): Promise<string[]> {

@@ -5,7 +5,7 @@ import { access } from 'node:fs/promises';
 import { relative, sep } from 'node:path';
 import { ClusterService } from '../cluster/cluster.service';
 import { AppConfig } from '../config/environment';
-import { DomainEvent } from '../domain-events';
+import { DomainEvent } from '../contracts/domain-events';
 import { WorkspaceService } from './workspace.service';
 
 const AGENT_FILES = new Set(['state.json', 'agent.json', 'SOUL.md']);

@@ -1,6 +1,7 @@
 import { Transform } from 'class-transformer';
 import { IsIn, IsOptional, Matches } from 'class-validator';
-import { AGENT_ID_PATTERN, AGENT_STATUSES, AgentStatus } from '../../workspace/workspace.types';
+import { AGENT_STATUSES, AgentStatus } from '../../contracts/fleet';
+import { AGENT_ID_PATTERN } from '../../contracts/ids';
 
 export class AgentIdParams {
   /** An agent's folder name: letters, digits, `_`, `.` and `-`, at most 128 characters, not starting with a dot. */

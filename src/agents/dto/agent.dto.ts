@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { Agent, AGENT_STATUSES, AgentSource, AgentStatus } from '../../workspace/workspace.types';
+import { Agent, AGENT_STATUSES, AgentSource, AgentStatus } from '../../contracts/fleet';
 
 const AGENT_SOURCES: AgentSource[] = ['openclaw', 'workspace'];
 

@@ -3,10 +3,10 @@ import { Transform } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { PageQuery } from '../../common/page-query.dto';
 import { decimalInteger } from '../../common/validation';
-import { SEVERITIES, Severity } from '../alert-rule.entity';
-import { CONFIG_ID_MESSAGE, CONFIG_ID_PATTERN } from './rule.dto';
+import { AlertView, SEVERITIES, Severity } from '../../contracts/alerts';
+import { CONFIG_ID_MESSAGE, CONFIG_ID_PATTERN } from '../../contracts/ids';
 
-export class AlertDto {
+export class AlertDto implements AlertView {
   id!: number;
   rule_id!: string;
   /** The rule's name when it fired. */

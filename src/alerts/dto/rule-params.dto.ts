@@ -1,9 +1,8 @@
 import { applyDecorators } from '@nestjs/common';
 import { IsIn, IsInt, IsNumber, IsOptional, IsPositive, Matches, Max, Min } from 'class-validator';
 import { ClassConstructor } from 'class-transformer';
-import { EVENT_TYPE_PATTERN } from '../../events/dto/create-event.dto';
-import { AGENT_ID_PATTERN } from '../../workspace/workspace.types';
-import type { RuleKind } from '../alert-rule.entity';
+import { AGENT_ID_PATTERN, EVENT_TYPE_PATTERN } from '../../contracts/ids';
+import type { RuleKind } from '../../contracts/alerts';
 
 const AGENT_ID_MESSAGE = 'agent_id must be an agent id: letters, digits, "_", "." and "-", at most 128 characters';
 /** The events table keeps MC_EVENTS_RETENTION days (30 by default); a longer window would only ever see part of it. */

@@ -13,7 +13,8 @@ import {
   Min,
 } from 'class-validator';
 import { IsOptionalNotNull } from '../../common/validation';
-import { RULE_KINDS, RuleKind, SEVERITIES, Severity } from '../alert-rule.entity';
+import { RULE_KINDS, RuleKind, RuleView, SEVERITIES, Severity } from '../../contracts/alerts';
+import { CONFIG_ID_MESSAGE, CONFIG_ID_PATTERN } from '../../contracts/ids';
 import {
   AgentOfflineParams,
   AgentParams,
@@ -24,9 +25,6 @@ import {
   NoParams,
 } from './rule-params.dto';
 
-/** Ids of rules and channels: given in the rule file, generated (UUIDs) over the API. */
-export const CONFIG_ID_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/;
-export const CONFIG_ID_MESSAGE = 'must be an id: letters, digits, "_", "." and "-", at most 64 characters';
 const MAX_COOLDOWN_MINUTES = 30 * 24 * 60;
 
 /** A new rule. Absent common fields take their defaults. */
@@ -110,7 +108,7 @@ export class FileRuleDto extends CreateRuleDto {
   id!: string;
 }
 
-export class RuleDto {
+export class RuleDto implements RuleView {
   id!: string;
   name!: string;
   @ApiProperty({ enum: RULE_KINDS })

@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import { FleetService } from '../../agents/fleet.service';
-import { DomainEvent, SessionUpdatedEvent } from '../../domain-events';
+import { DomainEvent, SessionUpdatedEvent } from '../../contracts/domain-events';
 import { OpenClawService } from '../../openclaw/openclaw.service';
-import { SessionView } from '../../openclaw/session-tracker';
-import { Agent } from '../../workspace/workspace.types';
+import { SessionView } from '../../contracts/sessions';
+import { Agent } from '../../contracts/fleet';
 import { AlertRule } from '../alert-rule.entity';
 import { agentSubject, Match, Observation, round1, ruleAgent, sessionSubject } from './observation';
 

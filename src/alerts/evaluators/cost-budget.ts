@@ -1,8 +1,8 @@
 import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
-import { DomainEvent, MetricsCollectedEvent } from '../../domain-events';
+import { DomainEvent, MetricsCollectedEvent } from '../../contracts/domain-events';
 import { MetricsService } from '../../metrics/metrics.service';
-import { roundUsd } from '../../openclaw/transcript-line';
+import { roundUsd } from '../../contracts/usage';
 import { AlertRule } from '../alert-rule.entity';
 import { agentSubject, FLEET, Observation, ruleAgent, single } from './observation';
 

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import { BackupsService } from '../../backups/backups.service';
-import { BackupCompletedEvent, BackupFailedEvent, DomainEvent } from '../../domain-events';
+import { BackupCompletedEvent, BackupFailedEvent, DomainEvent } from '../../contracts/domain-events';
 import { HealthService } from '../../health/health.service';
 import { AlertClock } from '../alert-clock';
 import { AlertRule } from '../alert-rule.entity';

@@ -1,6 +1,6 @@
 import { IsIn, IsOptional, Matches, ValidateIf } from 'class-validator';
-import { AGENT_ID_PATTERN } from '../../workspace/workspace.types';
-import { BACKUP_TYPES, BackupType } from '../backup.entity';
+import { AGENT_ID_PATTERN } from '../../contracts/ids';
+import { BACKUP_TYPES, BackupType } from '../../contracts/backups';
 import { BACKUP_ID_PATTERN } from '../backup-names';
 
 const AGENT_ID_MESSAGE = 'agent_id must be an agent id: letters, digits, "_", "." and "-", at most 128 characters';

@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { Backup, BACKUP_TYPES, BackupType } from '../backup.entity';
+import { Backup } from '../backup.entity';
+import { BACKUP_TYPES, BackupType } from '../../contracts/backups';
 import { humanSize } from '../backup-names';
 
 export class BackupDto {

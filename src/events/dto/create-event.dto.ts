@@ -15,9 +15,8 @@ import { eventFigureProblems, eventFiguresFit, plausibleTime } from '../../commo
 import { isReadableIsoDate } from '../../common/iso-date';
 import { jsonOf } from '../../common/json';
 import { FieldError, invalidRequest, nestsDeeperThan } from '../../common/validation';
-import { AGENT_ID_PATTERN } from '../../workspace/workspace.types';
+import { AGENT_ID_PATTERN, EVENT_TYPE_PATTERN } from '../../contracts/ids';
 
-export const EVENT_TYPE_PATTERN = /^[a-z][a-z0-9_.:-]{0,63}$/;
 export const MAX_EVENT_DATA_BYTES = 16 * 1024;
 export const MAX_BATCH_EVENTS = 1000;
 export const MAX_EVENT_DATA_DEPTH = 32;

@@ -1,8 +1,7 @@
 import { IsOptional, Matches } from 'class-validator';
 import { PageQuery } from '../../common/page-query.dto';
 import { IsReadableIsoDate } from '../../common/iso-date';
-import { AGENT_ID_PATTERN } from '../../workspace/workspace.types';
-import { EVENT_TYPE_PATTERN } from './create-event.dto';
+import { AGENT_ID_PATTERN, EVENT_TYPE_PATTERN } from '../../contracts/ids';
 
 export class EventQuery extends PageQuery {
   /** Only events of this event_type. */

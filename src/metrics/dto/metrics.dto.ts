@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { ZoneArea } from '../../workspace/office-layout';
+import { ZoneArea } from '../../contracts/office-layout';
 
 export class AgentPeriodMetricsDto {
   agent_id!: string;

@@ -1,8 +1,9 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsIn, IsOptional, Matches } from 'class-validator';
-import { CONFIG_ID_MESSAGE, CONFIG_ID_PATTERN } from '../../alerts/dto/rule.dto';
+import { CONFIG_ID_MESSAGE, CONFIG_ID_PATTERN } from '../../contracts/ids';
 import { PageQuery } from '../../common/page-query.dto';
-import { DELIVERY_STATUSES, DeliveryStatus, NOTIFICATION_EVENTS, NotificationEvent } from '../delivery.entity';
+import { DELIVERY_STATUSES, DeliveryStatus } from '../delivery.entity';
+import { NOTIFICATION_EVENTS, NotificationEvent } from '../../contracts/notifications';
 
 export class DeliveryDto {
   id!: number;

@@ -1,6 +1,6 @@
 import { ApiProperty, PartialType } from '@nestjs/swagger';
 import { IsBoolean, IsIn, IsOptional, IsString, Length, Matches, registerDecorator } from 'class-validator';
-import { CONFIG_ID_MESSAGE, CONFIG_ID_PATTERN } from '../../alerts/dto/rule.dto';
+import { CONFIG_ID_MESSAGE, CONFIG_ID_PATTERN } from '../../contracts/ids';
 import { IsOptionalNotNull, RefusesUnknownFields } from '../../common/validation';
 import { WEBHOOK_FORMATS, WebhookFormat } from '../webhook-channel.entity';
 import { parseWebhookUrl, URL_MESSAGE } from '../webhook-url';

@@ -2,7 +2,7 @@ import { Transform, Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsPositive, IsString, Length, Matches, Max, MaxLength, Min } from 'class-validator';
 import { IsReadableIsoDate } from '../../common/iso-date';
 import { decimalInteger } from '../../common/validation';
-import { AGENT_ID_PATTERN } from '../../workspace/workspace.types';
+import { AGENT_ID_PATTERN } from '../../contracts/ids';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 

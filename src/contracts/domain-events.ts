@@ -1,17 +1,19 @@
-import type { AlertDto } from './alerts/dto/alert.dto';
-import type { RuleDto } from './alerts/dto/rule.dto';
-import type { Backup } from './backups/backup.entity';
-import type { AgentMetric } from './metrics/agent-metric.entity';
-import type { SystemMetric } from './metrics/system-metric.entity';
-import type { SessionView } from './openclaw/session-tracker';
-import { Agent, OfficeState, Task, TaskQueue } from './workspace/workspace.types';
+import type { AlertChange, AlertView, RuleView } from './alerts';
+import type { BackupRecord } from './backups';
+import type { Agent, OfficeState, OpenClawAgent, Task, TaskQueue } from './fleet';
+import type { AgentMetricRow, SystemMetricRow } from './metric-figures';
+import type { SessionView } from './sessions';
+
+export type { AlertChange } from './alerts';
 
 /**
- * Every domain event of Mission Control, by name, with its payload type.
- * Services emit these through DomainEventBus; listeners use `@OnEvent(DomainEvent.X)`.
- * Modules talk to each other only through these and through the services they export.
+ * Every domain event of Mission Control, by name, with its payload type (plain data, never an entity
+ * or a DTO class). Services emit these through DomainEventBus; each module that reacts to them does so
+ * in a `<topic>.listener.ts` named for the topic of the events (the sections below), which calls its
+ * services. Modules talk to each other only through these and through the services they export.
  */
 export const DomainEvent = {
+  // Topic "fleet": what watching the workspace and OpenClaw finds.
   /** One agent's folder in the workspace changed or went away; the fleet merges it with OpenClaw's view. */
   WorkspaceAgentChanged: 'workspace.agent_changed',
   /** One agent as OpenClaw's records show it changed or went away. */
@@ -21,16 +23,20 @@ export const DomainEvent = {
   AgentRemoved: 'agent.removed',
   OfficeUpdated: 'office.updated',
   TasksUpdated: 'tasks.updated',
+  SessionUpdated: 'session.updated',
+  SessionStuck: 'session.stuck',
+  // Topic "event-log": entries of the event log.
   EventsLogged: 'events.logged',
   /** Cluster mode: events whose broadcast never reached the bus (their instance died first), for the gateway only. */
   EventsRepublished: 'events.republished',
+  // Topic "metrics".
   MetricsCollected: 'metrics.collected',
+  // Topic "backups".
   BackupCompleted: 'backup.completed',
   BackupFailed: 'backup.failed',
   BackupDeleted: 'backup.deleted',
   BackupRestored: 'backup.restored',
-  SessionUpdated: 'session.updated',
-  SessionStuck: 'session.stuck',
+  // Topic "alerting": alerts and where they are sent.
   /** An alert fired, resolved or was acknowledged; its notifications are already in the outbox. */
   AlertChanged: 'alert.changed',
   /** A webhook channel was deleted: rules stop naming it. */
@@ -53,8 +59,18 @@ export const LEADER_ONLY_EVENTS = new Set<DomainEventName>([
   DomainEvent.SessionStuck,
 ]);
 
-export interface SourceAgentChangedEvent {
+/** The agent as the workspace now reads it, so that the fleet never asks the workspace for it back. */
+export interface WorkspaceAgentChangedEvent {
   agent_id: string;
+  /** Null when its folder went away. */
+  agent: Agent | null;
+}
+
+/** The agent as OpenClaw's records now show it. */
+export interface OpenClawAgentChangedEvent {
+  agent_id: string;
+  /** Null when OpenClaw no longer knows it. */
+  agent: OpenClawAgent | null;
 }
 
 export interface AgentUpdatedEvent {
@@ -78,6 +94,18 @@ export interface TasksUpdatedEvent {
   removed: Task[];
 }
 
+export interface SessionUpdatedEvent {
+  session: SessionView;
+  /** The session as it was before, or null when it has just appeared. */
+  previous: SessionView | null;
+}
+
+export interface SessionStuckEvent {
+  session: SessionView;
+  /** Minutes without activity while a run is in progress. */
+  idle_minutes: number;
+}
+
 /** One entry of the event log, as stored. */
 export interface LoggedEvent {
   id: number;
@@ -95,13 +123,13 @@ export interface EventsLoggedEvent {
 }
 
 export interface MetricsCollectedEvent {
-  system: SystemMetric;
-  agents: AgentMetric[];
+  system: SystemMetricRow;
+  agents: AgentMetricRow[];
   duration_ms: number;
 }
 
 export interface BackupCompletedEvent {
-  backup: Backup;
+  backup: BackupRecord;
 }
 
 export interface BackupFailedEvent {
@@ -112,37 +140,23 @@ export interface BackupFailedEvent {
 }
 
 export interface BackupDeletedEvent {
-  backup: Backup;
+  backup: BackupRecord;
   reason: 'retention' | 'request';
 }
 
 export interface BackupRestoredEvent {
-  backup: Backup;
+  backup: BackupRecord;
   /** Only this agent's folder was restored; null for the whole workspace. */
   agent_id: string | null;
   restored_files: number;
   safety_backup_id: string;
 }
 
-export interface SessionUpdatedEvent {
-  session: SessionView;
-  /** The session as it was before, or null when it has just appeared. */
-  previous: SessionView | null;
-}
-
-export interface SessionStuckEvent {
-  session: SessionView;
-  /** Minutes without activity while a run is in progress. */
-  idle_minutes: number;
-}
-
-export type AlertChange = 'fired' | 'resolved' | 'acked';
-
 export interface AlertChangedEvent {
   change: AlertChange;
-  alert: AlertDto;
+  alert: AlertView;
   /** Null when an alert of a deleted rule is acknowledged. */
-  rule: RuleDto | null;
+  rule: RuleView | null;
   /** The agent the alert is about, when its subject is one. */
   agent_id: string | null;
   /** False for a resolution of a rule with notify_resolved off: recorded and shown, not announced. */
@@ -154,12 +168,14 @@ export interface WebhookDeletedEvent {
 }
 
 export interface DomainEventPayloads {
-  [DomainEvent.WorkspaceAgentChanged]: SourceAgentChangedEvent;
-  [DomainEvent.OpenClawAgentChanged]: SourceAgentChangedEvent;
+  [DomainEvent.WorkspaceAgentChanged]: WorkspaceAgentChangedEvent;
+  [DomainEvent.OpenClawAgentChanged]: OpenClawAgentChangedEvent;
   [DomainEvent.AgentUpdated]: AgentUpdatedEvent;
   [DomainEvent.AgentRemoved]: AgentRemovedEvent;
   [DomainEvent.OfficeUpdated]: OfficeUpdatedEvent;
   [DomainEvent.TasksUpdated]: TasksUpdatedEvent;
+  [DomainEvent.SessionUpdated]: SessionUpdatedEvent;
+  [DomainEvent.SessionStuck]: SessionStuckEvent;
   [DomainEvent.EventsLogged]: EventsLoggedEvent;
   [DomainEvent.EventsRepublished]: EventsLoggedEvent;
   [DomainEvent.MetricsCollected]: MetricsCollectedEvent;
@@ -167,8 +183,6 @@ export interface DomainEventPayloads {
   [DomainEvent.BackupFailed]: BackupFailedEvent;
   [DomainEvent.BackupDeleted]: BackupDeletedEvent;
   [DomainEvent.BackupRestored]: BackupRestoredEvent;
-  [DomainEvent.SessionUpdated]: SessionUpdatedEvent;
-  [DomainEvent.SessionStuck]: SessionStuckEvent;
   [DomainEvent.AlertChanged]: AlertChangedEvent;
   [DomainEvent.WebhookDeleted]: WebhookDeletedEvent;
 }

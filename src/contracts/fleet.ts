@@ -2,7 +2,29 @@
 export const AGENT_STATUSES = ['active', 'idle', 'error', 'offline'] as const;
 export type AgentStatus = (typeof AGENT_STATUSES)[number];
 
-/** An agent as Mission Control understands it, built from its folder's files. */
+const STATUS_WORDS: Record<string, AgentStatus> = {
+  active: 'active',
+  operational: 'active',
+  working: 'active',
+  busy: 'active',
+  running: 'active',
+  online: 'active',
+  idle: 'idle',
+  waiting: 'idle',
+  available: 'idle',
+  standby: 'idle',
+  error: 'error',
+  failed: 'error',
+  crashed: 'error',
+  blocked: 'error',
+};
+
+/** A status as an agent or an event words it, normalised; words it does not know read as offline. */
+export function normalizeStatus(raw: string | null): AgentStatus {
+  return (raw && STATUS_WORDS[raw.trim().toLowerCase()]) || 'offline';
+}
+
+/** An agent as Mission Control understands it: the workspace's, OpenClaw's, or both merged (the fleet's). */
 export interface Agent {
   id: string;
   name: string;
@@ -30,6 +52,23 @@ export interface Agent {
 }
 
 export type AgentSource = 'openclaw' | 'workspace';
+
+/** An agent as OpenClaw's own records show it. */
+export interface OpenClawAgent {
+  id: string;
+  name: string | null;
+  emoji: string | null;
+  model: string | null;
+  status: AgentStatus;
+  /** Epoch ms of the last activity of any of its sessions. */
+  lastActive: number | null;
+  runsCompleted: number;
+  runsFailed: number;
+  /** Keys of its sessions with a run in progress. */
+  running: string[];
+  /** Whether the last run of its most recently active session failed. */
+  lastRunFailed: boolean;
+}
 
 export interface OfficePosition {
   zone: string | null;
@@ -68,8 +107,10 @@ export interface TaskQueue {
   tasks: Task[];
 }
 
-/**
- * What a folder name must look like to be an agent id, and what an id in a URL must look like.
- * No slashes and no leading dot, so an id can never name anything outside its folder.
- */
-export const AGENT_ID_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+/** Statuses a task no longer waits in. */
+export const FINISHED_TASK_STATUSES = new Set(['completed', 'failed', 'cancelled']);
+
+/** The statuses the queue's own are normalised to; one the normaliser does not know is kept as written. */
+export const TASK_STATUSES = ['pending', 'in_progress', 'review', ...FINISHED_TASK_STATUSES];
+/** P0–P3; a priority the normaliser does not know is kept as written. */
+export const TASK_PRIORITIES = ['P0', 'P1', 'P2', 'P3'];

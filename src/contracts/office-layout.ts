@@ -1,4 +1,4 @@
-import { OfficeState } from './workspace.types';
+import { OfficeState } from './fleet';
 
 export interface ZoneArea {
   label: string;
