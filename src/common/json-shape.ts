@@ -39,7 +39,10 @@ export function jsonTextProblem(text: Buffer): string | null {
     const top = counts.length - 1;
     if (awaitingFirst) {
       awaitingFirst = false;
-      if (c !== CLOSE_LIST) (counts[top]++, members++);
+      if (c !== CLOSE_LIST) {
+        counts[top]++;
+        members++;
+      }
     }
     if (c === QUOTE) i = endOfString(text, i);
     else if (c === OPEN_OBJECT || c === OPEN_LIST) {

@@ -16,7 +16,10 @@ describe('backoffMs', () => {
     expect(backoffMs(1000, 3, lowest)).toBe(3000);
     expect(backoffMs(1000, 3, highest)).toBe(5000);
     const seen = new Set(Array.from({ length: 200 }, () => backoffMs(1000, 2)));
-    for (const delay of seen) (expect(delay).toBeGreaterThanOrEqual(1500), expect(delay).toBeLessThanOrEqual(2500));
+    for (const delay of seen) {
+      expect(delay).toBeGreaterThanOrEqual(1500);
+      expect(delay).toBeLessThanOrEqual(2500);
+    }
     expect(seen.size).toBeGreaterThan(50);
   });
 

@@ -329,7 +329,10 @@ function descendants(pid: number): number[] {
   while (queue.length) {
     const parent = queue.shift() as number;
     for (const [child, ppid] of parentOf)
-      if (ppid === parent && !found.includes(child)) (found.push(child), queue.push(child));
+      if (ppid === parent && !found.includes(child)) {
+        found.push(child);
+        queue.push(child);
+      }
   }
   return found;
 }
