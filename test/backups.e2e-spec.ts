@@ -3,6 +3,7 @@ import { getRepositoryToken } from '@nestjs/typeorm';
 import { execFileSync } from 'node:child_process';
 import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { Repository } from 'typeorm';
 import { Backup } from '../src/backups/backup.entity';
 import { BackupsService } from '../src/backups/backups.service';
@@ -599,7 +600,7 @@ describe('Backups and the backup folder across restarts', () => {
 });
 
 function gzipSyncTar(entries: Parameters<typeof rawTar>[0]): Buffer {
-  return require('node:zlib').gzipSync(rawTar(entries));
+  return gzipSync(rawTar(entries));
 }
 
 function craftedWithWrongHash(): Buffer {

@@ -1,5 +1,6 @@
 import { init as initZstd, compress } from '@bokuweb/zstd-wasm';
 import { appendFile, cp, mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as sqlite3 from 'sqlite3';
 import { OpenClawHome } from '../src/demo/openclaw-generator';
@@ -7,7 +8,7 @@ import { api, holdsFor, makeTempDir, removeDirs, startApp, TestApp, waitFor } fr
 import { TestSocket } from './support/ws-client';
 
 const FIXTURES = join(__dirname, 'fixtures', 'openclaw');
-const expected = require('./fixtures/openclaw/expected.json');
+const expected = JSON.parse(readFileSync(join(FIXTURES, 'expected.json'), 'utf8'));
 const SONNET = { input: 3, output: 15, cacheRead: 0.3, cacheWrite: 3.75 };
 const cost = (t: { input: number; output: number; cacheRead?: number }) =>
   (t.input * SONNET.input + t.output * SONNET.output + (t.cacheRead ?? 0) * SONNET.cacheRead) / 1e6;
