@@ -48,6 +48,8 @@ export interface MCClientOptions {
   random?: () => number;
 }
 
+// What `data` holds depends on the message type; callers' handlers read it as the protocol documents it.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Handler = (data: any, timestamp?: string, source?: string) => void;
 
 const OPEN = 1;
@@ -171,6 +173,8 @@ export class MCWebSocketClient {
 
   private onMessage(raw: unknown): void {
     this.lastHeard = Date.now();
+    // Parsed JSON from the server: each field read is checked for its type where it matters.
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
     let message: Record<string, any>;
     try {
       message = JSON.parse(String(raw));

@@ -10,6 +10,7 @@ export const URL_MESSAGE =
  * `\` as `/` and `http:///x` or `http:x` as the host `x`. So the text itself is checked first.
  */
 const SCHEME_AND_HOST = /^https?:\/\/[^/\\?#@\s]/i;
+// eslint-disable-next-line no-control-regex -- control characters are what it looks for
 const SPACE_BACKSLASH_OR_CONTROL = /[\s\\\u0000-\u001f\u007f-\u009f]/;
 
 /** The URL as parsed, when it is one a webhook may have: http or https, a host, no credentials. */
