@@ -8,7 +8,7 @@ import { Parser, ReadEntry } from 'tar';
 import type { PostgresDumpInfo } from '../database/postgres-dump';
 
 export const MANIFEST = 'manifest.json';
-/** Archives are read in 1 MiB pieces rather than 64 KiB: the check of a 200 MB backup went from 0.92 s to 0.69 s. */
+/** Archives are read in 1 MiB pieces rather than the default 64 KiB: fewer reads, a faster check. */
 export const ARCHIVE_READ_BYTES = 1024 * 1024;
 
 export interface ManifestFile {

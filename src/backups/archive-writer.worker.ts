@@ -13,14 +13,10 @@ const PROGRESS_EVERY_MS = 100;
 const COLLECT_EVERY_BYTES = 1024 * 1024;
 
 /**
- * The worker's garbage is nearly all buffers: each file read, gzip's input and output, the check's
- * reads and what it unpacks, several times the bytes archived. Their JavaScript objects are tiny, so
- * V8, which collects by how full its young generation is, let up to 30 MB of dead buffers wait
- * (`process.memoryUsage().arrayBuffers`), most of it while a 200 MB database went through. A minor
- * collection every MiB archived frees them soon after they die: a full backup of a service at rest
- * on 10,000 files of 20 KB and 1M events peaked at 209–215 MB instead of 229–233, and took 9.7 s
- * instead of 10.3 (every 4 MiB: 212–219 MB; a full collection every 8 MiB: 220 MB). `gc` is got as
- * Jest's leak detector gets it, unless Node was started with it.
+ * The worker's garbage is nearly all buffers (files read, gzip's input and output, the check's reads), whose
+ * JavaScript objects are tiny, so V8, which collects by how full its young generation is, lets dead ones
+ * pile up. A minor collection every MiB archived frees them soon after they die, which lowers the peak.
+ * `gc` is got as Jest's leak detector gets it, unless Node was started with it.
  */
 type Collect = (options: { type: 'minor' }) => void;
 const collectGarbage = ((): Collect => {

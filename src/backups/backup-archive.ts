@@ -27,22 +27,17 @@ export interface Progress {
 /** Files at most this large are read whole, so what is archived and hashed is one consistent read. */
 const READ_WHOLE_BYTES = 8 * 1024 * 1024;
 /**
- * tar-stream writes each header and each file as its own chunk, and zlib's stream sends each chunk to
- * its thread pool as one job: gathered into 256 KiB, a backup of 10,000 small files went from 7.1 s
- * to 5.2 s (gzip of the same bytes in one piece: 4.1 s).
+ * tar-stream writes each header and each file as its own chunk, and zlib's stream sends each chunk to its
+ * thread pool as one job: gathered, the many small files of a workspace make far fewer jobs.
  */
 const GZIP_INPUT_BYTES = 256 * 1024;
-/**
- * zlib fills its output 64 KiB at a time by default, each piece a job of the thread pool and a write
- * of its own: in pieces of 256 KiB, the worker spent 0.4 s less on 10,000 small files (profiled).
- */
+/** zlib's output comes 64 KiB at a time by default, each piece a thread-pool job and a write of its own. */
 const GZIP_OUTPUT_BYTES = 256 * 1024;
 
 /**
  * Every regular file below `dir`, with its archive path under `prefix`. Links and special files are left
- * out. Synchronous, on the archive's worker thread (see readSmall): a worker listing 10,000 files took
- * 70 ms and grew the process by 25 MB, against 260–360 ms and 32 MB with a promise per `lstat`, 64 at a
- * time (the restore counts what it extracts instead, so nothing lists on the service's event loop).
+ * out. Synchronous, on the archive's worker thread (see readSmall): a promise per `lstat` took longer and
+ * held more. A restore counts what it extracts instead, so nothing lists on the service's event loop.
  */
 export function listFiles(dir: string, prefix: string): SourceFile[] {
   const top = lstatOrNull(dir);
@@ -52,9 +47,8 @@ export function listFiles(dir: string, prefix: string): SourceFile[] {
   const walk = (abs: string, rel: string): void => {
     for (const entry of readdirSync(abs, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
       const source = join(abs, entry.name);
-      // Not posix.join: a folder's names never need normalising, and what it returns stays a tree of
-      // pieces in memory. Joined plainly, with the time as a number rather than a Date, a listing of
-      // 10,000 files holds 2.8 MB instead of 6.8 for the length of a backup.
+      // Not posix.join, whose result stays a tree of string pieces, and times as numbers, not Dates: the
+      // listing is held for the whole backup, and a folder's names never need normalising.
       const path = rel ? `${rel}/${entry.name}` : entry.name;
       if (entry.isDirectory()) walk(source, path);
       else if (entry.isFile()) {
@@ -82,12 +76,8 @@ function lstatOrNull(path: string): Stats | null {
 
 /**
  * A small file, whole, in one read of its listed size plus a byte (a file that grew since is read
- * again whole). Synchronous, on the worker thread that writes the archive (as tar reads its files):
- * each asynchronous call is a hand-off to the thread pool and back, three per file, and on this
- * 2-core machine those 30,000 hand-offs took 1.5 s of the worker's time against 0.3 s for the same
- * reads made in place, while gzip waited for its input; a backup of 10,000 small files took about
- * 15% less. Read ahead asynchronously instead (16 files or 8 MiB at a time), as before, is what
- * made those hand-offs.
+ * again whole). Synchronous, on the worker thread that writes the archive (as tar reads its files): an
+ * asynchronous read is three hand-offs to the thread pool and back, which cost more than the read.
  */
 function readSmall(file: SourceFile): Buffer {
   const fd = openSync(file.source, 'r');
@@ -103,10 +93,8 @@ function readSmall(file: SourceFile): Buffer {
 /**
  * Streams a tar.gz of `files` plus `manifest.json` (listing each file's size and sha256) into
  * `file`, one file at a time, so memory stays flat whatever the size of the workspace.
- * Returns the sha256 and size of the archive as written.
- * tar-stream frames the entries (archiver's tar format is tar-stream, behind a queue and a stream of
- * its own): called directly, a backup of 10,000 small files took about 0.5 s less, and the thread
- * that writes it about 11 MB less memory.
+ * Returns the sha256 and size of the archive as written. tar-stream frames the entries directly: archiver
+ * is tar-stream behind a queue and a stream of its own, which cost time and memory.
  */
 export async function writeArchive(
   file: ArchiveFile,

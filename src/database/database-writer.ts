@@ -8,13 +8,10 @@ import { SqliteStatements } from './sqlite-statements';
 
 /**
  * The write settings of the app's connection (the ingest benchmark's raw baseline uses them too).
- * In WAL mode, NORMAL syncs at checkpoints instead of at every commit: a commit survives any crash
- * of the process and stays atomic; only a power loss can take back the last few. Checkpointing every
- * 10,000 pages (about 40 MB of WAL) rather than every 1,000 made commits of 500 events 1.5 times
- * faster; the WAL file is cut back to 64 MB after a checkpoint. A page cache of 16 MB instead of
- * SQLite's 2 MB holds the index pages a commit touches (500-event batches from 1,000 agents touch
- * about 500 leaves of the agent index alone): without it each commit read them back from the WAL,
- * and batch ingestion ran 20–25% slower (bench:ingest).
+ * In WAL mode, NORMAL syncs at checkpoints instead of at every commit: a commit survives any crash of the
+ * process and stays atomic; only a power loss can take back the last few. Fewer checkpoints make faster
+ * commits, and the WAL file is cut back after each. The page cache holds the index pages a commit touches,
+ * which SQLite's default 2 MB does not for a large fleet's batches (README, "Events and metrics").
  */
 export const WRITE_PRAGMAS = [
   'synchronous = NORMAL',
