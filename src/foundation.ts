@@ -8,8 +8,7 @@ import { DatabaseModule } from './database/database.module';
 /**
  * What every entry point stands on: validated configuration (read from the environment when this
  * is called), domain events, schedules, the database. The app and the command line both use it.
- * It lives apart from AppModule so that the command line does not load every feature of the app
- * (0.08 s of CPU of each of its starts).
+ * It lives apart from AppModule so that the command line does not load every feature of the app.
  */
 export function foundationModules() {
   return [

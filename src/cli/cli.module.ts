@@ -12,7 +12,7 @@ import { WorkspaceService } from '../workspace/workspace.service';
  * servers. It composes them itself rather than import BackupsModule, whose controller loads Express
  * and Multer and which brings the backup schedule and the workspace watcher (chokidar, and a read of
  * every agent's files at each start): no command uses those (a snapshot reads the workspace when it
- * is made, see cli.ts), and leaving them out saves 0.17 s of CPU of every start.
+ * is made, see cli.ts), and leaving them out shortens every start.
  */
 @Module({})
 export class CliModule {

@@ -1,11 +1,10 @@
 #!/usr/bin/env -S node --max-semi-space-size=4
 /**
  * mission-control <command> (npm run cli -- <command> in the project): backups from the command line,
- * through the same services as the API. It runs compiled (dist/cli/cli.js, the package's bin): through
- * ts-node, which compiles the TypeScript at each start, `list` took 2.15 s, compiled 0.82 s (medians,
- * npm run bench:cli).
- * The bin runs Node as `npm run cli` does, with a small young generation: without it, a backup of an
- * 83 MB workspace peaked at 180 MB instead of 150 MB (V8 sizes it at start only, hence `env -S`).
+ * through the same services as the API. It runs compiled (dist/cli/cli.js, the package's bin), not through
+ * ts-node, which would compile the TypeScript at each start (npm run bench:cli).
+ * The bin runs Node as `npm run cli` does, with a small young generation, which lowers a backup's peak
+ * (V8 sizes it at start only, hence `env -S`).
  *
  *   backup [--type full|agent_state|snapshot] [--agent ID] [--allow-empty]
  *   list

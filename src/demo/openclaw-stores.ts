@@ -138,8 +138,7 @@ export class SqliteAgentStore implements AgentStore {
     });
     const store = new SqliteAgentStore(db, options);
     // NORMAL: in WAL mode a commit needs no fsync, only checkpoints do. 32 MB of page cache keeps the
-    // transcript's primary-key index in memory while a benchmark writes millions of rows; with
-    // SQLite's default 2 MB, generating 1M rows took about 40% longer.
+    // transcript's primary-key index in memory while a benchmark writes millions of rows.
     for (const pragma of [...AGENT_DB_PRAGMAS, 'synchronous = NORMAL', 'cache_size = -32768'])
       await store.run(`PRAGMA ${pragma}`);
     db.configure('busyTimeout', 5_000);

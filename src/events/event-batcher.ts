@@ -129,7 +129,7 @@ export class EventBatcher implements OnModuleDestroy {
     const { ids, boxes } = outcome.stored;
     this.committed++;
     let offset = 0;
-    // Written out rather than { id, ...row }: 0.03 µs a row against 0.15 for the spread copy.
+    // Written out rather than { id, ...row }: the spread copy costs several times as much per row.
     const stored = (row: NewEvent): LoggedEvent => ({
       id: ids[offset++],
       timestamp: row.timestamp,

@@ -1,8 +1,8 @@
 /**
- * The worker thread that parses a large openclaw.json (see parseOffThread in openclaw-home.ts): JSON5
- * reads about 2 MB a second, so a roster of 50,000 agents held the event loop for a second on every
- * change. The roster goes back as JSON texts of CHUNK agents each, which the service parses one per turn
- * of its event loop: 50,000 objects cloned in one message held it for a quarter of a second.
+ * The worker thread that parses a large openclaw.json (see parseOffThread in openclaw-home.ts): JSON5 is
+ * slow, and a large roster would hold the event loop on every change. The roster goes back as JSON texts of
+ * CHUNK agents each, which the service parses one per turn of its event loop, rather than as objects cloned
+ * in one message, which would hold it too.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { parseOpenClawConfig } from './openclaw-config';

@@ -11,7 +11,7 @@ import { ModelPrice } from '../contracts/usage';
 import { SessionStore } from './session-store';
 
 const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
-/** Larger files are parsed in a worker thread: JSON5 reads about 2 MB a second. */
+/** Larger files are parsed in a worker thread: JSON5 is slow enough to hold the event loop. */
 const INLINE_PARSE_BYTES = 64 * 1024;
 
 /** openclaw.json under an OpenClaw home: read again only when it changed. */

@@ -271,7 +271,7 @@ export class RealtimeGateway
       else this.sender.send(client, buffered.payload);
     }
     // Before the first client, every welcome to come carries a seq at or after this one, so it could never be
-    // asked for: a start-up scan of 1,000 agents with 20 KB states took 20 MB of the ring for nothing.
+    // asked for: a start-up scan would fill the ring for nothing.
     if (this.welcomed) this.replay.add(buffered ?? { seq, channels, payload: text, at });
   }
 

@@ -161,8 +161,7 @@ export class WorkspaceService {
     );
     if (!isFolder) return this.removeAgent(id);
     const previous = this.agents.get(id);
-    // One listing rather than a probe per file: each missing file's probe made an error, and a
-    // rescan of 1,000 agents without agent.json or SOUL.md made 28 MB of garbage instead of 12.
+    // One listing rather than a probe per file: each missing file's probe made an error, and its garbage.
     const present = new Set(await readdir(dir).catch((): string[] => []));
     const read = <T>(name: string, lastGood: Reading<T> | undefined, parse: (text: string) => T) =>
       present.has(name) ? this.read(join(dir, name), lastGood, parse) : this.absent(join(dir, name));
@@ -184,7 +183,7 @@ export class WorkspaceService {
 
   /**
    * Re-applies the staleness rule, which changes with the clock rather than with files, to the agents
-   * it now judges otherwise: normalising all of them every 10 s made 5 MB of garbage for 1,000 agents.
+   * it now judges otherwise, rather than normalising every agent every tick.
    */
   refreshStaleness(): void {
     const now = Date.now();
