@@ -34,8 +34,7 @@ const MAX_GROUP_BYTES = 4 * 1024 * 1024;
 /**
  * Groups handed to the database at once. One: what arrives while a group is written waits and goes
  * in the next, so groups are larger and commits fewer. With two in flight (the next group already
- * with the driver), the machine spent more on commits than it gained: single events from 50 clients
- * went from about 4,500 to 4,900 a second with one, and 500-event batches gained 2–8%.
+ * with the driver), the machine spent more on commits than it gained.
  */
 const GROUPS_IN_FLIGHT = 1;
 
@@ -120,7 +119,7 @@ export class EventBatcher implements OnModuleDestroy {
     written();
     // The next group goes to the database before this one's answers are worked out (broadcasts and
     // responses, which run on when a request resumes): answered at once, they kept SQLite's thread
-    // waiting for them. 500-event batches from 4 senders +9% (median of twelve alternating rounds).
+    // waiting for them.
     await new Promise((resolve) => setImmediate(resolve));
     if ('error' in outcome) {
       for (const w of group) w.reject(outcome.error);

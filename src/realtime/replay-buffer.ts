@@ -46,8 +46,7 @@ export class ReplayBuffer {
 
   /**
    * Keeps a message. Its payload may still be text: a message that no client is sent is encoded once,
-   * straight into the ring (at 500-event batches and no client, the Buffer of each message and its copy
-   * took 3% of the main thread).
+   * straight into the ring, with no Buffer of its own to copy.
    */
   add(message: Omit<BufferedMessage, 'payload'> & { payload: Buffer | string }): void {
     this.lastSeq = message.seq;
