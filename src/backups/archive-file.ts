@@ -39,7 +39,10 @@ export class ArchiveFile extends Writable {
   }
 
   override _destroy(error: Error | null, done: (error?: Error | null) => void): void {
-    this.finish().then(() => done(error), () => done(error));
+    this.finish().then(
+      () => done(error),
+      () => done(error),
+    );
   }
 
   /**
@@ -49,7 +52,7 @@ export class ArchiveFile extends Writable {
    * a short read means the file there is not the one being written, and reading stops.
    */
   async *readBack(): AsyncGenerator<Buffer> {
-    for (let position = 0; ; ) {
+    for (let position = 0; ;) {
       const ended = this.ended;
       if (position < this.written) {
         const wanted = Math.min(this.written - position, ARCHIVE_READ_BYTES);
@@ -66,7 +69,8 @@ export class ArchiveFile extends Writable {
   }
 
   private async writeAll(chunk: Buffer): Promise<void> {
-    for (let at = 0; at < chunk.length; ) at += (await this.handle!.write(chunk, at, chunk.length - at, this.written + at)).bytesWritten;
+    for (let at = 0; at < chunk.length;)
+      at += (await this.handle!.write(chunk, at, chunk.length - at, this.written + at)).bytesWritten;
     this.hash.update(chunk);
     this.written += chunk.length;
     this.notify();

@@ -39,7 +39,8 @@ export async function hashFile(file: string): Promise<string> {
 
 /** Why an entry may not be in a Mission Control archive, or null when it may. */
 export function entryProblem(path: string, type: string): string | null {
-  if (type !== 'File' && type !== 'OldFile' && type !== 'Directory') return `"${path}" is a ${type} entry; only files and folders are allowed`;
+  if (type !== 'File' && type !== 'OldFile' && type !== 'Directory')
+    return `"${path}" is a ${type} entry; only files and folders are allowed`;
   if (path.includes('\0')) return 'an entry name holds a NUL byte';
   if (isAbsolute(path) || /^[A-Za-z]:/.test(path) || path.startsWith('\\')) return `"${path}" is an absolute path`;
   if (path.split(/[\\/]+/).includes('..')) return `"${path}" climbs out of its folder with ..`;
@@ -120,14 +121,21 @@ export interface SnapshotRead {
 /** Reads a JSON snapshot from disk: its sha256, and whether it holds a format 1 snapshot. */
 export async function readSnapshot(file: string): Promise<SnapshotRead> {
   const content = await readFile(file);
-  const read: SnapshotRead = { sha256: createHash('sha256').update(content).digest('hex'), id: null, createdAt: null, agents: 0, problems: [] };
+  const read: SnapshotRead = {
+    sha256: createHash('sha256').update(content).digest('hex'),
+    id: null,
+    createdAt: null,
+    agents: 0,
+    problems: [],
+  };
   let snapshot: { format?: unknown; type?: unknown; id?: unknown; created_at?: unknown; agents?: unknown } | null;
   try {
     snapshot = JSON.parse(content.toString('utf8'));
   } catch {
     return { ...read, problems: ['it is neither a tar.gz archive nor a JSON snapshot'] };
   }
-  if (snapshot?.format !== 1 || snapshot.type !== 'snapshot' || !Array.isArray(snapshot.agents)) return { ...read, problems: ['the JSON is not a format 1 snapshot'] };
+  if (snapshot?.format !== 1 || snapshot.type !== 'snapshot' || !Array.isArray(snapshot.agents))
+    return { ...read, problems: ['the JSON is not a format 1 snapshot'] };
   const text = (value: unknown) => (typeof value === 'string' ? value : null);
   return { ...read, id: text(snapshot.id), createdAt: text(snapshot.created_at), agents: snapshot.agents.length };
 }
@@ -153,9 +161,11 @@ export function compareWithManifest(result: ReadResult): string[] {
     present.add(file.path);
     const expected = listed.get(file.path);
     if (!expected) errors.push(`${file.path} is in the archive but not in the manifest`);
-    else if (expected.size !== file.size) errors.push(`${file.path} is ${file.size} bytes, the manifest says ${expected.size}`);
+    else if (expected.size !== file.size)
+      errors.push(`${file.path} is ${file.size} bytes, the manifest says ${expected.size}`);
     else if (expected.sha256 !== file.sha256) errors.push(`${file.path} does not match its sha256 in the manifest`);
   }
-  for (const path of listed.keys()) if (!present.has(path)) errors.push(`${path} is in the manifest but not in the archive`);
+  for (const path of listed.keys())
+    if (!present.has(path)) errors.push(`${path} is in the manifest but not in the archive`);
   return errors;
 }

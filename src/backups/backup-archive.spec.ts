@@ -16,7 +16,14 @@ async function collect(chunks: AsyncIterable<Buffer>): Promise<Buffer> {
   return Buffer.concat(all);
 }
 
-const base = { format: 1 as const, id: 'test', type: 'full', agent_id: null, created_at: '2026-11-27T00:00:00.000Z', service_version: 'test' };
+const base = {
+  format: 1 as const,
+  id: 'test',
+  type: 'full',
+  agent_id: null,
+  created_at: '2026-11-27T00:00:00.000Z',
+  service_version: 'test',
+};
 
 describe('Backup archives', () => {
   let dir: string;
@@ -40,7 +47,9 @@ describe('Backup archives', () => {
       ['mission-control/agents/a/state.json', 7],
       ['mission-control/agents/b/state.json', 7],
     ]);
-    expect(listFiles(join(dir, 'ws', 'TASK_QUEUE.md'), 'q.md')).toEqual([expect.objectContaining({ path: 'q.md', size: 8 })]);
+    expect(listFiles(join(dir, 'ws', 'TASK_QUEUE.md'), 'q.md')).toEqual([
+      expect.objectContaining({ path: 'q.md', size: 8 }),
+    ]);
     expect(listFiles(join(dir, 'missing'), 'x')).toEqual([]);
   });
 
@@ -56,23 +65,36 @@ describe('Backup archives', () => {
     expect(compareWithManifest(read)).toEqual([]);
     await mkdir(join(dir, 'extracted'));
     execFileSync('tar', ['-xzf', target, '-C', join(dir, 'extracted')]);
-    expect(await readFile(join(dir, 'extracted', 'mission-control', 'TASK_QUEUE.md'), 'utf8')).toBe('# Tasks\n- [ ] one more\n');
+    expect(await readFile(join(dir, 'extracted', 'mission-control', 'TASK_QUEUE.md'), 'utf8')).toBe(
+      '# Tasks\n- [ ] one more\n',
+    );
   });
 
   it('lists, writes and checks an archive in a worker thread, with progress, and passes on an error with its code', async () => {
     const progress: number[] = [];
-    const job = { target: join(dir, 'worker.tar.gz'), sources: [{ dir: join(dir, 'ws'), prefix: 'mission-control' }], files: [], manifestBase: base };
+    const job = {
+      target: join(dir, 'worker.tar.gz'),
+      sources: [{ dir: join(dir, 'ws'), prefix: 'mission-control' }],
+      files: [],
+      manifestBase: base,
+    };
     const written = await writeCheckedArchiveOffThread(job, (p) => progress.push(p.files));
     expect(written.errors).toEqual([]);
     expect(progress[progress.length - 1]).toBe(3);
     expect(written.fileCount).toBe(3);
     const read = await readArchive(job.target, Number.POSITIVE_INFINITY);
-    expect(read.manifest?.files.map((f) => f.path)).toEqual(['mission-control/TASK_QUEUE.md', 'mission-control/agents/a/state.json', 'mission-control/agents/b/state.json']);
+    expect(read.manifest?.files.map((f) => f.path)).toEqual([
+      'mission-control/TASK_QUEUE.md',
+      'mission-control/agents/a/state.json',
+      'mission-control/agents/b/state.json',
+    ]);
     expect(read.sha256).toBe(written.sha256);
     expect(compareWithManifest(read)).toEqual([]);
 
     const gone = { source: join(dir, 'gone.db'), path: 'database/metrics.db', size: 10 };
-    await expect(writeCheckedArchiveOffThread({ ...job, target: join(dir, 'gone.tar.gz'), files: [gone] })).rejects.toMatchObject({
+    await expect(
+      writeCheckedArchiveOffThread({ ...job, target: join(dir, 'gone.tar.gz'), files: [gone] }),
+    ).rejects.toMatchObject({
       code: 'ENOENT',
       message: expect.stringContaining('gone.db'),
     });

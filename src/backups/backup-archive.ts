@@ -119,13 +119,26 @@ export async function writeArchive(
 }
 
 /** Adds each file to the archive in turn; returns each one's size and sha256 as archived. */
-async function appendFiles(pack: Pack, files: SourceFile[], onProgress?: (progress: Progress) => void): Promise<ManifestFile[]> {
+async function appendFiles(
+  pack: Pack,
+  files: SourceFile[],
+  onProgress?: (progress: Progress) => void,
+): Promise<ManifestFile[]> {
   const entries: ManifestFile[] = [];
-  const progress: Progress = { bytes: 0, totalBytes: files.reduce((s, f) => s + f.size, 0), files: 0, totalFiles: files.length };
+  const progress: Progress = {
+    bytes: 0,
+    totalBytes: files.reduce((s, f) => s + f.size, 0),
+    files: 0,
+    totalFiles: files.length,
+  };
   for (const file of files) {
     if (file.size <= READ_WHOLE_BYTES) {
       const content = readSmall(file);
-      entries.push({ path: file.path, size: content.length, sha256: createHash('sha256').update(content).digest('hex') });
+      entries.push({
+        path: file.path,
+        size: content.length,
+        sha256: createHash('sha256').update(content).digest('hex'),
+      });
       await addEntry(pack, { name: file.path, mtime: dateOf(file) }, content);
       progress.bytes += file.size;
     } else {
@@ -141,7 +154,11 @@ async function appendFiles(pack: Pack, files: SourceFile[], onProgress?: (progre
           done(null, chunk);
         },
       });
-      await pipeline(createReadStream(file.source, { end: file.size - 1, highWaterMark: GZIP_INPUT_BYTES }), hashing, entry);
+      await pipeline(
+        createReadStream(file.source, { end: file.size - 1, highWaterMark: GZIP_INPUT_BYTES }),
+        hashing,
+        entry,
+      );
       entries.push({ path: file.path, size: file.size, sha256: hash.digest('hex') });
     }
     progress.files++;
@@ -175,4 +192,3 @@ function gather(bytes: number): Transform {
     flush: (done) => done(null, release()),
   });
 }
-

@@ -25,22 +25,38 @@ export interface CheckResult {
  */
 export async function checkBackupFile(path: string, type: BackupType, integrityHash?: string): Promise<CheckResult> {
   const size = (await stat(path).catch(() => null))?.size;
-  if (size === undefined) return { errors: ['the backup file is missing'], checkedFiles: 0, manifest: null, sha256: '' };
+  if (size === undefined)
+    return { errors: ['the backup file is missing'], checkedFiles: 0, manifest: null, sha256: '' };
   if (type === 'snapshot') {
     const read = await readSnapshot(path);
-    const errors = [...(integrityHash && integrityHash !== `sha256:${read.sha256}` ? ['the file does not match its recorded sha256'] : []), ...read.problems];
+    const errors = [
+      ...(integrityHash && integrityHash !== `sha256:${read.sha256}`
+        ? ['the file does not match its recorded sha256']
+        : []),
+      ...read.problems,
+    ];
     return { errors, checkedFiles: 1, manifest: null, sha256: read.sha256 };
   }
   let read = await readArchive(path, size * MAX_RATIO + MIN_UNPACKED_ALLOWANCE);
-  if (read.overBound && integrityHash !== undefined && integrityHash === `sha256:${await hashFile(path)}`) read = await readArchive(path, Number.POSITIVE_INFINITY);
-  return { errors: archiveErrors(read, integrityHash), checkedFiles: read.files.length, manifest: read.manifest, sha256: read.sha256 };
+  if (read.overBound && integrityHash !== undefined && integrityHash === `sha256:${await hashFile(path)}`)
+    read = await readArchive(path, Number.POSITIVE_INFINITY);
+  return {
+    errors: archiveErrors(read, integrityHash),
+    checkedFiles: read.files.length,
+    manifest: read.manifest,
+    sha256: read.sha256,
+  };
 }
 
 /** What is wrong with an archive as read: its hash, its contents against its manifest, entries outside the backup's folders. */
 export function archiveErrors(read: ReadResult, integrityHash?: string): string[] {
   return [
-    ...(integrityHash && integrityHash !== `sha256:${read.sha256}` ? ['the archive does not match its recorded sha256'] : []),
+    ...(integrityHash && integrityHash !== `sha256:${read.sha256}`
+      ? ['the archive does not match its recorded sha256']
+      : []),
     ...compareWithManifest(read),
-    ...read.files.filter((f) => !f.path.startsWith(`${ARCHIVE_WORKSPACE}/`) && !ARCHIVE_DATABASES.includes(f.path)).map((f) => `${f.path} is outside the backup's folders`),
+    ...read.files
+      .filter((f) => !f.path.startsWith(`${ARCHIVE_WORKSPACE}/`) && !ARCHIVE_DATABASES.includes(f.path))
+      .map((f) => `${f.path} is outside the backup's folders`),
   ];
 }

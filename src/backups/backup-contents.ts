@@ -44,20 +44,51 @@ export async function writeArchiveBackup(backup: ArchiveBackup, onProgress?: (p:
   let database: Manifest['database'];
   if (type === 'agent_state') {
     const dir = join(mc, 'agents', agentId ?? '');
-    if (!agentId || !(await stat(dir).then((s) => s.isDirectory(), () => false))) {
+    if (
+      !agentId ||
+      !(await stat(dir).then(
+        (s) => s.isDirectory(),
+        () => false,
+      ))
+    ) {
       throw new NotFoundException({ message: 'Agent not found in the workspace', agent_id: agentId });
     }
     sources.push({ dir, prefix: `${ARCHIVE_WORKSPACE}/agents/${agentId}` });
   } else {
-    sources.push(...WORKSPACE_SOURCES.map((source) => ({ dir: join(mc, source), prefix: `${ARCHIVE_WORKSPACE}/${source}` })));
+    sources.push(
+      ...WORKSPACE_SOURCES.map((source) => ({ dir: join(mc, source), prefix: `${ARCHIVE_WORKSPACE}/${source}` })),
+    );
     const copy = await backup.database.copy(dbCopy);
     if (copy.format !== 'sqlite') database = copy.info;
-    if (copy.format) files.push({ source: dbCopy, path: copy.format === 'sqlite' ? ARCHIVE_DATABASE : ARCHIVE_POSTGRES_DUMP, size: (await stat(dbCopy)).size });
+    if (copy.format)
+      files.push({
+        source: dbCopy,
+        path: copy.format === 'sqlite' ? ARCHIVE_DATABASE : ARCHIVE_POSTGRES_DUMP,
+        size: (await stat(dbCopy)).size,
+      });
   }
   const createdAt = new Date().toISOString();
-  const base = { format: 1 as const, id, type, agent_id: agentId, created_at: createdAt, service_version: serviceVersion(), ...(database && { database }) };
-  const written = await writeCheckedArchiveOffThread({ target: partial, sources, files, manifestBase: base }, onProgress);
-  return { createdAt, sha256: written.sha256, size: written.size, fileCount: written.fileCount, errors: written.errors, warning: database?.skipped };
+  const base = {
+    format: 1 as const,
+    id,
+    type,
+    agent_id: agentId,
+    created_at: createdAt,
+    service_version: serviceVersion(),
+    ...(database && { database }),
+  };
+  const written = await writeCheckedArchiveOffThread(
+    { target: partial, sources, files, manifestBase: base },
+    onProgress,
+  );
+  return {
+    createdAt,
+    sha256: written.sha256,
+    size: written.size,
+    fileCount: written.fileCount,
+    errors: written.errors,
+    warning: database?.skipped,
+  };
 }
 
 /** The workspace's parsed state (agents, office, task queue) as one JSON file, checked. */

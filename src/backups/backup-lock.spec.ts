@@ -22,8 +22,16 @@ describe('BackupLock', () => {
 
   it('says which operation holds it, and takes over one whose process is gone', async () => {
     const blocked = lock().run('restore', '20260101_000000', () => lock().run('backup', null, async () => 'ran'));
-    await expect(blocked).rejects.toMatchObject({ response: { message: 'A restore is already running', running: { operation: 'restore', backup_id: '20260101_000000' } } });
-    await writeFile(join(dir, '.operation.lock'), JSON.stringify({ operation: 'backup', backup_id: null, pid: 2 ** 22 + 4321, started_at: '2026-01-01T00:00:00Z' }));
+    await expect(blocked).rejects.toMatchObject({
+      response: {
+        message: 'A restore is already running',
+        running: { operation: 'restore', backup_id: '20260101_000000' },
+      },
+    });
+    await writeFile(
+      join(dir, '.operation.lock'),
+      JSON.stringify({ operation: 'backup', backup_id: null, pid: 2 ** 22 + 4321, started_at: '2026-01-01T00:00:00Z' }),
+    );
     await expect(lock().run('backup', null, async () => 'ran')).resolves.toBe('ran');
   });
 

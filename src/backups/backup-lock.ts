@@ -28,7 +28,11 @@ export class BackupLock {
    * containers). A disk too full to take the lock does not stop the start: backups will say so (507).
    */
   async clearStale(): Promise<void> {
-    await acquireLockFile(this.file, { pid: process.pid, started_at: new Date().toISOString(), operation: 'start', backup_id: null }, true)
+    await acquireLockFile(
+      this.file,
+      { pid: process.pid, started_at: new Date().toISOString(), operation: 'start', backup_id: null },
+      true,
+    )
       .then(() => rm(this.file, { force: true }))
       .catch((error: Error) => {
         if (!(error instanceof LockHeldError) && !outOfSpace(error)?.certain) throw error;
@@ -36,13 +40,22 @@ export class BackupLock {
   }
 
   async run<T>(operation: string, backupId: string | null, work: () => Promise<T>): Promise<T> {
-    const mine: RunningOperation = { operation, backup_id: backupId, pid: process.pid, started_at: new Date().toISOString() };
+    const mine: RunningOperation = {
+      operation,
+      backup_id: backupId,
+      pid: process.pid,
+      started_at: new Date().toISOString(),
+    };
     try {
       await acquireLockFile(this.file, { ...mine });
     } catch (error) {
       if (!(error instanceof LockHeldError)) throw error;
       const running = error.holder as RunningOperation | null;
-      throw new ConflictException(running ? { message: `A ${running.operation} is already running`, running } : { message: 'Another operation holds the backup lock' });
+      throw new ConflictException(
+        running
+          ? { message: `A ${running.operation} is already running`, running }
+          : { message: 'Another operation holds the backup lock' },
+      );
     }
     try {
       return await work();

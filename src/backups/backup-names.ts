@@ -4,7 +4,15 @@ import { BackupType } from '../contracts/backups';
 export const BACKUP_ID_PATTERN = /^\d{8}_\d{6}(_\d{1,3})?$/;
 
 /** What a full backup takes from `<workspace>/mission-control/`, whichever exist. */
-export const WORKSPACE_SOURCES = ['agents', 'dashboard', 'logs', 'workflows', 'TASK_QUEUE.md', 'TASK_QUEUE.json', 'current_office_state.json'];
+export const WORKSPACE_SOURCES = [
+  'agents',
+  'dashboard',
+  'logs',
+  'workflows',
+  'TASK_QUEUE.md',
+  'TASK_QUEUE.json',
+  'current_office_state.json',
+];
 
 /** Where things sit inside an archive. */
 export const ARCHIVE_WORKSPACE = 'mission-control';

@@ -16,18 +16,30 @@ export async function inspectUpload(path: string) {
 }
 
 function refuse(errors: string[]): UnprocessableEntityException {
-  return new UnprocessableEntityException({ message: `Not a valid Mission Control backup: ${errors.join('; ')}`, errors });
+  return new UnprocessableEntityException({
+    message: `Not a valid Mission Control backup: ${errors.join('; ')}`,
+    errors,
+  });
 }
 
 async function inspectArchive(path: string) {
   const read = await checkBackupFile(path, 'full');
   const manifest = read.manifest;
   const type = manifest?.type;
-  if (!read.errors.length && type !== 'full' && type !== 'agent_state') read.errors.push(`manifest type "${String(type)}" is not full or agent_state`);
+  if (!read.errors.length && type !== 'full' && type !== 'agent_state')
+    read.errors.push(`manifest type "${String(type)}" is not full or agent_state`);
   const agentId = type === 'agent_state' ? (manifest?.agent_id ?? null) : null;
-  if (type === 'agent_state' && (!agentId || !AGENT_ID_PATTERN.test(agentId))) read.errors.push('an agent_state manifest must name a valid agent_id');
+  if (type === 'agent_state' && (!agentId || !AGENT_ID_PATTERN.test(agentId)))
+    read.errors.push('an agent_state manifest must name a valid agent_id');
   if (read.errors.length || !manifest) throw refuse(read.errors);
-  return { type: type as BackupType, manifest, createdAt: manifest.created_at ?? new Date().toISOString(), sha256: read.sha256, fileCount: read.checkedFiles, agentId };
+  return {
+    type: type as BackupType,
+    manifest,
+    createdAt: manifest.created_at ?? new Date().toISOString(),
+    sha256: read.sha256,
+    fileCount: read.checkedFiles,
+    agentId,
+  };
 }
 
 async function inspectSnapshot(path: string) {
@@ -35,6 +47,9 @@ async function inspectSnapshot(path: string) {
   const read = await readSnapshot(path);
   if (read.problems.length) throw refuse(read.problems);
   const manifest = { id: read.id ?? '' } as Manifest;
-  const createdAt = read.createdAt && !Number.isNaN(Date.parse(read.createdAt)) ? new Date(read.createdAt).toISOString() : new Date().toISOString();
+  const createdAt =
+    read.createdAt && !Number.isNaN(Date.parse(read.createdAt))
+      ? new Date(read.createdAt).toISOString()
+      : new Date().toISOString();
   return { type: 'snapshot' as const, manifest, createdAt, sha256: read.sha256, fileCount: read.agents, agentId: null };
 }

@@ -1,4 +1,17 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Res, StreamableFile, UploadedFile, UseInterceptors } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Param,
+  Post,
+  Query,
+  Res,
+  StreamableFile,
+  UploadedFile,
+  UseInterceptors,
+} from '@nestjs/common';
 import { FileInterceptor } from '@nestjs/platform-express';
 import {
   ApiBody,
@@ -21,7 +34,10 @@ import { BackupIdParams, CreateBackupDto, ListBackupsQuery, RestoreBackupDto } f
 import { BackupDto, BackupListDto, ProcedureListDto, RestoreResultDto, VerifyResultDto } from './dto/backup.dto';
 
 @ApiTags('backups')
-@ApiConflictResponse({ type: ErrorDto, description: 'Another backup, restore or import is running; `running` says which.' })
+@ApiConflictResponse({
+  type: ErrorDto,
+  description: 'Another backup, restore or import is running; `running` says which.',
+})
 @Controller('api/backups')
 export class BackupsController {
   constructor(
@@ -63,7 +79,10 @@ export class BackupsController {
   @ApiInsufficientStorageResponse()
   @HttpCode(200)
   @ApiNotFoundResponse({ type: ErrorDto })
-  @ApiUnprocessableEntityResponse({ type: ErrorDto, description: 'The backup failed verification, or cannot restore what was asked; nothing was changed.' })
+  @ApiUnprocessableEntityResponse({
+    type: ErrorDto,
+    description: 'The backup failed verification, or cannot restore what was asked; nothing was changed.',
+  })
   restore(@Param() params: BackupIdParams, @Body() body: RestoreBackupDto): Promise<RestoreResultDto> {
     return this.restores.restore(params.id, body.agent_id ?? null);
   }
@@ -75,7 +94,11 @@ export class BackupsController {
   async download(@Param() params: BackupIdParams, @Res({ passthrough: true }) res: Response): Promise<StreamableFile> {
     const { stream, backup, size } = await this.backups.download(params.id);
     res.setHeader('X-Integrity-Hash', backup.integrity_hash);
-    return new StreamableFile(stream, { type: backup.type === 'snapshot' ? 'application/json' : 'application/gzip', disposition: `attachment; filename="${backup.file}"`, length: size });
+    return new StreamableFile(stream, {
+      type: backup.type === 'snapshot' ? 'application/json' : 'application/gzip',
+      disposition: `attachment; filename="${backup.file}"`,
+      length: size,
+    });
   }
 
   /** Takes an uploaded backup (the multipart field "file"), checks it and lists it. */
@@ -83,8 +106,13 @@ export class BackupsController {
   @ApiInsufficientStorageResponse()
   @UseInterceptors(FileInterceptor('file'))
   @ApiConsumes('multipart/form-data')
-  @ApiBody({ schema: { type: 'object', required: ['file'], properties: { file: { type: 'string', format: 'binary' } } } })
-  @ApiUnprocessableEntityResponse({ type: ErrorDto, description: 'Not a valid Mission Control backup; nothing was kept.' })
+  @ApiBody({
+    schema: { type: 'object', required: ['file'], properties: { file: { type: 'string', format: 'binary' } } },
+  })
+  @ApiUnprocessableEntityResponse({
+    type: ErrorDto,
+    description: 'Not a valid Mission Control backup; nothing was kept.',
+  })
   @ApiPayloadTooLargeResponse({ type: ErrorDto, description: 'Over MC_IMPORT_MAX_MB.' })
   import(@UploadedFile() file: Express.Multer.File | undefined): Promise<BackupDto> {
     return this.backups.import(file?.path).then(toBackupDto);

@@ -1,4 +1,11 @@
-import { BadRequestException, Injectable, Logger, NotFoundException, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import {
+  BadRequestException,
+  Injectable,
+  Logger,
+  NotFoundException,
+  OnApplicationBootstrap,
+  OnModuleDestroy,
+} from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { ReadStream } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
@@ -56,7 +63,9 @@ export class BackupsService implements OnApplicationBootstrap, OnModuleDestroy {
     await this.lock.clearStale();
     await this.removeLeftovers();
     // Checking archives copied in by hand can take a while: the service starts meanwhile.
-    this.reconciling = this.reconcile().catch((error: Error) => this.logger.error(`Reconciling ${this.dir} failed: ${error.message}`));
+    this.reconciling = this.reconcile().catch((error: Error) =>
+      this.logger.error(`Reconciling ${this.dir} failed: ${error.message}`),
+    );
   }
 
   /** The database closes after this: let the reconcile finish first. */
@@ -71,7 +80,11 @@ export class BackupsService implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** When the newest verified backup of any type was made (ISO 8601), or null when there is none. */
   async lastVerifiedAt(): Promise<string | null> {
-    const row = await this.backups.createQueryBuilder('b').select('MAX(b.created_at)', 'last').where('b.status = :status', { status: 'verified' }).getRawOne<{ last: string | null }>();
+    const row = await this.backups
+      .createQueryBuilder('b')
+      .select('MAX(b.created_at)', 'last')
+      .where('b.status = :status', { status: 'verified' })
+      .getRawOne<{ last: string | null }>();
     return row?.last ?? null;
   }
 
@@ -90,12 +103,24 @@ export class BackupsService implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   /** Makes a backup now, under the lock; 507 when the disk is full (and no partial file is kept). */
-  create(type: BackupType, agentId: string | null, trigger: BackupTrigger = 'manual', onProgress?: (p: Progress) => void): Promise<Backup> {
-    return this.disk.guard(['MC_BACKUP_DIR', 'MC_DATA_DIR'], () => this.lock.run('backup', null, () => this.make(type, agentId, trigger, onProgress)));
+  create(
+    type: BackupType,
+    agentId: string | null,
+    trigger: BackupTrigger = 'manual',
+    onProgress?: (p: Progress) => void,
+  ): Promise<Backup> {
+    return this.disk.guard(['MC_BACKUP_DIR', 'MC_DATA_DIR'], () =>
+      this.lock.run('backup', null, () => this.make(type, agentId, trigger, onProgress)),
+    );
   }
 
   /** Makes a backup; the caller holds the lock (a restore makes its safety backup this way). */
-  async make(type: BackupType, agentId: string | null, trigger: BackupTrigger, onProgress?: (p: Progress) => void): Promise<Backup> {
+  async make(
+    type: BackupType,
+    agentId: string | null,
+    trigger: BackupTrigger,
+    onProgress?: (p: Progress) => void,
+  ): Promise<Backup> {
     const id = await this.newId();
     const file = backupFileName(type, id, agentId);
     const partial = join(this.dir, `.${file}.partial`);
@@ -104,7 +129,18 @@ export class BackupsService implements OnApplicationBootstrap, OnModuleDestroy {
       const made =
         type === 'snapshot'
           ? await writeSnapshot(partial, id, this.workspace)
-          : await writeArchiveBackup({ partial, dbCopy, type, id, agentId, missionControlDir: this.workspace.missionControlDir, database: this.database }, onProgress);
+          : await writeArchiveBackup(
+              {
+                partial,
+                dbCopy,
+                type,
+                id,
+                agentId,
+                missionControlDir: this.workspace.missionControlDir,
+                database: this.database,
+              },
+              onProgress,
+            );
       if (made.errors.length) throw new Error(`the new backup did not check out: ${made.errors.join('; ')}`);
       const backup = this.backups.create({
         id,
@@ -121,11 +157,18 @@ export class BackupsService implements OnApplicationBootstrap, OnModuleDestroy {
       await rename(partial, join(this.dir, file));
       await this.write((r) => r.save(backup));
       if (made.warning) this.logger.warn(`Backup ${id}: ${made.warning}`);
-      this.logger.log(`Backup ${id} (${type}${agentId ? ` of ${agentId}` : ''}) done: ${countOf(made.fileCount, 'file')}, ${made.size} bytes`);
+      this.logger.log(
+        `Backup ${id} (${type}${agentId ? ` of ${agentId}` : ''}) done: ${countOf(made.fileCount, 'file')}, ${made.size} bytes`,
+      );
       this.bus.emit(DomainEvent.BackupCompleted, { backup });
       return backup;
     } catch (error) {
-      this.bus.emit(DomainEvent.BackupFailed, { type, agent_id: agentId, operation: 'backup', error: (error as Error).message });
+      this.bus.emit(DomainEvent.BackupFailed, {
+        type,
+        agent_id: agentId,
+        operation: 'backup',
+        error: (error as Error).message,
+      });
       throw error;
     } finally {
       await rm(partial, { force: true });
@@ -139,7 +182,12 @@ export class BackupsService implements OnApplicationBootstrap, OnModuleDestroy {
     const status = result.errors.length ? 'failed' : 'verified';
     if (backup.status !== status) await this.write((r) => r.update({ id }, { status }));
     if (status === 'failed') {
-      this.bus.emit(DomainEvent.BackupFailed, { type: backup.type, agent_id: backup.agent_id, operation: 'verify', error: result.errors.join('; ') });
+      this.bus.emit(DomainEvent.BackupFailed, {
+        type: backup.type,
+        agent_id: backup.agent_id,
+        operation: 'verify',
+        error: result.errors.join('; '),
+      });
     }
     return { id, valid: !result.errors.length, checked_files: result.checkedFiles, errors: result.errors };
   }
@@ -166,7 +214,10 @@ export class BackupsService implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** The newest full backup that checks out, or null when there is none. */
   newestVerifiedFull(): Promise<Backup | null> {
-    return this.backups.findOne({ where: { type: 'full', status: 'verified' }, order: { created_at: 'DESC', id: 'DESC' } });
+    return this.backups.findOne({
+      where: { type: 'full', status: 'verified' },
+      order: { created_at: 'DESC', id: 'DESC' },
+    });
   }
 
   /**
@@ -176,7 +227,8 @@ export class BackupsService implements OnApplicationBootstrap, OnModuleDestroy {
    */
   async download(id: string): Promise<{ stream: ReadStream; backup: Backup; size: number }> {
     const backup = await this.get(id);
-    const missing = () => new NotFoundException({ message: 'The backup file is missing from the backup folder', backup_id: id });
+    const missing = () =>
+      new NotFoundException({ message: 'The backup file is missing from the backup folder', backup_id: id });
     const file = await open(this.pathOf(backup), 'r').catch(() => null);
     if (!file) throw missing();
     try {
@@ -194,29 +246,38 @@ export class BackupsService implements OnApplicationBootstrap, OnModuleDestroy {
    * every path safe) and lists it; anything else is refused with the reason, and nothing is kept.
    */
   async import(upload: string | undefined): Promise<Backup> {
-    if (!upload) throw new BadRequestException({ message: 'Upload the backup as multipart/form-data field "file"', details: [{ field: 'file', messages: ['file is required'] }] });
+    if (!upload)
+      throw new BadRequestException({
+        message: 'Upload the backup as multipart/form-data field "file"',
+        details: [{ field: 'file', messages: ['file is required'] }],
+      });
     try {
-      return await this.disk.guard(['MC_BACKUP_DIR', 'MC_DATA_DIR'], () => this.lock.run('import', null, async () => {
-        const { type, manifest, createdAt, sha256, fileCount, agentId } = await inspectUpload(upload);
-        const id = manifest?.id && !(await this.taken(manifest.id)) && BACKUP_ID_PATTERN.test(manifest.id) ? manifest.id : await this.newId();
-        const file = backupFileName(type, id, agentId);
-        await rename(upload, join(this.dir, file));
-        const backup = this.backups.create({
-          id,
-          type,
-          agent_id: agentId,
-          file,
-          created_at: createdAt,
-          size_bytes: (await stat(join(this.dir, file))).size,
-          file_count: fileCount,
-          integrity_hash: `sha256:${sha256}`,
-          status: 'verified',
-          trigger: 'imported',
-        });
-        await this.write((r) => r.save(backup));
-        this.bus.emit(DomainEvent.BackupCompleted, { backup });
-        return backup;
-      }));
+      return await this.disk.guard(['MC_BACKUP_DIR', 'MC_DATA_DIR'], () =>
+        this.lock.run('import', null, async () => {
+          const { type, manifest, createdAt, sha256, fileCount, agentId } = await inspectUpload(upload);
+          const id =
+            manifest?.id && !(await this.taken(manifest.id)) && BACKUP_ID_PATTERN.test(manifest.id)
+              ? manifest.id
+              : await this.newId();
+          const file = backupFileName(type, id, agentId);
+          await rename(upload, join(this.dir, file));
+          const backup = this.backups.create({
+            id,
+            type,
+            agent_id: agentId,
+            file,
+            created_at: createdAt,
+            size_bytes: (await stat(join(this.dir, file))).size,
+            file_count: fileCount,
+            integrity_hash: `sha256:${sha256}`,
+            status: 'verified',
+            trigger: 'imported',
+          });
+          await this.write((r) => r.save(backup));
+          this.bus.emit(DomainEvent.BackupCompleted, { backup });
+          return backup;
+        }),
+      );
     } finally {
       await rm(upload, { force: true });
     }
@@ -238,7 +299,9 @@ export class BackupsService implements OnApplicationBootstrap, OnModuleDestroy {
 
   private async taken(id: string): Promise<boolean> {
     if (await this.backups.existsBy({ id })) return true;
-    return (await readdir(this.dir)).some((name) => parseBackupFileName(name.replace(/^\.|\.partial$/g, ''))?.id === id);
+    return (await readdir(this.dir)).some(
+      (name) => parseBackupFileName(name.replace(/^\.|\.partial$/g, ''))?.id === id,
+    );
   }
 
   /** Partial files of a backup that was interrupted never look like backups; they go at start. */
@@ -267,9 +330,13 @@ export class BackupsService implements OnApplicationBootstrap, OnModuleDestroy {
       if (!parsed || listed.has(name) || (await this.backups.existsBy({ id: parsed.id }))) continue;
       const path = join(this.dir, name);
       const checked = await checkBackupFile(path, parsed.type);
-      const manifestMatches = parsed.type === 'snapshot' || (checked.manifest?.type === parsed.type && (checked.manifest.agent_id ?? null) === parsed.agentId);
+      const manifestMatches =
+        parsed.type === 'snapshot' ||
+        (checked.manifest?.type === parsed.type && (checked.manifest.agent_id ?? null) === parsed.agentId);
       if (checked.errors.length || !manifestMatches) {
-        this.logger.warn(`${name} is not a valid backup (${checked.errors.join('; ') || 'its manifest does not match its name'}); not listed`);
+        this.logger.warn(
+          `${name} is not a valid backup (${checked.errors.join('; ') || 'its manifest does not match its name'}); not listed`,
+        );
         continue;
       }
       const found = this.backups.create({

@@ -28,7 +28,8 @@ export interface CheckedArchive {
   errors: string[];
 }
 
-export type WorkerMessage = { progress: Progress } | { result: CheckedArchive } | { error: { message: string; code?: string; path?: string } };
+export type WorkerMessage =
+  { progress: Progress } | { result: CheckedArchive } | { error: { message: string; code?: string; path?: string } };
 
 /** Room for manifest.json (and small files that grew since they were listed) beside the listed files. */
 const MANIFEST_ALLOWANCE = 16 * 1024 * 1024;
@@ -39,12 +40,20 @@ const MANIFEST_ALLOWANCE = 16 * 1024 * 1024;
  * with. Behind the writer, the check takes the time gzip leaves free rather than adding its own. Unpacked,
  * the archive may be at most the listed files plus an allowance (so a damaged file cannot unpack without end).
  */
-export async function writeCheckedArchive(job: ArchiveJob, onProgress?: (progress: Progress) => void): Promise<CheckedArchive> {
+export async function writeCheckedArchive(
+  job: ArchiveJob,
+  onProgress?: (progress: Progress) => void,
+): Promise<CheckedArchive> {
   const files = job.sources.flatMap(({ dir, prefix }) => listFiles(dir, prefix)).concat(job.files);
   const file = new ArchiveFile(job.target);
-  const reading = readArchive(file.readBack(), files.reduce((sum, f) => sum + f.size, MANIFEST_ALLOWANCE));
+  const reading = readArchive(
+    file.readBack(),
+    files.reduce((sum, f) => sum + f.size, MANIFEST_ALLOWANCE),
+  );
   // readArchive reports what it finds rather than throwing; it ends when the writing does, failed or not.
-  const { sha256, size, manifest } = await writeArchive(file, files, job.manifestBase, onProgress).finally(() => reading);
+  const { sha256, size, manifest } = await writeArchive(file, files, job.manifestBase, onProgress).finally(
+    () => reading,
+  );
   return { sha256, size, fileCount: manifest.files.length, errors: archiveErrors(await reading, `sha256:${sha256}`) };
 }
 
@@ -54,7 +63,10 @@ export async function writeCheckedArchive(job: ArchiveJob, onProgress?: (progres
  * would raise its peak. The event loop stays free for dashboards meanwhile.
  * Compiled, the worker runs dist/backups/archive-writer.worker.js; from sources (tests), through ts-node.
  */
-export function writeCheckedArchiveOffThread(job: ArchiveJob, onProgress?: (progress: Progress) => void): Promise<CheckedArchive> {
+export function writeCheckedArchiveOffThread(
+  job: ArchiveJob,
+  onProgress?: (progress: Progress) => void,
+): Promise<CheckedArchive> {
   const fromSource = __filename.endsWith('.ts');
   const worker = new Worker(join(__dirname, `archive-writer.worker.${fromSource ? 'ts' : 'js'}`), {
     workerData: job,

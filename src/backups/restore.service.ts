@@ -59,15 +59,24 @@ export class RestoreService implements OnModuleInit {
   }
 
   private async finishInterruptedSwap(): Promise<void> {
-    const journal = await readFile(this.journalFile, 'utf8').then((t) => JSON.parse(t) as unknown, () => null);
+    const journal = await readFile(this.journalFile, 'utf8').then(
+      (t) => JSON.parse(t) as unknown,
+      () => null,
+    );
     if (journal === null) return;
     if (!this.isOwnJournal(journal)) {
       // Renames and deletions are only ever done on the folders this service names; anything else stays untouched.
       await rename(this.journalFile, `${this.journalFile}.invalid`);
-      this.logger.error(`${this.journalFile} does not describe a restore of ${this.workspace.root}: set aside as ${this.journalFile}.invalid, nothing changed`);
+      this.logger.error(
+        `${this.journalFile} does not describe a restore of ${this.workspace.root}: set aside as ${this.journalFile}.invalid, nothing changed`,
+      );
       return;
     }
-    const exists = (p: string) => stat(p).then(() => true, () => false);
+    const exists = (p: string) =>
+      stat(p).then(
+        () => true,
+        () => false,
+      );
     if (!(await exists(journal.target))) {
       if (await exists(journal.staged)) await rename(journal.staged, journal.target);
       else if (await exists(journal.old)) await rename(journal.old, journal.target);
@@ -80,15 +89,23 @@ export class RestoreService implements OnModuleInit {
 
   private isOwnJournal(value: unknown): value is Journal {
     const j = value as Partial<Record<keyof Journal, unknown>> | null;
-    if (typeof j !== 'object' || j === null || ![j.target, j.staged, j.old, j.staging].every((p) => typeof p === 'string')) return false;
+    if (
+      typeof j !== 'object' ||
+      j === null ||
+      ![j.target, j.staged, j.old, j.staging].every((p) => typeof p === 'string')
+    )
+      return false;
     const { target, staged, old, staging } = j as Journal;
     const root = this.workspace.root;
     const mc = this.workspace.missionControlDir;
-    const inside = (path: string, folder: string) => relative(folder, path) !== '' && !relative(folder, path).startsWith('..') && !isAbsolute(relative(folder, path));
+    const inside = (path: string, folder: string) =>
+      relative(folder, path) !== '' && !relative(folder, path).startsWith('..') && !isAbsolute(relative(folder, path));
     return (
       (target === mc || (dirname(target) === join(mc, 'agents') && AGENT_ID_PATTERN.test(basename(target)))) &&
-      dirname(staging) === root && basename(staging).startsWith('.mc-restore-') &&
-      dirname(old) === root && basename(old).startsWith('.mc-old-') &&
+      dirname(staging) === root &&
+      basename(staging).startsWith('.mc-restore-') &&
+      dirname(old) === root &&
+      basename(old).startsWith('.mc-old-') &&
       inside(staged, staging)
     );
   }
@@ -100,10 +117,14 @@ export class RestoreService implements OnModuleInit {
    */
   private async removeLeftovers(): Promise<void> {
     const root = this.workspace.root;
-    const names = (await readdir(root, { withFileTypes: true }).catch(() => [])).filter((e) => e.isDirectory() && LEFTOVER.test(e.name)).map((e) => e.name);
+    const names = (await readdir(root, { withFileTypes: true }).catch(() => []))
+      .filter((e) => e.isDirectory() && LEFTOVER.test(e.name))
+      .map((e) => e.name);
     if (!names.length) return;
     await this.backups.lock
-      .run('cleanup', null, () => Promise.all(names.map((name) => rm(join(root, name), { recursive: true, force: true }))))
+      .run('cleanup', null, () =>
+        Promise.all(names.map((name) => rm(join(root, name), { recursive: true, force: true }))),
+      )
       .then(
         () => this.logger.warn(`Removed what interrupted restores left in ${root}: ${names.join(', ')}`),
         (error: Error) => this.logger.warn(`Left ${names.join(', ')} in ${root}: ${error.message}`),
@@ -121,16 +142,45 @@ export class RestoreService implements OnModuleInit {
       this.assertRestorable(backup, agentId);
       const check = await checkBackupFile(this.backups.pathOf(backup), backup.type, backup.integrity_hash);
       if (check.errors.length) {
-        this.bus.emit(DomainEvent.BackupFailed, { type: backup.type, agent_id: agentId, operation: 'restore', error: check.errors.join('; ') });
-        throw new UnprocessableEntityException({ message: `Backup ${id} failed verification; nothing was restored`, errors: check.errors });
+        this.bus.emit(DomainEvent.BackupFailed, {
+          type: backup.type,
+          agent_id: agentId,
+          operation: 'restore',
+          error: check.errors.join('; '),
+        });
+        throw new UnprocessableEntityException({
+          message: `Backup ${id} failed verification; nothing was restored`,
+          errors: check.errors,
+        });
       }
       const agentFolder = agentId ? join(this.workspace.missionControlDir, 'agents', agentId) : null;
-      const safetyScope = agentFolder && (await stat(agentFolder).then(() => true, () => false)) ? 'agent_state' : 'full';
-      const safety = await this.backups.make(safetyScope, safetyScope === 'agent_state' ? agentId : null, 'pre_restore');
+      const safetyScope =
+        agentFolder &&
+        (await stat(agentFolder).then(
+          () => true,
+          () => false,
+        ))
+          ? 'agent_state'
+          : 'full';
+      const safety = await this.backups.make(
+        safetyScope,
+        safetyScope === 'agent_state' ? agentId : null,
+        'pre_restore',
+      );
       const restored = await this.extractAndSwap(backup, agentId);
-      this.bus.emit(DomainEvent.BackupRestored, { backup, agent_id: agentId, restored_files: restored, safety_backup_id: safety.id });
+      this.bus.emit(DomainEvent.BackupRestored, {
+        backup,
+        agent_id: agentId,
+        restored_files: restored,
+        safety_backup_id: safety.id,
+      });
       const what = agentId ? `agent ${agentId}` : 'the workspace';
-      return { success: true, message: `Restored ${what} from backup ${id}`, restored_files: restored, safety_backup_id: safety.id };
+      return {
+        success: true,
+        message: `Restored ${what} from backup ${id}`,
+        restored_files: restored,
+        safety_backup_id: safety.id,
+      };
     });
   }
 
@@ -142,7 +192,12 @@ export class RestoreService implements OnModuleInit {
     const staging = join(dirname(target), `.restore-db-${randomBytes(4).toString('hex')}`);
     await mkdir(staging, { recursive: true });
     try {
-      await extract({ file: this.backups.pathOf(backup), cwd: staging, strict: true, filter: (path) => path === entry });
+      await extract({
+        file: this.backups.pathOf(backup),
+        cwd: staging,
+        strict: true,
+        filter: (path) => path === entry,
+      });
       return await rename(join(staging, entry), target).then(
         () => true,
         (error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? false : Promise.reject(error)),
@@ -154,9 +209,14 @@ export class RestoreService implements OnModuleInit {
 
   private assertRestorable(backup: Backup, agentId: string | null): void {
     const refuse = (why: string) => new UnprocessableEntityException({ message: why, backup_id: backup.id });
-    if (backup.type === 'snapshot') throw refuse('A snapshot records states for reading; it cannot be restored as files');
-    if (backup.type === 'agent_state' && !agentId) throw refuse(`Backup ${backup.id} holds only agent ${backup.agent_id}: restore it with {"agent_id": "${backup.agent_id}"}`);
-    if (backup.type === 'agent_state' && agentId !== backup.agent_id) throw refuse(`Backup ${backup.id} holds agent ${backup.agent_id}, not ${agentId}`);
+    if (backup.type === 'snapshot')
+      throw refuse('A snapshot records states for reading; it cannot be restored as files');
+    if (backup.type === 'agent_state' && !agentId)
+      throw refuse(
+        `Backup ${backup.id} holds only agent ${backup.agent_id}: restore it with {"agent_id": "${backup.agent_id}"}`,
+      );
+    if (backup.type === 'agent_state' && agentId !== backup.agent_id)
+      throw refuse(`Backup ${backup.id} holds agent ${backup.agent_id}, not ${agentId}`);
   }
 
   private async extractAndSwap(backup: Backup, agentId: string | null): Promise<number> {
@@ -180,7 +240,9 @@ export class RestoreService implements OnModuleInit {
           return taken;
         },
       });
-      const target = agentId ? join(this.workspace.missionControlDir, 'agents', agentId) : this.workspace.missionControlDir;
+      const target = agentId
+        ? join(this.workspace.missionControlDir, 'agents', agentId)
+        : this.workspace.missionControlDir;
       const staged = join(staging, ...prefix.split('/').filter(Boolean));
       await mkdir(staged, { recursive: true });
       if (!agentId) await this.keepUnbackedEntries(target, staged);
