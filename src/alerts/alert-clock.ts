@@ -10,7 +10,9 @@ import { Injectable } from '@nestjs/common';
 export class AlertClock {
   private latest = -Infinity;
 
-  /** The time of an evaluation that starts now: at `slot` for a collection, else the real time; never before the last. */
+  /**
+   * The time of an evaluation that starts now: at `slot` for a collection, else the real time; never before the last.
+   */
   next(slot: number | null = null): number {
     this.latest = Math.max(this.latest, slot ?? Date.now());
     return this.latest;

@@ -125,7 +125,10 @@ export class AlertsService implements OnModuleInit {
     });
   }
 
-  /** At start: the firing alerts of rules deleted or disabled meanwhile (a rule file that changed) resolve, unannounced when the rule is gone. */
+  /**
+   * At start: the firing alerts of rules deleted or disabled meanwhile (a
+   * rule file that changed) resolve, unannounced when the rule is gone.
+   */
   closeOrphans(now: number): Promise<void> {
     return this.serially(async () => {
       for (const alert of [...this.firing.values()]) {
@@ -139,7 +142,10 @@ export class AlertsService implements OnModuleInit {
     return [...this.firing.values()].filter((a) => a.rule_id === ruleId);
   }
 
-  /** A new alert for a rule and subject only once the cooldown has passed since their last notification: flapping does not spam. */
+  /**
+   * A new alert for a rule and subject only once the cooldown has
+   * passed since their last notification: flapping does not spam.
+   */
   private async cooledDown(rule: AlertRule, subject: string, now: number): Promise<boolean> {
     const key = keyOf(rule.id, subject);
     if (!this.lastNotified.has(key)) {
@@ -174,7 +180,8 @@ export class AlertsService implements OnModuleInit {
 
   private async resolve(rule: AlertRule | null, alert: Alert, now: number): Promise<void> {
     const announce = rule?.notify_resolved ?? false;
-    // The alert clock does not outlive a restart: an alert it fired ahead of the real clock ends no earlier than it began.
+    // The alert clock does not outlive a restart: an alert it
+    // fired ahead of the real clock ends no earlier than it began.
     const at = iso(Math.max(now, Date.parse(alert.started_at)));
     const lastNotified = announce ? at : alert.last_notified_at;
     await this.record(

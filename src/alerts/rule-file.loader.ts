@@ -36,7 +36,10 @@ export class RuleFileLoader {
     this.path = config.get('MC_ALERT_RULES', { infer: true });
   }
 
-  /** The file's rules, checked, once its channels are in place, and the ids of the file's channels it no longer has; null when no file is set. */
+  /**
+   * The file's rules, checked, once its channels are in place, and the ids
+   * of the file's channels it no longer has; null when no file is set.
+   */
   async load(): Promise<{ path: string; rules: FileRuleDto[]; removedChannels: string[] } | null> {
     if (!this.path) return null;
     const file = await this.read(this.path);

@@ -48,7 +48,10 @@ export async function checkBackupFile(path: string, type: BackupType, integrityH
   };
 }
 
-/** What is wrong with an archive as read: its hash, its contents against its manifest, entries outside the backup's folders. */
+/**
+ * What is wrong with an archive as read: its hash, its contents
+ * against its manifest, entries outside the backup's folders.
+ */
 export function archiveErrors(read: ReadResult, integrityHash?: string): string[] {
   return [
     ...(integrityHash && integrityHash !== `sha256:${read.sha256}`

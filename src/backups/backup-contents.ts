@@ -36,7 +36,10 @@ export interface ArchiveBackup {
   database: DatabaseCopier;
 }
 
-/** A full backup (the workspace's sources and the database) or one agent's folder, as a .tar.gz with its manifest, checked. */
+/**
+ * A full backup (the workspace's sources and the database) or
+ * one agent's folder, as a .tar.gz with its manifest, checked.
+ */
 export async function writeArchiveBackup(backup: ArchiveBackup, onProgress?: (p: Progress) => void): Promise<Written> {
   const { partial, dbCopy, type, id, agentId, missionControlDir: mc } = backup;
   const sources: ArchiveSource[] = [];

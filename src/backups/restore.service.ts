@@ -52,7 +52,9 @@ export class RestoreService implements OnModuleInit {
     this.journalFile = join(config.get('MC_DATA_DIR', { infer: true }), 'restore-journal.json');
   }
 
-  /** Before the watcher starts: finish or undo a swap that a crash interrupted, then clear what restores left behind. */
+  /**
+   * Before the watcher starts: finish or undo a swap that a crash interrupted, then clear what restores left behind.
+   */
   async onModuleInit(): Promise<void> {
     await this.finishInterruptedSwap();
     await this.removeLeftovers();
@@ -131,7 +133,9 @@ export class RestoreService implements OnModuleInit {
       );
   }
 
-  /** Restores the whole workspace, or only `agents/<agentId>/`, from a backup; 507 when a folder it writes to is full. */
+  /**
+   * Restores the whole workspace, or only `agents/<agentId>/`, from a backup; 507 when a folder it writes to is full.
+   */
   restore(id: string, agentId: string | null): Promise<RestoreResult> {
     return this.disk.guard(['MC_WORKSPACE', 'MC_BACKUP_DIR', 'MC_DATA_DIR'], () => this.restoreLocked(id, agentId));
   }

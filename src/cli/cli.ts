@@ -42,7 +42,9 @@ const USAGE = `Usage: mission-control <command>   (in the project folder: npm ru
 
 class UsageError extends Error {}
 
-/** A progress bar: on a terminal, redrawn at most 10 times a second; into a log, a line every 2 s and one at the end. */
+/**
+ * A progress bar: on a terminal, redrawn at most 10 times a second; into a log, a line every 2 s and one at the end.
+ */
 function progressBar(): { update(p: Progress): void; stop(): void } {
   const bar = new SingleBar({
     format: '[{bar}] {percentage}%  {done} / {total_size}  {value}/{total} files',

@@ -115,7 +115,10 @@ export class MCWebSocketClient {
     socket?.close(1000, 'client disconnect');
   }
 
-  /** Listens to a message type (`agent_status`, `notification`, `session_update`…) or a client event (`connected`, `disconnected`, `reconnecting`, `resync_required`, `error`). Returns the function that stops listening. */
+  /**
+   * Listens to a message type (`agent_status`, `notification`, `session_update`…) or a client event (`connected`,
+   * `disconnected`, `reconnecting`, `resync_required`, `error`). Returns the function that stops listening.
+   */
   on(type: string, handler: Handler): () => void {
     if (!this.handlers.has(type)) this.handlers.set(type, new Set());
     this.handlers.get(type)!.add(handler);

@@ -2,7 +2,9 @@ import { applyDecorators, BadRequestException } from '@nestjs/common';
 import { Transform } from 'class-transformer';
 import { IsOptional, Matches, MaxLength } from 'class-validator';
 
-/** Where a page newest first stopped: its last item's time and id, so pages neither skip nor repeat while items arrive. */
+/**
+ * Where a page newest first stopped: its last item's time and id, so pages neither skip nor repeat while items arrive.
+ */
 export interface CursorKey {
   timestamp: string;
   id: number;

@@ -79,7 +79,10 @@ export async function acquireLockFile(file: string, mine: LockHolder, staleOwnPi
   }
 }
 
-/** Moves a stale lock out of the way; if what moved is not the stale lock seen (a new holder won the race), puts it back. */
+/**
+ * Moves a stale lock out of the way; if what moved is not the
+ * stale lock seen (a new holder won the race), puts it back.
+ */
 async function takeOverStale(file: string, staleText: string): Promise<void> {
   const moved = aside(file, 'stale');
   try {

@@ -3,7 +3,10 @@ import { ClassConstructor, plainToInstance } from 'class-transformer';
 import { ValidateIf, validateSync, ValidatorOptions } from 'class-validator';
 import { isPlainObject } from './json';
 
-/** Deeper bodies are refused before anything walks them: class-transformer recurses, and thousands of levels overflow its stack. */
+/**
+ * Deeper bodies are refused before anything walks them: class-transformer
+ * recurses, and thousands of levels overflow its stack.
+ */
 export const MAX_BODY_DEPTH = 64;
 /**
  * Keys of one object, and keys and list items of a whole body. class-transformer and class-validator take
@@ -74,7 +77,10 @@ export function bodyShapeProblem(value: unknown): string | null {
   return walk(value, MAX_BODY_DEPTH);
 }
 
-/** Query parameters take one value each: `a=1&a=2` and `a[]=1` (which the parser keeps as a key of its own) are refused, not ignored. */
+/**
+ * Query parameters take one value each: `a=1&a=2` and `a[]=1` (which
+ * the parser keeps as a key of its own) are refused, not ignored.
+ */
 function queryProblems(query: unknown): FieldError[] {
   if (!isPlainObject(query)) return [];
   return Object.entries(query).flatMap(([name, value]): FieldError[] => {
@@ -93,7 +99,10 @@ function queryProblems(query: unknown): FieldError[] {
   });
 }
 
-/** DTO classes whose unknown fields are a 400 rather than dropped: a misspelt field would otherwise change nothing, silently. */
+/**
+ * DTO classes whose unknown fields are a 400 rather than dropped:
+ * a misspelt field would otherwise change nothing, silently.
+ */
 const strictClasses = new WeakSet<object>();
 
 export function RefusesUnknownFields(): ClassDecorator {
@@ -177,12 +186,17 @@ export function invalidRequest(details: FieldError[], extra: Record<string, unkn
 export const decimalInteger = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' && /^(0|[1-9]\d{0,15})$/.test(value) ? Number(value) : value;
 
-/** Optional, but not nullable: unlike @IsOptional, a null is checked (and refused) rather than let through to a NOT NULL column. */
+/**
+ * Optional, but not nullable: unlike @IsOptional, a null is checked
+ * (and refused) rather than let through to a NOT NULL column.
+ */
 export function IsOptionalNotNull(): PropertyDecorator {
   return ValidateIf((_object, value) => value !== undefined);
 }
 
-/** Unknown fields are errors here, not dropped: a misspelt parameter would otherwise silently change what a rule means. */
+/**
+ * Unknown fields are errors here, not dropped: a misspelt parameter would otherwise silently change what a rule means.
+ */
 const STRICT = { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: false };
 
 /** A plain object checked against a class, strictly: the instance, and one entry per bad field (under `prefix`). */

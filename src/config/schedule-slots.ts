@@ -4,7 +4,9 @@ const MINUTE = 60;
 const HOUR = 3_600;
 const DAY = 86_400;
 
-/** A schedule on wall-clock slots (UTC): a cron expression, and for intervals of several days, on which days it runs. */
+/**
+ * A schedule on wall-clock slots (UTC): a cron expression, and for intervals of several days, on which days it runs.
+ */
 export interface Slots {
   cron: string;
   /** Runs only on days whose number since 1970-01-01 is a multiple of this (intervals of whole days). */

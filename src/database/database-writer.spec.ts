@@ -78,7 +78,8 @@ describe('DatabaseWriter on a real SQLite file', () => {
   });
 
   it('commits what follows a transaction that SQLite rolled back by itself, as it does when the disk is full', async () => {
-    // Without a statement journal (no constraint to check), SQLite answers SQLITE_FULL by rolling the whole transaction back.
+    // Without a statement journal (no constraint to check), SQLite
+    // answers SQLITE_FULL by rolling the whole transaction back.
     await db.query('CREATE TABLE "u" ("v" TEXT)');
     const [{ page_count }] = await db.query('PRAGMA page_count');
     await db.query(`PRAGMA max_page_count = ${page_count}`);

@@ -9,7 +9,10 @@ export function rowsPerStatement(columnCount: number): number {
   return Math.max(1, Math.floor(MAX_PARAMETERS / columnCount));
 }
 
-/** One multi-row INSERT that answers with the new ids (read them with `sql.insertedIds`); at most rowsPerStatement(columns.length) rows. */
+/**
+ * One multi-row INSERT that answers with the new ids (read them with
+ * `sql.insertedIds`); at most rowsPerStatement(columns.length) rows.
+ */
 export function insertStatement<Row extends Record<string, unknown>>(
   sql: EngineSql,
   table: string,

@@ -24,7 +24,8 @@ async function runDemo(): Promise<void> {
   setDefault('MC_WORKSPACE', join(process.cwd(), 'data', 'demo-workspace'));
   setDefault('MC_DATA_DIR', join(process.cwd(), 'data', 'demo'));
   setDefault('MC_OPENCLAW_HOME', join(process.cwd(), 'data', 'demo-openclaw'));
-  // Metrics every 5 s instead of every minute, and OpenClaw read every 2 s, so charts and sessions move while someone watches.
+  // Metrics every 5 s instead of every minute, and OpenClaw read
+  // every 2 s, so charts and sessions move while someone watches.
   setDefault('MC_METRICS_INTERVAL', '5');
   setDefault('MC_OPENCLAW_POLL', '2');
   // The app resolves the paths the same way (`~`, relative paths), so both use the same folders.

@@ -34,7 +34,10 @@ const PROVIDER_APIS: Record<string, string> = {
   google: 'google-generative-ai',
 };
 
-/** A `provider/model` name with its price and wire protocol; a model missing from the price list is a mistake of the caller. */
+/**
+ * A `provider/model` name with its price and wire protocol; a
+ * model missing from the price list is a mistake of the caller.
+ */
 export function modelRef(name: string, prices: Record<string, ModelPrice>): ModelRef {
   const price = prices[name];
   if (!price) throw new Error(`no price for model "${name}"`);

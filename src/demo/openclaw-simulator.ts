@@ -2,7 +2,10 @@ import { Logger } from '@nestjs/common';
 import { GeneratedSession, OpenClawHome, OpenRun, RunEnd, RunStart, TokenCounts } from './openclaw-generator';
 import { Stepper } from './stepper';
 
-/** Some agents share ids with the demo workspace's, so the fleet shows them merged; quill and archivist use the older file layout. */
+/**
+ * Some agents share ids with the demo workspace's, so the fleet
+ * shows them merged; quill and archivist use the older file layout.
+ */
 const DEMO_AGENTS = [
   { id: 'nexus', name: 'Nexus', emoji: '🧭', layout: 'sqlite' as const },
   { id: 'scout', name: 'Scout', emoji: '🔭', model: 'openai/gpt-5-mini', layout: 'sqlite' as const },

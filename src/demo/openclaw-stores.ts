@@ -88,7 +88,10 @@ const WINDOW_COLUMNS = [
   'parent_session_key',
   'spawned_by',
 ];
-/** A multi-row INSERT split around its VALUES groups; with `upsert`, rows already there are updated except the `keep` columns. */
+/**
+ * A multi-row INSERT split around its VALUES groups; with `upsert`,
+ * rows already there are updated except the `keep` columns.
+ */
 interface InsertSql {
   prefix: string;
   columns: number;

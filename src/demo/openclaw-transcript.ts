@@ -77,7 +77,10 @@ export class TranscriptWriter {
     private readonly model: ModelRef,
   ) {}
 
-  /** The session header (`version` 4 today; 3 in the file-backed transcripts of older installs) and the lines a new session starts with. */
+  /**
+   * The session header (`version` 4 today; 3 in the file-backed transcripts
+   * of older installs) and the lines a new session starts with.
+   */
   opening(at: number, cwd: string, version: number): TranscriptEvent[] {
     const header = { type: 'session', version, id: this.sessionId, timestamp: iso(at), cwd };
     const { provider, id: modelId, api } = this.model;

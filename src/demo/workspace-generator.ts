@@ -10,7 +10,9 @@ import { taskQueue, taskQueueMarkdown } from './demo-task-queue';
  */
 const DEMO_MARKER = '.mission-control-demo';
 
-/** The centre of each zone of the shared floor plan (percent of the map); `{x, y, zone}` positions are placed near it. */
+/**
+ * The centre of each zone of the shared floor plan (percent of the map); `{x, y, zone}` positions are placed near it.
+ */
 export const OFFICE_ZONES: Record<string, { x: number; y: number }> = Object.fromEntries(
   Object.entries(ZONE_LAYOUT)
     .filter(([zone]) => zone !== 'elsewhere')

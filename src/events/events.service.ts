@@ -56,7 +56,9 @@ export class EventsService {
     return Number(row?.seq ?? 0);
   }
 
-  /** Deletes the events dated before `before` (ms), in small batches; returns how many (see MetricsRetentionService). */
+  /**
+   * Deletes the events dated before `before` (ms), in small batches; returns how many (see MetricsRetentionService).
+   */
   deleteOlderThan(before: number): Promise<number> {
     return deleteInBatches(this.writer, 'events', before);
   }

@@ -10,9 +10,10 @@ export const INGEST_RETRY_AFTER_S = 1;
  * Back-pressure for event ingestion. A request's body, once parsed, is held in several forms until its
  * events are committed and broadcast, so the bytes of event requests in progress (from reading the body
  * to the answer) are bounded by MC_INGEST_MAX_MB, counted from Content-Length. A request that would
- * pass the bound is answered 429 with Retry-After (a 4xx: the client is to slow down; the service is well), its body dropped unparsed and nothing stored; a
- * request alone is always let in, whatever its size. Mounted ahead of the body parser in createApp,
- * since the parser is where the memory goes. Mission Control's own events do not come through here.
+ * pass the bound is answered 429 with Retry-After (a 4xx: the client is to slow down; the
+ * service is well), its body dropped unparsed and nothing stored; a request alone is always
+ * let in, whatever its size. Mounted ahead of the body parser in createApp, since the
+ * parser is where the memory goes. Mission Control's own events do not come through here.
  */
 @Injectable()
 export class IngestGate {

@@ -76,7 +76,9 @@ export class HealthService {
       : check.up({ ...details, message: details.state });
   }
 
-  /** Down while the last collection here failed, or left agents out; the next one that records everything brings it up. */
+  /**
+   * Down while the last collection here failed, or left agents out; the next one that records everything brings it up.
+   */
   private checkMetrics() {
     const check = this.indicators.check('metrics');
     const last = this.collector.outcome();

@@ -64,7 +64,8 @@ describe('rates and health', () => {
 
   it('weighs online share, success rate and clean events 40/40/20', () => {
     expect(healthScore(0, 0, 1, 0, 0)).toBe(1);
-    // 1 of 2 online (0.5), success 0.5, 3 of 4 events clean (0.75): 0.4 × 0.5 + 0.4 × 0.5 + 0.2 × 0.75 = 0.2 + 0.2 + 0.15
+    // 1 of 2 online (0.5), success 0.5, 3 of 4 events clean (0.75):
+    // 0.4 × 0.5 + 0.4 × 0.5 + 0.2 × 0.75 = 0.2 + 0.2 + 0.15
     expect(healthScore(1, 2, 0.5, 1, 4)).toBe(0.55);
     // 2 of 3 online, success 2/3, 6 of 7 clean: 0.26667 + 0.26667 + 0.17143 = 0.70476, rounded to three places
     expect(healthScore(2, 3, 2 / 3, 1, 7)).toBe(0.705);

@@ -167,7 +167,10 @@ export class PrometheusService {
   }
 }
 
-/** Prometheus reads NaN and ±Inf as values; a series that is not a finite number is left out instead (it never is, its figures are bounded). */
+/**
+ * Prometheus reads NaN and ±Inf as values; a series that is not a finite
+ * number is left out instead (it never is, its figures are bounded).
+ */
 function setFinite<T extends string>(gauge: Gauge<T>, labels: Partial<Record<T, string>>, value: number): void {
   if (Number.isFinite(value)) gauge.set(labels, value);
   else if (Object.keys(labels).length) gauge.remove(labels);

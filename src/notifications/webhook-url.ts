@@ -30,7 +30,10 @@ export function parseWebhookUrl(value: unknown): URL | null {
   }
 }
 
-/** The form kept and shown: numeric hosts as dotted IPv4 (`0x7f.1` is 127.0.0.1), names in lower case, default ports dropped. */
+/**
+ * The form kept and shown: numeric hosts as dotted IPv4 (`0x7f.1`
+ * is 127.0.0.1), names in lower case, default ports dropped.
+ */
 export function normaliseWebhookUrl(value: string): string {
   return new URL(value).href;
 }

@@ -101,7 +101,10 @@ export class WebhooksService {
     return strictCheck(FileWebhookDto, fields);
   }
 
-  /** The rule file's channels, by id: new ones added, changed ones updated, those no longer in the file removed (their ids returned). */
+  /**
+   * The rule file's channels, by id: new ones added, changed ones
+   * updated, those no longer in the file removed (their ids returned).
+   */
   async replaceFromFile(entries: FileWebhookDto[]): Promise<string[]> {
     const now = new Date().toISOString();
     return this.writer.transaction(async (m) => {
@@ -149,7 +152,10 @@ export class WebhooksService {
   }
 }
 
-/** Deleted channels' pending deliveries fail now, not at their next attempt (maybe minutes away); one in flight, at its next. */
+/**
+ * Deleted channels' pending deliveries fail now, not at their
+ * next attempt (maybe minutes away); one in flight, at its next.
+ */
 function failPending(m: EntityManager, channelIds: string[]): Promise<unknown> {
   const failed = { status: 'failed' as const, last_error: 'the channel was deleted', next_attempt_at: null };
   return m.update(Delivery, { channel_id: In(channelIds), status: 'pending' }, failed);

@@ -34,7 +34,10 @@ const MAX_OPEN_RUNS = 1_000;
 
 type Fields = Record<string, unknown>;
 
-/** Turns OpenClaw hook payloads into Mission Control events. Any payload is accepted; garbage yields null or sparse data. */
+/**
+ * Turns OpenClaw hook payloads into Mission Control events.
+ * Any payload is accepted; garbage yields null or sparse data.
+ */
 export class EventMapper {
   private readonly startedRuns = new Set<string>();
 
@@ -203,7 +206,9 @@ export class EventMapper {
     };
   }
 
-  /** The context's agent id, else the one in a session key `agent:<id>:…`, prefixed and made a valid Mission Control id. */
+  /**
+   * The context's agent id, else the one in a session key `agent:<id>:…`, prefixed and made a valid Mission Control id.
+   */
   private agentId(agentId: unknown, sessionKey: string | null | undefined): string | null {
     const raw = id(agentId) ?? agentFromSessionKey(sessionKey);
     if (!raw) return null;

@@ -118,7 +118,10 @@ export interface TranscriptRow {
   event_zstd: Uint8Array | null;
 }
 
-/** A row's message: from the fields SQLite pulled out, or from the decompressed line (null, and said, when it will not decompress). */
+/**
+ * A row's message: from the fields SQLite pulled out, or from the
+ * decompressed line (null, and said, when it will not decompress).
+ */
 export function messageOf(
   row: TranscriptRow,
   prices: Map<string, ModelPrice>,
@@ -150,7 +153,9 @@ export function messageOf(
   return readTranscriptEvent({ type, timestamp, message }, prices);
 }
 
-/** An answer's figure past its bound (tokens, or USD), which JSON's 1e999 is too: such an answer's usage is not counted. */
+/**
+ * An answer's figure past its bound (tokens, or USD), which JSON's 1e999 is too: such an answer's usage is not counted.
+ */
 const over = (column: string, max = MAX_TOKENS) => `(typeof(${column}) IN ('integer', 'real') AND ${column} > ${max})`;
 /** A time from 2000 to a day ahead, else NULL. */
 const plausible = (ms: string) =>
@@ -245,6 +250,9 @@ export interface SessionAggregate {
   end_stop: string | null;
   last_provider: string | null;
   last_model: string | null;
-  /** JSON: [[day, provider, model, input, output, cacheRead, cacheWrite, total, cost, then the tokens of answers with no cost, runs]]. */
+  /**
+   * JSON: [[day, provider, model, input, output, cacheRead, cacheWrite,
+   * total, cost, then the tokens of answers with no cost, runs]].
+   */
   buckets: string | null;
 }

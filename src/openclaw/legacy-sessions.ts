@@ -132,7 +132,10 @@ export class LegacySessions implements SessionStore {
     return metas;
   }
 
-  /** `sessionFile` (relative, or absolute as older versions wrote it) when it stays in this folder, else `<sessionId>.jsonl`. */
+  /**
+   * `sessionFile` (relative, or absolute as older versions wrote
+   * it) when it stays in this folder, else `<sessionId>.jsonl`.
+   */
   private transcriptPath(entry: Record<string, unknown>): string {
     const named = typeof entry.sessionFile === 'string' ? resolve(this.dir, entry.sessionFile) : null;
     return named && named.startsWith(this.dir + sep) && named.endsWith('.jsonl')

@@ -29,7 +29,9 @@ export class AgentTally {
   private failed = 0;
   private readonly running = new Set<string>();
   private lastActive: number | null = null;
-  /** The session with the most recent activity among those with runs: how its last run ended makes the agent `error`. */
+  /**
+   * The session with the most recent activity among those with runs: how its last run ended makes the agent `error`.
+   */
   private latest: { key: string; at: number; failed: boolean } | null = null;
   private readonly contributions = new Map<string, Contribution>();
 

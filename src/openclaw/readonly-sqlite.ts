@@ -95,7 +95,9 @@ export class ReadonlySqlite {
   }
 }
 
-/** Whether the database header's write or read version (bytes 18 and 19) says WAL (2) rather than rollback journal (1). */
+/**
+ * Whether the database header's write or read version (bytes 18 and 19) says WAL (2) rather than rollback journal (1).
+ */
 async function walHeader(path: string): Promise<boolean> {
   const { handle } = await openRegularFile(path);
   try {

@@ -53,7 +53,10 @@ export class StatusService implements OnApplicationBootstrap, BeforeApplicationS
     process.once('exit', this.onExit);
   }
 
-  /** Drafts of status.json that a killed service left between writing and renaming them; holding the service lock, none is anyone's now. */
+  /**
+   * Drafts of status.json that a killed service left between writing
+   * and renaming them; holding the service lock, none is anyone's now.
+   */
   private async removeLeftovers(): Promise<void> {
     for (const name of await readdir(this.dataDir)) {
       if (/^status\.json\.\d+\.tmp$/.test(name)) await rm(join(this.dataDir, name), { force: true });
@@ -86,7 +89,10 @@ export class StatusService implements OnApplicationBootstrap, BeforeApplicationS
     }
   }
 
-  /** Rewrites status.json whole (a temporary file renamed over it) and logs the state; a failure is logged, never thrown. */
+  /**
+   * Rewrites status.json whole (a temporary file renamed over
+   * it) and logs the state; a failure is logged, never thrown.
+   */
   async report(state: 'running' | 'stopped'): Promise<void> {
     const tmp = `${this.file}.${process.pid}.tmp`;
     try {

@@ -56,7 +56,10 @@ export class AgentKinds {
     );
   }
 
-  /** Only stuck sessions are looked at; a session that is no longer stuck is no longer listed, so its alert resolves once the reader has read everything. */
+  /**
+   * Only stuck sessions are looked at; a session that is no longer stuck is no
+   * longer listed, so its alert resolves once the reader has read everything.
+   */
   sessionStuck(rule: AlertRule, now: number): Observation {
     const agentId = ruleAgent(rule);
     const subjects = new Map<string, Match | null>();

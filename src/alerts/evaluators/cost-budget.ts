@@ -40,7 +40,10 @@ export class CostBudgets implements OnApplicationBootstrap {
     this.seeded = true;
   }
 
-  /** Runs before the evaluation that the same collection asks for (listeners are called in order, and this one adds synchronously). */
+  /**
+   * Runs before the evaluation that the same collection asks for
+   * (listeners are called in order, and this one adds synchronously).
+   */
   @OnEvent(DomainEvent.MetricsCollected)
   onCollected({ agents }: MetricsCollectedEvent): void {
     if (!this.seeded) return;

@@ -12,7 +12,9 @@ const HOUR = 3_600_000;
 /** backup_failed, no_backup and health: the service's own state. */
 @Injectable()
 export class ServiceKinds {
-  /** The last backup's outcome since start; unknown (null) until one ends, so a restart leaves a firing alert as it is. */
+  /**
+   * The last backup's outcome since start; unknown (null) until one ends, so a restart leaves a firing alert as it is.
+   */
   private lastBackup: { failed: boolean; error: string; operation: string } | null = null;
   private readonly startedAt = Date.now();
   private health: { evaluation: number; status: Promise<{ status: string; down: string[] }> } | null = null;

@@ -31,7 +31,10 @@ function origin(agent) {
   return parts.length ? [h('p', {}, parts.join(' · '))] : [];
 }
 
-/** An agent's raw state, its last 24 hours, its cost, sessions and history chart, and recent events; `sessionKey` opens that session's transcript. */
+/**
+ * An agent's raw state, its last 24 hours, its cost, sessions and history
+ * chart, and recent events; `sessionKey` opens that session's transcript.
+ */
 export async function openAgentDetail(agentId, sessionKey) {
   const dialog = document.getElementById('agent-detail');
   const body = document.getElementById('detail-body');
