@@ -3,6 +3,7 @@ import { OpenClawModule } from '../openclaw/openclaw.module';
 import { WorkspaceModule } from '../workspace/workspace.module';
 import { AgentsController } from './agents.controller';
 import { AgentsService } from './agents.service';
+import { AgentsFleetListener } from './fleet.listener';
 import { FleetService } from './fleet.service';
 import { FleetViewSync } from './fleet-view-sync';
 
@@ -10,7 +11,7 @@ import { FleetViewSync } from './fleet-view-sync';
 @Module({
   imports: [WorkspaceModule, OpenClawModule],
   controllers: [AgentsController],
-  providers: [AgentsService, FleetService, FleetViewSync],
+  providers: [AgentsService, FleetService, FleetViewSync, AgentsFleetListener],
   exports: [AgentsService, FleetService],
 })
 export class AgentsModule {}

@@ -1,8 +1,6 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { OnEvent } from '@nestjs/event-emitter';
 import { ClusterService } from '../cluster/cluster.service';
 import { isPlainObject } from '../common/json';
-import { DomainEvent } from '../contracts/domain-events';
 import { OpenClawService, OpenClawView } from '../openclaw/openclaw.service';
 import { WorkspaceService, WorkspaceView } from '../workspace/workspace.service';
 import { AGENT_ID_PATTERN } from '../contracts/ids';
@@ -57,12 +55,8 @@ export class FleetViewSync implements OnApplicationBootstrap, OnModuleDestroy {
     if (this.timer) clearInterval(this.timer);
   }
 
-  @OnEvent(DomainEvent.WorkspaceAgentChanged)
-  @OnEvent(DomainEvent.OpenClawAgentChanged)
-  @OnEvent(DomainEvent.OfficeUpdated)
-  @OnEvent(DomainEvent.TasksUpdated)
-  @OnEvent(DomainEvent.SessionUpdated)
-  onChange(): void {
+  /** Something the view holds changed (see AgentsFleetListener): it is shared again at the next look. */
+  markDirty(): void {
     this.dirty = true;
   }
 
