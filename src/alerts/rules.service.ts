@@ -1,4 +1,4 @@
-import { ConflictException, Injectable, Logger, NotFoundException, OnModuleInit, Optional } from '@nestjs/common';
+import { Injectable, Logger, NotFoundException, OnModuleInit, Optional } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
@@ -6,6 +6,7 @@ import { Subject } from 'rxjs';
 import { In, Repository } from 'typeorm';
 import { ClusterService } from '../cluster/cluster.service';
 import { definedFields } from '../common/patch';
+import { editableOverApi } from '../common/rule-file-managed';
 import { DatabaseWriter } from '../database/database-writer';
 import { DomainEvent, WebhookDeletedEvent } from '../contracts/domain-events';
 import { WebhooksService } from '../notifications/webhooks.service';
@@ -243,12 +244,4 @@ function withDefaults(body: CreateRuleDto) {
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
-function assertEditable(rule: AlertRule): AlertRule {
-  if (rule.managed === 'file') {
-    throw new ConflictException({
-      message: `Alert rule ${rule.id} comes from the rule file (MC_ALERT_RULES) and is read-only over the API: change the file and restart`,
-      rule_id: rule.id,
-    });
-  }
-  return rule;
-}
+const assertEditable = (rule: AlertRule): AlertRule => editableOverApi(rule, 'Alert rule', 'rule_id');

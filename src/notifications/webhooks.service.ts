@@ -1,9 +1,10 @@
-import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import { Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { EntityManager, In, Repository } from 'typeorm';
 import { DomainEventBus } from '../common/domain-event-bus';
 import { definedFields } from '../common/patch';
+import { editableOverApi } from '../common/rule-file-managed';
 import { FieldError, invalidRequest, strictCheck } from '../common/validation';
 import { AppConfig } from '../config/environment';
 import { DatabaseWriter } from '../database/database-writer';
@@ -142,13 +143,7 @@ export class WebhooksService {
   }
 
   private assertEditable(channel: WebhookChannel): WebhookChannel {
-    if (channel.managed === 'file') {
-      throw new ConflictException({
-        message: `Webhook channel ${channel.id} comes from the rule file (MC_ALERT_RULES) and is read-only over the API: change the file and restart`,
-        channel_id: channel.id,
-      });
-    }
-    return channel;
+    return editableOverApi(channel, 'Webhook channel', 'channel_id');
   }
 }
 
