@@ -234,7 +234,7 @@ function taskFromRow(row: MarkdownRow, index: number): Task {
 /** `- [x] Write the launch post @quill P1` → completed, assigned to quill, priority P1. */
 function taskFromCheckbox(body: string, done: boolean): Task {
   const assignee = body.match(/(?:^|\s)@([A-Za-z0-9_.-]+)/)?.[1] ?? null;
-  const priority = body.match(/(?:^|[\s(\[])(P[0-3])(?=$|[\s)\]])/i)?.[1] ?? null;
+  const priority = body.match(/(?:^|[\s([])(P[0-3])(?=$|[\s)\]])/i)?.[1] ?? null;
   const id = `md-${createHash('sha1').update(body).digest('hex').slice(0, 8)}`;
   return {
     ...emptyTask(id, body.trim()),
