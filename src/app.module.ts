@@ -1,13 +1,15 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_PIPE, DiscoveryModule } from '@nestjs/core';
 import { AgentsModule } from './agents/agents.module';
 import { AlertsModule } from './alerts/alerts.module';
 import { BackupsModule } from './backups/backups.module';
 import { ClusterModule } from './cluster/cluster.module';
+import { LeaderOnlyRegistry } from './cluster/leader-only.registry';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { createValidationPipe } from './common/validation';
 import { DashboardModule } from './dashboard/dashboard.module';
 import { EventsModule } from './events/events.module';
+import { EventsService } from './events/events.service';
 import { FilesModule } from './files/files.module';
 import { foundationModules } from './foundation';
 import { HealthModule } from './health/health.module';
@@ -32,7 +34,8 @@ export class AppModule {
       imports: [
         ...foundationModules(),
         LoggingModule.forRoot(),
-        ClusterModule,
+        ClusterModule.forRoot({ imports: [EventsModule], outbox: EventsService }),
+        DiscoveryModule,
         WorkspaceModule,
         OpenClawModule,
         AgentsModule,
@@ -51,6 +54,8 @@ export class AppModule {
       providers: [
         { provide: APP_PIPE, useFactory: createValidationPipe },
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
+        // In the root module, whose hooks run last at start and first at shutdown (see LeaderOnlyRegistry).
+        LeaderOnlyRegistry,
       ],
     };
   }

@@ -1,6 +1,9 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { ClusterService } from '../cluster/cluster.service';
+import { isClustered } from '../cluster/cluster-mode';
+import { LeaderWork, LeadershipHooks } from '../cluster/leader-only';
+import { SharedView } from '../cluster/shared-view';
 import { isPlainObject } from '../common/json';
+import { AppConfig } from '../config/environment';
 import { OpenClawService, OpenClawView } from '../openclaw/openclaw.service';
 import { WorkspaceService, WorkspaceView } from '../workspace/workspace.service';
 import { AGENT_ID_PATTERN } from '../contracts/ids';
@@ -30,7 +33,8 @@ interface FleetView {
  * starts from the adopted view and reads the files again; what differs is announced as a change.
  */
 @Injectable()
-export class FleetViewSync implements OnApplicationBootstrap, OnModuleDestroy {
+@LeaderWork('sources')
+export class FleetViewSync implements OnApplicationBootstrap, OnModuleDestroy, LeadershipHooks {
   private readonly logger = new Logger('Cluster');
   private timer: NodeJS.Timeout | null = null;
   private dirty = true;
@@ -39,20 +43,31 @@ export class FleetViewSync implements OnApplicationBootstrap, OnModuleDestroy {
   private known: string | null = null;
   private busy = false;
   private lastProblem = '';
+  /** Whether this instance reads the sources itself, and so shares its view rather than adopting the leader's. */
+  private reading = false;
 
   constructor(
     private readonly workspace: WorkspaceService,
     private readonly openclaw: OpenClawService,
-    private readonly cluster: ClusterService,
+    private readonly sharedView: SharedView,
+    private readonly config: AppConfig,
   ) {}
 
   onApplicationBootstrap(): void {
-    if (!this.cluster.clustered) return;
+    if (!isClustered(this.config)) return;
     this.timer = setInterval(() => void this.tick(), TICK_MS);
   }
 
   onModuleDestroy(): void {
     if (this.timer) clearInterval(this.timer);
+  }
+
+  startLeading(): void {
+    this.reading = true;
+  }
+
+  stopLeading(): void {
+    this.reading = false;
   }
 
   /** Something the view holds changed (see AgentsFleetListener): it is shared again at the next look. */
@@ -64,7 +79,7 @@ export class FleetViewSync implements OnApplicationBootstrap, OnModuleDestroy {
     if (this.busy) return;
     this.busy = true;
     try {
-      if (this.cluster.readsSources) await this.share();
+      if (this.reading) await this.share();
       else await this.adopt();
     } catch (error) {
       this.report(`Sharing the fleet's view failed: ${(error as Error).message}`);
@@ -78,19 +93,19 @@ export class FleetViewSync implements OnApplicationBootstrap, OnModuleDestroy {
     const since = Date.now() - this.lastShared;
     if (since < this.lastCostMs * COST_FACTOR || (!this.dirty && since < REFRESH_MS)) return;
     // Unchanged: written again only when Redis no longer holds it, so followers do not read it again for nothing.
-    if (!this.dirty && (await this.cluster.holdsSharedView())) return void (this.lastShared = Date.now());
+    if (!this.dirty && (await this.sharedView.holdsOwn())) return void (this.lastShared = Date.now());
     this.dirty = false;
     const started = performance.now();
     const view: FleetView = { workspace: this.workspace.share(), openclaw: this.openclaw.share() };
-    if (await this.cluster.shareView(JSON.stringify(view))) this.lastShared = Date.now();
+    if (await this.sharedView.share(JSON.stringify(view))) this.lastShared = Date.now();
     else this.dirty = true;
     this.lastCostMs = performance.now() - started;
   }
 
   private async adopt(): Promise<void> {
-    const shared = await this.cluster.sharedView(this.known);
+    const shared = await this.sharedView.read(this.known);
     // Leadership may have come meanwhile: a leader reads its own files.
-    if (!shared || this.cluster.readsSources) return;
+    if (!shared || this.reading) return;
     const view = parseFleetView(shared.body);
     this.known = shared.version;
     if (!view) return this.report("The leader's shared view is not one this version reads; keeping the last one");

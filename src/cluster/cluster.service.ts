@@ -1,8 +1,8 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/environment';
+import { isClustered } from './cluster-mode';
 import { LeaderElection } from './leader-election';
 import { BusListener, BusMessage, DeliveredMessage, RedisBus } from './redis-bus';
 
@@ -17,8 +17,6 @@ export interface Member {
 const HEARTBEAT_MS = 5_000;
 const MEMBER_TTL_S = 15;
 const MEMBER = '{mc}:member:';
-/** The leader's view of the workspace and OpenClaw: a hash of `version` and `body`. */
-const VIEW = '{mc}:view';
 
 /**
  * The door to cluster mode. On SQLite this instance is alone and leads. On PostgreSQL
@@ -35,7 +33,6 @@ export class ClusterService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly onLeadership: ((leader: boolean) => void)[] = [];
   private claims = 0;
   private taken: number[] = [];
-  private sharedVersion: string | null = null;
 
   constructor(
     private readonly config: AppConfig,
@@ -51,7 +48,7 @@ export class ClusterService implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   get clustered(): boolean {
-    return Boolean(this.config.get('MC_REDIS_URL', { infer: true }));
+    return isClustered(this.config);
   }
 
   get isLeader(): boolean {
@@ -70,7 +67,7 @@ export class ClusterService implements OnApplicationBootstrap, OnModuleDestroy {
     return this.isLeader ? 'leader' : 'follower';
   }
 
-  /** Called with true when this instance starts leading, false when it stops. */
+  /** Called with true when this instance starts leading, false when it stops (for LeaderOnlyRegistry). */
   whenLeadershipChanges(listener: (leader: boolean) => void): void {
     this.onLeadership.push(listener);
   }
@@ -108,30 +105,9 @@ export class ClusterService implements OnApplicationBootstrap, OnModuleDestroy {
     return this.bus ? this.bus.range(from, to) : Promise.resolve(null);
   }
 
-  /** Cluster mode, the leader: hands its view of the sources (JSON) to the followers; false while Redis is away. */
-  async shareView(body: string): Promise<boolean> {
-    const bus = this.bus;
-    if (!bus) return false;
-    const version = randomUUID();
-    const done = (await bus.ask(() => bus.connection.hset(VIEW, { version, body }))) !== undefined;
-    if (done) this.sharedVersion = version;
-    return done;
-  }
-
-  /** Whether Redis still holds the view this instance shared last (not lost, nor replaced by another leader's). */
-  async holdsSharedView(): Promise<boolean> {
-    const bus = this.bus;
-    if (!bus || !this.sharedVersion) return false;
-    return (await bus.ask(() => bus.connection.hget(VIEW, 'version'))) === this.sharedVersion;
-  }
-
-  /** Cluster mode, a follower: the leader's view, unless its version is still `known`; null while Redis is away. */
-  async sharedView(known: string | null): Promise<{ version: string; body: string } | null> {
-    const bus = this.bus;
-    const version = await bus?.ask(() => bus.connection.hget(VIEW, 'version'));
-    if (!bus || !version || version === known) return null;
-    const [latest, body] = (await bus.ask(() => bus.connection.hmget(VIEW, 'version', 'body'))) ?? [];
-    return latest && body ? { version: latest, body } : null;
+  /** The bus once joined, for the cluster's own stores (SharedView). */
+  get joinedBus(): RedisBus | null {
+    return this.bus;
   }
 
   async onApplicationBootstrap(): Promise<void> {

@@ -1,8 +1,8 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { DomainEventBus } from '../common/domain-event-bus';
-import { DomainEvent } from '../contracts/domain-events';
-import { EventsService } from '../events/events.service';
+import { DomainEvent, LoggedEvent } from '../contracts/domain-events';
 import { ClusterService } from './cluster.service';
+import { LeaderOnly } from './leader-only';
 
 const TICK_MS = 1_000;
 /** The leader looks for rows left behind every this many ticks. */
@@ -10,9 +10,20 @@ const SWEEP_EVERY = 5;
 /** A row younger than this may still be on its way to the bus from the instance that wrote it. */
 const GRACE_MS = 10_000;
 
+/** The events' outbox, which the events module keeps; the app's composition hands it to ClusterModule. */
+export interface OutboxStore {
+  /** The oldest rows written before `before`, with their events' ids. */
+  outboxBefore(before: Date): Promise<{ id: number; event_ids: number[] }[]>;
+  clearOutbox(ids: number[]): Promise<void>;
+  /** These events, in id order. */
+  byIds(ids: number[]): Promise<LoggedEvent[]>;
+}
+
+export const OUTBOX_STORE = Symbol('OutboxStore');
+
 /**
  * Cluster mode: every request's events get an outbox row in the transaction that stores them (see
- * EventBatcher and EventsService.outboxBefore), and their broadcast is appended to the bus under that
+ * EventBatcher and OutboxStore.outboxBefore), and their broadcast is appended to the bus under that
  * row's id, once. Each instance deletes, every second, the rows whose broadcast Redis took. The
  * leader sweeps rows older than 10 s: those the bus has taken are deleted; the others (their instance
  * died before Redis took them, or Redis lost them) are broadcast again from the stored events, and
@@ -27,7 +38,7 @@ export class OutboxSweeper implements OnApplicationBootstrap, OnModuleDestroy {
 
   constructor(
     private readonly cluster: ClusterService,
-    private readonly events: EventsService,
+    @Inject(OUTBOX_STORE) private readonly events: OutboxStore,
     private readonly bus: DomainEventBus,
   ) {}
 
@@ -45,10 +56,11 @@ export class OutboxSweeper implements OnApplicationBootstrap, OnModuleDestroy {
 
   private async tick(): Promise<void> {
     await this.events.clearOutbox(this.cluster.takeConfirmed());
-    if (++this.ticks % SWEEP_EVERY === 0 && this.cluster.isLeader) await this.sweep();
+    if (++this.ticks % SWEEP_EVERY === 0) await this.sweep();
   }
 
   /** The rows left behind, a page at a time. */
+  @LeaderOnly()
   private async sweep(): Promise<void> {
     const rows = await this.events.outboxBefore(new Date(Date.now() - GRACE_MS));
     if (!rows.length) return;

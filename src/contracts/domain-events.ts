@@ -45,20 +45,6 @@ export const DomainEvent = {
 
 export type DomainEventName = (typeof DomainEvent)[keyof typeof DomainEvent];
 
-/**
- * What watching the workspace and OpenClaw finds. In a cluster only the leader watches; followers
- * adopt its view (FleetViewSync), which derives these again, so only the leader emits them: the
- * gateway broadcasts them through the bus, the event log records them and alerts evaluate them once.
- */
-export const LEADER_ONLY_EVENTS = new Set<DomainEventName>([
-  DomainEvent.AgentUpdated,
-  DomainEvent.AgentRemoved,
-  DomainEvent.OfficeUpdated,
-  DomainEvent.TasksUpdated,
-  DomainEvent.SessionUpdated,
-  DomainEvent.SessionStuck,
-]);
-
 /** The agent as the workspace now reads it, so that the fleet never asks the workspace for it back. */
 export interface WorkspaceAgentChangedEvent {
   agent_id: string;

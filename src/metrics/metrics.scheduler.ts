@@ -1,17 +1,18 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { Cron, SchedulerRegistry } from '@nestjs/schedule';
 import { slotJob, slotsOf } from '../config/schedule-slots';
-import { ClusterService } from '../cluster/cluster.service';
+import { LeaderOnly, LeaderWork, LeadershipHooks } from '../cluster/leader-only';
 import { AppConfig } from '../config/environment';
 import { CollectionStopped, MetricsCollectorService } from './metrics-collector.service';
 import { MetricsRetentionService } from './metrics-retention.service';
 
 /**
  * When the pipeline runs: a collection every MC_METRICS_INTERVAL seconds, the retention prune nightly;
- * in a cluster, on the leader, once per slot (ClusterService.claim).
+ * in a cluster, on the leader, once per slot.
  */
 @Injectable()
-export class MetricsScheduler implements OnApplicationBootstrap {
+@LeaderWork()
+export class MetricsScheduler implements OnApplicationBootstrap, LeadershipHooks {
   private readonly logger = new Logger(MetricsScheduler.name);
 
   constructor(
@@ -19,7 +20,6 @@ export class MetricsScheduler implements OnApplicationBootstrap {
     private readonly retention: MetricsRetentionService,
     private readonly registry: SchedulerRegistry,
     private readonly config: AppConfig,
-    private readonly cluster: ClusterService,
   ) {}
 
   /** On wall-clock slots: each minute at second 0 by default (see slotsOf). */
@@ -29,13 +29,17 @@ export class MetricsScheduler implements OnApplicationBootstrap {
       'metrics-collection',
       slotJob(slots, (slot) => void this.collect(slot)),
     );
-    // A leader that led before and lost it resumes from what the others stored meanwhile.
-    this.cluster.whenLeadershipChanges((leader) => leader && void this.collector.forget());
   }
 
-  async collect(slot: Date): Promise<void> {
+  /** A leader that led before and lost it resumes from what the others stored meanwhile. */
+  async startLeading(): Promise<void> {
+    await this.collector.forget();
+  }
+
+  @LeaderOnly({ job: 'metrics-collection' })
+  async collect(_slot: Date): Promise<void> {
     try {
-      if (await this.cluster.claim('metrics-collection', slot)) await this.collector.collect();
+      await this.collector.collect();
     } catch (error) {
       if (error instanceof CollectionStopped) this.logger.log(error.message);
       else this.logger.error(`Metrics collection failed: ${(error as Error).message}`);
@@ -43,10 +47,10 @@ export class MetricsScheduler implements OnApplicationBootstrap {
   }
 
   @Cron('0 30 3 * * *', { name: 'metrics-retention' })
+  @LeaderOnly({ job: 'metrics-retention' })
   async prune(): Promise<void> {
     try {
-      if (await this.cluster.claim('metrics-retention', new Date(Math.round(Date.now() / 60_000) * 60_000)))
-        await this.retention.prune();
+      await this.retention.prune();
     } catch (error) {
       this.logger.error(`Retention prune failed: ${(error as Error).message}`);
     }

@@ -1,6 +1,6 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy, Optional } from '@nestjs/common';
+import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { stat } from 'node:fs/promises';
-import { ClusterService } from '../cluster/cluster.service';
+import { LeaderWork, LeadershipHooks } from '../cluster/leader-only';
 import { DomainEventBus } from '../common/domain-event-bus';
 import { Turns } from '../common/turns';
 import { AppConfig } from '../config/environment';
@@ -33,7 +33,8 @@ const NO_TALLY = new AgentTally();
  * reads; followers adopt its view (see FleetViewSync) and read transcripts on request.
  */
 @Injectable()
-export class OpenClawService implements OnApplicationBootstrap, OnModuleDestroy {
+@LeaderWork('sources')
+export class OpenClawService implements LeadershipHooks, OnModuleDestroy {
   private readonly logger = new Logger(OpenClawService.name);
   readonly home: string;
   private readonly enabled: boolean;
@@ -67,8 +68,6 @@ export class OpenClawService implements OnApplicationBootstrap, OnModuleDestroy 
   constructor(
     config: AppConfig,
     private readonly bus: DomainEventBus,
-    // The command line has no cluster.
-    @Optional() private readonly cluster?: ClusterService,
   ) {
     this.home = config.get('MC_OPENCLAW_HOME', { infer: true });
     this.config = new OpenClawConfigFile(this.home);
@@ -78,22 +77,18 @@ export class OpenClawService implements OnApplicationBootstrap, OnModuleDestroy 
     this.staleMs = config.get('MC_STALE_MINUTES', { infer: true }) * 60_000;
   }
 
-  onApplicationBootstrap(): void {
-    if (!this.enabled) return;
-    this.cluster?.whenLeadershipChanges(() => this.followRole());
-    this.followRole();
+  /** Polls OpenClaw itself from now on (a cluster's follower adopted the leader's view until now). */
+  startLeading(): void {
+    // The agents' databases it opened would stay open after the application closed.
+    if (!this.enabled || this.stopped || this.reading) return;
+    this.reading = true;
+    this.shared = null;
+    this.schedule(0);
   }
 
-  private followRole(): void {
-    // Stepping down as the application stops must not start reading again: the agents' databases
-    // it opened stayed open after the application closed.
-    const reads = !this.stopped && (this.cluster?.readsSources ?? true);
-    if (reads === this.reading) return;
-    this.reading = reads;
-    if (reads) {
-      this.shared = null;
-      this.schedule(0);
-    } else if (this.timer) clearTimeout(this.timer);
+  stopLeading(): void {
+    this.reading = false;
+    if (this.timer) clearTimeout(this.timer);
   }
 
   async onModuleDestroy(): Promise<void> {

@@ -1,9 +1,9 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy, Optional } from '@nestjs/common';
+import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import { FSWatcher, watch } from 'chokidar';
 import { access } from 'node:fs/promises';
 import { relative, sep } from 'node:path';
-import { ClusterService } from '../cluster/cluster.service';
+import { LeaderWork, LeadershipHooks } from '../cluster/leader-only';
 import { AppConfig } from '../config/environment';
 import { DomainEvent } from '../contracts/domain-events';
 import { WorkspaceService } from './workspace.service';
@@ -20,7 +20,8 @@ const MISSING_POLL_MS = 1_000;
  * watches; followers are given its view (see FleetViewSync).
  */
 @Injectable()
-export class WorkspaceWatcher implements OnApplicationBootstrap, OnModuleDestroy {
+@LeaderWork('sources')
+export class WorkspaceWatcher implements LeadershipHooks, OnModuleDestroy {
   private readonly logger = new Logger(WorkspaceWatcher.name);
   private watcher: FSWatcher | null = null;
   private readonly timers = new Map<string, NodeJS.Timeout>();
@@ -39,36 +40,23 @@ export class WorkspaceWatcher implements OnApplicationBootstrap, OnModuleDestroy
   constructor(
     private readonly workspace: WorkspaceService,
     config: AppConfig,
-    // The command line has no cluster.
-    @Optional() private readonly cluster?: ClusterService,
   ) {
     const staleMs = config.get('MC_STALE_MINUTES', { infer: true }) * 60_000;
     this.staleCheckMs = Math.max(250, Math.min(10_000, staleMs / 4));
     this.rescanMs = config.get('MC_RESCAN_INTERVAL', { infer: true }) * 1000;
   }
 
-  async onApplicationBootstrap(): Promise<void> {
-    this.cluster?.whenLeadershipChanges(() => void this.followRole());
-    await this.followRole();
-  }
-
-  private async followRole(): Promise<void> {
-    // Stepping down as the application stops (on PostgreSQL without Redis every instance reads its
-    // own files) must not start watching again: the watches outlived the application.
-    if (this.stopped) return;
-    if (this.cluster?.readsSources ?? true) await this.begin();
-    else await this.end();
-  }
-
-  private async begin(): Promise<void> {
-    if (this.active) return;
+  /** Reads its own files and watches them (a cluster's follower was given the leader's view until now). */
+  async startLeading(): Promise<void> {
+    // The watches would outlive the application.
+    if (this.active || this.stopped) return;
     this.active = true;
     this.workspace.readOwnFiles();
     this.tick = setInterval(() => void this.checkOnce(), Math.min(MISSING_POLL_MS, this.staleCheckMs));
     await this.checkOnce();
   }
 
-  private async end(): Promise<void> {
+  async stopLeading(): Promise<void> {
     this.active = false;
     if (this.tick) clearInterval(this.tick);
     this.tick = null;
@@ -85,7 +73,7 @@ export class WorkspaceWatcher implements OnApplicationBootstrap, OnModuleDestroy
 
   async onModuleDestroy(): Promise<void> {
     this.stopped = true;
-    await this.end();
+    await this.stopLeading();
     await this.workspace.enqueue(async () => undefined);
   }
 
