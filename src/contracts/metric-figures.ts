@@ -79,7 +79,7 @@ export type SystemFigure = keyof typeof SYSTEM_FIGURES;
 
 /** Each figure's value: a number, or also null for a figure that may have none. */
 export type FigureValues<F extends Figures> = {
-  [K in keyof F]: F[K] extends { nullable: true } ? number | null : number;
+  -readonly [K in keyof F]: F[K] extends { nullable: true } ? number | null : number;
 };
 
 /** One agent's row of a collection, as stored. */
@@ -109,7 +109,13 @@ export function nullableFigures<F extends Figures>(figures: F): (keyof F & strin
   return figureNames(figures).filter((name) => figures[name].nullable);
 }
 
+/** The names of the figures of a list that roll up by `R`. */
+export type RollingUpBy<F extends Figures, R extends Rollup> = {
+  [K in keyof F]: F[K] extends { rollup: R } ? K : never;
+}[keyof F] &
+  string;
+
 /** The figures of a list that roll up by `rollup`. */
-export function figuresRollingUpBy<F extends Figures>(figures: F, rollup: Rollup): (keyof F & string)[] {
-  return figureNames(figures).filter((name) => figures[name].rollup === rollup);
+export function figuresRollingUpBy<F extends Figures, R extends Rollup>(figures: F, rollup: R): RollingUpBy<F, R>[] {
+  return figureNames(figures).filter((name) => figures[name].rollup === rollup) as RollingUpBy<F, R>[];
 }

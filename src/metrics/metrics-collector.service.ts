@@ -1,18 +1,13 @@
 import { Injectable, Logger, OnModuleDestroy, ServiceUnavailableException } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { DomainEventBus } from '../common/domain-event-bus';
 import { badFigures } from '../common/figure-bounds';
 import { parseJsonObject } from '../common/json';
 import { Turns } from '../common/turns';
 import { AppConfig } from '../config/environment';
-import { DatabaseWriter } from '../database/database-writer';
-import { insertRows } from '../database/insert-rows';
 import { DomainEvent, MetricsCollectedEvent } from '../contracts/domain-events';
 import { FleetService } from '../agents/fleet.service';
 import { WorkspaceService } from '../workspace/workspace.service';
 import { Agent, AgentStatus } from '../contracts/fleet';
-import { AgentMetric } from './agent-metric.entity';
 import {
   fleetCounts,
   healthScore,
@@ -24,25 +19,30 @@ import {
   timeInStatus,
 } from './derivations';
 import { EventWindowService, StoredEvent } from '../events/event-window.service';
-import { AGENT_FIGURES, figureNames, SYSTEM_FIGURES } from './metric-fields';
-import { SystemMetric } from './system-metric.entity';
+import {
+  AGENT_FIGURES,
+  AgentMetricRow,
+  figureNames,
+  nullableFigures,
+  SYSTEM_FIGURES,
+  SystemMetricRow,
+} from '../contracts/metric-figures';
+import { MetricsRepository, NewAgentMetricRow } from './metrics.repository';
 import { FinishedRuns, runIdOf } from './finished-runs';
 import { addUsageEvent, emptyInterval, IntervalUsage, USAGE_EVENT_TYPES, UsageIntervals } from './usage-intervals';
 import { AgentUsage, OpenClawService } from '../openclaw/openclaw.service';
 import { roundUsd } from '../contracts/usage';
 
-const AGENT_COLUMNS = ['agent_id' as const, 'timestamp' as const, ...figureNames(AGENT_FIGURES)];
 const AGENT_FIGURE_NAMES = figureNames(AGENT_FIGURES);
+const AGENT_NULLABLE = nullableFigures(AGENT_FIGURES);
 const SYSTEM_FIGURE_NAMES = figureNames(SYSTEM_FIGURES);
-const SYSTEM_COLUMNS = ['timestamp' as const, ...figureNames(SYSTEM_FIGURES), 'last_event_id' as const];
+const SYSTEM_NULLABLE = nullableFigures(SYSTEM_FIGURES);
 /** Events read one by one from the window; the rest are only counted. */
 const DETAIL_TYPES = [...new Set(['task_started', 'task_completed', 'status_changed', ...USAGE_EVENT_TYPES])];
 /** Open task_started events remembered per agent for durations; beyond this the oldest are forgotten. */
 const MAX_OPEN_TASKS_PER_AGENT = 1_000;
 /** How far back a restart looks for tasks still open. */
 const OPEN_TASK_MEMORY_MS = 24 * 3_600_000;
-/** Agent rows per INSERT: binding a statement's values holds the event loop, 20 ms for 32,000 of them. */
-const AGENT_ROWS_PER_INSERT = Math.max(1, Math.floor(8_000 / AGENT_COLUMNS.length));
 /** The agents' figures the system row adds up. */
 const SUMMED = ['tasks_completed', 'tasks_failed', 'tokens_in', 'tokens_out', 'cost_usd', 'cost_usd_total'] as const;
 
@@ -82,7 +82,7 @@ export class MetricsCollectorService implements OnModuleDestroy {
   private initialized = false;
   private lastCollectedAt = 0;
   private lastEventId = 0;
-  private readonly lastRows = new Map<string, AgentMetric>();
+  private readonly lastRows = new Map<string, AgentMetricRow>();
   private readonly statusAt = new Map<string, AgentStatus>();
   /** agent id → task id → when it started (ms). */
   private readonly openTasks = new Map<string, Map<string, number>>();
@@ -95,8 +95,7 @@ export class MetricsCollectorService implements OnModuleDestroy {
   private readonly stopping = new AbortController();
 
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
-    private readonly writer: DatabaseWriter,
+    private readonly metrics: MetricsRepository,
     private readonly workspace: WorkspaceService,
     private readonly fleet: FleetService,
     private readonly bus: DomainEventBus,
@@ -144,7 +143,7 @@ export class MetricsCollectorService implements OnModuleDestroy {
     await turns.pause();
     const sorted = [...ids].sort();
 
-    const agentRows: ReturnType<MetricsCollectorService['agentRow']>[] = [];
+    const agentRows: NewAgentMetricRow[] = [];
     const failed: CollectionOutcome['failed'] = [];
     // One agent whose figures cannot be stored is left out and reported; the others are recorded.
     for (const id of sorted) {
@@ -160,7 +159,7 @@ export class MetricsCollectorService implements OnModuleDestroy {
           timestamp,
           fromReader.get(id),
         );
-        const bad = badFigures(row, AGENT_FIGURE_NAMES, ['avg_task_duration']);
+        const bad = badFigures(row, AGENT_FIGURE_NAMES, AGENT_NULLABLE);
         if (bad.length) throw new Error(`${bad.join(', ')} ${bad.length > 1 ? 'are' : 'is'} not a finite number`);
         agentRows.push(row);
       } catch (error) {
@@ -174,32 +173,23 @@ export class MetricsCollectorService implements OnModuleDestroy {
       ...(await this.systemRow([...agents.values()], agentRows, windows, minutes, timestamp, turns)),
       last_event_id: maxId,
     };
-    const badSystem = badFigures(systemRow, SYSTEM_FIGURE_NAMES, ['avg_response_time']);
+    const badSystem = badFigures(systemRow, SYSTEM_FIGURE_NAMES, SYSTEM_NULLABLE);
     if (badSystem.length)
       throw new Error(`The fleet's ${badSystem.join(', ')} would not be finite: nothing was recorded`);
 
-    const { agentIds, systemId } = await this.writer.transaction(async (m) => {
-      const agentIds: number[] = [];
-      for (let i = 0; i < agentRows.length; i += AGENT_ROWS_PER_INSERT) {
-        agentIds.push(
-          ...(await insertRows(m, 'agent_metrics', [...AGENT_COLUMNS], agentRows.slice(i, i + AGENT_ROWS_PER_INSERT))),
-        );
-      }
-      const [systemId] = await insertRows(m, 'system_metrics', [...SYSTEM_COLUMNS], [systemRow]);
-      return { agentIds, systemId };
-    });
+    const { agentIds, systemId } = await this.metrics.insertCollection(agentRows, systemRow);
 
     this.lastCollectedAt = now;
     this.lastEventId = maxId;
-    const storedAgents: AgentMetric[] = [];
+    const storedAgents: AgentMetricRow[] = [];
     for (const [i, row] of agentRows.entries()) {
-      const stored = { ...row, id: agentIds[i] } as AgentMetric;
+      const stored: AgentMetricRow = { ...row, id: agentIds[i] };
       storedAgents.push(stored);
       this.lastRows.set(row.agent_id, stored);
       await turns.pause();
     }
     this.last = { at: timestamp, error: null, failed };
-    const system = { ...systemRow, id: systemId } as SystemMetric;
+    const system: SystemMetricRow = { ...systemRow, id: systemId };
     const event: MetricsCollectedEvent = { agents: storedAgents, system, duration_ms: performance.now() - started };
     this.bus.emit(DomainEvent.MetricsCollected, event);
     return event;
@@ -231,7 +221,7 @@ export class MetricsCollectorService implements OnModuleDestroy {
   private startAgentAfresh(id: string): void {
     const previous = this.lastRows.get(id);
     if (previous) {
-      const bad = badFigures(previous as unknown as Record<string, unknown>, AGENT_FIGURE_NAMES, ['avg_task_duration']);
+      const bad = badFigures(previous as unknown as Record<string, unknown>, AGENT_FIGURE_NAMES, AGENT_NULLABLE);
       this.lastRows.set(id, { ...previous, ...Object.fromEntries(bad.map((name) => [name, 0])) });
     }
     this.usage.forget(id);
@@ -239,16 +229,12 @@ export class MetricsCollectorService implements OnModuleDestroy {
 
   /** After a restart: continue from the last stored collection rather than from the beginning of history. */
   private async initialize(now: number): Promise<void> {
-    const [last] = await this.db.query(
-      'SELECT "timestamp", "last_event_id" FROM "system_metrics" ORDER BY "timestamp" DESC LIMIT 1',
-    );
+    const last = await this.metrics.lastCollection();
     this.lastCollectedAt = last
       ? Date.parse(last.timestamp)
       : now - this.config.get('MC_METRICS_INTERVAL', { infer: true }) * 1000;
     if (last) {
-      const rows: AgentMetric[] = await this.db
-        .sql`SELECT * FROM "agent_metrics" WHERE "timestamp" = ${last.timestamp}`;
-      for (const row of rows) this.lastRows.set(row.agent_id, row);
+      for (const row of await this.metrics.agentRowsAt(last.timestamp)) this.lastRows.set(row.agent_id, row);
     }
     if (last?.last_event_id != null) this.lastEventId = last.last_event_id;
     else {
@@ -351,7 +337,7 @@ export class MetricsCollectorService implements OnModuleDestroy {
     end: number,
     timestamp: string,
     reader?: AgentUsage,
-  ) {
+  ): NewAgentMetricRow {
     const previous = this.lastRows.get(id);
     // A run reported finished again counts once.
     const once = (type: string) => (w?.counts[type] ?? 0) - (w?.repeats[type] ?? 0);
@@ -388,7 +374,7 @@ export class MetricsCollectorService implements OnModuleDestroy {
 
   private async systemRow(
     agents: Agent[],
-    rows: ReturnType<MetricsCollectorService['agentRow']>[],
+    rows: NewAgentMetricRow[],
     window: { total: number; errors: number; responseTime: number | null },
     minutes: number,
     timestamp: string,

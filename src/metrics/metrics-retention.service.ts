@@ -1,27 +1,12 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { setImmediate as yieldToRequests } from 'node:timers/promises';
-import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/environment';
-import { DatabaseWriter } from '../database/database-writer';
-import { deleteInBatches } from '../database/delete-in-batches';
 import { EventsService } from '../events/events.service';
-import { AGENT_FIGURES, columnsSql, figureNames, Rollup, rollupSql, SYSTEM_FIGURES } from './metric-fields';
+import { MetricsRepository } from './metrics.repository';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
 const ROLLUP_RETENTION_DAYS = 90;
-
-/** An hour of rows becomes one, dated by its first timestamp, with how many rows it summarises. */
-const AGENT_ROLLUP = `"agent_id", MIN("timestamp"), COUNT(*), ${rollupSql(AGENT_FIGURES)}`;
-const AGENT_COLUMNS = `"agent_id", "timestamp", "samples", ${columnsSql(AGENT_FIGURES)}`;
-const SYSTEM_ROLLUP = `MIN("timestamp"), COUNT(*), ${rollupSql(SYSTEM_FIGURES)}`;
-const SYSTEM_COLUMNS = `"timestamp", "samples", ${columnsSql(SYSTEM_FIGURES)}`;
-/** Raw rows that turn up for an hour already rolled up (a restored backup, say) replace its rollup. */
-const replaceRollup = (figures: Record<string, Rollup>) =>
-  ['samples', ...figureNames(figures)].map((name) => `"${name}" = excluded."${name}"`).join(', ');
-const AGENT_REPLACE = replaceRollup(AGENT_FIGURES);
-const SYSTEM_REPLACE = replaceRollup(SYSTEM_FIGURES);
 
 export interface PruneResult {
   hours_rolled_up: number;
@@ -40,8 +25,7 @@ export class MetricsRetentionService {
   private readonly logger = new Logger(MetricsRetentionService.name);
 
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
-    private readonly writer: DatabaseWriter,
+    private readonly metrics: MetricsRepository,
     private readonly config: AppConfig,
     private readonly events: EventsService,
   ) {}
@@ -61,9 +45,7 @@ export class MetricsRetentionService {
     result.events_deleted = await this.events.deleteOlderThan(
       now - this.config.get('MC_EVENTS_RETENTION', { infer: true }) * DAY_MS,
     );
-    result.rollups_deleted =
-      (await deleteInBatches(this.writer, 'agent_metrics_hourly', now - ROLLUP_RETENTION_DAYS * DAY_MS)) +
-      (await deleteInBatches(this.writer, 'system_metrics_hourly', now - ROLLUP_RETENTION_DAYS * DAY_MS));
+    result.rollups_deleted = await this.metrics.deleteRollupsBefore(now - ROLLUP_RETENTION_DAYS * DAY_MS);
     this.logger.log(
       `Retention: ${result.hours_rolled_up} hours rolled up, ${result.events_deleted} events and ${result.rollups_deleted} old rollups deleted`,
     );
@@ -71,28 +53,13 @@ export class MetricsRetentionService {
   }
 
   private async oldestRawHour(): Promise<number | null> {
-    const [row] = await this.db.query(
-      'SELECT MIN("t") AS "oldest" FROM (SELECT MIN("timestamp") AS "t" FROM "agent_metrics" UNION ALL SELECT MIN("timestamp") FROM "system_metrics") AS "oldest_rows"',
-    );
-    return row.oldest === null ? null : floorHour(Date.parse(row.oldest));
+    const oldest = await this.metrics.oldestRawTimestamp();
+    return oldest === null ? null : floorHour(Date.parse(oldest));
   }
 
-  private async rollUpHour(hour: number): Promise<void> {
-    const from = new Date(hour).toISOString();
-    const to = new Date(hour + HOUR_MS).toISOString();
-    // Column lists are spliced as text (functions, in TypeORM's sql tag); the hour's bounds are parameters.
-    const text = (fragment: string) => () => fragment;
-    await this.writer.transaction(async (m) => {
-      // An hour is rolled up whole, once; its rollup keeps the hour's first timestamp.
-      await m.sql`INSERT INTO "agent_metrics_hourly" (${text(AGENT_COLUMNS)}) SELECT ${text(AGENT_ROLLUP)} FROM "agent_metrics"
-        WHERE "timestamp" >= ${from} AND "timestamp" < ${to} GROUP BY "agent_id"
-        ON CONFLICT ("agent_id", "timestamp") DO UPDATE SET ${text(AGENT_REPLACE)}`;
-      await m.sql`INSERT INTO "system_metrics_hourly" (${text(SYSTEM_COLUMNS)}) SELECT ${text(SYSTEM_ROLLUP)} FROM "system_metrics"
-        WHERE "timestamp" >= ${from} AND "timestamp" < ${to} HAVING COUNT(*) > 0
-        ON CONFLICT ("timestamp") DO UPDATE SET ${text(SYSTEM_REPLACE)}`;
-      await m.sql`DELETE FROM "agent_metrics" WHERE "timestamp" >= ${from} AND "timestamp" < ${to}`;
-      await m.sql`DELETE FROM "system_metrics" WHERE "timestamp" >= ${from} AND "timestamp" < ${to}`;
-    });
+  /** An hour is rolled up whole, once, in a transaction of its own. */
+  private rollUpHour(hour: number): Promise<void> {
+    return this.metrics.rollUp(new Date(hour).toISOString(), new Date(hour + HOUR_MS).toISOString());
   }
 }
 

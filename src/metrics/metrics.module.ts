@@ -9,6 +9,7 @@ import { AgentMetric } from './agent-metric.entity';
 import { MetricsCollectorService } from './metrics-collector.service';
 import { MetricsRetentionService } from './metrics-retention.service';
 import { MetricsController } from './metrics.controller';
+import { MetricsRepository } from './metrics.repository';
 import { MetricsScheduler } from './metrics.scheduler';
 import { MetricsService } from './metrics.service';
 import { PrometheusService } from './prometheus.service';
@@ -24,7 +25,14 @@ import { SystemMetric } from './system-metric.entity';
     TypeOrmModule.forFeature([AgentMetric, SystemMetric]),
   ],
   controllers: [MetricsController],
-  providers: [MetricsService, MetricsCollectorService, MetricsRetentionService, MetricsScheduler, PrometheusService],
+  providers: [
+    MetricsRepository,
+    MetricsService,
+    MetricsCollectorService,
+    MetricsRetentionService,
+    MetricsScheduler,
+    PrometheusService,
+  ],
   exports: [MetricsCollectorService, MetricsRetentionService, MetricsService, PrometheusService],
 })
 export class MetricsModule {}

@@ -14,7 +14,7 @@ import {
   TasksUpdatedEvent,
 } from '../contracts/domain-events';
 import { jsonOf } from '../common/json';
-import type { SystemFigure } from '../metrics/metric-fields';
+import type { SystemFigure } from '../contracts/metric-figures';
 import { placeAgents } from '../contracts/office-layout';
 import { Agent, OfficeState } from '../contracts/fleet';
 import { BroadcastType } from './channels';
