@@ -1,9 +1,10 @@
 import { Injectable, Logger, OnModuleInit, UnprocessableEntityException } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { cp, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, isAbsolute, join, relative } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import { extract } from 'tar';
 import { DiskSpaceService } from '../common/disk-space.service';
+import { isInside } from '../common/paths';
 import { DomainEventBus } from '../common/domain-event-bus';
 import { AppConfig } from '../config/environment';
 import { DomainEvent } from '../contracts/domain-events';
@@ -100,8 +101,7 @@ export class RestoreService implements OnModuleInit {
     const { target, staged, old, staging } = j as Journal;
     const root = this.workspace.root;
     const mc = this.workspace.missionControlDir;
-    const inside = (path: string, folder: string) =>
-      relative(folder, path) !== '' && !relative(folder, path).startsWith('..') && !isAbsolute(relative(folder, path));
+    const inside = (path: string, folder: string) => relative(folder, path) !== '' && isInside(folder, path);
     return (
       (target === mc || (dirname(target) === join(mc, 'agents') && AGENT_ID_PATTERN.test(basename(target)))) &&
       dirname(staging) === root &&

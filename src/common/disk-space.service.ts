@@ -1,6 +1,6 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { statfs } from 'node:fs/promises';
-import { isAbsolute, relative } from 'node:path';
+import { isInside } from './paths';
 import { AppConfig } from '../config/environment';
 import { InsufficientStorageException, StorageFolder } from './insufficient-storage.exception';
 import { outOfSpace } from './out-of-space';
@@ -118,7 +118,7 @@ export class DiskSpaceService implements OnApplicationBootstrap, OnModuleDestroy
     const free = new Map(await Promise.all(folders.map(async (f) => [f, (await this.measure(f)).free_bytes] as const)));
     // The innermost folder holding the file the error names (the backup folder may lie inside the data folder).
     const named = folders
-      .filter((f) => found.path !== undefined && isInside(found.path, this.paths[f]))
+      .filter((f) => found.path !== undefined && isInside(this.paths[f], found.path))
       .sort((a, b) => this.paths[b].length - this.paths[a].length)[0];
     const folder = named ?? [...folders].sort((a, b) => (free.get(a) ?? Infinity) - (free.get(b) ?? Infinity))[0];
     const freeBytes = free.get(folder) ?? null;
@@ -196,9 +196,4 @@ export class DiskSpaceService implements OnApplicationBootstrap, OnModuleDestroy
 
 function nearlyFull(space: Omit<FolderSpace, 'full' | 'full_since'>): boolean {
   return space.free_bytes !== null && !!space.total_bytes && space.free_bytes / space.total_bytes < NEARLY_FULL_SHARE;
-}
-
-function isInside(path: string, folder: string): boolean {
-  const rel = relative(folder, path);
-  return !rel.startsWith('..') && !isAbsolute(rel);
 }

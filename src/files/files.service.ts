@@ -8,7 +8,7 @@ import {
 } from '@nestjs/common';
 import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import { isInside } from '../workspace/safe-path';
+import { isInside } from '../common/paths';
 import { WorkspaceService } from '../workspace/workspace.service';
 import { FileContentDto, FileItemDto, FolderDto } from './dto/files.dto';
 

@@ -1,13 +1,7 @@
 import { Stats } from 'node:fs';
 import { lstat, realpath, stat } from 'node:fs/promises';
-import { isAbsolute, relative, sep } from 'node:path';
+import { isInside } from '../common/paths';
 import { readRegularFile } from '../common/regular-file';
-
-/** True when `child` is `root` itself or lies below it. Both must be absolute and resolved. */
-export function isInside(root: string, child: string): boolean {
-  const rel = relative(root, child);
-  return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel));
-}
 
 export class UnsafeFileError extends Error {}
 
