@@ -5,7 +5,7 @@ import { DiskSpaceService } from '../common/disk-space.service';
 import { AppConfig } from '../config/environment';
 import { MetricsCollectorService } from '../metrics/metrics-collector.service';
 import { OpenClawService } from '../openclaw/openclaw.service';
-import { RealtimeGateway } from '../realtime/realtime.gateway';
+import { RealtimeService } from '../realtime/realtime.service';
 import { WorkspaceService } from '../workspace/workspace.service';
 import { HealthDto, ServiceHealthDto } from './dto/health.dto';
 
@@ -19,7 +19,7 @@ export class HealthService {
     private readonly db: TypeOrmHealthIndicator,
     private readonly disk: DiskSpaceService,
     private readonly workspace: WorkspaceService,
-    private readonly gateway: RealtimeGateway,
+    private readonly gateway: RealtimeService,
     private readonly openclaw: OpenClawService,
     private readonly config: AppConfig,
     private readonly cluster: ClusterService,

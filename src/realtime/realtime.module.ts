@@ -5,11 +5,12 @@ import { ClientController } from './client.controller';
 import { RealtimeController } from './realtime.controller';
 import { RealtimeGateway } from './realtime.gateway';
 import { RealtimeListener } from './realtime.listener';
+import { RealtimeService } from './realtime.service';
 
 @Module({
   imports: [WorkspaceModule, AgentsModule],
   controllers: [RealtimeController, ClientController],
-  providers: [RealtimeGateway, RealtimeListener],
-  exports: [RealtimeGateway],
+  providers: [RealtimeGateway, RealtimeListener, RealtimeService],
+  exports: [RealtimeGateway, RealtimeService],
 })
 export class RealtimeModule {}
