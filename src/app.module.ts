@@ -16,6 +16,8 @@ import { HealthModule } from './health/health.module';
 import { LoggingModule } from './logging/logging.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { NotificationsModule } from './notifications/notifications.module';
+import { NotificationsService } from './notifications/notifications.service';
+import { WebhooksService } from './notifications/webhooks.service';
 import { OpenClawModule } from './openclaw/openclaw.module';
 import { RealtimeModule } from './realtime/realtime.module';
 import { StatusModule } from './status/status.module';
@@ -49,7 +51,11 @@ export class AppModule {
         HealthModule,
         StatusModule,
         NotificationsModule,
-        AlertsModule,
+        AlertsModule.forRoot({
+          imports: [NotificationsModule],
+          notifier: NotificationsService,
+          channels: WebhooksService,
+        }),
       ],
       providers: [
         { provide: APP_PIPE, useFactory: createValidationPipe },

@@ -36,12 +36,12 @@ const openclawAgent: OpenClawAgent = {
 };
 
 describe('FleetService', () => {
-  let emitted: { name: DomainEventName; payload: any }[];
+  let emitted: { name: DomainEventName; payload: { agent?: Agent; previous?: Agent | null } }[];
   let fleet: FleetService;
 
   beforeEach(() => {
     emitted = [];
-    const bus = { emit: (name: DomainEventName, payload: unknown) => emitted.push({ name, payload }) };
+    const bus = { emit: (name: DomainEventName, payload: object) => emitted.push({ name, payload }) };
     fleet = new FleetService(bus as unknown as DomainEventBus);
   });
 

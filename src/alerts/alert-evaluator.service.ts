@@ -1,8 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy, Optional } from '@nestjs/common';
-import { OnEvent } from '@nestjs/event-emitter';
 import { Subscription } from 'rxjs';
 import { ClusterService } from '../cluster/cluster.service';
-import { DomainEvent, EventsLoggedEvent, MetricsCollectedEvent } from '../contracts/domain-events';
+import type { LoggedEvent } from '../contracts/domain-events';
 import { AlertClock } from './alert-clock';
 import { AlertRule } from './alert-rule.entity';
 import { RULE_KINDS, RuleKind } from '../contracts/alerts';
@@ -118,27 +117,21 @@ export class AlertEvaluator implements OnApplicationBootstrap, OnModuleDestroy {
     while (this.running) await this.running;
   }
 
-  @OnEvent(DomainEvent.AgentUpdated)
-  @OnEvent(DomainEvent.AgentRemoved)
-  onAgentChanged(): void {
+  /** What the listeners (alerts/*.listener.ts) ask for, as the domain events come. */
+  agentsChanged(): void {
     this.request(AGENT_KINDS);
   }
 
-  @OnEvent(DomainEvent.SessionUpdated)
-  onSessionUpdated(): void {
+  sessionsChanged(): void {
     this.request(['session_stuck']);
   }
 
-  @OnEvent(DomainEvent.BackupCompleted)
-  @OnEvent(DomainEvent.BackupFailed)
-  @OnEvent(DomainEvent.BackupDeleted)
-  onBackup(): void {
+  backupsChanged(): void {
     this.request(BACKUP_KINDS);
   }
 
   /** Only events some rule counts are worth an evaluation. */
-  @OnEvent(DomainEvent.EventsLogged)
-  onEventsLogged({ events }: EventsLoggedEvent): void {
+  eventsLogged(events: LoggedEvent[]): void {
     const rules = this.rules.enabled();
     const kinds = rules
       .filter((rule) => events.some((event) => EventKinds.concerns(rule, event.type, event.agent_id)))
@@ -146,9 +139,9 @@ export class AlertEvaluator implements OnApplicationBootstrap, OnModuleDestroy {
     if (kinds.length) this.request(kinds);
   }
 
-  @OnEvent(DomainEvent.MetricsCollected)
-  onCollected({ system }: MetricsCollectedEvent): void {
-    this.request(RULE_KINDS, Date.parse(system.timestamp));
+  /** Every kind, at the collection's time `at` (ms). */
+  collected(at: number): void {
+    this.request(RULE_KINDS, at);
   }
 
   private onRuleChanged({ rule, removed }: RuleChange): void {

@@ -1,11 +1,11 @@
-import { ConflictException, Injectable, NotFoundException, OnModuleInit } from '@nestjs/common';
+import { ConflictException, Inject, Injectable, NotFoundException, OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
 import { decodeCursor, encodeCursor } from '../common/cursor';
 import { DomainEventBus } from '../common/domain-event-bus';
 import { DatabaseWriter } from '../database/database-writer';
 import { AlertChange, DomainEvent } from '../contracts/domain-events';
-import { NotificationsService } from '../notifications/notifications.service';
+import { NOTIFIER, Notifier } from '../contracts/notifications';
 import { Alert } from './alert.entity';
 import { AlertRule } from './alert-rule.entity';
 import { Severity, SEVERITIES } from '../contracts/alerts';
@@ -33,7 +33,7 @@ export class AlertsService implements OnModuleInit {
   constructor(
     @InjectRepository(Alert) private readonly alerts: Repository<Alert>,
     private readonly rules: RulesService,
-    private readonly notifications: NotificationsService,
+    @Inject(NOTIFIER) private readonly notifier: Notifier<EntityManager>,
     private readonly writer: DatabaseWriter,
     private readonly bus: DomainEventBus,
   ) {}
@@ -206,7 +206,7 @@ export class AlertsService implements OnModuleInit {
   ): Promise<Alert> {
     const saved = await this.writer.transaction(async (m) => {
       const stored = await write(m);
-      if (rule && announce) await this.notifications.enqueue(m, toAlertDto(stored), rule, change);
+      if (rule && announce) await this.notifier.enqueue(m, toAlertDto(stored), rule, change);
       return stored;
     });
     this.bus.emit(DomainEvent.AlertChanged, {

@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { stat } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -6,7 +6,7 @@ import { isPlainObject } from '../common/json';
 import { kindOf, readRegularFile } from '../common/regular-file';
 import { FieldError, MAX_BODY_DEPTH, nestsDeeperThan, strictCheck } from '../common/validation';
 import { AppConfig } from '../config/environment';
-import { WebhooksService } from '../notifications/webhooks.service';
+import { WEBHOOK_CHANNELS, WebhookChannels } from '../contracts/notifications';
 import { FileRuleDto } from './dto/rule.dto';
 import { checkParams, unknownChannelErrors } from './rule-validation';
 
@@ -31,7 +31,7 @@ export class RuleFileLoader {
 
   constructor(
     config: AppConfig,
-    private readonly webhooks: WebhooksService,
+    @Inject(WEBHOOK_CHANNELS) private readonly webhooks: WebhookChannels,
   ) {
     this.path = config.get('MC_ALERT_RULES', { infer: true });
   }

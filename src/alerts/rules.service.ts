@@ -1,5 +1,4 @@
-import { Injectable, Logger, NotFoundException, OnModuleInit, Optional } from '@nestjs/common';
-import { OnEvent } from '@nestjs/event-emitter';
+import { Inject, Injectable, Logger, NotFoundException, OnModuleInit, Optional } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { Subject } from 'rxjs';
@@ -8,8 +7,7 @@ import { ClusterService } from '../cluster/cluster.service';
 import { definedFields } from '../common/patch';
 import { editableOverApi } from '../common/rule-file-managed';
 import { DatabaseWriter } from '../database/database-writer';
-import { DomainEvent, WebhookDeletedEvent } from '../contracts/domain-events';
-import { WebhooksService } from '../notifications/webhooks.service';
+import { WEBHOOK_CHANNELS, WebhookChannels } from '../contracts/notifications';
 import { AlertRule } from './alert-rule.entity';
 import { CreateRuleDto, FileRuleDto, RuleDto, UpdateRuleDto } from './dto/rule.dto';
 import { invalidRequest } from '../common/validation';
@@ -44,7 +42,7 @@ export class RulesService implements OnModuleInit {
   constructor(
     @InjectRepository(AlertRule) private readonly repository: Repository<AlertRule>,
     private readonly writer: DatabaseWriter,
-    private readonly webhooks: WebhooksService,
+    @Inject(WEBHOOK_CHANNELS) private readonly webhooks: WebhookChannels,
     private readonly ruleFile: RuleFileLoader,
     @Optional() private readonly cluster?: ClusterService,
   ) {}
@@ -176,10 +174,9 @@ export class RulesService implements OnModuleInit {
    * Rules stop naming a deleted channel (file rules too: the file is checked again at the next start).
    * Each rule is read and written as stored, in turn with the API's changes: one deleted meanwhile stays deleted.
    */
-  @OnEvent(DomainEvent.WebhookDeleted)
-  onWebhookDeleted({ channel_id }: WebhookDeletedEvent): Promise<void> {
-    return this.serially(() => this.dropChannel(channel_id)).catch((error: Error) => {
-      this.logger.error(`Removing the deleted channel ${channel_id} from alert rules failed: ${error.message}`);
+  channelDeleted(channelId: string): Promise<void> {
+    return this.serially(() => this.dropChannel(channelId)).catch((error: Error) => {
+      this.logger.error(`Removing the deleted channel ${channelId} from alert rules failed: ${error.message}`);
     });
   }
 

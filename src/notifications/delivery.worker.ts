@@ -1,5 +1,4 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { OnEvent } from '@nestjs/event-emitter';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Counter } from 'prom-client';
 import { FindOptionsWhere, In, LessThanOrEqual, MoreThan, Not, Repository } from 'typeorm';
@@ -7,7 +6,6 @@ import { serviceVersion } from '../common/project';
 import { ClusterService } from '../cluster/cluster.service';
 import { AppConfig } from '../config/environment';
 import { DatabaseWriter } from '../database/database-writer';
-import { DomainEvent } from '../contracts/domain-events';
 import { PrometheusService } from '../metrics/prometheus.service';
 import { backoffMs } from './backoff';
 import { Delivery } from './delivery.entity';
@@ -82,9 +80,8 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
     await Promise.all(this.inFlight.values());
   }
 
-  /** Its notifications were committed with the change: send them now. */
-  @OnEvent(DomainEvent.AlertChanged)
-  onAlertChanged(): void {
+  /** An alert changed, and its notifications were committed with the change: send them now. */
+  deliverNow(): void {
     this.kick();
   }
 

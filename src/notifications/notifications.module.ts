@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DatabaseModule } from '../database/database.module';
 import { MetricsModule } from '../metrics/metrics.module';
+import { NotificationsAlertingListener } from './alerting.listener';
 import { Delivery } from './delivery.entity';
 import { DeliveryWorker } from './delivery.worker';
 import { NotificationsService } from './notifications.service';
@@ -13,7 +14,7 @@ import { WebhooksService } from './webhooks.service';
 @Module({
   imports: [DatabaseModule, MetricsModule, TypeOrmModule.forFeature([WebhookChannel, Delivery])],
   controllers: [WebhooksController],
-  providers: [WebhooksService, NotificationsService, DeliveryWorker],
+  providers: [WebhooksService, NotificationsService, DeliveryWorker, NotificationsAlertingListener],
   exports: [NotificationsService, WebhooksService],
 })
 export class NotificationsModule {}

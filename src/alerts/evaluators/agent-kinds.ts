@@ -1,7 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { OnEvent } from '@nestjs/event-emitter';
 import { FleetService } from '../../agents/fleet.service';
-import { DomainEvent, SessionUpdatedEvent } from '../../contracts/domain-events';
 import { OpenClawService } from '../../openclaw/openclaw.service';
 import { SessionView } from '../../contracts/sessions';
 import { Agent } from '../../contracts/fleet';
@@ -25,8 +23,8 @@ export class AgentKinds {
     private readonly openclaw: OpenClawService,
   ) {}
 
-  @OnEvent(DomainEvent.SessionUpdated)
-  onSessionUpdated({ session }: SessionUpdatedEvent): void {
+  /** Keeps the sessions that are stuck now, for session_stuck. */
+  sessionUpdated(session: SessionView): void {
     if (session.stuck) this.stuck.set(session.key, session);
     else this.stuck.delete(session.key);
   }

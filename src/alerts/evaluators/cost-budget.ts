@@ -1,6 +1,5 @@
 import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
-import { OnEvent } from '@nestjs/event-emitter';
-import { DomainEvent, MetricsCollectedEvent } from '../../contracts/domain-events';
+import type { AgentMetricRow } from '../../contracts/metric-figures';
 import { MetricsService } from '../../metrics/metrics.service';
 import { roundUsd } from '../../contracts/usage';
 import { AlertRule } from '../alert-rule.entity';
@@ -41,11 +40,10 @@ export class CostBudgets implements OnApplicationBootstrap {
   }
 
   /**
-   * Runs before the evaluation that the same collection asks for
-   * (listeners are called in order, and this one adds synchronously).
+   * A collection's costs, added before the evaluation that the same collection asks for (see
+   * AlertsMetricsListener).
    */
-  @OnEvent(DomainEvent.MetricsCollected)
-  onCollected({ agents }: MetricsCollectedEvent): void {
+  addCollection(agents: AgentMetricRow[]): void {
     if (!this.seeded) return;
     for (const row of agents) if (row.cost_usd > 0) this.add(row.agent_id, row.timestamp.slice(0, 10), row.cost_usd);
     this.forgetBefore(agents[0]?.timestamp);

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { OnEvent } from '@nestjs/event-emitter';
 import { BackupsService } from '../../backups/backups.service';
-import { BackupCompletedEvent, BackupFailedEvent, DomainEvent } from '../../contracts/domain-events';
+import type { BackupRecord } from '../../contracts/backups';
 import { HealthService } from '../../health/health.service';
 import { AlertClock } from '../alert-clock';
 import { AlertRule } from '../alert-rule.entity';
@@ -31,13 +30,11 @@ export class ServiceKinds {
   ) {}
 
   /** A backup that could not be made, and one that no longer verifies, are failed backups; a failed restore is not. */
-  @OnEvent(DomainEvent.BackupFailed)
-  onBackupFailed({ operation, error }: BackupFailedEvent): void {
+  recordBackupFailure(operation: string, error: string): void {
     if (operation === 'backup' || operation === 'verify') this.lastBackup = { failed: true, error, operation };
   }
 
-  @OnEvent(DomainEvent.BackupCompleted)
-  onBackupCompleted({ backup }: BackupCompletedEvent): void {
+  recordBackup(backup: BackupRecord): void {
     this.lastBackup = { failed: false, error: '', operation: 'backup' };
     // An imported backup keeps its own, older date.
     if (backup.type === 'full' && backup.status === 'verified' && backup.trigger !== 'imported') {
