@@ -18,6 +18,7 @@ import {
   validateSync,
 } from 'class-validator';
 import { slotsOf } from './schedule-slots';
+import { ApiTokenList, apiTokenConflicts, readApiTokens } from './api-tokens';
 import { ConfigService } from '@nestjs/config';
 
 const toPath = ({ value }: { value: unknown }) =>
@@ -79,6 +80,21 @@ function isOrigin(value: string): boolean {
     return false;
   }
 }
+
+/** MC_API_TOKENS once read: valid when nothing was found wrong, and the message lists each problem. */
+function TokensReadable() {
+  return (target: object, propertyName: string) =>
+    registerDecorator({
+      name: 'tokensReadable',
+      target: target.constructor,
+      propertyName,
+      options: { message: ({ value }) => (value as ApiTokenList).problems.join('\n  - ') },
+      validator: { validate: (value: unknown) => (value as ApiTokenList).problems.length === 0 },
+    });
+}
+
+/** Settings whose values are secrets: a bad one is named, never repeated. */
+const SECRETS = new Set(['MC_API_TOKEN', 'MC_API_TOKENS']);
 
 const isHostName = (value: string) =>
   isFQDN(value, { require_tld: false, allow_underscores: true }) || isIP(value.replace(/^\[(.*)\]$/, '$1'));
@@ -221,6 +237,12 @@ export class EnvironmentVariables {
   @Matches(/^\S+$/, { message: 'MC_API_TOKEN must not contain white space' })
   MC_API_TOKEN?: string;
 
+  /** Named tokens with roles: the path of a JSON file, or the JSON itself (config/api-tokens.ts). */
+  @IsOptional()
+  @Transform(({ value }) => (typeof value === 'string' ? readApiTokens(value) : value))
+  @TokensReadable()
+  MC_API_TOKENS?: ApiTokenList;
+
   /** Empty: same origin only (the dashboard is served by the app itself). */
   @Transform(toList)
   @EveryItem(
@@ -265,6 +287,12 @@ export class EnvironmentVariables {
   /** `json`: one JSON object per line, for log collectors; `text`: Nest's coloured lines. */
   @IsIn(['text', 'json'], { message: 'MC_LOG_FORMAT must be text or json' })
   MC_LOG_FORMAT: 'text' | 'json' = 'text';
+
+  /** `debug` adds Nest's own start-up listing (each module and route); `warn` and `error` keep only problems. */
+  @IsIn(['error', 'warn', 'log', 'debug', 'verbose'], {
+    message: 'MC_LOG_LEVEL must be error, warn, log, debug or verbose',
+  })
+  MC_LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';
 }
 
 /**
@@ -280,8 +308,10 @@ export function validateEnvironment(raw: Record<string, unknown>): EnvironmentVa
   const errors = validateSync(env);
   if (errors.length > 0) {
     const lines = errors.map((e) => {
-      const from = fileValues.get(e.property) === present[e.property] ? ` in ${fileOfValues}` : '';
-      return `${Object.values(e.constraints ?? {})[0]} (got "${withoutPassword(String(present[e.property]))}"${from})`;
+      const got = SECRETS.has(e.property) ? '' : `got "${withoutPassword(String(present[e.property]))}"`;
+      const from = fileValues.get(e.property) === present[e.property] ? `in ${fileOfValues}` : '';
+      const note = [got, from].filter(Boolean).join(' ');
+      return `${Object.values(e.constraints ?? {})[0]}${note ? ` (${note})` : ''}`;
     });
     throw new Error(`Invalid configuration:\n  - ${lines.join('\n  - ')}`);
   }
@@ -290,6 +320,8 @@ export function validateEnvironment(raw: Record<string, unknown>): EnvironmentVa
       'Invalid configuration:\n  - MC_REDIS_URL is set without MC_DATABASE_URL: instances of a cluster share their data through PostgreSQL, which SQLite files cannot do. Set both, or neither for one instance on SQLite',
     );
   }
+  const conflicts = apiTokenConflicts(env.MC_API_TOKENS, env.MC_API_TOKEN, env.MC_WORKSPACE);
+  if (conflicts.length > 0) throw new Error(`Invalid configuration:\n  - ${conflicts.join('\n  - ')}`);
   return env;
 }
 
