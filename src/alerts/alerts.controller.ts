@@ -6,6 +6,7 @@ import {
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
+import { Requires } from '../common/access';
 import { ErrorDto } from '../common/error.dto';
 import { AlertsService } from './alerts.service';
 import { AckAlertDto, AlertDto, AlertIdParams, AlertPageDto, AlertQuery } from './dto/alert.dto';
@@ -24,6 +25,8 @@ export class AlertsController {
 
   /** Acknowledges an alert (who, optional note) and notifies its channels; it still resolves when its condition ends. */
   @Post(':id/ack')
+  // Answering an alert is the operator's work; rules and channels stay the admin's.
+  @Requires('operator')
   @HttpCode(200)
   @ApiNotFoundResponse({ type: ErrorDto })
   @ApiConflictResponse({ type: ErrorDto, description: 'Already acknowledged.' })

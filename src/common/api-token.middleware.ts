@@ -5,21 +5,15 @@ import {
   UnsupportedMediaTypeException,
 } from '@nestjs/common';
 import { NextFunction, Request, Response } from 'express';
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { AppConfig } from '../config/environment';
+import { roleAllows } from '../contracts/roles';
+import { CHANGING_METHODS, roleRefusal } from './access';
+import { ApiTokens } from './api-tokens';
 
-const CHANGING_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
-/** Reads that are private all the same: what agents and their users said. Express routes ignore case. */
+/** Reads that are private all the same (the viewer role's): what agents and their users said. Express routes ignore case. */
 const PRIVATE_READS = [/^\/api\/sessions\/[^?#]+\/transcript\/?$/i];
 /** The one write that takes a file upload. */
 const MULTIPART_WRITES = [/^\/api\/backups\/import\/?$/i];
-
-/** Compares in constant time, so response timing tells nothing about the token. */
-export function tokenMatches(expected: string, given: string | undefined): boolean {
-  if (given === undefined) return false;
-  const digest = (s: string) => createHash('sha256').update(s).digest();
-  return timingSafeEqual(digest(expected), digest(given));
-}
 
 /** Pulls the token out of `Authorization: Bearer <token>`. */
 export function bearerToken(header: string | undefined): string | undefined {
@@ -33,14 +27,17 @@ export function bearerToken(header: string | undefined): string | undefined {
  *   origin, or lists `*` and the request carries the token: a cross-site form or fetch changes nothing;
  * - a write carries JSON (a file upload for the import), or no body at all (415 otherwise): the content
  *   types a page may send cross-site without asking first are not accepted;
- * - when MC_API_TOKEN is set, writes and transcripts need it (401).
+ * - when tokens are configured (MC_API_TOKENS, MC_API_TOKEN), writes and transcripts need one (401), and
+ *   transcripts a role that reads (403); the token's `{name, role}` goes on the request as `principal`,
+ *   for AccessGuard, which checks each route's role once routed, and for the audit.
  */
 export class ApiTokenMiddleware implements NestMiddleware {
-  private readonly token: string | undefined;
   private readonly origins: string[];
 
-  constructor(config: AppConfig) {
-    this.token = config.get('MC_API_TOKEN', { infer: true });
+  constructor(
+    config: AppConfig,
+    private readonly tokens = new ApiTokens(config),
+  ) {
     this.origins = config.get('MC_CORS_ORIGINS', { infer: true });
   }
 
@@ -59,27 +56,32 @@ export class ApiTokenMiddleware implements NestMiddleware {
 
   private check(request: Request): void {
     const path = request.originalUrl.split('?')[0];
-    const authorized = !this.token || tokenMatches(this.token, bearerToken(request.headers.authorization));
+    const principal = this.tokens.match(bearerToken(request.headers.authorization));
+    if (principal) request.principal = principal;
+    const authorized = !this.tokens.configured || principal !== undefined;
     if (CHANGING_METHODS.has(request.method)) {
-      this.checkOrigin(request, authorized);
+      this.checkOrigin(request, this.tokens.configured && authorized);
       this.checkContentType(request, path);
       if (!authorized) {
         throw new UnauthorizedException(
           request.headers.authorization
             ? 'Invalid API token'
-            : 'This request changes data and needs Authorization: Bearer <MC_API_TOKEN>',
+            : 'This request changes data and needs Authorization: Bearer <token> (of MC_API_TOKENS, or MC_API_TOKEN)',
         );
       }
-    } else if (!authorized && PRIVATE_READS.some((pattern) => pattern.test(path))) {
-      throw new UnauthorizedException(
-        request.headers.authorization
-          ? 'Invalid API token'
-          : 'Transcripts are private: send Authorization: Bearer <MC_API_TOKEN>',
-      );
+    } else if (PRIVATE_READS.some((pattern) => pattern.test(path))) {
+      if (!authorized)
+        throw new UnauthorizedException(
+          request.headers.authorization
+            ? 'Invalid API token'
+            : 'Transcripts are private: send Authorization: Bearer <token> (of MC_API_TOKENS, or MC_API_TOKEN)',
+        );
+      if (principal && !roleAllows(principal.role, 'viewer')) throw roleRefusal(principal, 'viewer');
     }
   }
 
-  private checkOrigin(request: Request, authorized: boolean): void {
+  /** `withToken`: the request carries a valid token (never true with none configured). */
+  private checkOrigin(request: Request, withToken: boolean): void {
     const origin = request.headers.origin;
     if (origin === undefined || this.origins.includes(origin)) return;
     const sameOrigin = (() => {
@@ -89,7 +91,7 @@ export class ApiTokenMiddleware implements NestMiddleware {
         return false;
       }
     })();
-    if (sameOrigin || (this.origins.includes('*') && this.token && authorized)) return;
+    if (sameOrigin || (this.origins.includes('*') && withToken)) return;
     throw new ForbiddenException({
       message: `Writes from the origin ${origin.slice(0, 200)} are not allowed (MC_CORS_ORIGINS)`,
       origin: origin.slice(0, 200),

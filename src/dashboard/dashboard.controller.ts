@@ -1,12 +1,12 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { AppConfig } from '../config/environment';
+import { ApiTokens } from '../common/api-tokens';
 import { RealtimeGateway } from '../realtime/realtime.gateway';
 
 export class DashboardConfigDto {
   /** The WebSocket gateway's port on this host. */
   ws_port!: number | null;
-  /** Whether changes (and the gateway) need MC_API_TOKEN. */
+  /** Whether changes (and the gateway) need a token: MC_API_TOKENS or MC_API_TOKEN is set. */
   token_required!: boolean;
 }
 
@@ -15,12 +15,12 @@ export class DashboardConfigDto {
 export class DashboardController {
   constructor(
     private readonly gateway: RealtimeGateway,
-    private readonly config: AppConfig,
+    private readonly tokens: ApiTokens,
   ) {}
 
   /** What the dashboard page needs to connect. */
   @Get('config')
   settings(): DashboardConfigDto {
-    return { ws_port: this.gateway.port, token_required: Boolean(this.config.get('MC_API_TOKEN', { infer: true })) };
+    return { ws_port: this.gateway.port, token_required: this.tokens.configured };
   }
 }

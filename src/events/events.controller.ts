@@ -6,6 +6,7 @@ import {
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
+import { Requires } from '../common/access';
 import { ErrorDto } from '../common/error.dto';
 import { ApiInsufficientStorageResponse } from '../common/insufficient-storage.exception';
 import { QuickValidationPipe } from '../common/quick-validation.pipe';
@@ -31,12 +32,14 @@ const BUSY =
 })
 // Event bodies are typed Readonly<Dto>, a mapped type that leaves no class in the metadata, so the app's
 // ValidationPipe leaves them to QuickValidationPipe.
+// Posting events needs the ingest role (or admin): the OpenClaw plugin's token, readable by agents on its host.
 @Controller()
 export class EventsController {
   constructor(private readonly events: EventsService) {}
 
   /** Reports one event. The answer comes once it is committed. */
   @Post('api/events')
+  @Requires('ingest')
   @ApiInsufficientStorageResponse()
   @ApiBody({ type: CreateEventDto })
   @ApiUnauthorizedResponse({ type: ErrorDto, description: 'MC_API_TOKEN is set and the request lacks it.' })
@@ -50,6 +53,7 @@ export class EventsController {
 
   /** Reports up to 1000 events at once: all are stored, or none when any is bad. */
   @Post('api/events/batch')
+  @Requires('ingest')
   @ApiInsufficientStorageResponse()
   @HttpCode(201)
   @ApiBody({ type: CreateEventBatchDto })

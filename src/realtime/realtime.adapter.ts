@@ -4,10 +4,13 @@ import { IncomingMessage } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { ErrorBody } from '../common/all-exceptions.filter';
-import { bearerToken, tokenMatches } from '../common/api-token.middleware';
+import { roleRefusal } from '../common/access';
+import { bearerToken } from '../common/api-token.middleware';
+import { ApiTokens } from '../common/api-tokens';
 import { HostCheckMiddleware, hostOf } from '../common/host-check.middleware';
 import { isPlainObject } from '../common/json';
 import { AppConfig } from '../config/environment';
+import { roleAllows } from '../contracts/roles';
 
 /** Above this a message closes the connection (ws answers 1009). */
 export const MAX_MESSAGE_BYTES = 64 * 1024;
@@ -40,8 +43,9 @@ export function parseClientMessage(raw: unknown): { event: string; data: unknown
  * The WebSocket server on MC_WS_PORT and MC_HOST. The port comes from the validated configuration
  * here, at creation, because `@WebSocketGateway(port)` would be read before configuration exists.
  * Upgrades are refused before any WebSocket is opened, with the API's JSON error shape, when the
- * Host is not a name the service answers to (403), the token is missing (401, when MC_API_TOKEN is
- * set) or a browser page of another origin asks (403).
+ * Host is not a name the service answers to (403), the token is missing or wrong (401, when tokens are
+ * configured), its role does not read (403), or a browser page of another origin asks (403). The token's
+ * `{name, role}` goes on the upgrade request as `principal`.
  */
 export class RealtimeAdapter extends WsAdapter {
   constructor(
@@ -53,7 +57,7 @@ export class RealtimeAdapter extends WsAdapter {
 
   create(_port: number, options: Record<string, unknown> = {}): WebSocketServer {
     const config = this.app.get(AppConfig);
-    const token = config.get('MC_API_TOKEN', { infer: true });
+    const tokens = this.app.get(ApiTokens);
     const origins = config.get('MC_CORS_ORIGINS', { infer: true });
     const { namespace: _namespace, path: _path, ...wsOptions } = options;
     const server = new WebSocketServer({
@@ -72,11 +76,22 @@ export class RealtimeAdapter extends WsAdapter {
           const { message, ...details } = this.hosts.refusal(req.headers.host);
           return refuse(403, message, details);
         }
-        if (token && !tokenMatches(token, tokenOf(req)))
-          return refuse(
-            401,
-            'The gateway needs the token: ?token=<MC_API_TOKEN> or Authorization: Bearer <MC_API_TOKEN>',
-          );
+        if (tokens.configured) {
+          const given = tokenOf(req);
+          const principal = tokens.match(given);
+          if (!principal)
+            return refuse(
+              401,
+              given === undefined
+                ? 'The gateway needs a token (of MC_API_TOKENS, or MC_API_TOKEN): ?token=<token> or Authorization: Bearer <token>'
+                : 'Invalid API token',
+            );
+          if (!roleAllows(principal.role, 'viewer')) {
+            const { message, ...details } = roleRefusal(principal, 'viewer').getResponse() as { message: string };
+            return refuse(403, message, details);
+          }
+          req.principal = principal;
+        }
         if (origin && !origins.includes('*') && !origins.includes(origin) && !this.isSameOrigin(origin, req)) {
           return refuse(
             403,
