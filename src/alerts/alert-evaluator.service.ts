@@ -1,6 +1,8 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy, Optional } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { Subscription } from 'rxjs';
-import { ClusterService } from '../cluster/cluster.service';
+import { isClustered } from '../cluster/cluster-mode';
+import { LeaderOnly, LeaderWork, LeadershipHooks } from '../cluster/leader-only';
+import { AppConfig } from '../config/environment';
 import type { LoggedEvent } from '../contracts/domain-events';
 import { AlertClock } from './alert-clock';
 import { AlertRule } from './alert-rule.entity';
@@ -41,7 +43,8 @@ const CLUSTER_TICK_MS = 5_000;
  * the leader then counts the events logged on any instance.
  */
 @Injectable()
-export class AlertEvaluator implements OnApplicationBootstrap, OnModuleDestroy {
+@LeaderWork()
+export class AlertEvaluator implements OnApplicationBootstrap, OnModuleDestroy, LeadershipHooks {
   private readonly logger = new Logger(AlertEvaluator.name);
   private readonly queue: Batch[] = [];
   private running: Promise<void> | null = null;
@@ -51,6 +54,8 @@ export class AlertEvaluator implements OnApplicationBootstrap, OnModuleDestroy {
   private tick: NodeJS.Timeout | null = null;
   /** Counts evaluations, so that what one evaluation shares is not shared with the next. */
   private evaluation = 0;
+  /** Cluster mode: another instance may change rules and alerts, and log events. */
+  private readonly clustered: boolean;
 
   constructor(
     private readonly rules: RulesService,
@@ -60,29 +65,27 @@ export class AlertEvaluator implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly costs: CostBudgets,
     private readonly serviceKinds: ServiceKinds,
     private readonly clock: AlertClock,
-    // The command line has no cluster.
-    @Optional() private readonly cluster?: ClusterService,
-  ) {}
+    config: AppConfig,
+  ) {
+    this.clustered = isClustered(config);
+  }
 
   onApplicationBootstrap(): void {
     this.started = true;
     this.subscription = this.rules.changes.subscribe((change) => this.onRuleChanged(change));
-    this.cluster?.whenLeadershipChanges((leader) => leader && void this.catchUp());
-    if (this.cluster?.clustered) this.tick = setInterval(() => void this.lookAgain(), CLUSTER_TICK_MS);
-    void this.catchUp();
-  }
-
-  /** Whether this instance evaluates: started, and the leader (alone, every instance leads). */
-  private get active(): boolean {
-    return this.started && (this.cluster?.isLeader ?? true);
+    if (this.clustered) this.tick = setInterval(() => void this.lookAgain(), CLUSTER_TICK_MS);
   }
 
   /**
    * Catches up with what happened while starting, or while another instance led (health waits for
    * the first collection: everything is still coming up).
    */
+  startLeading(): void {
+    void this.catchUp();
+  }
+
   private async catchUp(): Promise<void> {
-    if (!this.active) return;
+    if (!this.started) return;
     await this.reread();
     this.enqueue({ kinds: new Set(), ruleId: null, at: null, close: 'orphans' });
     this.request(RULE_KINDS.filter((k) => k !== 'health'));
@@ -95,7 +98,7 @@ export class AlertEvaluator implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** Cluster mode: rules and firing alerts as stored; a failure is logged, and the next tick tries again. */
   private async reread(): Promise<void> {
-    if (!this.cluster?.clustered) return;
+    if (!this.clustered) return;
     try {
       await this.rules.refresh();
       await this.alerts.reload();
@@ -166,10 +169,12 @@ export class AlertEvaluator implements OnApplicationBootstrap, OnModuleDestroy {
 
   /**
    * Runs after the current turn: every listener of the domain event that asked for it (cost
-   * counters, stuck sessions) has seen it by then.
+   * counters, stuck sessions) has seen it by then. Only the leader evaluates (alone, every instance
+   * leads), so each alert opens and notifies once.
    */
+  @LeaderOnly()
   private enqueue(batch: Batch): void {
-    if (!this.active) return;
+    if (!this.started) return;
     this.queue.push(batch);
     this.run();
   }

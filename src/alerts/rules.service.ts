@@ -1,11 +1,12 @@
-import { Inject, Injectable, Logger, NotFoundException, OnModuleInit, Optional } from '@nestjs/common';
+import { Inject, Injectable, Logger, NotFoundException, OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { Subject } from 'rxjs';
 import { In, Repository } from 'typeorm';
-import { ClusterService } from '../cluster/cluster.service';
+import { isClustered } from '../cluster/cluster-mode';
 import { definedFields } from '../common/patch';
 import { editableOverApi } from '../common/rule-file-managed';
+import { AppConfig } from '../config/environment';
 import { DatabaseWriter } from '../database/database-writer';
 import { WEBHOOK_CHANNELS, WebhookChannels } from '../contracts/notifications';
 import { AlertRule } from './alert-rule.entity';
@@ -38,14 +39,18 @@ export class RulesService implements OnModuleInit {
   private readonly rules = new Map<string, AlertRule>();
   readonly changes = new Subject<RuleChange>();
   private queue: Promise<unknown> = Promise.resolve();
+  /** Cluster mode: another instance may change the stored rules. */
+  private readonly clustered: boolean;
 
   constructor(
     @InjectRepository(AlertRule) private readonly repository: Repository<AlertRule>,
     private readonly writer: DatabaseWriter,
     @Inject(WEBHOOK_CHANNELS) private readonly webhooks: WebhookChannels,
     private readonly ruleFile: RuleFileLoader,
-    @Optional() private readonly cluster?: ClusterService,
-  ) {}
+    config: AppConfig,
+  ) {
+    this.clustered = isClustered(config);
+  }
 
   /** Loads the rules, then the rule file's over them (a bad file stops the start). */
   async onModuleInit(): Promise<void> {
@@ -75,11 +80,11 @@ export class RulesService implements OnModuleInit {
    * or closes its alerts.
    */
   async refresh(): Promise<void> {
-    if (this.cluster?.clustered) await this.serially(() => this.reread());
+    if (this.clustered) await this.serially(() => this.reread());
   }
 
   private async reread(): Promise<void> {
-    if (!this.cluster?.clustered) return;
+    if (!this.clustered) return;
     const stored = new Map((await this.repository.find()).map((rule) => [rule.id, rule]));
     for (const [id, rule] of this.rules) if (!stored.has(id)) this.removed(rule);
     for (const [id, rule] of stored)

@@ -3,7 +3,8 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { Counter } from 'prom-client';
 import { FindOptionsWhere, In, LessThanOrEqual, MoreThan, Not, Repository } from 'typeorm';
 import { serviceVersion } from '../common/project';
-import { ClusterService } from '../cluster/cluster.service';
+import { isClustered } from '../cluster/cluster-mode';
+import { LeaderOnly, LeaderWork, LeadershipHooks } from '../cluster/leader-only';
 import { AppConfig } from '../config/environment';
 import { DatabaseWriter } from '../database/database-writer';
 import { PrometheusService } from '../metrics/prometheus.service';
@@ -32,7 +33,8 @@ const HOLD_MS = 30_000;
  * retried with exponential backoff and jitter. At start it resumes whatever is pending.
  */
 @Injectable()
-export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
+@LeaderWork()
+export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy, LeadershipHooks {
   private readonly logger = new Logger(DeliveryWorker.name);
   private readonly inFlight = new Map<number, Promise<void>>();
   private readonly busy = new Map<string, number>();
@@ -50,9 +52,8 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
   constructor(
     @InjectRepository(WebhookChannel) private readonly channels: Repository<WebhookChannel>,
     private readonly writer: DatabaseWriter,
-    config: AppConfig,
+    private readonly config: AppConfig,
     prometheus: PrometheusService,
-    private readonly cluster: ClusterService,
   ) {
     this.baseMs = config.get('MC_WEBHOOK_RETRY_BASE', { infer: true }) * 1000;
     this.allowLinkLocal = config.get('MC_WEBHOOK_ALLOW_LINK_LOCAL', { infer: true });
@@ -65,9 +66,12 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   onApplicationBootstrap(): void {
-    this.cluster.whenLeadershipChanges((leader) => leader && this.kick());
     // Other instances of a cluster queue notifications too: the leader looks for them as often.
-    if (this.cluster.clustered) this.poll = setInterval(() => this.kick(), CLUSTER_POLL_MS).unref();
+    if (isClustered(this.config)) this.poll = setInterval(() => this.kick(), CLUSTER_POLL_MS).unref();
+  }
+
+  /** Resumes whatever is pending: at start, or what the last leader left. */
+  startLeading(): void {
     this.kick();
   }
 
@@ -107,9 +111,10 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   /** Runs a pass now, or right after the one running. */
+  // One instance of a cluster delivers, so no notification goes out twice.
+  @LeaderOnly()
   private kick(): void {
-    // One instance of a cluster delivers, so no notification goes out twice.
-    if (this.stop.signal.aborted || !this.cluster.isLeader) return;
+    if (this.stop.signal.aborted) return;
     if (this.passing) return void (this.again = true);
     this.passing = this.pass()
       .catch((error: Error) => this.logger.error(`Delivery pass failed: ${error.message}`))
