@@ -36,7 +36,7 @@ export class AppModule {
       imports: [
         ...foundationModules(),
         LoggingModule.forRoot(),
-        ClusterModule.forRoot({ imports: [EventsModule], outbox: EventsService }),
+        ClusterModule.forRoot({ imports: [EventsModule], events: EventsService }),
         DiscoveryModule,
         WorkspaceModule,
         OpenClawModule,

@@ -135,6 +135,20 @@ describe('OpenClaw source: a real OpenClaw run (committed fixture)', () => {
     expect(activity).toEqual([...activity].sort((a, b) => b - a));
   });
 
+  it('pages the sessions one at a time with the cursor, each once and in the order of the whole list', async () => {
+    const all = (await api(t.url, '/api/sessions')).body.sessions.map((s: { key: string }) => s.key);
+    const paged: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const { status, body } = await api(t.url, `/api/sessions?limit=1${cursor ? `&cursor=${cursor}` : ''}`);
+      expect(status).toBe(200);
+      paged.push(...body.sessions.map((s: { key: string }) => s.key));
+      cursor = body.next_cursor;
+    } while (cursor && paged.length <= all.length);
+    expect(all.length).toBeGreaterThan(1);
+    expect(paged).toEqual(all);
+  });
+
   it('gives a session its runs, tool calls and children, and 404 for an unknown key', async () => {
     const want = expected.sessions.find((s: { tool_calls: number }) => s.tool_calls > 0);
     const { status, body } = await api(t.url, `/api/sessions/${encodeURIComponent(want.key)}`);

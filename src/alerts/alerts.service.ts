@@ -1,7 +1,7 @@
 import { ConflictException, Inject, Injectable, NotFoundException, OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
-import { decodeCursor, encodeCursor } from '../common/cursor';
+import { newestFirst, pageOf } from '../common/cursor';
 import { DomainEventBus } from '../common/domain-event-bus';
 import { DatabaseWriter } from '../database/database-writer';
 import { AlertChange, DomainEvent } from '../contracts/domain-events';
@@ -52,24 +52,14 @@ export class AlertsService implements OnModuleInit {
 
   /** Newest first, keyset-paginated on (started_at, id). */
   async list(q: AlertQuery): Promise<AlertPageDto> {
-    const query = this.alerts
-      .createQueryBuilder('a')
-      .orderBy('a.started_at', 'DESC')
-      .addOrderBy('a.id', 'DESC')
-      .take(q.limit + 1);
+    const query = newestFirst(this.alerts.createQueryBuilder('a'), { time: 'a.started_at', id: 'a.id' }, q);
     if (q.state) query.andWhere('a.state = :state', { state: q.state });
     if (q.rule_id) query.andWhere('a.rule_id = :rule', { rule: q.rule_id });
-    if (q.cursor) {
-      const { timestamp, id } = decodeCursor(q.cursor);
-      query.andWhere('(a.started_at < :ts OR (a.started_at = :ts AND a.id < :id))', { ts: timestamp, id });
-    }
-    const rows = await query.getMany();
-    const page = rows.slice(0, q.limit);
-    const last = page[page.length - 1];
-    return {
-      alerts: page.map(toAlertDto),
-      next_cursor: rows.length > q.limit ? encodeCursor({ timestamp: last.started_at, id: last.id }) : null,
-    };
+    const { items, next_cursor } = pageOf(await query.getMany(), q.limit, (a) => ({
+      timestamp: a.started_at,
+      id: a.id,
+    }));
+    return { alerts: items.map(toAlertDto), next_cursor };
   }
 
   /** Records who acknowledged it and notifies `acked`; it does not stop the alert from resolving. */

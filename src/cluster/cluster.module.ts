@@ -2,7 +2,9 @@ import { DynamicModule, Module, ModuleMetadata, Type } from '@nestjs/common';
 import { DOMAIN_EVENT_FILTER } from '../common/domain-event-bus';
 import { ClusterService } from './cluster.service';
 import { LeaderOnlyEvents } from './leader-only.registry';
-import { OUTBOX_STORE, OutboxSweeper, OutboxStore } from './outbox-sweeper';
+import { OutboxModule } from './outbox.module';
+import { EVENT_STORE, EventStore, OutboxSweeper } from './outbox-sweeper';
+import { ScheduledRunsRepository } from './scheduled-runs.repository';
 import { SharedView } from './shared-view';
 
 /**
@@ -14,20 +16,21 @@ import { SharedView } from './shared-view';
 @Module({})
 export class ClusterModule {
   /**
-   * `outbox`, a provider of one of `imports`, keeps the events' outbox: the app's composition names
-   * it, so that this floor imports no feature.
+   * `events`, a provider of one of `imports`, gives the outbox sweeper the events to broadcast again:
+   * the app's composition names it, so that this floor imports no feature.
    */
-  static forRoot(options: { imports: ModuleMetadata['imports']; outbox: Type<OutboxStore> }): DynamicModule {
+  static forRoot(options: { imports: ModuleMetadata['imports']; events: Type<EventStore> }): DynamicModule {
     return {
       module: ClusterModule,
       global: true,
-      imports: options.imports,
+      imports: [...(options.imports ?? []), OutboxModule],
       providers: [
         ClusterService,
+        ScheduledRunsRepository,
         OutboxSweeper,
         SharedView,
         { provide: DOMAIN_EVENT_FILTER, useClass: LeaderOnlyEvents },
-        { provide: OUTBOX_STORE, useExisting: options.outbox },
+        { provide: EVENT_STORE, useExisting: options.events },
       ],
       exports: [ClusterService, SharedView, DOMAIN_EVENT_FILTER],
     };

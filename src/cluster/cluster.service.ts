@@ -1,10 +1,9 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/environment';
 import { isClustered } from './cluster-mode';
 import { LeaderElection } from './leader-election';
 import { BusListener, BusMessage, DeliveredMessage, RedisBus } from './redis-bus';
+import { ScheduledRunsRepository } from './scheduled-runs.repository';
 
 export type Role = 'leader' | 'follower';
 
@@ -36,7 +35,7 @@ export class ClusterService implements OnApplicationBootstrap, OnModuleDestroy {
 
   constructor(
     private readonly config: AppConfig,
-    @InjectDataSource() private readonly db: DataSource,
+    private readonly runs: ScheduledRunsRepository,
   ) {
     this.id = config.get('MC_INSTANCE_ID', { infer: true });
     const url = config.get('MC_DATABASE_URL', { infer: true });
@@ -133,12 +132,8 @@ export class ClusterService implements OnApplicationBootstrap, OnModuleDestroy {
     if (!this.isLeader) return false;
     if (!this.election) return true;
     // Slots older than two days cannot come round again: their rows go now and then.
-    if (++this.claims % 1000 === 0)
-      await this.db
-        .sql`DELETE FROM "scheduled_runs" WHERE "slot" < ${new Date(Date.now() - 2 * 86_400_000).toISOString()}`;
-    const claimed = await this.db
-      .sql`INSERT INTO "scheduled_runs" ("job", "slot", "instance") VALUES (${job}, ${slot.toISOString()}, ${this.id}) ON CONFLICT DO NOTHING RETURNING "job"`;
-    return claimed.length > 0;
+    if (++this.claims % 1000 === 0) await this.runs.deleteBefore(new Date(Date.now() - 2 * 86_400_000));
+    return this.runs.claim(job, slot, this.id);
   }
 
   async health() {

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { Client } from 'pg';
+import { advisoryLockSql } from '../database/postgres-sql';
 
 /** Any number, the same for every instance of a cluster: the advisory lock the leader holds. */
 const LEADER_LOCK = 7_060_002;
@@ -39,8 +40,8 @@ export class LeaderElection {
     try {
       if (!this.client) await this.connect();
       const client = this.client as Client;
-      if (this.leader) await client.query('SELECT 1');
-      else if ((await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [LEADER_LOCK])).rows[0].ok)
+      if (this.leader) await client.query(advisoryLockSql.ping);
+      else if ((await client.query<{ ok: boolean }>(advisoryLockSql.tryLock, [LEADER_LOCK])).rows[0].ok)
         this.become(true);
     } catch (error) {
       this.logger.warn(`Leadership connection failed: ${(error as Error).message}`);

@@ -3,6 +3,7 @@ import { DomainEventBus } from '../common/domain-event-bus';
 import { DomainEvent, LoggedEvent } from '../contracts/domain-events';
 import { ClusterService } from './cluster.service';
 import { LeaderOnly } from './leader-only';
+import { OutboxRepository } from './outbox.repository';
 
 const TICK_MS = 1_000;
 /** The leader looks for rows left behind every this many ticks. */
@@ -10,20 +11,17 @@ const SWEEP_EVERY = 5;
 /** A row younger than this may still be on its way to the bus from the instance that wrote it. */
 const GRACE_MS = 10_000;
 
-/** The events' outbox, which the events module keeps; the app's composition hands it to ClusterModule. */
-export interface OutboxStore {
-  /** The oldest rows written before `before`, with their events' ids. */
-  outboxBefore(before: Date): Promise<{ id: number; event_ids: number[] }[]>;
-  clearOutbox(ids: number[]): Promise<void>;
+/** Where the sweeper reads again the events of a row left behind: the events module, handed over by the app's composition. */
+export interface EventStore {
   /** These events, in id order. */
   byIds(ids: number[]): Promise<LoggedEvent[]>;
 }
 
-export const OUTBOX_STORE = Symbol('OutboxStore');
+export const EVENT_STORE = Symbol('EventStore');
 
 /**
  * Cluster mode: every request's events get an outbox row in the transaction that stores them (see
- * EventBatcher and OutboxStore.outboxBefore), and their broadcast is appended to the bus under that
+ * EventBatcher and OutboxRepository), and their broadcast is appended to the bus under that
  * row's id, once. Each instance deletes, every second, the rows whose broadcast Redis took. The
  * leader sweeps rows older than 10 s: those the bus has taken are deleted; the others (their instance
  * died before Redis took them, or Redis lost them) are broadcast again from the stored events, and
@@ -38,7 +36,8 @@ export class OutboxSweeper implements OnApplicationBootstrap, OnModuleDestroy {
 
   constructor(
     private readonly cluster: ClusterService,
-    @Inject(OUTBOX_STORE) private readonly events: OutboxStore,
+    private readonly outbox: OutboxRepository,
+    @Inject(EVENT_STORE) private readonly events: EventStore,
     private readonly bus: DomainEventBus,
   ) {}
 
@@ -55,18 +54,18 @@ export class OutboxSweeper implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private async tick(): Promise<void> {
-    await this.events.clearOutbox(this.cluster.takeConfirmed());
+    await this.outbox.delete(this.cluster.takeConfirmed());
     if (++this.ticks % SWEEP_EVERY === 0) await this.sweep();
   }
 
   /** The rows left behind, a page at a time. */
   @LeaderOnly()
   private async sweep(): Promise<void> {
-    const rows = await this.events.outboxBefore(new Date(Date.now() - GRACE_MS));
+    const rows = await this.outbox.before(new Date(Date.now() - GRACE_MS));
     if (!rows.length) return;
     const taken = await this.cluster.published(rows.map((row) => row.id));
     if (!taken) return;
-    await this.events.clearOutbox(rows.filter((row) => taken.has(row.id)).map((row) => row.id));
+    await this.outbox.delete(rows.filter((row) => taken.has(row.id)).map((row) => row.id));
     for (const row of rows.filter((r) => !taken.has(r.id))) {
       const events = await this.events.byIds(row.event_ids);
       this.logger.warn(`Broadcasting again ${events.length} events the bus never took (outbox row ${row.id})`);

@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { PostgresConnectionOptions } from 'typeorm/driver/postgres/PostgresConnectionOptions';
 import { withoutPassword } from '../config/environment';
 import { POSTGRES_MIGRATIONS } from './migrations/postgres';
+import { advisoryLockSql } from './postgres-sql';
 
 /** bigint (COUNT, ids, token totals) and numeric (SUM, AVG) */
 const AS_NUMBER = new Set([types.builtins.INT8, types.builtins.NUMERIC]);
@@ -60,10 +61,10 @@ export async function initializePostgres(options: PostgresConnectionOptions): Pr
     await db.initialize();
     const runner = db.createQueryRunner();
     try {
-      await runner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+      await runner.query(advisoryLockSql.lock, [MIGRATION_LOCK]);
       await db.runMigrations({ transaction: 'all' });
     } finally {
-      await runner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
+      await runner.query(advisoryLockSql.unlock, [MIGRATION_LOCK]).catch(() => undefined);
       await runner.release();
     }
     return db;

@@ -18,3 +18,16 @@ export const postgresSql: EngineSql = {
   // Ids from a sequence shared by concurrent transactions need not be consecutive: each row says its own.
   insertedIds: (rows) => (rows as { id: number }[]).map((row) => Number(row.id)),
 };
+
+/**
+ * PostgreSQL's advisory locks, held by a session until it unlocks or closes: the migrations' (one
+ * instance at a time) and the cluster's leadership (see LeaderElection). `$1` is the lock's number.
+ */
+export const advisoryLockSql = {
+  lock: 'SELECT pg_advisory_lock($1)',
+  unlock: 'SELECT pg_advisory_unlock($1)',
+  /** One row whose `ok` says whether the lock was free and is now held. */
+  tryLock: 'SELECT pg_try_advisory_lock($1) AS ok',
+  /** Whether the session still answers: a lock holder checks it lives. */
+  ping: 'SELECT 1',
+};

@@ -1,9 +1,10 @@
 import { Injectable, OnModuleDestroy } from '@nestjs/common';
 import { AppConfig } from '../config/environment';
 import { DatabaseWriter } from '../database/database-writer';
-import { insertStatement, rowsPerStatement } from '../database/insert-rows';
 import { jsonOf } from '../common/json';
+import { OutboxRepository } from '../cluster/outbox.repository';
 import { LoggedEvent } from '../contracts/domain-events';
+import { EventInsert, EVENTS_PER_STATEMENT, EventsRepository } from './events.repository';
 
 export type NewEvent = Omit<LoggedEvent, 'id'>;
 
@@ -16,16 +17,15 @@ export interface Appended {
 interface Waiting {
   rows: NewEvent[];
   /** The rows as inserted, their data serialised once. */
-  records: Record<(typeof COLUMNS)[number], string | null>[];
+  records: EventInsert[];
   /** Length of the serialised data, in characters (bytes, for ASCII). */
   bytes: number;
   resolve: (stored: Appended) => void;
   reject: (error: unknown) => void;
 }
 
-const COLUMNS = ['timestamp', 'event_type', 'agent_id', 'data'] as const;
 /** A group is one INSERT statement, which the database commits atomically by itself. */
-const MAX_GROUP_ROWS = rowsPerStatement(COLUMNS.length);
+const MAX_GROUP_ROWS = EVENTS_PER_STATEMENT;
 /**
  * The driver and SQLite each copy a statement's values outside the JavaScript heap, so groups of large
  * events are kept small: at most this much data, or a single request of any size.
@@ -55,6 +55,8 @@ export class EventBatcher implements OnModuleDestroy {
 
   constructor(
     private readonly writer: DatabaseWriter,
+    private readonly events: EventsRepository,
+    private readonly outboxRows: OutboxRepository,
     config: AppConfig,
   ) {
     this.outbox = Boolean(config.get('MC_REDIS_URL', { infer: true }));
@@ -111,7 +113,9 @@ export class EventBatcher implements OnModuleDestroy {
   private async write(group: Waiting[], written: () => void): Promise<void> {
     const records = group.flatMap((w) => w.records);
     const outcome = await (
-      this.outbox ? this.writeWithOutbox(group, records) : this.insert(records).then((ids) => ({ ids, boxes: [] }))
+      this.outbox
+        ? this.writeWithOutbox(group, records)
+        : this.events.insert(records).then((ids) => ({ ids, boxes: [] }))
     ).then(
       (stored) => ({ stored }),
       (error: unknown) => ({ error }),
@@ -139,29 +143,13 @@ export class EventBatcher implements OnModuleDestroy {
     group.forEach((w, i) => w.resolve({ events: w.rows.map(stored), outbox: boxes[i] ?? null }));
   }
 
-  /** One statement, which the database commits atomically by itself. */
-  private async insert(records: Waiting['records']): Promise<number[]> {
-    const { sql } = this.writer;
-    return sql.insertedIds(
-      await this.writer.statement(...insertStatement(sql, 'events', COLUMNS, records)),
-      records.length,
-    );
-  }
-
-  private writeWithOutbox(group: Waiting[], records: Waiting['records']): Promise<{ ids: number[]; boxes: number[] }> {
-    const { sql } = this.writer;
+  /** The events and each request's outbox row, in one transaction. */
+  private writeWithOutbox(group: Waiting[], records: EventInsert[]): Promise<{ ids: number[]; boxes: number[] }> {
     return this.writer.transaction(async (m) => {
-      const ids = sql.insertedIds(await m.query(...insertStatement(sql, 'events', COLUMNS, records)), records.length);
-      const createdAt = new Date().toISOString();
+      const ids = await this.events.insertIn(m, records);
       let offset = 0;
-      const rows = group.map((w) => ({
-        event_ids: JSON.stringify(ids.slice(offset, (offset += w.rows.length))),
-        created_at: createdAt,
-      }));
-      const boxes = sql.insertedIds(
-        await m.query(...insertStatement(sql, 'events_outbox', ['event_ids', 'created_at'], rows)),
-        rows.length,
-      );
+      const perRequest = group.map((w) => ids.slice(offset, (offset += w.rows.length)));
+      const boxes = await this.outboxRows.insertIn(m, perRequest, new Date().toISOString());
       return { ids, boxes };
     });
   }

@@ -1,18 +1,20 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { OutboxModule } from '../cluster/outbox.module';
 import { DatabaseModule } from '../database/database.module';
 import { EventBatcher } from './event-batcher';
 import { EventRecord } from './event.entity';
 import { EventsController } from './events.controller';
 import { EventsListener } from './events.listener';
+import { EventsRepository } from './events.repository';
 import { EventsService } from './events.service';
 import { EventWindowService } from './event-window.service';
 import { IngestGate } from './ingest-gate';
 
 @Module({
-  imports: [DatabaseModule, TypeOrmModule.forFeature([EventRecord])],
+  imports: [DatabaseModule, OutboxModule, TypeOrmModule.forFeature([EventRecord])],
   controllers: [EventsController],
-  providers: [EventsService, EventBatcher, EventsListener, IngestGate, EventWindowService],
+  providers: [EventsRepository, EventsService, EventBatcher, EventsListener, IngestGate, EventWindowService],
   exports: [EventsService, EventBatcher, EventWindowService],
 })
 export class EventsModule {}

@@ -1,7 +1,7 @@
 import { HttpException, HttpStatus, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, In, Repository } from 'typeorm';
-import { decodeCursor, encodeCursor } from '../common/cursor';
+import { newestFirst, pageOf } from '../common/cursor';
 import { DatabaseWriter } from '../database/database-writer';
 import type { AlertView, RuleView } from '../contracts/alerts';
 import { Delivery } from './delivery.entity';
@@ -100,24 +100,14 @@ export class NotificationsService {
 
   /** Newest first, keyset-paginated on (created_at, id). */
   async list(q: DeliveryQuery): Promise<DeliveryPageDto> {
-    const query = this.deliveries
-      .createQueryBuilder('d')
-      .orderBy('d.created_at', 'DESC')
-      .addOrderBy('d.id', 'DESC')
-      .take(q.limit + 1);
+    const query = newestFirst(this.deliveries.createQueryBuilder('d'), { time: 'd.created_at', id: 'd.id' }, q);
     if (q.channel_id) query.andWhere('d.channel_id = :channel', { channel: q.channel_id });
     if (q.status) query.andWhere('d.status = :status', { status: q.status });
-    if (q.cursor) {
-      const { timestamp, id } = decodeCursor(q.cursor);
-      query.andWhere('(d.created_at < :ts OR (d.created_at = :ts AND d.id < :id))', { ts: timestamp, id });
-    }
-    const rows = await query.getMany();
-    const page = rows.slice(0, q.limit);
-    const last = page[page.length - 1];
-    return {
-      deliveries: page.map(toDeliveryDto),
-      next_cursor: rows.length > q.limit ? encodeCursor({ timestamp: last.created_at, id: last.id }) : null,
-    };
+    const { items, next_cursor } = pageOf(await query.getMany(), q.limit, (d) => ({
+      timestamp: d.created_at,
+      id: d.id,
+    }));
+    return { deliveries: items.map(toDeliveryDto), next_cursor };
   }
 }
 

@@ -1,4 +1,5 @@
-import { BadRequestException, Injectable, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
+import { Injectable, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
+import { CursorKey, decodeCursor, pageOf } from '../common/cursor';
 import {
   SessionDetailDto,
   SessionListDto,
@@ -33,7 +34,8 @@ export class SessionsService {
   constructor(private readonly openclaw: OpenClawService) {}
 
   list(query: SessionListQuery, now = Date.now()): SessionListDto {
-    const after = query.cursor ? decodeCursor(query.cursor) : null;
+    const cursor = query.cursor ? decodeCursor(query.cursor, 'text') : null;
+    const after = cursor ? { at: Date.parse(cursor.timestamp), key: cursor.id } : null;
     const sessions = this.openclaw
       .listSessions()
       .filter((s) => !query.agent_id || s.agent_id === query.agent_id)
@@ -45,9 +47,8 @@ export class SessionsService {
       )
       .sort(newestFirst)
       .filter((s) => !after || newestFirst(s, after) > 0);
-    const page = sessions.slice(0, query.limit);
-    const last = page.at(-1);
-    return { sessions: page, next_cursor: sessions.length > query.limit && last ? encodeCursor(last) : null };
+    const { items, next_cursor } = pageOf(sessions, query.limit, keyOf);
+    return { sessions: items, next_cursor };
   }
 
   async get(key: string): Promise<SessionDetailDto> {
@@ -228,22 +229,8 @@ function newestFirst(
   return at(b) - at(a) || a.key.localeCompare(b.key);
 }
 
-function encodeCursor(s: SessionView): string {
-  return Buffer.from(JSON.stringify([activity(s), s.key])).toString('base64url');
-}
-
-function decodeCursor(cursor: string): { at: number; key: string } {
-  try {
-    const [at, key] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (typeof at === 'number' && typeof key === 'string') return { at, key };
-  } catch {
-    // falls through to the same answer as any other bad cursor
-  }
-  throw new BadCursorException();
-}
-
-class BadCursorException extends BadRequestException {
-  constructor() {
-    super({ message: 'cursor is not a cursor this service gave out' });
-  }
+/** Where a page of sessions stops: the last one's activity and key. */
+function keyOf(s: SessionView): CursorKey<string> {
+  const at = activity(s);
+  return { timestamp: new Date(Number.isFinite(at) ? at : 0).toISOString(), id: s.key };
 }
