@@ -6,9 +6,11 @@ import { EventsModule } from '../events/events.module';
 import { OpenClawModule } from '../openclaw/openclaw.module';
 import { WorkspaceModule } from '../workspace/workspace.module';
 import { AgentMetric } from './agent-metric.entity';
+import { MetricsEventLogListener } from './event-log.listener';
 import { MetricsCollectorService } from './metrics-collector.service';
 import { MetricsRetentionService } from './metrics-retention.service';
 import { MetricsController } from './metrics.controller';
+import { MetricsMetricsListener } from './metrics.listener';
 import { MetricsRepository } from './metrics.repository';
 import { MetricsScheduler } from './metrics.scheduler';
 import { MetricsService } from './metrics.service';
@@ -32,6 +34,8 @@ import { SystemMetric } from './system-metric.entity';
     MetricsRetentionService,
     MetricsScheduler,
     PrometheusService,
+    MetricsEventLogListener,
+    MetricsMetricsListener,
   ],
   exports: [MetricsCollectorService, MetricsRetentionService, MetricsService, PrometheusService],
 })

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { OnEvent } from '@nestjs/event-emitter';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { DomainEvent, EventsLoggedEvent, MetricsCollectedEvent } from '../contracts/domain-events';
+import type { LoggedEvent } from '../contracts/domain-events';
+import type { SystemMetricRow } from '../contracts/metric-figures';
 import { FleetService } from '../agents/fleet.service';
 import { EventBatcher } from '../events/event-batcher';
 import { WorkspaceService } from '../workspace/workspace.service';
@@ -97,8 +97,7 @@ export class PrometheusService {
     collectDefaultMetrics({ register: this.registry, prefix: 'mission_control_' });
   }
 
-  @OnEvent(DomainEvent.EventsLogged)
-  onEventsLogged({ events }: EventsLoggedEvent): void {
+  countEvents(events: LoggedEvent[]): void {
     for (const event of events) {
       const counted = this.eventTypes.has(event.type) || this.eventTypes.size < MAX_EVENT_TYPE_LABELS;
       if (counted) this.eventTypes.add(event.type);
@@ -108,13 +107,12 @@ export class PrometheusService {
     }
   }
 
-  @OnEvent(DomainEvent.MetricsCollected)
-  onCollected({ system, duration_ms }: MetricsCollectedEvent): void {
+  showCollection(system: SystemMetricRow, durationMs: number): void {
     setFinite(this.completed, {}, system.total_tasks_completed);
     setFinite(this.failed, {}, system.total_tasks_failed);
     setFinite(this.health, {}, system.system_health_score);
     setFinite(this.eventsPerMinute, {}, system.events_per_minute);
-    this.collection.observe(duration_ms / 1000);
+    this.collection.observe(durationMs / 1000);
   }
 
   async render(): Promise<string> {

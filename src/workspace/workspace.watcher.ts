@@ -1,11 +1,9 @@
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
-import { OnEvent } from '@nestjs/event-emitter';
 import { FSWatcher, watch } from 'chokidar';
 import { access } from 'node:fs/promises';
 import { relative, sep } from 'node:path';
 import { LeaderWork, LeadershipHooks } from '../cluster/leader-only';
 import { AppConfig } from '../config/environment';
-import { DomainEvent } from '../contracts/domain-events';
 import { WorkspaceService } from './workspace.service';
 
 const AGENT_FILES = new Set(['state.json', 'agent.json', 'SOUL.md']);
@@ -78,8 +76,7 @@ export class WorkspaceWatcher implements LeadershipHooks, OnModuleDestroy {
   }
 
   /** A restore swaps folders under the watcher: watch the new ones and read everything again. */
-  @OnEvent(DomainEvent.BackupRestored)
-  async onRestored(): Promise<void> {
+  async restored(): Promise<void> {
     await this.stopWatching();
     await this.checkOnce();
   }
