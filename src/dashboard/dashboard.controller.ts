@@ -1,7 +1,7 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { ApiTokens } from '../common/api-tokens';
-import { RealtimeGateway } from '../realtime/realtime.gateway';
+import { RealtimeService } from '../realtime/realtime.service';
 
 export class DashboardConfigDto {
   /** The WebSocket gateway's port on this host. */
@@ -14,13 +14,13 @@ export class DashboardConfigDto {
 @Controller('api/dashboard')
 export class DashboardController {
   constructor(
-    private readonly gateway: RealtimeGateway,
+    private readonly realtime: RealtimeService,
     private readonly tokens: ApiTokens,
   ) {}
 
   /** What the dashboard page needs to connect. */
   @Get('config')
   settings(): DashboardConfigDto {
-    return { ws_port: this.gateway.port, token_required: this.tokens.configured };
+    return { ws_port: this.realtime.port, token_required: this.tokens.configured };
   }
 }
