@@ -50,7 +50,7 @@ interface ClientState {
 type Reply = Record<string, unknown>;
 
 /**
- * The only code that knows sockets: it broadcasts the messages RealtimeListener makes of domain
+ * The only code that knows sockets: it broadcasts the messages its listeners (*.listener.ts) make of domain
  * events, keeps the last ones for clients that resume, and answers what clients ask. Every broadcast
  * message gets the next `seq` (in cluster mode, from the bus) and is serialised once, whatever the
  * number of clients.
