@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { AgentNotFoundException } from './agent-not-found.exception';
 import { FleetService } from './fleet.service';
-import { AgentStatus } from '../contracts/fleet';
-import { AgentDetailDto, AgentDto, toAgentDto } from './dto/agent.dto';
+import { agentView, AgentStatus } from '../contracts/fleet';
+import { AgentDetailDto, AgentDto } from './dto/agent.dto';
 
 @Injectable()
 export class AgentsService {
@@ -12,12 +12,12 @@ export class AgentsService {
     return this.fleet
       .listAgents()
       .filter((agent) => !status || agent.status === status)
-      .map((agent) => toAgentDto(agent));
+      .map((agent) => agentView(agent));
   }
 
   get(id: string): AgentDetailDto {
     const agent = this.fleet.getAgent(id);
     if (!agent) throw new AgentNotFoundException(id);
-    return { ...toAgentDto(agent), state: agent.state };
+    return { ...agentView(agent), state: agent.state };
   }
 }

@@ -53,6 +53,61 @@ export interface Agent {
 
 export type AgentSource = 'openclaw' | 'workspace';
 
+/** Task figures derived from the agent's own files. */
+export interface AgentTaskRates {
+  tasks_completed: number;
+  tasks_failed: number;
+  tasks_in_progress: number;
+  /** failed / (completed + failed); 0 when there is nothing yet. */
+  error_rate: number;
+  /** completed / (completed + failed); 1 when there is nothing yet. */
+  success_rate: number;
+}
+
+/** An agent as the API and the gateway show it (the gateway's `agent_status` adds `state`). */
+export interface AgentView {
+  id: string;
+  name: string;
+  codename: string | null;
+  role: string | null;
+  status: AgentStatus;
+  raw_status: string | null;
+  current_tasks: string[];
+  tasks_completed: number;
+  tasks_failed: number;
+  last_active: string | null;
+  metrics: AgentTaskRates;
+  sources: AgentSource[];
+  model: string | null;
+  emoji: string | null;
+}
+
+export function agentView(agent: Agent): AgentView {
+  const finished = agent.tasks_completed + agent.tasks_failed;
+  return {
+    id: agent.id,
+    name: agent.name,
+    codename: agent.codename,
+    role: agent.role,
+    status: agent.status,
+    raw_status: agent.raw_status,
+    current_tasks: agent.current_tasks,
+    tasks_completed: agent.tasks_completed,
+    tasks_failed: agent.tasks_failed,
+    last_active: agent.last_active,
+    metrics: {
+      tasks_completed: agent.tasks_completed,
+      tasks_failed: agent.tasks_failed,
+      tasks_in_progress: agent.tasks_in_progress,
+      error_rate: finished ? agent.tasks_failed / finished : 0,
+      success_rate: finished ? agent.tasks_completed / finished : 1,
+    },
+    sources: agent.sources,
+    model: agent.model,
+    emoji: agent.emoji,
+  };
+}
+
 /** An agent as OpenClaw's own records show it. */
 export interface OpenClawAgent {
   id: string;

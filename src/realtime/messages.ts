@@ -1,4 +1,3 @@
-import { toAgentDto } from '../agents/dto/agent.dto';
 import {
   AlertChangedEvent,
   AgentRemovedEvent,
@@ -16,7 +15,7 @@ import {
 import { jsonOf } from '../common/json';
 import type { SystemFigure } from '../contracts/metric-figures';
 import { placeAgents } from '../contracts/office-layout';
-import { Agent, OfficeState } from '../contracts/fleet';
+import { Agent, agentView, OfficeState } from '../contracts/fleet';
 import { BroadcastType } from './channels';
 
 /** One message to broadcast: its type, data, and the agent it is about (for `agent:<id>` channels). */
@@ -74,7 +73,7 @@ export function notification(
 export function agentStatus(agent: Agent, extra: Record<string, unknown> = {}): Outgoing {
   return {
     type: 'agent_status',
-    data: { agent: agent.id, state: { ...toAgentDto(agent), state: agent.state, ...extra } },
+    data: { agent: agent.id, state: { ...agentView(agent), state: agent.state, ...extra } },
     agentId: agent.id,
   };
 }

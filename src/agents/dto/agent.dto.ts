@@ -1,10 +1,10 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { Agent, AGENT_STATUSES, AgentSource, AgentStatus } from '../../contracts/fleet';
+import { AGENT_STATUSES, AgentSource, AgentStatus, AgentTaskRates, AgentView } from '../../contracts/fleet';
 
 const AGENT_SOURCES: AgentSource[] = ['openclaw', 'workspace'];
 
 /** Task figures derived from the agent's own files. */
-export class AgentMetricsDto {
+export class AgentMetricsDto implements AgentTaskRates {
   tasks_completed!: number;
   tasks_failed!: number;
   tasks_in_progress!: number;
@@ -14,7 +14,7 @@ export class AgentMetricsDto {
   success_rate!: number;
 }
 
-export class AgentDto {
+export class AgentDto implements AgentView {
   /** The agent's folder name under mission-control/agents/. */
   id!: string;
   /** From state.json `name`, `agent` or `codename`, agent.json `name`, the SOUL.md heading, else the id. */
@@ -50,35 +50,4 @@ export class AgentDetailDto extends AgentDto {
 
 export class AgentListDto {
   agents!: AgentDto[];
-}
-
-/** The agent as the API and the gateway show it (the gateway's `agent_status` adds `state`). */
-export function toAgentDto(agent: Agent): AgentDto {
-  return {
-    id: agent.id,
-    name: agent.name,
-    codename: agent.codename,
-    role: agent.role,
-    status: agent.status,
-    raw_status: agent.raw_status,
-    current_tasks: agent.current_tasks,
-    tasks_completed: agent.tasks_completed,
-    tasks_failed: agent.tasks_failed,
-    last_active: agent.last_active,
-    metrics: taskRates(agent),
-    sources: agent.sources,
-    model: agent.model,
-    emoji: agent.emoji,
-  };
-}
-
-function taskRates(agent: Agent): AgentMetricsDto {
-  const finished = agent.tasks_completed + agent.tasks_failed;
-  return {
-    tasks_completed: agent.tasks_completed,
-    tasks_failed: agent.tasks_failed,
-    tasks_in_progress: agent.tasks_in_progress,
-    error_rate: finished ? agent.tasks_failed / finished : 0,
-    success_rate: finished ? agent.tasks_completed / finished : 1,
-  };
 }
