@@ -7,13 +7,32 @@ import { AddressInfo } from 'node:net';
  * - a message containing "please fail" gets HTTP 500 (OpenClaw retries, then fails the run);
  * - "please reject" gets HTTP 400 (the run fails at once);
  * - "use a tool" gets one tool call (the first tool the request offers), then text once the tool answered;
+ * - "run the command: <command>" gets one `exec` tool call of that command (to the end of the line), then a
+ *   text that quotes what the tool answered (its output, or OpenClaw's refusal);
+ * - "answer slowly" streams its text in 40 pieces 500 ms apart (20 s; "answer slowly for N seconds" sets N),
+ *   so that a run can be stopped or steered half-way;
  * - anything else gets text.
  * Usage: prompt_tokens = 1000 + the number of messages sent, completion_tokens = 7 + the call's round.
  */
+export interface FakeLlmRequest {
+  at: number;
+  lastUser: string;
+  status: number;
+  /** Every user message of the request, oldest first (a steered message shows here). */
+  users?: string[];
+  /** The tool called, when the answer was a tool call. */
+  tool?: string;
+  /** What the tool answered, on the call after it. */
+  toolResult?: string;
+  /** A slow answer: when its last piece was written, or when the client went away before that. */
+  endedAt?: number;
+  aborted?: boolean;
+}
+
 export interface FakeLlm {
   url: string;
   port: number;
-  requests: { at: number; lastUser: string; status: number }[];
+  requests: FakeLlmRequest[];
   close(): Promise<void>;
 }
 
@@ -45,6 +64,9 @@ export async function startFakeLlm(port = 0): Promise<FakeLlm> {
   };
 }
 
+/** How OpenClaw's own context message (appended as a user message) begins. */
+const INTERNAL_CONTEXT = '<<<BEGIN_OPENCLAW_INTERNAL_CONTEXT>>>';
+
 type ChatMessage = { role: string; content?: unknown; tool_calls?: unknown[] };
 
 function textOf(content: unknown): string {
@@ -72,8 +94,11 @@ function answer(req: IncomingMessage, res: ServerResponse, body: string, request
     .map((m) => textOf(m.content))
     .join('\n');
   const afterTool = turn.some((m) => m.role === 'tool');
+  const toolResult = afterTool ? textOf([...turn].reverse().find((m) => m.role === 'tool')?.content) : undefined;
   const status = /please fail/i.test(lastUser) ? 500 : /please reject/i.test(lastUser) ? 400 : 200;
-  requests.push({ at: Date.now(), lastUser, status });
+  const record: FakeLlmRequest = { at: Date.now(), lastUser, status, users: userTexts(messages) };
+  if (toolResult !== undefined) record.toolResult = toolResult;
+  requests.push(record);
   if (status !== 200) {
     res.writeHead(status, { 'content-type': 'application/json' });
     res.end(
@@ -88,30 +113,58 @@ function answer(req: IncomingMessage, res: ServerResponse, body: string, request
   }
   const tools: { function?: { name?: string } }[] = Array.isArray(request.tools) ? request.tools : [];
   const names = tools.map((t) => t.function?.name).filter((name): name is string => typeof name === 'string');
-  const toolName = names.includes('read') ? 'read' : names[0];
-  const wantsTool = /use a tool/i.test(lastUser) && !afterTool && toolName !== undefined;
+  // Modes that must not carry over to later turns read the newest message of the person, not OpenClaw's context.
+  const newest =
+    turn
+      .filter((m) => m.role === 'user')
+      .map((m) => textOf(m.content))
+      .filter((text) => !text.startsWith(INTERNAL_CONTEXT))
+      .pop() ?? '';
+  const command = /run the command:\s*(.+)/i.exec(newest)?.[1].trim();
+  const toolName = command !== undefined ? 'exec' : names.includes('read') ? 'read' : names[0];
+  const wantsTool =
+    (/use a tool/i.test(lastUser) || command !== undefined) &&
+    !afterTool &&
+    toolName !== undefined &&
+    names.includes(toolName);
   const usage = { prompt_tokens: 1000 + messages.length, completion_tokens: afterTool ? 9 : 7 };
-  const text = afterTool ? 'The tool answered; done.' : `Hello from the fake model (${messages.length} messages).`;
+  const text = afterTool
+    ? command !== undefined
+      ? `The tool answered: ${(toolResult ?? '').slice(0, 400)}`
+      : 'The tool answered; done.'
+    : `Hello from the fake model (${messages.length} messages).`;
   const toolCall = {
     index: 0,
     id: `call_${messages.length}`,
     type: 'function',
-    function: { name: toolName, arguments: toolArguments(toolName) },
+    function: {
+      name: toolName,
+      arguments: command !== undefined ? JSON.stringify({ command }) : toolArguments(toolName),
+    },
   };
+  if (wantsTool) record.tool = toolName;
   const id = `chatcmpl-${requests.length}`;
+  const slow = /answer slowly/i.test(newest) && !afterTool;
   if (request.stream) {
     res.writeHead(200, { 'content-type': 'text/event-stream' });
     const chunk = (delta: object, finish: string | null) =>
       `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created: 0, model: 'm1', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+    const finish = () => {
+      res.write(chunk({}, wantsTool ? 'tool_calls' : 'stop'));
+      const total = { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens };
+      res.write(
+        `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created: 0, model: 'm1', choices: [], usage: total })}\n\n`,
+      );
+      res.end('data: [DONE]\n\n');
+    };
     res.write(chunk({ role: 'assistant', content: '' }, null));
+    if (slow) {
+      streamSlowly(res, record, newest, (piece) => chunk({ content: piece }, null), finish);
+      return;
+    }
     if (wantsTool) res.write(chunk({ tool_calls: [toolCall] }, null));
     else res.write(chunk({ content: text }, null));
-    res.write(chunk({}, wantsTool ? 'tool_calls' : 'stop'));
-    const total = { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens };
-    res.write(
-      `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created: 0, model: 'm1', choices: [], usage: total })}\n\n`,
-    );
-    res.end('data: [DONE]\n\n');
+    finish();
     return;
   }
   res.setHeader('content-type', 'application/json');
@@ -127,6 +180,41 @@ function answer(req: IncomingMessage, res: ServerResponse, body: string, request
       usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens },
     }),
   );
+}
+
+function userTexts(messages: ChatMessage[]): string[] {
+  return messages.filter((m) => m.role === 'user').map((m) => textOf(m.content));
+}
+
+/** Writes a slow answer's 40 pieces at even intervals, stopping (and noting it) if the client goes away. */
+function streamSlowly(
+  res: ServerResponse,
+  record: FakeLlmRequest,
+  message: string,
+  piece: (text: string) => string,
+  finish: () => void,
+): void {
+  const seconds = Number(/answer slowly for (\d+(?:\.\d+)?) seconds?/i.exec(message)?.[1] ?? 20);
+  const pieces = 40;
+  let sent = 0;
+  const timer = setInterval(
+    () => {
+      if (res.destroyed || res.writableEnded) return;
+      res.write(piece(`slow piece ${++sent} of ${pieces}. `));
+      if (sent < pieces) return;
+      clearInterval(timer);
+      record.endedAt = Date.now();
+      finish();
+    },
+    (seconds * 1000) / pieces,
+  );
+  res.once('close', () => {
+    clearInterval(timer);
+    if (sent < pieces) {
+      record.aborted = true;
+      record.endedAt = Date.now();
+    }
+  });
 }
 
 /** Arguments that the usual read-only tools accept. */

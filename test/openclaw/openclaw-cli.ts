@@ -50,6 +50,8 @@ export interface ConfigOptions {
   agents?: AgentSpec[];
   /** Where the gateway writes its log (default: `<stateDir>/logs/openclaw.log`); null leaves logging out. */
   logFile?: string | null;
+  /** `tools.exec.mode: "ask"`: a model's exec call of a plain command waits for a reviewer's decision. */
+  execAsk?: boolean;
 }
 
 /** `openclaw.json` as a user writes it: JSON5, with the agents as a list (`agents.list`). */
@@ -93,7 +95,7 @@ ${list}
     },
   },
   gateway: { mode: "local", port: ${options.gatewayPort}, bind: "loopback", auth: { mode: "token", token: ${q(options.gatewayToken)} } },
-${logFile ? `  logging: { file: ${q(logFile)} },\n` : ''}}
+${logFile ? `  logging: { file: ${q(logFile)} },\n` : ''}${options.execAsk ? '  tools: { exec: { mode: "ask" } },\n' : ''}}
 `;
 }
 
