@@ -2,7 +2,8 @@ import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiNotFoundResponse, ApiTags } from '@nestjs/swagger';
 import { ErrorDto } from '../common/error.dto';
 import { AgentsService } from './agents.service';
-import { AgentIdParams, ListAgentsQuery } from './dto/agent-query.dto';
+import { AgentIdParams } from '../common/agent-id.dto';
+import { ListAgentsQuery } from './dto/agent-query.dto';
 import { AgentDetailDto, AgentListDto } from './dto/agent.dto';
 
 @ApiTags('agents')

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { AgentNotFoundException } from './agent-not-found.exception';
+import { AgentNotFoundException } from '../common/agent-not-found.exception';
 import { FleetService } from './fleet.service';
 import { agentView, AgentStatus } from '../contracts/fleet';
 import { AgentDetailDto, AgentDto } from './dto/agent.dto';

@@ -1,6 +1,6 @@
 import { Controller, Get, Header, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { AgentIdParams } from '../agents/dto/agent-query.dto';
+import { AgentIdParams } from '../common/agent-id.dto';
 import { ErrorDto } from '../common/error.dto';
 import { ApiInsufficientStorageResponse } from '../common/insufficient-storage.exception';
 import {

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { AgentNotFoundException } from '../agents/agent-not-found.exception';
+import { AgentNotFoundException } from '../common/agent-not-found.exception';
 import { placeAgents, ZONE_LAYOUT } from '../contracts/office-layout';
 import { FleetService } from '../agents/fleet.service';
 import { WorkspaceService } from '../workspace/workspace.service';
