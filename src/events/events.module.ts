@@ -26,6 +26,6 @@ import { IngestGate } from './ingest-gate';
     EventsBackupsListener,
     EventsAlertingListener,
   ],
-  exports: [EventsService, EventBatcher, EventWindowService],
+  exports: [EventsService, EventWindowService],
 })
 export class EventsModule {}

@@ -19,6 +19,11 @@ export class EventsService {
     private readonly events: EventsRepository,
   ) {}
 
+  /** Group commits of the event log since start: events per commit is how many requests were written together. */
+  get commits(): number {
+    return this.batcher.commits;
+  }
+
   /** Stores validated events; resolves once they are committed, in the order given. */
   async ingest(events: CreateEventDto[]): Promise<LoggedEvent[]> {
     const now = new Date().toISOString();

@@ -3,7 +3,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { LoggedEvent } from '../contracts/domain-events';
 import type { SystemMetricRow } from '../contracts/metric-figures';
 import { FleetService } from '../agents/fleet.service';
-import { EventBatcher } from '../events/event-batcher';
+import { EventsService } from '../events/events.service';
 import { WorkspaceService } from '../workspace/workspace.service';
 import { AGENT_STATUSES } from '../contracts/fleet';
 import { pendingTasks } from './derivations';
@@ -92,7 +92,7 @@ export class PrometheusService {
     private readonly workspace: WorkspaceService,
     private readonly fleet: FleetService,
     private readonly openclaw: OpenClawService,
-    private readonly batcher: EventBatcher,
+    private readonly eventLog: EventsService,
   ) {
     collectDefaultMetrics({ register: this.registry, prefix: 'mission_control_' });
   }
@@ -120,9 +120,9 @@ export class PrometheusService {
     for (const status of AGENT_STATUSES) this.agents.set({ status }, agents.filter((a) => a.status === status).length);
     this.pending.set(pendingTasks(this.workspace.getTaskQueue().tasks));
     this.renderUsage();
-    // The batcher keeps the count; the counter shows it as it stands.
+    // The event log keeps the count; the counter shows it as it stands.
     this.eventCommits.reset();
-    this.eventCommits.inc(this.batcher.commits);
+    this.eventCommits.inc(this.eventLog.commits);
     return this.registry.metrics();
   }
 
