@@ -7,7 +7,10 @@ import { AgentsFleetListener } from './fleet.listener';
 import { FleetService } from './fleet.service';
 import { FleetViewSync } from './fleet-view-sync';
 
-/** The fleet: workspace agents and OpenClaw's, merged, and shared by a cluster's leader; FleetService is the door for other modules. */
+/**
+ * The fleet: workspace agents and OpenClaw's, merged, and shared by
+ * a cluster's leader; FleetService is the door for other modules.
+ */
 @Module({
   imports: [WorkspaceModule, OpenClawModule],
   controllers: [AgentsController],

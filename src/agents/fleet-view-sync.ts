@@ -8,15 +8,14 @@ import { OpenClawService, OpenClawView } from '../openclaw/openclaw.service';
 import { WorkspaceService, WorkspaceView } from '../workspace/workspace.service';
 import { AGENT_ID_PATTERN } from '../contracts/ids';
 
-/** Leader and followers each look this often: a follower's API showed a file change 0.2 s after the leader's. */
+/** Leader and followers each look this often, so that a follower shows a file change soon after the leader. */
 const TICK_MS = 250;
-/** The leader checks this often that Redis still holds its view, so that a Redis that lost its data has it again soon. */
+/** The leader checks this often that Redis still holds its view: a Redis that lost its data soon has it again. */
 const REFRESH_MS = 5_000;
 /**
- * A view grows with OpenClaw's sessions, about 1 KB each: 20,000 sessions make 20 MB, which took
- * 200 ms to write out and 290 ms to read back on this machine. Sharing waits this many times as long
- * as the last one took, so that it costs the leader (and each follower, which reads it) at most a
- * tenth of its time however large the fleet.
+ * A view grows with OpenClaw's sessions, and a large one takes a while to write out and read back. Sharing
+ * waits this many times as long as the last one took, so that it costs the leader (and each follower, which
+ * reads it) at most a tenth of its time however large the fleet.
  */
 const COST_FACTOR = 10;
 

@@ -5,7 +5,9 @@ import { LeaderOnly } from '../cluster/leader-only';
 import { AppConfig } from '../config/environment';
 import { BackupsService } from './backups.service';
 
-/** A full backup every MC_BACKUP_INTERVAL hours, then the retention prune; in a cluster, by the leader, once per slot. */
+/**
+ * A full backup every MC_BACKUP_INTERVAL hours, then the retention prune; in a cluster, by the leader, once per slot.
+ */
 @Injectable()
 export class BackupsScheduler implements OnApplicationBootstrap {
   private readonly logger = new Logger(BackupsScheduler.name);

@@ -11,7 +11,10 @@ const SWEEP_EVERY = 5;
 /** A row younger than this may still be on its way to the bus from the instance that wrote it. */
 const GRACE_MS = 10_000;
 
-/** Where the sweeper reads again the events of a row left behind: the events module, handed over by the app's composition. */
+/**
+ * Where the sweeper reads again the events of a row left behind:
+ * the events module, handed over by the app's composition.
+ */
 export interface EventStore {
   /** These events, in id order. */
   byIds(ids: number[]): Promise<LoggedEvent[]>;

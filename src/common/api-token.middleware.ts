@@ -10,7 +10,10 @@ import { roleAllows } from '../contracts/roles';
 import { CHANGING_METHODS, roleRefusal } from './access';
 import { ApiTokens } from './api-tokens';
 
-/** Reads that are private all the same (the viewer role's): what agents and their users said. Express routes ignore case. */
+/**
+ * Reads that are private all the same (the viewer role's): what
+ * agents and their users said. Express routes ignore case.
+ */
 const PRIVATE_READS = [/^\/api\/sessions\/[^?#]+\/transcript\/?$/i];
 /** The one write that takes a file upload. */
 const MULTIPART_WRITES = [/^\/api\/backups\/import\/?$/i];

@@ -119,7 +119,7 @@ export class MetricsCollectorService implements OnModuleDestroy {
     return this.last;
   }
 
-  /** Before the database closes: the first collection after a start reads the day's events, 28 s for 10M of them. */
+  /** Before the database closes: the first collection after a start reads the whole day's events, which takes long. */
   async onModuleDestroy(): Promise<void> {
     this.stopping.abort(new CollectionStopped());
     await this.running;

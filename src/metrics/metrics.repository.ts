@@ -42,7 +42,7 @@ type Table = 'agent_metrics' | 'system_metrics';
 
 const AGENT_COLUMNS = ['agent_id', 'timestamp', ...figureNames(AGENT_FIGURES)] as const;
 const SYSTEM_COLUMNS = ['timestamp', ...figureNames(SYSTEM_FIGURES), 'last_event_id'] as const;
-/** Agent rows per INSERT: binding a statement's values holds the event loop, 20 ms for 32,000 of them. */
+/** Agent rows per INSERT: binding a statement's values holds the event loop, longer the more there are. */
 const AGENT_ROWS_PER_INSERT = Math.max(1, Math.floor(8_000 / AGENT_COLUMNS.length));
 const ROLLUP_TABLES = ['agent_metrics_hourly', 'system_metrics_hourly'] as const;
 

@@ -40,9 +40,9 @@ const ACTIVITY_KEYS = ['action', 'event_id', 'timestamp'];
 
 /**
  * An agent_activity's data, `{agent, activity: {...the event's data, action, event_id, timestamp}}`,
- * written around the event's data as the event log serialised it (jsonOf remembers it): serialising
- * every event's data again took a tenth of the main thread at 40,000 events/s. Data that holds one of
- * the keys the activity sets is written as an object, so the text never repeats a key.
+ * written around the event's data as the event log serialised it (jsonOf remembers it), rather than
+ * serialising every event's data again. Data that holds one of the keys the activity sets is written as an
+ * object, so the text never repeats a key.
  */
 function activityData(event: LoggedEvent & { agent_id: string }): Outgoing['data'] {
   const data = event.data;
@@ -235,7 +235,10 @@ export function fromBackupRestored({
 const ALERT_LEVELS: Record<string, Level> = { critical: 'error', warning: 'warning', info: 'info' };
 const ALERT_TITLES = { fired: 'Alert', resolved: 'Alert resolved', acked: 'Alert acknowledged' };
 
-/** The alert as it is now (with what changed), and a toast for the original dashboards unless the rule keeps resolutions quiet. */
+/**
+ * The alert as it is now (with what changed), and a toast for the
+ * original dashboards unless the rule keeps resolutions quiet.
+ */
 export function fromAlertChanged({ change, alert, announce, agent_id: agentId }: AlertChangedEvent): Outgoing[] {
   const messages: Outgoing[] = [{ type: 'alert_update', data: { ...alert, change }, agentId }];
   if (!announce) return messages;
