@@ -33,8 +33,8 @@ const ELEMENTS = [
   element('cluster', 'src/cluster'),
   // Built separately (their own tsconfig) and shipped alone: nothing from the rest of src/.
   element('package', ['src/client', 'src/openclaw-plugin']),
-  // Floor 4: start-up and the programs built on the app. May import anything.
-  element('composition', ['src/cli', 'src/demo']),
+  // Floor 4: start-up, the programs built on the app and the build's own script. May import anything.
+  element('composition', ['src/cli', 'src/demo', 'src/build']),
   element(FEATURE, 'src/*', { capture: ['feature'] }),
   // What is left of src/ is its top-level files: main.ts, app.module.ts, app.factory.ts, foundation.ts…
   element('composition', 'src'),
