@@ -32,7 +32,7 @@ async function cli(f: Folders, ...args: string[]): Promise<{ code: number | null
 }
 
 // What `npm run cli` does first: build dist/ when it is missing or older than a source.
-beforeAll(() => run(process.execPath, ['scripts/build-if-stale.js'], { cwd: ROOT }), 300_000);
+beforeAll(() => run(process.execPath, ['src/build/build-if-stale.js'], { cwd: ROOT }), 300_000);
 
 async function folders(): Promise<Folders> {
   const base = await makeTempDir('mc-cli-');

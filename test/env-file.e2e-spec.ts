@@ -13,7 +13,7 @@ describe('.env', () => {
   const dirs: string[] = [];
 
   // The command line's tests run the compiled bin, built first when stale, as `npm run cli` does.
-  beforeAll(() => run(process.execPath, ['scripts/build-if-stale.js'], { cwd: ROOT }), 300_000);
+  beforeAll(() => run(process.execPath, ['src/build/build-if-stale.js'], { cwd: ROOT }), 300_000);
 
   const processes: ServiceProcess[] = [];
 
