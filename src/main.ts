@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { createApp, handleShutdownSignals, listen } from './app.factory';
-import { tuneHeap } from './common/process';
+import { tuneHeap } from './process-tuning';
 import { describeEnvFile, loadEnvFile } from './config/env-file';
 import { AppConfig } from './config/environment';
 

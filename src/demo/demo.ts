@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { join } from 'node:path';
 import { createApp, handleShutdownSignals, listen } from '../app.factory';
-import { tuneHeap } from '../common/process';
+import { tuneHeap } from '../process-tuning';
 import { validateEnvironment } from '../config/environment';
 import { generateDemoOpenClaw, OpenClawSimulator } from './openclaw-simulator';
 import { WorkspaceSimulator } from './simulator';

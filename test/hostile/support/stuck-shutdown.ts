@@ -6,7 +6,7 @@
 import { Logger } from '@nestjs/common';
 import { open } from 'node:fs/promises';
 import { createApp, handleShutdownSignals, listen } from '../../../src/app.factory';
-import { tuneHeap } from '../../../src/common/process';
+import { tuneHeap } from '../../../src/process-tuning';
 
 async function bootstrap(): Promise<void> {
   tuneHeap();
