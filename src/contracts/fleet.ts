@@ -65,21 +65,23 @@ export interface AgentTaskRates {
 }
 
 /** An agent as the API and the gateway show it (the gateway's `agent_status` adds `state`). */
-export interface AgentView {
-  id: string;
-  name: string;
-  codename: string | null;
-  role: string | null;
-  status: AgentStatus;
-  raw_status: string | null;
-  current_tasks: string[];
-  tasks_completed: number;
-  tasks_failed: number;
-  last_active: string | null;
+export interface AgentView extends Pick<
+  Agent,
+  | 'id'
+  | 'name'
+  | 'codename'
+  | 'role'
+  | 'status'
+  | 'raw_status'
+  | 'current_tasks'
+  | 'tasks_completed'
+  | 'tasks_failed'
+  | 'last_active'
+  | 'sources'
+  | 'model'
+  | 'emoji'
+> {
   metrics: AgentTaskRates;
-  sources: AgentSource[];
-  model: string | null;
-  emoji: string | null;
 }
 
 export function agentView(agent: Agent): AgentView {
