@@ -12,8 +12,9 @@ import { jsonTextProblem } from './common/json-shape';
 import { defaultedParametersOptional } from './common/openapi-defaults';
 import { exitProcess, forceExit } from './common/process';
 import { projectRoot, serviceVersion } from './common/project';
-import { AppConfig } from './config/environment';
+import { AppConfig, validateEnvironment } from './config/environment';
 import { IngestGate } from './events/ingest-gate';
+import { AppLogger, textLogger } from './logging/app-logger';
 import { RealtimeAdapter } from './realtime/realtime.adapter';
 
 /**
@@ -22,13 +23,14 @@ import { RealtimeAdapter } from './realtime/realtime.adapter';
  */
 export async function createApp(options: { logger?: false } = {}): Promise<NestExpressApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(), {
-    logger: options.logger,
+    // Nest's own listing of modules and routes at debug level (MC_LOG_LEVEL=debug shows it).
+    logger: options.logger ?? textLogger(validateEnvironment(process.env).MC_LOG_LEVEL),
     // Held until the logger is chosen, so that MC_LOG_FORMAT=json applies from the first line.
     bufferLogs: options.logger !== false,
     abortOnError: false,
   });
   const config = app.get(AppConfig);
-  if (config.get('MC_LOG_FORMAT', { infer: true }) === 'json') app.useLogger(app.get(PinoLogger));
+  if (config.get('MC_LOG_FORMAT', { infer: true }) === 'json') app.useLogger(new AppLogger(app.get(PinoLogger)));
   else app.flushLogs();
   const hostCheck = new HostCheckMiddleware(config);
   app.use(hostCheck.use);

@@ -1,8 +1,8 @@
 import { Logger } from '@nestjs/common';
 import { createApp, handleShutdownSignals, listen } from './app.factory';
-import { tuneHeap } from './process-tuning';
 import { describeEnvFile, loadEnvFile } from './config/env-file';
-import { AppConfig } from './config/environment';
+import { tuneHeap } from './process-tuning';
+import { startUpReport } from './start-up-report';
 
 async function bootstrap(): Promise<void> {
   tuneHeap();
@@ -13,9 +13,8 @@ async function bootstrap(): Promise<void> {
   if (envFile.log) logger.log(envFile.log);
   if (envFile.warning) logger.warn(envFile.warning);
   await listen(app);
-  const instance = app.get(AppConfig).get('MC_INSTANCE_ID', { infer: true });
-  logger.log(`Instance ${instance}: REST API on ${await app.getUrl()}, documentation at ${await app.getUrl()}/docs`);
   handleShutdownSignals(app);
+  for (const line of await startUpReport(app)) logger.log(line);
 }
 
 bootstrap().catch((error: Error) => {

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { api, FIXTURE_WORKSPACE, makeTempDir, removeDirs } from './support/app-harness';
-import { spawnService } from './support/service-process';
+import { ROOT, spawnService } from './support/service-process';
 
 describe('The service process', () => {
   jest.setTimeout(60_000);
@@ -104,5 +104,56 @@ describe('The service process', () => {
     expect((await bad.exited).code).toBe(1);
     expect(bad.output()).toContain('MC_LOG_FORMAT must be text or json (got "xml")');
     expect(bad.output()).toContain('MC_INSTANCE_ID must be 1 to 128 letters');
+  });
+});
+
+/** Issue 31, item 7: what a start says. */
+describe('Starting and stopping, as a new user sees it', () => {
+  jest.setTimeout(90_000);
+  const dirs: string[] = [];
+
+  afterAll(() => removeDirs(...dirs));
+
+  async function dataFolder(): Promise<string> {
+    const dir = await makeTempDir('mc-start-');
+    dirs.push(dir);
+    return dir;
+  }
+
+  it('says in at most 15 lines its version, what it found, what it did not with the next step, and every address', async () => {
+    const dataDir = await dataFolder();
+    const home = join(dataDir, 'no-openclaw-here');
+    const run = spawnService('src/main.ts', [], {
+      MC_WORKSPACE: FIXTURE_WORKSPACE,
+      MC_DATA_DIR: dataDir,
+      MC_OPENCLAW_HOME: home,
+    });
+    const url = await run.url().finally(() => run.stop());
+    const lines = run.output().split('\n');
+    const startUp = lines.slice(0, lines.findIndex((line) => line.includes('REST API on')) + 1);
+    expect(startUp.length).toBeLessThanOrEqual(15);
+    const said = startUp.join('\n');
+    const { version } = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8'));
+    expect(said).toContain(`Mission Control ${version} (Node ${process.versions.node}), data in SQLite ${dataDir}`);
+    expect(said).toContain(`Workspace ${join(FIXTURE_WORKSPACE, 'mission-control')}: 6 agents, 3 tasks`);
+    expect(said).toContain(`OpenClaw home ${home} not found: set MC_OPENCLAW_HOME to OpenClaw's state folder`);
+    expect(said).toContain(`Dashboard on ${url}/`);
+    expect(said).toContain(`REST API on ${url}, documentation at ${url}/docs`);
+    expect(said).toMatch(/WebSocket gateway on ws:\/\/127\.0\.0\.1:\d+/);
+    // Nest's own listing waits for MC_LOG_LEVEL=debug.
+    expect(said).not.toMatch(/InstanceLoader|RoutesResolver|Mapped \{/);
+
+    const debug = spawnService('src/main.ts', [], {
+      MC_WORKSPACE: join(dataDir, 'nowhere'),
+      MC_DATA_DIR: join(dataDir, 'debug'),
+      MC_OPENCLAW: 'off',
+      MC_LOG_LEVEL: 'debug',
+    });
+    await debug.url().finally(() => debug.stop());
+    expect(debug.output()).toMatch(/\[RouterExplorer\] Mapped \{\/api\/agents, GET\} route/);
+    expect(debug.output()).toContain(
+      `Workspace ${join(dataDir, 'nowhere', 'mission-control')} not found: set MC_WORKSPACE to the OpenClaw workspace`,
+    );
+    expect(debug.output()).toContain(`not read (MC_OPENCLAW=off)`);
   });
 });

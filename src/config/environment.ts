@@ -287,6 +287,12 @@ export class EnvironmentVariables {
   /** `json`: one JSON object per line, for log collectors; `text`: Nest's coloured lines. */
   @IsIn(['text', 'json'], { message: 'MC_LOG_FORMAT must be text or json' })
   MC_LOG_FORMAT: 'text' | 'json' = 'text';
+
+  /** `debug` adds Nest's own start-up listing (each module and route); `warn` and `error` keep only problems. */
+  @IsIn(['error', 'warn', 'log', 'debug', 'verbose'], {
+    message: 'MC_LOG_LEVEL must be error, warn, log, debug or verbose',
+  })
+  MC_LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';
 }
 
 /**

@@ -4,6 +4,7 @@ import { IncomingMessage, ServerResponse } from 'node:http';
 import { LoggerModule } from 'nestjs-pino';
 import { stdTimeFunctions } from 'pino';
 import { validateEnvironment } from '../config/environment';
+import { PINO_LEVELS } from './app-logger';
 
 /** A request id a client or proxy may set: short, printable, no spaces. */
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -36,7 +37,7 @@ export class LoggingModule {
         LoggerModule.forRoot({
           forRoutes: [{ path: '{*path}', method: RequestMethod.ALL }],
           pinoHttp: {
-            level: 'debug',
+            level: PINO_LEVELS[env.MC_LOG_LEVEL],
             base: { instance: env.MC_INSTANCE_ID },
             timestamp: stdTimeFunctions.isoTime,
             messageKey: 'message',
