@@ -19,6 +19,7 @@ import {
 } from 'class-validator';
 import { slotsOf } from './schedule-slots';
 import { ApiTokenList, apiTokenConflicts, readApiTokens } from './api-tokens';
+import { GatewayList, readGateways } from './gateways';
 import { ConfigService } from '@nestjs/config';
 
 const toPath = ({ value }: { value: unknown }) =>
@@ -93,8 +94,20 @@ function TokensReadable() {
     });
 }
 
+/** MC_OPENCLAW_GATEWAYS once read: valid when nothing was found wrong, and the message lists each problem. */
+function GatewaysReadable() {
+  return (target: object, propertyName: string) =>
+    registerDecorator({
+      name: 'gatewaysReadable',
+      target: target.constructor,
+      propertyName,
+      options: { message: ({ value }) => (value as GatewayList).problems.join('\n  - ') },
+      validator: { validate: (value: unknown) => (value as GatewayList).problems.length === 0 },
+    });
+}
+
 /** Settings whose values are secrets: a bad one is named, never repeated. */
-const SECRETS = new Set(['MC_API_TOKEN', 'MC_API_TOKENS']);
+const SECRETS = new Set(['MC_API_TOKEN', 'MC_API_TOKENS', 'MC_OPENCLAW_GATEWAYS']);
 
 const isHostName = (value: string) =>
   isFQDN(value, { require_tld: false, allow_underscores: true }) || isIP(value.replace(/^\[(.*)\]$/, '$1'));
@@ -214,6 +227,22 @@ export class EnvironmentVariables {
   @Type(() => Number)
   @IsPositive({ message: 'MC_STUCK_MINUTES must be a positive number of minutes (fractions allowed)' })
   MC_STUCK_MINUTES: number = 10;
+
+  /** OpenClaw gateways to connect to besides openclaw.json's local one, or `off` (gateways/, README "Gateways"). */
+  @IsOptional()
+  @Transform(({ value }) => (typeof value === 'string' ? readGateways(value) : value))
+  @GatewaysReadable()
+  MC_OPENCLAW_GATEWAYS?: GatewayList;
+
+  /** Act as a reviewer of OpenClaw's exec approvals: headless runs then wait for a decision instead of being refused. */
+  @Transform(toBoolean)
+  @IsBoolean({ message: 'MC_OPENCLAW_APPROVALS must be true or false' })
+  MC_OPENCLAW_APPROVALS: boolean = false;
+
+  /** The first reconnect to a gateway waits about this long; each next one twice as long, up to 30 times it. */
+  @Type(() => Number)
+  @IsPositive({ message: 'MC_OPENCLAW_GATEWAY_RETRY must be a positive number of seconds (fractions allowed)' })
+  MC_OPENCLAW_GATEWAY_RETRY: number = 1;
 
   /** A JSON or YAML file of alert rules and webhook channels, loaded at every start (see the README's Alerts section). */
   @IsOptional()
