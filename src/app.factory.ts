@@ -16,6 +16,8 @@ import { AppConfig, validateEnvironment } from './config/environment';
 import { IngestGate } from './events/ingest-gate';
 import { AppLogger, textLogger } from './logging/app-logger';
 import { RealtimeAdapter } from './realtime/realtime.adapter';
+import { RealtimeGateway } from './realtime/realtime.gateway';
+import { StatusService } from './status/status.service';
 
 /**
  * Builds the application exactly as `nest start` runs it: main.ts and the tests both use this,
@@ -84,11 +86,33 @@ function setUpDocs(app: INestApplication): void {
   });
 }
 
-/** Listens on MC_API_PORT and MC_HOST unless told otherwise (tests use port 0). */
+/** How long the WebSocket gateway, which starts listening before the API does, may take to be listening. */
+const GATEWAY_LISTEN_MS = 3_000;
+
+/**
+ * Listens on MC_API_PORT and MC_HOST unless told otherwise (tests use port 0), and fails, as a port in
+ * use for the API does, when the WebSocket gateway could not listen on MC_WS_PORT (its error is logged).
+ */
 export async function listen(app: NestExpressApplication, port?: number): Promise<void> {
   const config = app.get(AppConfig);
   guardHttpServer(app.getHttpServer());
-  await app.listen(port ?? config.get('MC_API_PORT', { infer: true }), config.get('MC_HOST', { infer: true }));
+  const host = config.get('MC_HOST', { infer: true });
+  const inUse = 'stop what listens there, or choose another port';
+  try {
+    await app.listen(port ?? config.get('MC_API_PORT', { infer: true }), host);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') (error as Error).message += ` (MC_API_PORT: ${inUse})`;
+    throw error;
+  }
+  const gateway = app.get(RealtimeGateway);
+  for (const deadline = Date.now() + GATEWAY_LISTEN_MS; gateway.port === null;) {
+    if (Date.now() > deadline)
+      throw new Error(
+        `the WebSocket gateway could not listen on ${host}:${config.get('MC_WS_PORT', { infer: true })} ` +
+          `(MC_WS_PORT; its error is above: if the port is in use, ${inUse})`,
+      );
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
 
 /** Beyond this, a stuck shutdown is a bug: say so and leave. */
@@ -105,6 +129,8 @@ export function handleShutdownSignals(app: INestApplication, onStop?: () => Prom
     if (stopping) return;
     stopping = true;
     logger.log(`${signal} received, shutting down`);
+    // The stop's line and status.json say how it stopped.
+    app.get(StatusService, { strict: false }).stopping(signal);
     setTimeout(() => {
       logger.error(`Shutdown took over ${SHUTDOWN_DEADLINE_MS} ms; exiting`);
       // Whatever holds the shutdown up may hold a thread of libuv's pool too, which process.exit would wait for.

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 import { api, FIXTURE_WORKSPACE, makeTempDir, removeDirs } from './support/app-harness';
 import { ROOT, spawnService } from './support/service-process';
@@ -107,7 +108,7 @@ describe('The service process', () => {
   });
 });
 
-/** Issue 31, item 7: what a start says. */
+/** Issue 31, items 7 and 8: what a start says, a start that fails, and the stop's line. */
 describe('Starting and stopping, as a new user sees it', () => {
   jest.setTimeout(90_000);
   const dirs: string[] = [];
@@ -119,6 +120,18 @@ describe('Starting and stopping, as a new user sees it', () => {
     dirs.push(dir);
     return dir;
   }
+
+  /** A port some other process listens on, and its release. */
+  async function takenPort(): Promise<{ port: number; release: () => Promise<void> }> {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return {
+      port: (server.address() as AddressInfo).port,
+      release: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    };
+  }
+
+  const readStatus = async (dataDir: string) => JSON.parse(await readFile(join(dataDir, 'status.json'), 'utf8'));
 
   it('says in at most 15 lines its version, what it found, what it did not with the next step, and every address', async () => {
     const dataDir = await dataFolder();
@@ -155,5 +168,43 @@ describe('Starting and stopping, as a new user sees it', () => {
       `Workspace ${join(dataDir, 'nowhere', 'mission-control')} not found: set MC_WORKSPACE to the OpenClaw workspace`,
     );
     expect(debug.output()).toContain(`not read (MC_OPENCLAW=off)`);
+  });
+
+  it.each([
+    ['MC_API_PORT', /listen EADDRINUSE: address already in use 127\.0\.0\.1:\d+ \(MC_API_PORT: stop what listens/],
+    ['MC_WS_PORT', /the WebSocket gateway could not listen on 127\.0\.0\.1:\d+ \(MC_WS_PORT/],
+  ])('a taken %s stops the start: exit 1, the reason said, status.json failed with it', async (variable, reason) => {
+    const dataDir = await dataFolder();
+    const taken = await takenPort();
+    try {
+      const run = spawnService('src/main.ts', [], {
+        MC_WORKSPACE: FIXTURE_WORKSPACE,
+        MC_DATA_DIR: dataDir,
+        [variable]: String(taken.port),
+      });
+      expect((await run.exited).code).toBe(1);
+      expect(run.stderr()).toMatch(new RegExp(`Mission Control could not start: ${reason.source}`));
+      const status = await readStatus(dataDir);
+      expect(status).toMatchObject({ state: 'failed', reason: expect.stringMatching(reason), pid: run.child.pid });
+      // The data folder is free for the next start.
+      await expect(readFile(join(dataDir, 'service.lock'))).rejects.toThrow(/ENOENT/);
+    } finally {
+      await taken.release();
+    }
+  });
+
+  it('the stop line says how it stopped and since when it ran; status.json says how too', async () => {
+    const dataDir = await dataFolder();
+    const run = spawnService('src/main.ts', [], { MC_WORKSPACE: FIXTURE_WORKSPACE, MC_DATA_DIR: dataDir });
+    await run.url();
+    const { started_at: startedAt } = await readStatus(dataDir);
+    run.child.kill('SIGINT');
+    expect((await run.exited).code).toBe(0);
+    expect(run.stdout()).toMatch(
+      new RegExp(
+        `\\[Status\\] stopped by SIGINT after \\d+ s, running since ${startedAt.replace(/\./g, '\\.')}: 6 agents`,
+      ),
+    );
+    expect(await readStatus(dataDir)).toMatchObject({ state: 'stopped', reason: 'SIGINT', started_at: startedAt });
   });
 });

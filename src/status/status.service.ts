@@ -14,13 +14,16 @@ import { BackupsService } from '../backups/backups.service';
 import { EventsService } from '../events/events.service';
 import { MetricsService } from '../metrics/metrics.service';
 import { removeServiceLock, SERVICE_LOCK_FILE, writeServiceLock } from './service-lock';
+import { StatusState, statusLine } from './status-line';
 
 const EVERY_FIVE_MINUTES = 5 * 60_000;
 
 /**
- * Writes `<MC_DATA_DIR>/status.json` at start, every five minutes and at stop, and logs one line,
- * so an operator (or a script) can see what runs without calling the API. A full disk does not stop
- * the service: what cannot be written is logged, and tried again every five minutes.
+ * Writes `<MC_DATA_DIR>/status.json` at start, every five minutes and at stop, and logs one line (at
+ * start only at debug level: the start-up report says it), so an operator (or a script) can see what
+ * runs without calling the API: `running`; `stopped`, with how in `reason` (the signal); or `failed`,
+ * with why, when the start failed. A full disk does not stop the service: what cannot be written is
+ * logged, and tried again every five minutes.
  */
 @Injectable()
 export class StatusService implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -29,6 +32,9 @@ export class StatusService implements OnApplicationBootstrap, BeforeApplicationS
   private readonly file: string;
   private readonly dataDir: string;
   private locked = false;
+  /** How the service is stopping (a signal) once told, or why its start failed. */
+  private reason: string | null = null;
+  private failed = false;
   /** The last status written, for the one written as the process ends without a clean stop. */
   private last: Record<string, unknown> | null = null;
   private readonly onExit = () => this.reportExit();
@@ -49,7 +55,7 @@ export class StatusService implements OnApplicationBootstrap, BeforeApplicationS
   async onApplicationBootstrap(): Promise<void> {
     await this.lock();
     if (this.locked) await this.removeLeftovers();
-    await this.report('running');
+    await this.report('running', 'debug');
     process.once('exit', this.onExit);
   }
 
@@ -65,8 +71,36 @@ export class StatusService implements OnApplicationBootstrap, BeforeApplicationS
 
   async beforeApplicationShutdown(): Promise<void> {
     process.removeListener('exit', this.onExit);
+    // A failed start has said so already, and given the data folder up.
+    if (this.failed) return;
     await this.report('stopped');
     if (this.locked) await removeServiceLock(this.dataDir);
+  }
+
+  /** How the service is being stopped (`SIGTERM`, say), for the stop's line and status.json. */
+  stopping(how: string): void {
+    this.reason ??= how;
+  }
+
+  /**
+   * The start failed (a port in use, a module that would not start): status.json says `failed` and
+   * why, and the data folder is given up. Held by another service, its status.json is left alone.
+   */
+  async startFailed(reason: string): Promise<void> {
+    process.removeListener('exit', this.onExit);
+    this.failed = true;
+    this.reason = reason;
+    if (!this.locked) {
+      try {
+        await writeServiceLock(this.dataDir);
+        this.locked = true;
+      } catch {
+        return;
+      }
+    }
+    await this.report('failed', 'debug');
+    await removeServiceLock(this.dataDir);
+    this.locked = false;
   }
 
   @Interval(EVERY_FIVE_MINUTES)
@@ -93,7 +127,7 @@ export class StatusService implements OnApplicationBootstrap, BeforeApplicationS
    * Rewrites status.json whole (a temporary file renamed over
    * it) and logs the state; a failure is logged, never thrown.
    */
-  async report(state: 'running' | 'stopped'): Promise<void> {
+  async report(state: StatusState, level: 'log' | 'debug' = 'log'): Promise<void> {
     const tmp = `${this.file}.${process.pid}.tmp`;
     try {
       const status = await this.collect(state);
@@ -102,11 +136,7 @@ export class StatusService implements OnApplicationBootstrap, BeforeApplicationS
         await writeFile(tmp, JSON.stringify(status, null, 2));
         await rename(tmp, this.file);
       });
-      const agents = status.counts.agents_by_status;
-      this.logger.log(
-        `${state} since ${status.started_at}: ${status.counts.agents} agents (${AGENT_STATUSES.map((s) => `${agents[s]} ${s}`).join(', ')}), ` +
-          `${status.counts.tasks} tasks, ${status.counts.events_logged} events logged, workspace ${status.workspace.watching ? 'watched' : 'missing'}`,
-      );
+      this.logger[level](statusLine(status, this.startedAt));
     } catch (error) {
       await rm(tmp, { force: true });
       this.logger.error(`Cannot write ${this.file}: ${(error as Error).message}`);
@@ -124,6 +154,7 @@ export class StatusService implements OnApplicationBootstrap, BeforeApplicationS
       const status = {
         ...this.last,
         state: 'stopped',
+        ...(this.reason ? { reason: this.reason } : {}),
         shutdown_incomplete: true,
         updated_at: new Date().toISOString(),
       };
@@ -136,7 +167,7 @@ export class StatusService implements OnApplicationBootstrap, BeforeApplicationS
     }
   }
 
-  private async collect(state: 'running' | 'stopped') {
+  private async collect(state: StatusState) {
     const agents = this.fleet.listAgents();
     const byStatus = Object.fromEntries(AGENT_STATUSES.map((s) => [s, agents.filter((a) => a.status === s).length]));
     const [logged, lastCollection, lastBackup] = await Promise.all([
@@ -149,6 +180,7 @@ export class StatusService implements OnApplicationBootstrap, BeforeApplicationS
       service: 'mission-control',
       version: serviceVersion(),
       state,
+      ...(state !== 'running' && this.reason ? { reason: this.reason } : {}),
       pid: process.pid,
       started_at: this.startedAt.toISOString(),
       updated_at: new Date().toISOString(),
