@@ -11,6 +11,7 @@ import { DashboardModule } from './dashboard/dashboard.module';
 import { EventsModule } from './events/events.module';
 import { EventsService } from './events/events.service';
 import { FilesModule } from './files/files.module';
+import { GatewaysModule } from './gateways/gateways.module';
 import { foundationModules } from './foundation';
 import { HealthModule } from './health/health.module';
 import { LoggingModule } from './logging/logging.module';
@@ -40,6 +41,7 @@ export class AppModule {
         DiscoveryModule,
         WorkspaceModule,
         OpenClawModule,
+        GatewaysModule,
         AgentsModule,
         EventsModule,
         MetricsModule,

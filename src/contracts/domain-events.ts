@@ -1,10 +1,12 @@
 import type { AlertChange, AlertView, RuleView } from './alerts';
 import type { BackupRecord } from './backups';
 import type { Agent, OfficeState, OpenClawAgent, Task, TaskQueue } from './fleet';
+import type { GatewayEventReceivedEvent, GatewayStateChangedEvent } from './gateways';
 import type { AgentMetricRow, SystemMetricRow } from './metric-figures';
 import type { SessionView } from './sessions';
 
 export type { AlertChange } from './alerts';
+export type { GatewayEventReceivedEvent, GatewayStateChangedEvent } from './gateways';
 
 /**
  * Every domain event of Mission Control, by name, with its payload type (plain data, never an entity
@@ -41,6 +43,11 @@ export const DomainEvent = {
   AlertChanged: 'alert.changed',
   /** A webhook channel was deleted: rules stop naming it. */
   WebhookDeleted: 'webhook.deleted',
+  // Topic "gateways": OpenClaw gateways Mission Control is connected to (emitted by the leader, which holds them).
+  /** A gateway connection's state changed. */
+  GatewayStateChanged: 'gateway.state_changed',
+  /** An event frame arrived from a connected gateway. */
+  GatewayEventReceived: 'gateway.event_received',
 } as const;
 
 export type DomainEventName = (typeof DomainEvent)[keyof typeof DomainEvent];
@@ -171,4 +178,6 @@ export interface DomainEventPayloads {
   [DomainEvent.BackupRestored]: BackupRestoredEvent;
   [DomainEvent.AlertChanged]: AlertChangedEvent;
   [DomainEvent.WebhookDeleted]: WebhookDeletedEvent;
+  [DomainEvent.GatewayStateChanged]: GatewayStateChangedEvent;
+  [DomainEvent.GatewayEventReceived]: GatewayEventReceivedEvent;
 }

@@ -3,6 +3,7 @@ import { HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus
 import { ClusterService } from '../cluster/cluster.service';
 import { DiskSpaceService } from '../common/disk-space.service';
 import { AppConfig } from '../config/environment';
+import { GatewaysService } from '../gateways/gateways.service';
 import { MetricsCollectorService } from '../metrics/metrics-collector.service';
 import { OpenClawService } from '../openclaw/openclaw.service';
 import { RealtimeService } from '../realtime/realtime.service';
@@ -24,6 +25,7 @@ export class HealthService {
     private readonly config: AppConfig,
     private readonly cluster: ClusterService,
     private readonly collector: MetricsCollectorService,
+    private readonly gateways: GatewaysService,
   ) {}
 
   async check(): Promise<HealthDto> {
@@ -36,6 +38,7 @@ export class HealthService {
       this.checkWebSocket(),
       this.checkOpenClaw(),
       this.checkMetrics(),
+      this.checkGateways(),
     ]);
     const bus = cluster.bus && { bus: { status: cluster.bus.up ? 'up' : 'down', lag: cluster.bus.lag } };
     const services = Object.assign({}, ...results, bus) as Record<string, ServiceHealthDto>;
@@ -91,6 +94,13 @@ export class HealthService {
       ...details,
       message: `The last metrics collection could not record ${last.failed.length} agent(s): ${which}`,
     });
+  }
+
+  /** OpenClaw gateways (see GatewaysService.health for what makes them down). */
+  private checkGateways() {
+    const check = this.indicators.check('gateways');
+    const { status, ...details } = this.gateways.health();
+    return status === 'up' ? check.up(details) : check.down(details);
   }
 
   /** A missing workspace degrades the service only when there is no OpenClaw home to show instead. */

@@ -1,5 +1,7 @@
 import JSON5 from 'json5';
 import { isPlainObject } from '../common/json';
+import { Secret } from '../config/gateways';
+import { LocalGatewaySettings } from '../contracts/gateways';
 import { AGENT_ID_PATTERN } from '../contracts/ids';
 import { ModelPrice } from '../contracts/usage';
 
@@ -87,4 +89,42 @@ function readPrices(models: unknown): Map<string, ModelPrice> {
 
 function price(value: unknown): number {
   return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : 0;
+}
+
+/** OpenClaw's own default for gateway.port. */
+const DEFAULT_GATEWAY_PORT = 18789;
+
+/**
+ * The local gateway openclaw.json describes: a `gateway` section not in `remote` mode, with its port
+ * (18789 unless set) and `auth.token` or `auth.password`, a `${VAR}` of which is read from `env` as
+ * OpenClaw does. Null when there is no such section.
+ */
+export function parseLocalGateway(text: string, env: NodeJS.ProcessEnv = process.env): LocalGatewaySettings | null {
+  const root: unknown = JSON5.parse(text);
+  const gateway = isPlainObject(root) && isPlainObject(root.gateway) ? root.gateway : null;
+  if (!gateway || gateway.mode === 'remote') return null;
+  const port =
+    typeof gateway.port === 'number' && Number.isInteger(gateway.port) && gateway.port > 0 && gateway.port < 65536
+      ? gateway.port
+      : DEFAULT_GATEWAY_PORT;
+  const auth = isPlainObject(gateway.auth) ? gateway.auth : {};
+  const secret = (value: unknown) => {
+    if (typeof value !== 'string' || !value.trim()) return null;
+    const variable = /^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$/.exec(value.trim())?.[1];
+    const resolved = variable ? env[variable] : value;
+    return resolved ? new Secret(resolved) : null;
+  };
+  const token = secret(auth.token);
+  const password = secret(auth.password);
+  const preferPassword = auth.mode === 'password' && password;
+  return {
+    port,
+    auth: preferPassword
+      ? { kind: 'password', secret: password }
+      : token
+        ? { kind: 'token', secret: token }
+        : password
+          ? { kind: 'password', secret: password }
+          : null,
+  };
 }

@@ -6,7 +6,8 @@ import { AGENT_ID_PATTERN } from '../contracts/ids';
 import { AgentDatabase } from './agent-database';
 import { leavesHome } from './home-paths';
 import { LegacySessions } from './legacy-sessions';
-import { OpenClawConfig, parseOpenClawConfig, RosterAgent } from './openclaw-config';
+import { OpenClawConfig, parseLocalGateway, parseOpenClawConfig, RosterAgent } from './openclaw-config';
+import { LocalGatewaySettings } from '../contracts/gateways';
 import { ModelPrice } from '../contracts/usage';
 import { SessionStore } from './session-store';
 
@@ -54,6 +55,18 @@ export class OpenClawConfigFile {
     if (agents.length === 0 && this.roster.size === 0) return;
     this.roster = new Map(agents.map((agent) => [agent.id, agent]));
     this.version++;
+  }
+}
+
+/** The local gateway `<home>/openclaw.json` describes; null without one, or when the file cannot be read. */
+export async function readLocalGateway(home: string): Promise<LocalGatewaySettings | null> {
+  const path = join(home, 'openclaw.json');
+  const info = await stat(path).catch(() => null);
+  if (!info?.isFile()) return null;
+  try {
+    return parseLocalGateway((await readRegularFile(path, MAX_CONFIG_BYTES)).toString('utf8'));
+  } catch {
+    return null;
   }
 }
 

@@ -9,7 +9,8 @@ import { SessionStore, StoreChanges } from './session-store';
 import { AgentTally, AgentUsage, sameAgent, usageByAgent } from './openclaw-agents';
 import { OpenClawAgent } from '../contracts/fleet';
 import { ModelPrice } from '../contracts/usage';
-import { discoverStores, OpenClawConfigFile, storeAt } from './openclaw-home';
+import { LocalGatewaySettings } from '../contracts/gateways';
+import { discoverStores, OpenClawConfigFile, readLocalGateway, storeAt } from './openclaw-home';
 import { OpenClawHealth, OpenClawView, SessionUsage, SharedOpenClaw, sharedSession } from './openclaw-share';
 import { PendingReads, STILL_READING } from './pending-reads';
 import { SessionTracker, viewChanged } from './session-tracker';
@@ -119,6 +120,11 @@ export class OpenClawService implements LeadershipHooks, OnModuleDestroy {
 
   getSession(key: string): SessionView | undefined {
     return this.views.get(key);
+  }
+
+  /** The local gateway openclaw.json describes (its port and secret), read now; null without one. */
+  localGateway(): Promise<LocalGatewaySettings | null> {
+    return readLocalGateway(this.home);
   }
 
   /** Every session's usage sums. */
