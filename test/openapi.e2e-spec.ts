@@ -1,6 +1,9 @@
+import { execFile } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { api, removeDirs, startApp } from './support/app-harness';
+import { promisify } from 'node:util';
+import { api, makeTempDir, removeDirs, startApp } from './support/app-harness';
+import { ROOT, spawnService } from './support/service-process';
 
 /**
  * The OpenAPI document is an API promise: old clients and generated SDKs read it. The app's own document
@@ -28,4 +31,23 @@ describe('The OpenAPI document', () => {
       await removeDirs(t.workspace, t.dataDir);
     }
   });
+
+  it("is the same from the built service that npm start runs (SWC, with the plugin's files compiled by tsc)", async () => {
+    // What npm run cli does first, and a part of what npm start does: dist/ made when older than a source.
+    await promisify(execFile)(process.execPath, ['src/build/build-if-stale.js'], { cwd: ROOT });
+    const dataDir = await makeTempDir('mc-openapi-');
+    const service = spawnService('dist/main.js', [], {
+      MC_DATA_DIR: dataDir,
+      MC_WORKSPACE: dataDir,
+      MC_OPENCLAW: 'off',
+    });
+    try {
+      const { status, body } = await api(await service.url(), '/docs-json');
+      expect(status).toBe(200);
+      expect(comparable(body)).toEqual(JSON.parse(await readFile(SNAPSHOT, 'utf8')));
+    } finally {
+      await service.stop();
+      await removeDirs(dataDir);
+    }
+  }, 300_000);
 });
