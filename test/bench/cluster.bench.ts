@@ -105,7 +105,10 @@ async function fanOut(target: Instance, spread: Instance[]): Promise<Latency> {
     new Promise<any>((resolve, reject) => {
       const on = (m: any) => {
         if (m.type === 'error') reject(new Error(m.message));
-        if (m.type === type) (worker.off('message', on), resolve(m));
+        if (m.type === type) {
+          worker.off('message', on);
+          resolve(m);
+        }
       };
       worker.on('message', on);
     });
