@@ -202,7 +202,10 @@ export class EnvironmentVariables {
   @IsPositive({ message: 'MC_WS_REPLAY_MAX_MB must be a positive number of megabytes (fractions allowed)' })
   MC_WS_REPLAY_MAX_MB: number = 64;
 
-  /** Unsent data a WebSocket client may leave behind from one turn of the event loop to the next before it is dropped (4008). */
+  /**
+   * Unsent data a WebSocket client may leave behind from one turn
+   * of the event loop to the next before it is dropped (4008).
+   */
   @Type(() => Number)
   @IsPositive({ message: 'MC_WS_CLIENT_MAX_MB must be a positive number of megabytes (fractions allowed)' })
   MC_WS_CLIENT_MAX_MB: number = 1;
@@ -234,7 +237,9 @@ export class EnvironmentVariables {
   @GatewaysReadable()
   MC_OPENCLAW_GATEWAYS?: GatewayList;
 
-  /** Act as a reviewer of OpenClaw's exec approvals: headless runs then wait for a decision instead of being refused. */
+  /**
+   * Act as a reviewer of OpenClaw's exec approvals: headless runs then wait for a decision instead of being refused.
+   */
   @Transform(toBoolean)
   @IsBoolean({ message: 'MC_OPENCLAW_APPROVALS must be true or false' })
   MC_OPENCLAW_APPROVALS: boolean = false;
@@ -244,13 +249,17 @@ export class EnvironmentVariables {
   @IsPositive({ message: 'MC_OPENCLAW_GATEWAY_RETRY must be a positive number of seconds (fractions allowed)' })
   MC_OPENCLAW_GATEWAY_RETRY: number = 1;
 
-  /** A JSON or YAML file of alert rules and webhook channels, loaded at every start (see the README's Alerts section). */
+  /**
+   * A JSON or YAML file of alert rules and webhook channels, loaded at every start (see the README's Alerts section).
+   */
   @IsOptional()
   @Transform(toPath)
   @IsString()
   MC_ALERT_RULES?: string;
 
-  /** The first retry of a failed webhook delivery waits about this long; each next one twice as long, up to 10 minutes. */
+  /**
+   * The first retry of a failed webhook delivery waits about this long; each next one twice as long, up to 10 minutes.
+   */
   @Type(() => Number)
   @IsPositive({ message: 'MC_WEBHOOK_RETRY_BASE must be a positive number of seconds (fractions allowed)' })
   MC_WEBHOOK_RETRY_BASE: number = 1;

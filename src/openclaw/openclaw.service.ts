@@ -20,7 +20,9 @@ import { parseTranscriptLine } from './transcript-line';
 export type { AgentUsage } from './openclaw-agents';
 export type { OpenClawHealth, OpenClawView } from './openclaw-share';
 
-/** A read of OpenClaw's files not answered within this is no longer waited for: reported, and taken up when it returns. */
+/**
+ * A read of OpenClaw's files not answered within this is no longer waited for: reported, and taken up when it returns.
+ */
 const READ_WAIT_MS = 30_000;
 /** At shutdown, reads under way get this long to end before the application closes without them. */
 const STOP_GRACE_MS = 2_000;
