@@ -7,6 +7,7 @@ import { ClusterModule } from './cluster/cluster.module';
 import { LeaderOnlyRegistry } from './cluster/leader-only.registry';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { createValidationPipe } from './common/validation';
+import { ControlModule } from './control/control.module';
 import { DashboardModule } from './dashboard/dashboard.module';
 import { EventsModule } from './events/events.module';
 import { EventsService } from './events/events.service';
@@ -42,6 +43,7 @@ export class AppModule {
         WorkspaceModule,
         OpenClawModule,
         GatewaysModule,
+        ControlModule,
         AgentsModule,
         EventsModule,
         MetricsModule,
