@@ -1,13 +1,11 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER, APP_PIPE, DiscoveryModule } from '@nestjs/core';
+import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { AgentsModule } from './agents/agents.module';
 import { AlertsModule } from './alerts/alerts.module';
 import { BackupsModule } from './backups/backups.module';
 import { ClusterModule } from './cluster/cluster.module';
-import { LeaderOnlyRegistry } from './cluster/leader-only.registry';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { createValidationPipe } from './common/validation';
-import { ControlModule } from './control/control.module';
 import { DashboardModule } from './dashboard/dashboard.module';
 import { EventsModule } from './events/events.module';
 import { EventsService } from './events/events.service';
@@ -39,11 +37,9 @@ export class AppModule {
         ...foundationModules(),
         LoggingModule.forRoot(),
         ClusterModule.forRoot({ imports: [EventsModule], events: EventsService }),
-        DiscoveryModule,
         WorkspaceModule,
         OpenClawModule,
         GatewaysModule,
-        ControlModule,
         AgentsModule,
         EventsModule,
         MetricsModule,
@@ -64,8 +60,6 @@ export class AppModule {
       providers: [
         { provide: APP_PIPE, useFactory: createValidationPipe },
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
-        // In the root module, whose hooks run last at start and first at shutdown (see LeaderOnlyRegistry).
-        LeaderOnlyRegistry,
       ],
     };
   }

@@ -1,4 +1,4 @@
-import { Injectable, Module } from '@nestjs/common';
+import { Injectable, Module, OnApplicationBootstrap } from '@nestjs/common';
 import { DiscoveryModule, NestFactory } from '@nestjs/core';
 import { EventEmitter2, EventEmitterModule, OnEvent } from '@nestjs/event-emitter';
 import { ClusterService } from './cluster.service';
@@ -87,10 +87,18 @@ class Job implements LeadershipHooks {
 @Module({ imports: [SourceModule], providers: [Job] })
 class JobModule {}
 
+/** Starts after the modules it imports, as StatusService counts the agents the watcher read. */
+@Injectable()
+class Observer implements OnApplicationBootstrap {
+  onApplicationBootstrap(): void {
+    log.push('root start');
+  }
+}
+
 async function start(election: Election) {
   @Module({
     imports: [EventEmitterModule.forRoot(), DiscoveryModule, JobModule],
-    providers: [{ provide: ClusterService, useValue: election }, LeaderOnlyRegistry],
+    providers: [{ provide: ClusterService, useValue: election }, LeaderOnlyRegistry, Observer],
   })
   class RootModule {}
   const app = await NestFactory.createApplicationContext(RootModule, { logger: false });
@@ -111,12 +119,12 @@ describe('LeaderOnlyRegistry', () => {
       events.emit('thing.happened');
       await job.slot(new Date('2026-01-01T00:00:00Z'));
       expect(job.ran).toEqual([]);
-      expect(log).toEqual([]);
+      expect(log).toEqual(['root start']);
 
       election.lead(true);
       await settle();
       // Sources first (their module starts first), then the work that reads them.
-      expect(log).toEqual(['source start', 'job start']);
+      expect(log).toEqual(['root start', 'source start', 'job start']);
       job.tick(2);
       events.emit('thing.happened');
       await job.slot(new Date('2026-01-01T06:00:00Z'));
@@ -124,21 +132,25 @@ describe('LeaderOnlyRegistry', () => {
 
       election.lead(false);
       await settle();
-      expect(log).toEqual(['source start', 'job start', 'job stop', 'source stop']);
+      expect(log).toEqual(['root start', 'source start', 'job start', 'job stop', 'source stop']);
       job.tick(3);
       events.emit('thing.happened');
       expect(job.ran).toHaveLength(4);
     } finally {
       await app.close();
     }
+    // Leadership that comes while (or after) the application stops starts nothing.
+    election.lead(true);
+    await settle();
+    expect(log).toHaveLength(5);
   });
 
-  it('starts leader work at start on the leader, claims each slot of a job, and skips a slot whose claim fails', async () => {
+  it("starts leader work on the leader as part of its class's own start, before modules that start later; claims each slot of a job, and skips a slot whose claim fails", async () => {
     const election = new Election();
     election.isLeader = true;
     const { app, job } = await start(election);
     try {
-      expect(log).toEqual(['source start', 'job start']);
+      expect(log).toEqual(['source start', 'job start', 'root start']);
       await job.slot(new Date('2026-01-01T00:00:00Z'));
       expect(election.claims).toEqual([['nightly', '2026-01-01T00:00:00.000Z']]);
       election.claimFails = true;
@@ -154,12 +166,12 @@ describe('LeaderOnlyRegistry', () => {
     election.clustered = false;
     const { app, job } = await start(election);
     try {
-      expect(log).toEqual(['source start']);
+      expect(log).toEqual(['source start', 'root start']);
       election.lead(true);
       await settle();
       election.lead(false);
       await settle();
-      expect(log).toEqual(['source start', 'job start', 'job stop']);
+      expect(log).toEqual(['source start', 'root start', 'job start', 'job stop']);
       job.tick(1);
       expect(job.ran).toEqual([]);
     } finally {

@@ -6,7 +6,6 @@ import { ClusterService } from './cluster.service';
 import {
   bindLeadership,
   LEADER_ONLY_EVENTS,
-  LEADER_SCOPES,
   LeaderScope,
   Leadership,
   LeadershipHooks,
@@ -18,25 +17,27 @@ interface Work {
   name: string;
   scope: LeaderScope;
   hooks: LeadershipHooks;
+  /** Between the end of its class's own start and the beginning of its destruction. */
+  ready: boolean;
+  /** Whether startLeading was called last (rather than stopLeading, or nothing yet). */
+  leading: boolean;
 }
+
+type Hooked = Partial<OnApplicationBootstrap & OnModuleDestroy>;
 
 /**
  * The one place that knows this instance's role for the work declared leader-only (`@LeaderOnly`,
- * `@LeaderWork`): it answers their role checks, starts their work at start when this instance leads
- * and whenever it comes to lead, and stops it when it steps down. It is a provider of the root
- * module, whose hooks run after every other module has started and before any is destroyed: leader
- * work starts on a whole application (its listeners subscribed) and is never started again while it
- * stops.
+ * `@LeaderWork`): it answers their role checks, starts each class's work when this instance leads,
+ * and stops it when it steps down. A class's work starts as part of that class's own start, right
+ * after its onApplicationBootstrap (as if it started it itself: the workspace is read before the
+ * modules that start later count it), and nothing is started or stopped once its onModuleDestroy
+ * has begun.
  */
 @Injectable()
-export class LeaderOnlyRegistry implements Leadership, OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
+export class LeaderOnlyRegistry implements Leadership, OnModuleInit {
   private readonly logger = new Logger('Cluster');
   private readonly work: Work[] = [];
-  /** For each scope, whether its work was last started. */
-  private readonly leading = new Map<LeaderScope, boolean>();
   private changes: Promise<void> = Promise.resolve();
-  private started = false;
-  private stopped = false;
 
   constructor(
     private readonly discovery: DiscoveryService,
@@ -61,28 +62,17 @@ export class LeaderOnlyRegistry implements Leadership, OnModuleInit, OnApplicati
       if (!guarded.length && !scope) continue;
       bindLeadership(instance, this);
       methods.push(...guarded);
-      if (scope)
-        found.push({
-          work: { name: type.name, scope, hooks: instance as LeadershipHooks },
-          distance: wrapper.host?.distance ?? 0,
-        });
+      if (!scope) continue;
+      const work = { name: type.name, scope, hooks: instance as LeadershipHooks, ready: false, leading: false };
+      this.hookInto(instance as Hooked, work);
+      found.push({ work, distance: wrapper.host?.distance ?? 0 });
     }
     // In the order Nest starts modules (the deepest first: sources before the work that reads them).
     this.work.push(...found.sort((a, b) => b.distance - a.distance).map((f) => f.work));
     this.logger.debug(
       `Leader-only work: ${[...this.work.map((w) => `${w.name} (${w.scope})`), ...methods].join(', ') || 'none'}`,
     );
-  }
-
-  async onApplicationBootstrap(): Promise<void> {
-    this.started = true;
     this.cluster.whenLeadershipChanges(() => void this.follow());
-    await this.follow();
-  }
-
-  /** The application stops: each class stops its own work in its onModuleDestroy; nothing starts again. */
-  onModuleDestroy(): void {
-    this.stopped = true;
   }
 
   leads(scope: LeaderScope): boolean {
@@ -93,27 +83,41 @@ export class LeaderOnlyRegistry implements Leadership, OnModuleInit, OnApplicati
     return this.cluster.claim(job, slot);
   }
 
+  /** The work becomes ready after its class's own start, and stops being so as its class is destroyed. */
+  private hookInto(instance: Hooked, work: Work): void {
+    const start = instance.onApplicationBootstrap?.bind(instance);
+    const destroy = instance.onModuleDestroy?.bind(instance);
+    instance.onApplicationBootstrap = async () => {
+      await start?.();
+      work.ready = true;
+      await this.follow();
+    };
+    instance.onModuleDestroy = async () => {
+      work.ready = false;
+      await destroy?.();
+    };
+  }
+
   /** Brings the work in line with the role now; one change at a time, so start and stop never overlap. */
   private follow(): Promise<void> {
     this.changes = this.changes.then(() => this.apply());
     return this.changes;
   }
 
+  /** Stops in the reverse of the start order, then starts (sources before the work that reads them). */
   private async apply(): Promise<void> {
-    if (!this.started || this.stopped) return;
-    const changed = LEADER_SCOPES.filter((scope) => this.leads(scope) !== (this.leading.get(scope) ?? false));
-    if (!changed.length) return;
-    for (const scope of changed) this.leading.set(scope, this.leads(scope));
-    const affected = this.work.filter((w) => changed.includes(w.scope));
-    for (const w of [...affected].reverse()) if (!this.leading.get(w.scope)) await this.call(w, 'stopLeading');
-    for (const w of affected) if (this.leading.get(w.scope)) await this.call(w, 'startLeading');
+    for (const work of [...this.work].reverse())
+      if (work.ready && work.leading && !this.leads(work.scope)) await this.call(work, false);
+    for (const work of this.work)
+      if (work.ready && !work.leading && this.leads(work.scope)) await this.call(work, true);
   }
 
-  private async call(work: Work, hook: keyof LeadershipHooks): Promise<void> {
+  private async call(work: Work, leading: boolean): Promise<void> {
+    work.leading = leading;
     try {
-      await work.hooks[hook]?.();
+      await (leading ? work.hooks.startLeading() : work.hooks.stopLeading?.());
     } catch (error) {
-      this.logger.error(`${work.name}.${hook} failed: ${(error as Error).message}`);
+      this.logger.error(`${work.name}.${leading ? 'startLeading' : 'stopLeading'} failed: ${(error as Error).message}`);
     }
   }
 }

@@ -11,8 +11,6 @@ import { DomainEvent, DomainEventName } from '../contracts/domain-events';
  */
 export type LeaderScope = 'leader' | 'sources';
 
-export const LEADER_SCOPES: readonly LeaderScope[] = ['sources', 'leader'];
-
 /**
  * What watching the workspace and OpenClaw finds. In a cluster only the leader watches; followers
  * adopt its view (FleetViewSync), which derives these again, so only the leader emits them: the
@@ -38,7 +36,7 @@ export interface Leadership {
 export interface LeadershipHooks {
   /** At start when this instance leads, then whenever it comes to lead. */
   startLeading(): void | Promise<void>;
-  /** Whenever it stops leading (not at shutdown: the class's own onModuleDestroy stops it then). */
+  /** Whenever it stops leading (not at shutdown: its own onModuleDestroy stops it then). */
   stopLeading?(): void | Promise<void>;
 }
 
@@ -90,8 +88,10 @@ export function LeaderOnly(options: LeaderOnlyOptions = {}) {
 }
 
 /**
- * A class whose work follows leadership in `scope`: LeaderOnlyRegistry calls its startLeading and
- * stopLeading, never two at once, in the order modules start (sources first) and stop in reverse.
+ * A class whose work follows leadership in `scope`: LeaderOnlyRegistry calls its startLeading right
+ * after its own onApplicationBootstrap when this instance leads, then startLeading and stopLeading at
+ * each change of leadership (never two at once; sources first, stopped last), and neither once its
+ * onModuleDestroy has begun.
  */
 export function LeaderWork(scope: LeaderScope = 'leader') {
   return (target: abstract new (...args: never[]) => LeadershipHooks): void =>
