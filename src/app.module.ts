@@ -6,6 +6,7 @@ import { BackupsModule } from './backups/backups.module';
 import { ClusterModule } from './cluster/cluster.module';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { createValidationPipe } from './common/validation';
+import { ControlModule } from './control/control.module';
 import { DashboardModule } from './dashboard/dashboard.module';
 import { EventsModule } from './events/events.module';
 import { EventsService } from './events/events.service';
@@ -40,6 +41,7 @@ export class AppModule {
         WorkspaceModule,
         OpenClawModule,
         GatewaysModule,
+        ControlModule,
         AgentsModule,
         EventsModule,
         MetricsModule,
