@@ -150,6 +150,7 @@ describe('Starting and stopping, as a new user sees it', () => {
     expect(said).toContain(`Mission Control ${version} (Node ${process.versions.node}), data in SQLite ${dataDir}`);
     expect(said).toContain(`Workspace ${join(FIXTURE_WORKSPACE, 'mission-control')}: 6 agents, 3 tasks`);
     expect(said).toContain(`OpenClaw home ${home} not found: set MC_OPENCLAW_HOME to OpenClaw's state folder`);
+    expect(said).toContain('Gateways: none (openclaw.json names no local gateway; MC_OPENCLAW_GATEWAYS lists others)');
     expect(said).toContain(`Dashboard on ${url}/`);
     expect(said).toContain(`REST API on ${url}, documentation at ${url}/docs`);
     expect(said).toMatch(/WebSocket gateway on ws:\/\/127\.0\.0\.1:\d+/);
@@ -160,6 +161,7 @@ describe('Starting and stopping, as a new user sees it', () => {
       MC_WORKSPACE: join(dataDir, 'nowhere'),
       MC_DATA_DIR: join(dataDir, 'debug'),
       MC_OPENCLAW: 'off',
+      MC_OPENCLAW_GATEWAYS: 'off',
       MC_LOG_LEVEL: 'debug',
     });
     await debug.url().finally(() => debug.stop());
@@ -168,6 +170,7 @@ describe('Starting and stopping, as a new user sees it', () => {
       `Workspace ${join(dataDir, 'nowhere', 'mission-control')} not found: set MC_WORKSPACE to the OpenClaw workspace`,
     );
     expect(debug.output()).toContain(`not read (MC_OPENCLAW=off)`);
+    expect(debug.output()).toContain('Gateways off (MC_OPENCLAW_GATEWAYS=off)');
   });
 
   it.each([
