@@ -50,7 +50,7 @@ import { SessionActionsService } from './session-actions.service';
 export class SessionActionsController {
   constructor(private readonly actions: SessionActionsService) {}
 
-  /** Stops the session's active run (`sessions.abort` on the gateway that holds it). Needs an operator token. */
+  /** Stops the session's active run (OpenClaw's sessions.abort, on the gateway that holds it). Needs an operator token. */
   @Post('sessions/:key/abort')
   @HttpCode(200)
   @ControlAction()
