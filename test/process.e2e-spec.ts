@@ -147,7 +147,9 @@ describe('Starting and stopping, as a new user sees it', () => {
     expect(startUp.length).toBeLessThanOrEqual(15);
     const said = startUp.join('\n');
     const { version } = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8'));
-    expect(said).toContain(`Mission Control ${version} (Node ${process.versions.node}), data in SQLite ${dataDir}`);
+    // Under npm run test:pg every data folder gets a database of its own.
+    const store = process.env.TEST_POSTGRES_URL ? 'PostgreSQL postgres://' : `SQLite ${dataDir}`;
+    expect(said).toContain(`Mission Control ${version} (Node ${process.versions.node}), data in ${store}`);
     expect(said).toContain(`Workspace ${join(FIXTURE_WORKSPACE, 'mission-control')}: 6 agents, 3 tasks`);
     expect(said).toContain(`OpenClaw home ${home} not found: set MC_OPENCLAW_HOME to OpenClaw's state folder`);
     expect(said).toContain('Gateways: none (openclaw.json names no local gateway; MC_OPENCLAW_GATEWAYS lists others)');
