@@ -59,7 +59,7 @@ describe('Memory under a flood of large events (issue 12, defect 1)', () => {
   const sockets: WebSocket[] = [];
 
   beforeAll(async () => {
-    await promisify(execFile)(process.execPath, ['scripts/build-if-stale.js'], { cwd: ROOT });
+    await promisify(execFile)(process.execPath, ['src/build/build-if-stale.js'], { cwd: ROOT });
     folders = await makeFolders();
     service = spawnService('dist/main.js', [], {
       MC_WORKSPACE: folders.workspace,

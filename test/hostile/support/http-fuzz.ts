@@ -45,7 +45,7 @@ export function send(base: string, req: FuzzRequest, agent: Agent, timeoutMs: nu
 
 /** What is wrong with an answer: a 5xx, or a 4xx without the app's error shape. Null when nothing is. */
 export function problemWith(req: FuzzRequest, res: FuzzResponse): string | null {
-  if (res.status >= 500) return `status ${res.status}: ${res.body.slice(0, 300)}`;
+  if (res.status >= 500 && !gatewayNotConnected(res)) return `status ${res.status}: ${res.body.slice(0, 300)}`;
   if (res.status < 400 || req.method === 'HEAD') return null;
   if (!String(res.headers['content-type'] ?? '').startsWith('application/json'))
     return `${res.status} with content-type ${res.headers['content-type']}`;
@@ -123,5 +123,18 @@ export class HealthProbe {
     await this.loop;
     this.agent.destroy();
     return { probes: this.probes, failures: this.failures };
+  }
+}
+
+/**
+ * A control action's documented 503: the gateway it needs is not connected (the fuzzed service has no
+ * gateway running), said with its state. It must still have the error shape, which problemWith checks.
+ */
+function gatewayNotConnected(res: FuzzResponse): boolean {
+  if (res.status !== 503) return false;
+  try {
+    return typeof (JSON.parse(res.body) as { gateway_state?: unknown }).gateway_state === 'string';
+  } catch {
+    return false;
   }
 }
