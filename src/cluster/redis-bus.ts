@@ -18,10 +18,12 @@ const SEQ = '{mc}:seq';
 const EPOCH = '{mc}:epoch';
 const PUBLISHED = '{mc}:published:';
 /**
- * Messages the stream keeps (MAXLEN ~, so a little more): the most a gateway's replay buffer holds,
+ * Messages the stream keeps (MINID ~, so a few more): the most a gateway's replay buffer holds,
  * so a client resuming on any instance reaches as far back as it could on one.
  */
 const KEEP = 100_000;
+/** Entries (each one publish's messages) read at once. */
+const READ_ENTRIES = 100;
 const BLOCK_MS = 1_000;
 /**
  * What may wait for Redis in this process's queue while Redis is away. Beyond it broadcasts are
@@ -32,19 +34,23 @@ const BLOCK_MS = 1_000;
 const MAX_WAITING_BYTES = 64 * 2 ** 20;
 
 /**
- * Appends a batch atomically: each message gets the next seq from one counter and the stream id
- * `<seq>-0`, so seq is gap-free and the same on every instance. The epoch is created by whoever
- * finds it missing (first start, or Redis lost its data). A batch sent twice (a reconnecting client
- * resends what had no answer) is appended once.
+ * Appends a batch atomically, as one stream entry: its messages get the next seqs from one counter,
+ * and the entry the id `<first seq>-0`, so seq is gap-free and the same on every instance. The
+ * entry holds the epoch, the count, and the messages' channels and envelopes, each joined by line
+ * breaks. One entry rather than one per message: reading and writing a field per message was most
+ * of what cluster mode cost an instance per event, on every instance. The epoch is created by
+ * whoever finds it missing (first start, or Redis lost its data). A batch sent twice (a reconnecting
+ * client resends what had no answer) is appended once.
  */
 const PUBLISH = `
 if redis.call('SET', KEYS[4], '1', 'NX', 'EX', 3600) == false then return 0 end
 redis.call('SET', KEYS[3], ARGV[1], 'NX')
+local count = tonumber(ARGV[3])
+if count == 0 then return 1 end
 local epoch = redis.call('GET', KEYS[3])
-for i = 3, #ARGV, 2 do
-  local seq = redis.call('INCR', KEYS[2])
-  redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], seq .. '-0', 'e', epoch, 'c', ARGV[i], 'p', ARGV[i + 1])
-end
+local last = redis.call('INCRBY', KEYS[2], count)
+local oldest = math.max(0, last - tonumber(ARGV[2]))
+redis.call('XADD', KEYS[1], 'MINID', '~', oldest, (last - count + 1) .. '-0', 'e', epoch, 'n', count, 'c', ARGV[4], 'p', ARGV[5])
 return 1`;
 
 type Entry = [id: string, fields: string[]];
@@ -146,8 +152,16 @@ export class RedisBus {
     // An outbox row's batch goes even empty (events about no agent make no message): its key records it as handled.
     if (!messages.length && !id) return Promise.resolve(true);
     const key = `${PUBLISHED}${id ?? `${this.origin}:${++this.published}`}`;
-    const args = messages.flatMap((m) => [m.channels.join(','), m.prefix]);
-    const bytes = args.reduce((sum, a) => sum + a.length, 0);
+    // Line breaks part them: an envelope is JSON text, where a line break is always escaped, and no
+    // channel name holds one.
+    let channels = '';
+    let prefixes = '';
+    for (let i = 0; i < messages.length; i++) {
+      const separator = i ? '\n' : '';
+      channels += separator + messages[i].channels.join(',');
+      prefixes += separator + messages[i].prefix;
+    }
+    const bytes = channels.length + prefixes.length;
     if (this.commands.status !== 'ready' && this.waitingBytes + bytes > MAX_WAITING_BYTES) {
       if (!this.dropping)
         this.logger.warn(
@@ -159,7 +173,7 @@ export class RedisBus {
     this.dropping = false;
     this.waitingBytes += bytes;
     return (this.commands as Redis & { mcPublish(...args: unknown[]): Promise<number> })
-      .mcPublish(STREAM, SEQ, EPOCH, key, randomUUID(), KEEP, ...args)
+      .mcPublish(STREAM, SEQ, EPOCH, key, randomUUID(), KEEP, messages.length, channels, prefixes)
       .then(
         () => true,
         (error: Error) => {
@@ -181,8 +195,14 @@ export class RedisBus {
   /** Messages `from`…`to` from the stream, or null when it no longer holds `from`. */
   async range(from: number, to: number): Promise<DeliveredMessage[] | null> {
     if (from > to) return [];
-    const entries = (await this.commands.xrange(STREAM, `${from}-0`, `${to}-0`)) as Entry[];
-    const messages = entries.map(toMessage);
+    // The entry holding `from` (the last one at or before it), then those after it.
+    const [holding, after] = (await Promise.all([
+      this.commands.xrevrange(STREAM, `${from}-0`, '-', 'COUNT', 1),
+      this.commands.xrange(STREAM, `(${from}-0`, `${to}-0`),
+    ])) as [Entry[], Entry[]];
+    const messages = [...holding.reverse(), ...after]
+      .flatMap((entry) => toMessages(entry).messages)
+      .filter((m) => m.seq >= from && m.seq <= to);
     return messages[0]?.seq === from ? messages : null;
   }
 
@@ -203,16 +223,24 @@ export class RedisBus {
       try {
         const answer = (await this.reader.xread(
           'COUNT',
-          1000,
+          READ_ENTRIES,
           'BLOCK',
           BLOCK_MS,
           'STREAMS',
           STREAM,
           `${this.lastSeq}-0`,
         )) as [string, Entry[]][] | null;
-        const messages = (answer?.[0]?.[1] ?? []).map(toMessage).filter((m) => m.epoch === this.epoch);
-        if (messages.length) {
-          this.lastSeq = messages[messages.length - 1].seq;
+        const messages: DeliveredMessage[] = [];
+        let last = 0;
+        for (const entry of answer?.[0]?.[1] ?? []) {
+          const batch = toMessages(entry);
+          if (batch.epoch !== this.epoch) continue;
+          last = batch.last;
+          for (const message of batch.messages) messages.push(message);
+          if (!batch.messages.length) this.logger.warn(`Skipped bus entry ${entry[0]}: its messages could not be read`);
+        }
+        if (last) {
+          this.lastSeq = last;
           this.listener.deliver(messages);
         } else {
           // Idle: the time to notice that Redis lost its data (the stream starts over under a new epoch).
@@ -228,12 +256,41 @@ export class RedisBus {
   }
 }
 
-function toMessage([id, fields]: Entry): DeliveredMessage & { epoch: string } {
-  const field = (name: string) => fields[fields.indexOf(name) + 1];
+interface EntryMessages {
+  epoch: string | undefined;
+  /** The seq of the entry's last message. */
+  last: number;
+  /** Its messages; none if they could not be read. */
+  messages: DeliveredMessage[];
+}
+
+/** A stream entry's messages: a batch (count `n`), or a single message as instances before batching wrote it. */
+function toMessages([id, fields]: Entry): EntryMessages {
+  let epoch: string | undefined;
+  let count: string | undefined;
+  let channels = '';
+  let prefixes = '';
+  for (let i = 0; i < fields.length; i += 2) {
+    const value = fields[i + 1];
+    if (fields[i] === 'e') epoch = value;
+    else if (fields[i] === 'n') count = value;
+    else if (fields[i] === 'c') channels = value;
+    else if (fields[i] === 'p') prefixes = value;
+  }
+  const first = Number(id.slice(0, id.indexOf('-')));
+  const channelsOf = (text: string) => (text ? text.split(',') : []);
+  if (count === undefined)
+    return { epoch, last: first, messages: [{ seq: first, channels: channelsOf(channels), prefix: prefixes }] };
+  const n = Number(count);
+  if (!Number.isInteger(n) || n < 1) return { epoch, last: first, messages: [] };
+  const parts = prefixes.split('\n');
+  const channelParts = channels.split('\n');
+  const readable = parts.length === n && channelParts.length === n;
   return {
-    seq: Number(id.split('-')[0]),
-    epoch: field('e'),
-    channels: field('c') ? field('c').split(',') : [],
-    prefix: field('p'),
+    epoch,
+    last: first + n - 1,
+    messages: readable
+      ? parts.map((prefix, k) => ({ seq: first + k, channels: channelsOf(channelParts[k]), prefix }))
+      : [],
   };
 }

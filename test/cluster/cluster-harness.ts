@@ -23,9 +23,12 @@ export async function streamEntries(): Promise<{ seq: number; envelope: any }[]>
   const client = new Redis(REDIS_URL);
   try {
     const entries = (await client.xrange('{mc}:broadcast', '-', '+')) as [string, string[]][];
-    return entries.map(([id, fields]) => {
-      const seq = Number(id.split('-')[0]);
-      return { seq, envelope: JSON.parse(`${fields[fields.indexOf('p') + 1]},"seq":${seq}}`) };
+    // Each entry is one publish: its messages' envelopes joined by line breaks, from seq <entry id> on.
+    return entries.flatMap(([id, fields]) => {
+      const first = Number(id.split('-')[0]);
+      return fields[fields.indexOf('p') + 1]
+        .split('\n')
+        .map((prefix, k) => ({ seq: first + k, envelope: JSON.parse(`${prefix},"seq":${first + k}}`) }));
     });
   } finally {
     client.disconnect();
